@@ -1,0 +1,37 @@
+import type { Readable } from 'node:stream';
+
+/** Input of one build: the pushed tree as a tar stream, and where to report output. */
+export interface BuildRequest {
+  app: string;
+  appId: string;
+  buildId: string;
+  /** A tar stream of the source tree (what `git archive` produces). */
+  source: Readable;
+  /** Config vars, written into ENV_DIR one file per key. Never exported into the build's environment. */
+  env: Readonly<Record<string, string>>;
+  /** Receives build output one line at a time, already formatted (`-----> Node.js app detected`). */
+  output: (line: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export interface BuildResult {
+  slug: {
+    /** Absolute path of the content-addressed slug file. */
+    path: string;
+    /** sha256 hex of the slug file. */
+    checksum: string;
+    /** Size in bytes. */
+    size: number;
+  };
+  /** Process types: Procfile entries over the last buildpack's default_process_types. */
+  processTypes: Record<string, string>;
+  /** Human name of the buildpack(s) used, e.g. "Node.js". */
+  buildpack: string;
+  /** Docker image built from stack + slug, in docker mode. */
+  image?: string | undefined;
+}
+
+/** Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure. */
+export interface Builder {
+  build(request: BuildRequest): Promise<BuildResult>;
+}

@@ -1,0 +1,110 @@
+/**
+ * The runtime driver interface: where dynos actually run. Drivers are siblings
+ * (`packages/runtime-process`, `packages/runtime-docker`, a cluster driver later) and all
+ * pass the same contract suite (`test/contracts/runtime.contract.ts`).
+ *
+ * Nothing may assume a dyno lives on 127.0.0.1: a driver reports each dyno's address.
+ */
+
+/** What a release runs: the slug always exists; an image exists where the build produced one. */
+export interface Artifact {
+  /** Absolute path of the slug tarball (gzip'd tar of /app), content-addressed. */
+  slugPath: string;
+  /** sha256 hex of the slug file. */
+  slugChecksum: string;
+  /** Docker image reference (`platform/<app>:<build id>`), when the build produced one. */
+  image?: string | undefined;
+}
+
+export interface DynoSize {
+  /** Memory limit in MiB. */
+  memoryMb: number;
+  /** Maximum number of processes/threads. */
+  pids: number;
+}
+
+export interface DynoSpec {
+  app: string;
+  appId: string;
+  releaseId: string;
+  releaseVersion: number;
+  /** Process type: `web`, `worker`, `release`, `run`, … */
+  type: string;
+  /** Dyno name, unique per app among running dynos: `web.1`, `run.3`. */
+  name: string;
+  /** Command line from the Procfile (run through `bash -c` inside the dyno, as on Heroku). */
+  command: string;
+  /** The app's config vars only. The driver adds PORT, DYNO and the platform vars; never the server's own env. */
+  env: Readonly<Record<string, string>>;
+  artifact: Artifact;
+  size?: DynoSize | undefined;
+  /** Extra labels a driver may persist with the dyno (docker labels), for adoption. */
+  labels?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface DynoAddress {
+  host: string;
+  port: number;
+}
+
+export interface Dyno {
+  /** Driver-unique id (container id for docker, a generated id for processes). */
+  id: string;
+  app: string;
+  appId: string;
+  releaseId: string;
+  releaseVersion: number;
+  type: string;
+  name: string;
+  command: string;
+  /** Where the dyno's $PORT is reachable from the router. */
+  address: DynoAddress;
+  startedAt: Date;
+  /** false once the dyno's main process has exited. */
+  running: boolean;
+}
+
+export interface DynoExit {
+  id: string;
+  app: string;
+  name: string;
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  signal: string | null;
+  /** True when the exit was requested through `stop()`. */
+  requested: boolean;
+}
+
+export interface DynoOutput {
+  id: string;
+  app: string;
+  name: string;
+  stream: 'stdout' | 'stderr';
+  /** One line, without its trailing newline. */
+  line: string;
+  /** Epoch milliseconds when the line was read (microsecond precision may be added by the log hub). */
+  at: number;
+}
+
+export interface StopOptions {
+  /** Time between SIGTERM and SIGKILL, milliseconds. Default 30 000. */
+  graceMs?: number | undefined;
+  /** Signal sent first (default SIGTERM; SIGHUP for a disconnected one-off). */
+  signal?: 'SIGTERM' | 'SIGHUP' | 'SIGINT' | undefined;
+}
+
+export interface Runtime {
+  readonly kind: 'process' | 'docker' | (string & {});
+  /** Starts a dyno and resolves once its process exists (not once it listens). */
+  start(spec: DynoSpec): Promise<Dyno>;
+  /** Stops a dyno: signal → grace → SIGKILL of the whole process group/container. Resolves when it is gone. Unknown ids resolve. */
+  stop(id: string, options?: StopOptions): Promise<void>;
+  /** Dynos this driver knows about (for docker: every labelled container, including ones started before a restart). */
+  list(filter?: { app?: string | undefined }): Promise<Dyno[]>;
+  /** Called once per dyno exit. Returns an unsubscribe function. */
+  onExit(listener: (exit: DynoExit) => void): () => void;
+  /** Called for every line a dyno writes. Returns an unsubscribe function. */
+  onOutput(listener: (output: DynoOutput) => void): () => void;
+  /** Frees driver resources. The process driver stops its dynos; the docker driver leaves containers running (to be adopted). */
+  close(): Promise<void>;
+}
