@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import type { Cipher } from '@platform/secrets';
+import { PlatformError } from '@platform/types';
+import { createAccounts } from './accounts.ts';
+import { createApps } from './apps.ts';
+import { createBuilds } from './builds.ts';
+import { createConfig, createReleases } from './releases.ts';
+import { createFormations } from './formations.ts';
+
+export * from './records.ts';
+export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
+export { migrate } from './migrate.ts';
+export type { StoreLogger } from './logger.ts';
+export type { ReleaseListOptions } from './releases.ts';
+
+/**
+ * The platform's state, in Postgres. Takes a pool the app created (nothing connects on import).
+ *
+ *   const store = createStore({ pool, cipher });
+ *   const app = await store.apps.create({ name: 'myapp', ownerId: user.id });
+ */
+export function createStore(options: { pool: pg.Pool; cipher: Cipher }) {
+  const { pool, cipher } = options;
+  return {
+    pool,
+    accounts: createAccounts(pool),
+    apps: createApps(pool),
+    builds: createBuilds(pool),
+    releases: createReleases(pool, cipher),
+    config: createConfig(pool, cipher),
+    formations: createFormations(pool),
+
+    /**
+     * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;
+     * afterwards, checks the sample opens.
+     */
+    async verifyKey(): Promise<void> {
+      const r = await pool.query('SELECT sample_enc FROM key_check WHERE id = 1');
+      if (!r.rows[0]) {
+        await pool.query('INSERT INTO key_check (id, sample_enc) VALUES (1, $1) ON CONFLICT (id) DO NOTHING', [
+          cipher.seal(Buffer.from('platform key check')),
+        ]);
+        return;
+      }
+      try {
+        cipher.open(r.rows[0].sample_enc as Buffer);
+      } catch (err) {
+        throw new PlatformError(
+          'PLT_SECRET_KEY_MISMATCH',
+          'The configured secret key cannot decrypt the data in this database. Restore the original PLATFORM_SECRET_KEY (or <data dir>/secret.key).',
+          { cause: err },
+        );
+      }
+    },
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Cipher } from '@platform/secrets';
+import { PlatformError, ErrorCodes } from '@platform/types';
+import type { ConfigVars, ReleaseRecord, ReleaseStatus } from './records.ts';
+import { RELEASE_COLUMNS, toRelease } from './rows.ts';
+import { withTransaction, type Queryable } from './tx.ts';
+
+export interface ReleaseListOptions {
+  order?: 'asc' | 'desc';
+  max?: number;
+  /** Only versions strictly after (asc) / before (desc) this one: for Range paging. */
+  after?: number | undefined;
+}
+
+/**
+ * Releases are immutable once written, except for `status` moving out of `pending`.
+ * Versions are allocated under a row lock on the app, inside the creating transaction, so they stay
+ * unique and gap-free however many deploys, config changes and rollbacks race.
+ */
+export function createReleases(pool: pg.Pool, cipher: Cipher) {
+  async function insertRelease(
+    client: Queryable,
+    appId: string,
+    input: { buildId: string | null; configEnc: Buffer | null; description: string; status: ReleaseStatus; userId: string },
+  ): Promise<ReleaseRecord> {
+    const v = await client.query('SELECT coalesce(max(version), 0) + 1 AS v FROM releases WHERE app_id = $1', [appId]);
+    const id = randomUUID();
+    await client.query(
+      `INSERT INTO releases (id, app_id, version, build_id, config_enc, description, status, user_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [id, appId, v.rows[0].v, input.buildId, input.configEnc, input.description, input.status, input.userId],
+    );
+    const r = await client.query(`SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE r.id = $1`, [id]);
+    return toRelease(r.rows[0]);
+  }
+
+  async function lockApp(client: Queryable, appId: string): Promise<{ configEnc: Buffer | null }> {
+    const r = await client.query('SELECT config_enc FROM apps WHERE id = $1 FOR UPDATE', [appId]);
+    if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+    return { configEnc: r.rows[0].config_enc as Buffer | null };
+  }
+
+  async function currentIn(client: Queryable, appId: string): Promise<ReleaseRecord | null> {
+    const r = await client.query(
+      `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id
+       WHERE r.app_id = $1 AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1`,
+      [appId],
+    );
+    return r.rows[0] ? toRelease(r.rows[0]) : null;
+  }
+
+  return {
+    /** A deploy: the build's slug paired with the app's current config, as it is at this instant. */
+    async createForBuild(input: {
+      appId: string;
+      buildId: string;
+      description: string;
+      userId: string;
+      status: ReleaseStatus;
+    }): Promise<ReleaseRecord> {
+      return withTransaction(pool, async (client) => {
+        const { configEnc } = await lockApp(client, input.appId);
+        return insertRelease(client, input.appId, { ...input, configEnc });
+      });
+    },
+
+    /**
+     * Applies config changes (null deletes) and, when the app has a current release, creates the release that
+     * pairs that release's build with the new config. Returns the new config and the release (null without a build).
+     */
+    async updateConfig(input: {
+      appId: string;
+      changes: Record<string, string | null>;
+      userId: string;
+      description: string;
+    }): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
+      return withTransaction(pool, async (client) => {
+        const { configEnc } = await lockApp(client, input.appId);
+        const config: ConfigVars = configEnc ? cipher.openJson<ConfigVars>(configEnc) : {};
+        for (const [key, value] of Object.entries(input.changes)) {
+          if (value === null) delete config[key];
+          else config[key] = value;
+        }
+        const sealed = cipher.sealJson(config);
+        await client.query('UPDATE apps SET config_enc = $2, updated_at = now() WHERE id = $1', [input.appId, sealed]);
+        const current = await currentIn(client, input.appId);
+        if (!current) return { config, release: null };
+        const release = await insertRelease(client, input.appId, {
+          buildId: current.buildId,
+          configEnc: sealed,
+          description: input.description,
+          status: 'pending',
+          userId: input.userId,
+        });
+        return { config, release };
+      });
+    },
+
+    /** A new release with the target's build and config; the app's config becomes the target's. */
+    async rollback(input: { appId: string; target: ReleaseRecord; userId: string }): Promise<ReleaseRecord> {
+      return withTransaction(pool, async (client) => {
+        await lockApp(client, input.appId);
+        const t = await client.query('SELECT config_enc FROM releases WHERE id = $1', [input.target.id]);
+        const configEnc = (t.rows[0]?.config_enc as Buffer | null) ?? null;
+        await client.query('UPDATE apps SET config_enc = $2, updated_at = now() WHERE id = $1', [input.appId, configEnc]);
+        return insertRelease(client, input.appId, {
+          buildId: input.target.buildId,
+          configEnc,
+          description: `Rollback to v${input.target.version}`,
+          status: 'pending',
+          userId: input.userId,
+        });
+      });
+    },
+
+    async setStatus(id: string, status: ReleaseStatus): Promise<void> {
+      await pool.query(`UPDATE releases SET status = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, status]);
+    },
+
+    async list(appId: string, options: ReleaseListOptions = {}): Promise<ReleaseRecord[]> {
+      const desc = options.order === 'desc';
+      const params: unknown[] = [appId, Math.min(Math.max(options.max ?? 200, 1), 1000)];
+      let where = 'r.app_id = $1';
+      if (options.after !== undefined) {
+        params.push(options.after);
+        where += desc ? ' AND r.version < $3' : ' AND r.version > $3';
+      }
+      const r = await pool.query(
+        `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE ${where}
+         ORDER BY r.version ${desc ? 'DESC' : 'ASC'} LIMIT $2`,
+        params,
+      );
+      return r.rows.map(toRelease);
+    },
+
+    /** By version number (`7`, `v7`) or id. */
+    async get(appId: string, idOrVersion: string): Promise<ReleaseRecord> {
+      const m = /^v?([1-9][0-9]{0,8})$/.exec(idOrVersion);
+      const r = m
+        ? await pool.query(
+            `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE r.app_id = $1 AND r.version = $2`,
+            [appId, Number(m[1])],
+          )
+        : await pool.query(
+            `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE r.app_id = $1 AND r.id::text = $2`,
+            [appId, idOrVersion],
+          );
+      if (!r.rows[0]) throw new PlatformError(ErrorCodes.releaseNotFound, "Couldn't find that release.");
+      return toRelease(r.rows[0]);
+    },
+
+    /** The release that should be running: the newest succeeded one. */
+    current: (appId: string) => currentIn(pool, appId),
+
+    async latest(appId: string): Promise<ReleaseRecord | null> {
+      const rows = await this.list(appId, { order: 'desc', max: 1 });
+      return rows[0] ?? null;
+    },
+
+    async config(releaseId: string): Promise<ConfigVars> {
+      const r = await pool.query('SELECT config_enc FROM releases WHERE id = $1', [releaseId]);
+      const enc = r.rows[0]?.config_enc as Buffer | null | undefined;
+      return enc ? cipher.openJson<ConfigVars>(enc) : {};
+    },
+  };
+}
+
+export function createConfig(pool: pg.Pool, cipher: Cipher) {
+  return {
+    async get(appId: string): Promise<ConfigVars> {
+      const r = await pool.query('SELECT config_enc FROM apps WHERE id = $1', [appId]);
+      const enc = r.rows[0]?.config_enc as Buffer | null | undefined;
+      return enc ? cipher.openJson<ConfigVars>(enc) : {};
+    },
+  };
+}
