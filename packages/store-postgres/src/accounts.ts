@@ -6,11 +6,12 @@ import type { User } from './records.ts';
 export function createAccounts(pool: pg.Pool) {
   return {
     /** Returns the user with this e-mail, creating it if needed. */
-    async ensureUser(email: string): Promise<User> {
+    async ensureUser(email: string, options: { admin?: boolean } = {}): Promise<User> {
       const r = await pool.query(
-        `INSERT INTO users (id, email) VALUES ($1, $2)
-         ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id, email`,
-        [randomUUID(), email],
+        `INSERT INTO users (id, email, is_admin) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO UPDATE SET is_admin = users.is_admin OR EXCLUDED.is_admin
+         RETURNING id, email, is_admin AS "isAdmin"`,
+        [randomUUID(), email, options.admin ?? false],
       );
       return r.rows[0] as User;
     },
@@ -39,7 +40,7 @@ export function createAccounts(pool: pg.Pool) {
     /** The user owning this token, or null. The lookup is by sha256, an index probe that leaks nothing useful. */
     async authenticate(token: string): Promise<User | null> {
       const r = await pool.query(
-        `SELECT u.id, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
+        `SELECT u.id, u.email, u.is_admin AS "isAdmin" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
         [hashToken(token)],
       );
       return (r.rows[0] as User | undefined) ?? null;

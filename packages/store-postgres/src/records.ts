@@ -3,6 +3,7 @@
 export interface User {
   id: string;
   email: string;
+  isAdmin: boolean;
 }
 
 export interface AppRecord {

@@ -1,0 +1,351 @@
+import { PlatformError, ErrorCodes } from '@platform/types';
+import type { Artifact, Dyno, DynoAddress, DynoExit, Runtime } from '@platform/types';
+import { planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
+import { waitForPort } from './health.ts';
+import { createKeyedMutex } from './mutex.ts';
+
+export interface ReleaseTarget {
+  id: string;
+  version: number;
+  commands: Record<string, string>;
+  artifact: Artifact;
+  env: Record<string, string>;
+}
+
+export interface AppTarget {
+  app: string;
+  appId: string;
+  /** The release that should run (the current one), or null before the first deploy. */
+  release: ReleaseTarget | null;
+  quantities: Record<string, number>;
+}
+
+export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
+
+export interface DynoStatus {
+  id: string;
+  app: string;
+  appId: string;
+  name: string;
+  type: string;
+  command: string;
+  releaseId: string;
+  releaseVersion: number;
+  state: DynoState;
+  /** When the dyno entered its current state. */
+  since: Date;
+  address: DynoAddress | null;
+}
+
+export interface PlatformEvent {
+  appId: string;
+  app: string;
+  /** Dyno name for dyno events (`web.1`), or a component (`api`, `manager`). */
+  source: string;
+  message: string;
+}
+
+export interface ManagerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ProcessManagerOptions {
+  runtime: Runtime;
+  /** Reads what should run for an app; null when the app no longer exists. */
+  loadTarget(appId: string): Promise<AppTarget | null>;
+  /** App ids to converge on the periodic tick. */
+  listAppIds(): Promise<string[]>;
+  /** Publishes the web dynos that may receive traffic. */
+  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void;
+  onEvent?: ((event: PlatformEvent) => void) | undefined;
+  logger?: ManagerLogger | undefined;
+  bootTimeoutMs?: number;
+  graceMs?: number;
+  tickMs?: number;
+  backoffCapMs?: number;
+}
+
+interface Tracked {
+  dyno: Dyno;
+  state: DynoState;
+  since: Date;
+  draining: boolean;
+}
+
+/**
+ * Keeps each app's formation running on its current release: rolling, health-gated deploys, crash restarts
+ * with backoff, scale changes, drift repair on a periodic tick, and adoption of dynos already running.
+ */
+export function createProcessManager(options: ProcessManagerOptions) {
+  const { runtime, logger } = options;
+  const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
+  const graceMs = options.graceMs ?? 30_000;
+  const exclusive = createKeyedMutex();
+  const tracked = new Map<string, Tracked>(); // by dyno id
+  const crashed = new Map<string, DynoStatus>(); // by `${appId}/${name}`: dynos that exited unexpectedly
+  const crashCounts = new Map<string, number>(); // by `${appId}/${name}`
+  const restartTimers = new Map<string, NodeJS.Timeout>(); // by appId
+  const notBefore = new Map<string, number>(); // by `${appId}/${name}`: earliest restart time
+  const exitWaiters = new Map<string, (exit: DynoExit) => void>();
+  const appNames = new Map<string, string>(); // appId → app name
+  let tick: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const emit = (appId: string, source: string, message: string) => {
+    const app = appNames.get(appId) ?? '';
+    options.onEvent?.({ appId, app, source, message });
+  };
+
+  const setState = (t: Tracked, state: DynoState) => {
+    if (t.state === state) return;
+    emit(t.dyno.appId, t.dyno.name, `State changed from ${t.state} to ${state}`);
+    t.state = state;
+    t.since = new Date();
+  };
+
+  const publishRoutes = (appId: string) => {
+    const app = appNames.get(appId);
+    if (app === undefined) return;
+    const targets = [...tracked.values()]
+      .filter((t) => t.dyno.appId === appId && t.dyno.type === 'web' && t.state === 'up' && !t.draining)
+      .map((t) => ({ dyno: t.dyno.name, address: t.dyno.address }));
+    options.setRoutes(app, targets);
+  };
+
+  const unsubscribeExit = runtime.onExit((exit) => {
+    exitWaiters.get(exit.id)?.(exit);
+    const t = tracked.get(exit.id);
+    if (!t) return;
+    tracked.delete(exit.id);
+    const appId = t.dyno.appId;
+    emit(appId, t.dyno.name, exit.code === null ? `Process exited on ${exit.signal}` : `Process exited with status ${exit.code}`);
+    if (exit.requested || t.draining || UNMANAGED_TYPES.has(t.dyno.type)) {
+      setState(t, 'down');
+    } else {
+      setState(t, 'crashed');
+      const key = `${appId}/${t.dyno.name}`;
+      const count = (crashCounts.get(key) ?? 0) + 1;
+      crashCounts.set(key, count);
+      const delay = restartDelayMs(count, options.backoffCapMs);
+      notBefore.set(key, Date.now() + delay);
+      crashed.set(key, { ...statusOf(t), state: 'crashed' });
+      scheduleReconcile(appId, delay);
+    }
+    publishRoutes(appId);
+  });
+
+  function statusOf(t: Tracked): DynoStatus {
+    const d = t.dyno;
+    return {
+      id: d.id, app: d.app, appId: d.appId, name: d.name, type: d.type, command: d.command,
+      releaseId: d.releaseId, releaseVersion: d.releaseVersion, state: t.state, since: t.since, address: d.address,
+    };
+  }
+
+  function scheduleReconcile(appId: string, delayMs: number) {
+    if (closed) return;
+    const existing = restartTimers.get(appId);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      restartTimers.delete(appId);
+      reconcile(appId).catch((err) => logger?.error({ err, appId }, 'reconcile after crash failed'));
+    }, delayMs);
+    timer.unref();
+    restartTimers.set(appId, timer);
+  }
+
+  /** Starts one dyno and waits until it is up (web: bound $PORT). Stops it and throws if it cannot boot. */
+  async function startDyno(target: AppTarget, release: ReleaseTarget, type: string, name: string): Promise<Tracked> {
+    const command = release.commands[type]!;
+    emit(target.appId, name, `Starting process with command \`${command}\``);
+    const dyno = await runtime.start({
+      app: target.app, appId: target.appId, releaseId: release.id, releaseVersion: release.version,
+      type, name, command, env: release.env, artifact: release.artifact,
+    });
+    const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
+    tracked.set(dyno.id, t);
+    crashed.delete(`${target.appId}/${name}`);
+    if (type !== 'web') {
+      setState(t, 'up');
+      return t;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new PlatformError(ErrorCodes.bootTimeout, `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`)),
+      bootTimeoutMs,
+    );
+    exitWaiters.set(dyno.id, (exit) =>
+      controller.abort(new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot (${exit.code === null ? exit.signal : `status ${exit.code}`})`)),
+    );
+    try {
+      await waitForPort(dyno.address, controller.signal);
+      if (!tracked.has(dyno.id)) throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
+      setState(t, 'up');
+      publishRoutes(target.appId);
+      return t;
+    } catch (err) {
+      t.draining = true;
+      await runtime.stop(dyno.id, { graceMs: 0 }).catch(() => undefined);
+      tracked.delete(dyno.id);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      exitWaiters.delete(dyno.id);
+    }
+  }
+
+  /** Removes a dyno from the router, then stops it (SIGTERM → grace → SIGKILL) in the background. */
+  function retire(id: string): Promise<void> {
+    const t = tracked.get(id);
+    if (t) {
+      t.draining = true;
+      publishRoutes(t.dyno.appId);
+      emit(t.dyno.appId, t.dyno.name, 'Stopping all processes with SIGTERM');
+    }
+    return runtime.stop(id, { graceMs }).catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'));
+  }
+
+  async function observe(appId: string) {
+    return [...tracked.values()]
+      .filter((t) => t.dyno.appId === appId && !t.draining)
+      .map((t) => ({ id: t.dyno.id, name: t.dyno.name, type: t.dyno.type, releaseId: t.dyno.releaseId, running: true }));
+  }
+
+  /**
+   * Converges one app. In `deploy` mode a web dyno that cannot boot aborts the rollout (new dynos stopped, old
+   * ones untouched) and throws; in `reconcile` mode it counts as a crash and is retried with backoff.
+   */
+  async function converge(target: AppTarget, release: ReleaseTarget | null, mode: 'deploy' | 'reconcile') {
+    appNames.set(target.appId, target.app);
+    const desired = release ? { releaseId: release.id, commands: release.commands, quantities: target.quantities } : null;
+    const actions = planFormation(desired, await observe(target.appId));
+    const started: Tracked[] = [];
+    const retiring: Promise<void>[] = [];
+    const now = Date.now();
+    const launch = async (a: Extract<Action, { kind: 'start' | 'replace' }>) => {
+      if (mode === 'reconcile' && (notBefore.get(`${target.appId}/${a.name}`) ?? 0) > now) return;
+      try {
+        started.push(await startDyno(target, release!, a.type, a.name));
+        if (a.kind === 'replace') retiring.push(retire(a.oldId));
+      } catch (err) {
+        if (mode === 'deploy') throw err;
+        const key = `${target.appId}/${a.name}`;
+        const count = (crashCounts.get(key) ?? 0) + 1;
+        crashCounts.set(key, count);
+        notBefore.set(key, Date.now() + restartDelayMs(count, options.backoffCapMs));
+        emit(target.appId, a.name, `Error R10 (Boot timeout) -> ${(err as Error).message}`);
+        scheduleReconcile(target.appId, restartDelayMs(count, options.backoffCapMs));
+      }
+    };
+    try {
+      // Replacements roll one at a time (each new dyno up before its old one stops); fresh starts go in parallel.
+      for (const a of actions) if (a.kind === 'replace') await launch(a);
+      await Promise.all(actions.filter((a) => a.kind === 'start').map((a) => launch(a as Extract<Action, { kind: 'start' }>)));
+    } catch (err) {
+      await Promise.all(started.map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs: 0 }).catch(() => undefined))));
+      publishRoutes(target.appId);
+      throw err;
+    }
+    for (const a of actions) if (a.kind === 'stop') retiring.push(retire(a.id));
+    publishRoutes(target.appId);
+    return { retiring: Promise.all(retiring).then(() => undefined) };
+  }
+
+  async function reconcile(appId: string): Promise<void> {
+    await exclusive(appId, async () => {
+      const target = await options.loadTarget(appId);
+      if (!target) {
+        await removeAppUnlocked(appId);
+        return;
+      }
+      await converge(target, target.release, 'reconcile');
+    });
+  }
+
+  async function removeAppUnlocked(appId: string) {
+    const app = appNames.get(appId);
+    await Promise.all(
+      [...tracked.values()].filter((t) => t.dyno.appId === appId).map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs }))),
+    );
+    for (const key of [...crashed.keys()]) if (key.startsWith(`${appId}/`)) crashed.delete(key);
+    if (app !== undefined) appNames.delete(appId);
+  }
+
+  return {
+    /** Adopts dynos the runtime already runs (after a server restart), converges every app, starts the tick. */
+    async start(): Promise<void> {
+      for (const dyno of await runtime.list()) {
+        if (!dyno.running || tracked.has(dyno.id)) continue;
+        appNames.set(dyno.appId, dyno.app);
+        tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
+      }
+      for (const appId of new Set([...tracked.values()].map((t) => t.dyno.appId))) publishRoutes(appId);
+      for (const appId of await options.listAppIds()) {
+        await reconcile(appId).catch((err) => logger?.error({ err, appId }, 'initial reconcile failed'));
+      }
+      const tickMs = options.tickMs ?? 15_000;
+      tick = setInterval(() => {
+        options
+          .listAppIds()
+          .then((ids) => Promise.all(ids.map((id) => reconcile(id).catch((err) => logger?.error({ err, appId: id }, 'reconcile failed')))))
+          .catch((err) => logger?.error({ err }, 'listing apps failed'));
+      }, tickMs);
+      tick.unref();
+    },
+
+    /**
+     * Rolls the app onto `release`. Resolves once every new dyno is up and routed (old ones are draining);
+     * throws PLT_BOOT_TIMEOUT when a web dyno cannot boot, leaving the running release untouched.
+     */
+    async deploy(appId: string, release: ReleaseTarget): Promise<void> {
+      await exclusive(appId, async () => {
+        const target = await options.loadTarget(appId);
+        if (!target) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+        for (const key of [...crashCounts.keys()]) if (key.startsWith(`${appId}/`)) (crashCounts.delete(key), notBefore.delete(key));
+        await converge(target, release, 'deploy');
+      });
+    },
+
+    reconcile,
+
+    /** Restarts dynos (all, one type, or one name): web rolls one at a time like a deploy. */
+    async restart(appId: string, filter: { type?: string; name?: string } = {}): Promise<void> {
+      await exclusive(appId, async () => {
+        const target = await options.loadTarget(appId);
+        if (!target?.release) return;
+        const chosen = [...tracked.values()].filter(
+          (t) => t.dyno.appId === appId && !t.draining && !UNMANAGED_TYPES.has(t.dyno.type) &&
+            (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
+        );
+        for (const key of [...crashCounts.keys()]) if (key.startsWith(`${appId}/`)) (crashCounts.delete(key), notBefore.delete(key));
+        for (const t of chosen) {
+          const fresh = await startDyno(target, target.release, t.dyno.type, t.dyno.name);
+          if (fresh) await retire(t.dyno.id);
+        }
+      });
+    },
+
+    /** Stops and forgets every dyno of an app (app destroyed). */
+    removeApp: (appId: string) => exclusive(appId, () => removeAppUnlocked(appId)),
+
+    /** Dynos of an app with their states, for `ps`. */
+    dynos(appId: string): DynoStatus[] {
+      const live = [...tracked.values()].filter((t) => t.dyno.appId === appId && !t.draining).map(statusOf);
+      const names = new Set(live.map((d) => d.name));
+      const dead = [...crashed.values()].filter((d) => d.appId === appId && !names.has(d.name));
+      return [...live, ...dead].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      if (tick) clearInterval(tick);
+      for (const t of restartTimers.values()) clearTimeout(t);
+      restartTimers.clear();
+      unsubscribeExit();
+    },
+  };
+}
+
+export type ProcessManager = ReturnType<typeof createProcessManager>;
