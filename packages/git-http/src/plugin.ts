@@ -1,0 +1,194 @@
+import { PassThrough } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ChildProcess } from 'node:child_process';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_GIT_PATH, gitEnv, spawnGit, Tail } from './git-spawn.ts';
+import { registerHookRoute } from './hook-route.ts';
+import { basicPassword, byteLimit, gitProtocol, killGroup, sendAuthError, sendError, TooLargeError } from './http-util.ts';
+import { createPushQueue } from './push-queue.ts';
+import { createPushSessions } from './push-sessions.ts';
+import { parseRepoParam, repoDirFor } from './repo-path.ts';
+import { createRepoManager } from './repos.ts';
+import type { GitHttpLogger, GitHttpOptions, GitService } from './types.ts';
+
+const GiB = 1024 ** 3;
+const SERVICES: readonly GitService[] = ['git-receive-pack', 'git-upload-pack'];
+const NOT_FOUND = "Couldn't find that app.";
+
+function pktLine(text: string): Buffer {
+  return Buffer.from((text.length + 4).toString(16).padStart(4, '0') + text);
+}
+
+/**
+ * Git smart-HTTP (push and clone/fetch) as a fastify plugin. Register it (encapsulated, so its content
+ * type parsers stay local): `await app.register(gitHttpPlugin, options)`. Calling it directly on an
+ * instance also works. Routes do their own auth (Basic, token as password) and error replies
+ * (`{"id","message"}`): keep API-only hooks (Bearer auth, Accept checks) off them.
+ */
+export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOptions): Promise<void> {
+  const logger: GitHttpLogger = options.logger ?? fastify.log;
+  const gitPath = options.gitPath ?? DEFAULT_GIT_PATH;
+  const maxPackBytes = options.maxPackBytes ?? GiB;
+  const repos = createRepoManager({ gitPath, nodePath: options.nodePath ?? process.execPath });
+  const sessions = createPushSessions();
+  const queue = createPushQueue();
+  const children = new Set<ChildProcess>();
+
+  fastify.addHook('onClose', async () => {
+    sessions.abortAll();
+    for (const child of children) killGroup(child);
+  });
+
+  // Leave request bodies unread: the handler streams them into git after auth.
+  fastify.addContentTypeParser(
+    ['application/x-git-receive-pack-request', 'application/x-git-upload-pack-request'],
+    (_request, _payload, done) => done(null, undefined),
+  );
+
+  registerHookRoute(fastify, { sessions, queue, onPush: options.onPush, gitPath, logger });
+
+  /** Validates the repo name and authorises; on failure the reply is already sent. */
+  async function admit(request: FastifyRequest, reply: FastifyReply, service: GitService) {
+    const app = parseRepoParam((request.params as { repo?: unknown }).repo);
+    if (!app) {
+      sendError(reply, 404, 'not_found', NOT_FOUND);
+      return null;
+    }
+    let principal: unknown;
+    try {
+      principal = await options.authorize({ app, token: basicPassword(request.headers.authorization), service });
+    } catch (err) {
+      sendAuthError(reply, err, logger);
+      return null;
+    }
+    const dir = repoDirFor(options.reposDir, app);
+    await repos.ensure(dir);
+    return { app, principal, dir };
+  }
+
+  /**
+   * Streams git's stdout as the response. Headers wait for git's first byte, so a body over the cap
+   * or a git failure before any output still gets a proper status.
+   */
+  function respond(
+    reply: FastifyReply,
+    child: ChildProcess,
+    contentType: string,
+    state: { tooLarge: boolean },
+    prefix?: Buffer,
+  ): Promise<void> {
+    children.add(child);
+    const stderr = new Tail();
+    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
+    // Client gone mid-request: kill git (and the hook) rather than finish a push nobody sees.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) killGroup(child);
+    });
+    return new Promise((resolve) => {
+      let started = false;
+      child.stdout!.once('data', (first: Buffer) => {
+        child.stdout!.pause();
+        if (state.tooLarge) return;
+        started = true;
+        const body = new PassThrough();
+        if (prefix) body.write(prefix);
+        body.write(first);
+        child.stdout!.pipe(body);
+        reply.code(200).header('content-type', contentType).header('cache-control', 'no-cache, max-age=0, must-revalidate');
+        reply.send(body);
+        resolve();
+      });
+      child.on('error', (err) => logger.error({ err }, 'git spawn failed'));
+      child.on('close', (code, signal) => {
+        children.delete(child);
+        if (code !== 0) logger.warn({ argv: child.spawnargs, code, signal, stderr: stderr.toString() }, 'git exited non-zero');
+        if (started) return;
+        if (state.tooLarge) {
+          reply.header('connection', 'close');
+          sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
+        } else sendError(reply, 500, 'internal_server_error', 'git failed.');
+        resolve();
+      });
+    });
+  }
+
+  fastify.get('/:repo/info/refs', async (request, reply) => {
+    const service = (request.query as { service?: unknown }).service;
+    if (typeof service !== 'string' || !SERVICES.includes(service as GitService)) {
+      if (!parseRepoParam((request.params as { repo?: unknown }).repo)) return sendError(reply, 404, 'not_found', NOT_FOUND);
+      return sendError(reply, 400, 'bad_request', 'Only the smart HTTP protocol is supported (use git ≥ 1.6.6).');
+    }
+    const svc = service as GitService;
+    const admitted = await admit(request, reply, svc);
+    if (!admitted) return reply;
+    const protocol = gitProtocol(request.headers['git-protocol']);
+    const args =
+      svc === 'git-upload-pack'
+        ? ['upload-pack', '--strict', '--stateless-rpc', '--advertise-refs', admitted.dir]
+        : ['receive-pack', '--stateless-rpc', '--advertise-refs', admitted.dir];
+    const child = spawnGit(args, { env: gitEnv(gitPath, protocol), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Protocol v2 (clone/fetch only) starts with its capability advertisement, without the service line.
+    const v2 = svc === 'git-upload-pack' && /(^|:)version=2(:|$)/.test(protocol.GIT_PROTOCOL ?? '');
+    const prefix = v2 ? undefined : Buffer.concat([pktLine(`# service=${svc}\n`), Buffer.from('0000')]);
+    await respond(reply, child, `application/x-${svc}-advertisement`, { tooLarge: false }, prefix);
+    return reply;
+  });
+
+  for (const svc of SERVICES) {
+    fastify.post(`/:repo/${svc}`, async (request, reply) => {
+      const admitted = await admit(request, reply, svc);
+      if (!admitted) return reply;
+      if (request.headers['content-type'] !== `application/x-${svc}-request`) {
+        return sendError(reply, 415, 'unsupported_media_type', `Expected application/x-${svc}-request.`);
+      }
+      if (Number(request.headers['content-length'] ?? 0) > maxPackBytes) {
+        reply.header('connection', 'close');
+        return sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
+      }
+      const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (!['identity', 'gzip', 'x-gzip'].includes(encoding)) {
+        return sendError(reply, 415, 'unsupported_media_type', `Unsupported content encoding ${encoding}.`);
+      }
+
+      const extra: Record<string, string> = gitProtocol(request.headers['git-protocol']);
+      let session: ReturnType<typeof sessions.open> | undefined;
+      let args: string[];
+      if (svc === 'git-receive-pack') {
+        session = sessions.open({ app: admitted.app, principal: admitted.principal, repoDir: admitted.dir });
+        // The hook finds the server and proves itself with these; env only, never argv or logs.
+        extra.PLATFORM_GIT_HOOK_URL = options.internalUrl();
+        extra.PLATFORM_GIT_HOOK_NONCE = session.nonce;
+        args = ['receive-pack', '--stateless-rpc', admitted.dir];
+      } else {
+        args = ['upload-pack', '--strict', '--stateless-rpc', admitted.dir];
+      }
+      const child = spawnGit(args, { env: gitEnv(gitPath, extra), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      child.once('close', (code) => {
+        if (!session) return;
+        sessions.close(session.nonce, session.session);
+        session.session.controller.abort();
+        if (code === 0) repos.fixHead(admitted.dir).catch((err) => logger.warn({ err }, 'fixing HEAD failed'));
+      });
+
+      // Body → [cap] → [gunzip → cap] → git. The request itself is only unpiped on failure, never
+      // destroyed, so a 413 can still be written.
+      const state = { tooLarge: false };
+      const stages = [byteLimit(maxPackBytes), ...(encoding === 'identity' ? [] : [createGunzip(), byteLimit(maxPackBytes)])];
+      let upstream: NodeJS.ReadableStream = request.raw;
+      for (const stage of stages) upstream = upstream.pipe(stage);
+      upstream.pipe(child.stdin!);
+      const fail = (err: unknown) => {
+        if (err instanceof TooLargeError) state.tooLarge = true;
+        request.raw.unpipe();
+        for (const stage of stages) stage.destroy();
+        killGroup(child);
+      };
+      for (const stage of stages) stage.on('error', fail);
+      request.raw.on('error', fail);
+      child.stdin!.on('error', () => {}); // EPIPE when git stops reading early; its exit tells the story.
+
+      await respond(reply, child, `application/x-${svc}-result`, state);
+      return reply;
+    });
+  }
+}
