@@ -1,0 +1,59 @@
+/** The Heroku Platform API v3 shapes the CLI reads (only the fields it uses; all optional where servers may omit them). */
+
+export interface Account {
+  id: string;
+  email?: string | null;
+}
+
+export interface App {
+  id: string;
+  name: string;
+  git_url?: string | null;
+  web_url?: string | null;
+  maintenance?: boolean;
+  owner?: { id?: string; email?: string | null } | null;
+  region?: { name?: string } | null;
+  stack?: { name?: string } | null;
+  build_stack?: { name?: string } | null;
+  released_at?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired' | (string & {});
+
+export interface Release {
+  id: string;
+  version: number;
+  description?: string | null;
+  status?: ReleaseStatus | null;
+  current?: boolean;
+  eligible_for_rollback?: boolean;
+  user?: { id?: string; email?: string | null } | null;
+  addon_plan_names?: string[] | null;
+  output_stream_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface Formation {
+  id?: string;
+  type: string;
+  command?: string | null;
+  quantity: number;
+  size?: string | null;
+}
+
+export interface Dyno {
+  id?: string;
+  name: string;
+  type: string;
+  command?: string | null;
+  size?: string | null;
+  state: string;
+  release?: { id?: string; version?: number } | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export type ConfigVars = Record<string, string>;

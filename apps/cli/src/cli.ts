@@ -1,0 +1,110 @@
+import { Command, CommanderError } from 'commander';
+import { createContext, type CliIO, type Context } from './context.ts';
+import { hintOf } from './errors.ts';
+import { register as registerLogin } from './commands/login.ts';
+import { register as registerLogout } from './commands/logout.ts';
+import { register as registerWhoami } from './commands/auth/whoami.ts';
+import { register as registerApps } from './commands/apps/index.ts';
+import { register as registerAppsCreate } from './commands/apps/create.ts';
+import { register as registerAppsInfo } from './commands/apps/info.ts';
+import { register as registerAppsDestroy } from './commands/apps/destroy.ts';
+import { register as registerReleases } from './commands/releases/index.ts';
+import { register as registerReleasesInfo } from './commands/releases/info.ts';
+import { register as registerRollback } from './commands/rollback.ts';
+import { register as registerOpen } from './commands/open.ts';
+import { register as registerConfig } from './commands/config/index.ts';
+import { register as registerConfigGet } from './commands/config/get.ts';
+import { register as registerConfigSet } from './commands/config/set.ts';
+import { register as registerConfigUnset } from './commands/config/unset.ts';
+import { register as registerPs } from './commands/ps/index.ts';
+import { register as registerPsScale } from './commands/ps/scale.ts';
+import { register as registerPsRestart } from './commands/ps/restart.ts';
+import { register as registerPsStop } from './commands/ps/stop.ts';
+
+export const VERSION = '0.1.0';
+
+const commands = [
+  registerLogin,
+  registerLogout,
+  registerWhoami,
+  registerApps,
+  registerAppsCreate,
+  registerAppsInfo,
+  registerAppsDestroy,
+  registerReleases,
+  registerReleasesInfo,
+  registerRollback,
+  registerOpen,
+  registerConfig,
+  registerConfigGet,
+  registerConfigSet,
+  registerConfigUnset,
+  registerPs,
+  registerPsScale,
+  registerPsRestart,
+  registerPsStop,
+];
+
+function prefixLines(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => ` ▸    ${l}\n`)
+    .join('');
+}
+
+/** The commander program with every command registered; settings are set first so subcommands inherit them. */
+export function createProgram(ctx: Context): Command {
+  const program = new Command('platform')
+    .description('Command line interface of platform, a self-hosted Heroku-like PaaS.')
+    .version(VERSION, '-v, --version', 'print the CLI version')
+    .option('--server <url>', 'platform server URL (default: PLATFORM_SERVER, then the one saved by login)')
+    .option('--debug', 'show stack traces and request details on errors')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: true })
+    .configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => void ctx.io.stderr.write(s),
+      outputError: (s, write) => write(prefixLines(s.replace(/^error: /, ''))),
+    })
+    .showHelpAfterError(' ▸    See more help with --help')
+    .exitOverride();
+  for (const register of commands) register(program, ctx);
+  return program;
+}
+
+/** Prints an error the CLI way: ` ▸    message`, then what to do next; the stack only with --debug. */
+export function printError(ctx: Context, err: unknown, debug: boolean): void {
+  const message = err instanceof Error ? err.message : String(err);
+  let text = prefixLines(message);
+  const hint = hintOf(err);
+  if (hint) text += prefixLines(hint);
+  if (debug) {
+    const e = err as { stack?: string; code?: unknown; details?: unknown; cause?: { stack?: string } };
+    if (e.code !== undefined) text += `\ncode: ${String(e.code)}\n`;
+    if (e.details !== undefined) text += `details: ${JSON.stringify(e.details)}\n`;
+    if (e.stack) text += `\n${e.stack}\n`;
+    if (e.cause?.stack) text += `\nCaused by: ${e.cause.stack}\n`;
+  }
+  ctx.io.stderr.write(text);
+}
+
+/** Runs the CLI with the given arguments (without `node platform`) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const ctx = createContext(io);
+  const end = argv.indexOf('--');
+  const debug =
+    (end === -1 ? argv : argv.slice(0, end)).includes('--debug') || Boolean(io.env.PLATFORM_DEBUG);
+  const program = createProgram(ctx);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander already printed it
+    printError(ctx, err, debug);
+    return 1;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import type { App, Dyno } from '../../api-types.ts';
+import { appPath, type Context } from '../../context.ts';
+import { formatAppInfo } from '../../format/apps.ts';
+import { flagsOf, printJson, withApp } from '../shared.ts';
+
+export function register(program: Command, ctx: Context): void {
+  withApp(program.command('apps:info').alias('info').description('show detailed app information'))
+    .argument('[app]', 'app name (same as --app)')
+    .option('--json', 'output as JSON')
+    .action(async (appArg: string | undefined, _opts, cmd: Command) => {
+      const flags = flagsOf<{ json?: boolean }>(cmd);
+      const api = await ctx.api(flags);
+      const name = appArg ?? (await ctx.app(flags));
+      const app = await api.get<App>(appPath(name));
+      if (flags.json) return printJson(ctx.out, app);
+      // The dyno summary is a nicety: an older server without /dynos still gets the rest.
+      const dynos = await api.get<Dyno[]>(appPath(app.name, '/dynos')).catch(() => undefined);
+      ctx.out(...formatAppInfo(app, dynos, ctx.style));
+    });
+}
