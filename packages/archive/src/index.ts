@@ -1,1 +1,5 @@
-export {};
+export { extractTar } from './extract.ts';
+export type { ExtractOptions, ExtractResult } from './extract.ts';
+export { packDirectory } from './pack.ts';
+export type { PackOptions } from './pack.ts';
+export { safeJoin, isInside } from './safe-join.ts';
