@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { BuildRequest } from '@platform/types';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const buildpacksDir = path.join(repoRoot, 'buildpacks');
+export const fixture = (name: string): string => path.join(repoRoot, 'test/fixtures', name);
+
+/** A tar stream of `dir`, as the git receiver would hand over (`tar` here stands in for `git archive`). */
+export function tarOf(dir: string): Readable {
+  const child = spawn('tar', ['-cf', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return child.stdout;
+}
+
+export async function makeTemp(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
+  for (const [name, body] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.writeFile(file, body, { mode: name.includes('/bin/') ? 0o755 : 0o644 });
+  }
+  return dir;
+}
+
+export function request(
+  source: Readable,
+  extra: Partial<BuildRequest> = {},
+): BuildRequest & { lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  return {
+    app: 'test-app',
+    appId: 'app-1',
+    buildId: 'build-1',
+    source,
+    env: {},
+    output: (line: string) => lines.push(line),
+    ...extra,
+    lines,
+    text: () => lines.join('\n'),
+  };
+}

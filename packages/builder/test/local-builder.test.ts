@@ -1,0 +1,321 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractTar } from '@platform/archive';
+import { createLocalBuilder } from '../src/index.ts';
+import { buildpacksDir, fixture, makeTemp, request, tarOf, writeTree } from './helpers.ts';
+// Every temp dir lives under `tmp`, removed in afterAll even when a test fails midway.
+
+let tmp: string;
+let dirs: { cacheDir: string; slugsDir: string; workDir: string };
+let probePacks: string;
+
+beforeAll(async () => {
+  tmp = await makeTemp('builder-test-');
+  dirs = {
+    cacheDir: path.join(tmp, 'cache'),
+    slugsDir: path.join(tmp, 'slugs'),
+    workDir: path.join(tmp, 'work'),
+  };
+  // A copy of the real buildpacks with a "probe" buildpack first: it runs the app's own `probe`
+  // script as its compile step, so tests can look at the build environment from inside.
+  probePacks = path.join(tmp, 'buildpacks');
+  await fsp.cp(buildpacksDir, probePacks, { recursive: true });
+  await writeTree(probePacks, {
+    'probe/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/probe" ] && echo Probe\n',
+    'probe/bin/compile': '#!/usr/bin/env bash\nexec bash "$1/probe" "$1" "$2" "$3"\n',
+    order: 'probe\nnodejs\nprocfile\n',
+  });
+});
+afterAll(async () => {
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await fsp.readFile(file))
+    .digest('hex');
+
+describe('createLocalBuilder with the node-app fixture', () => {
+  const builder = () => createLocalBuilder({ buildpacksDir, ...dirs });
+  let first: Awaited<ReturnType<ReturnType<typeof builder>['build']>>;
+
+  it('builds a slug with production dependencies and process types (cold)', async () => {
+    const req = request(tarOf(fixture('node-app')));
+    first = await builder().build(req);
+    const out = req.text();
+    expect(out).toContain('-----> Building on the bookworm stack');
+    expect(out).toContain('-----> Node.js app detected');
+    expect(out).toContain('Running npm ci');
+    expect(out).toContain('-----> Discovering process types');
+    expect(out).toContain('       Procfile declares types     -> web, worker');
+    expect(out).toContain('       Default types for buildpack -> web');
+    expect(out).toMatch(/-----> Compressing...\n {7}Done: [\d.]+[KM]$/);
+    expect(first.buildpack).toBe('Node.js');
+    expect(first.processTypes).toEqual({ web: 'node server.js', worker: 'node worker.js' });
+    expect(first.slug.path).toBe(path.join(dirs.slugsDir, `${first.slug.checksum}.tgz`));
+    expect(await sha256(first.slug.path)).toBe(first.slug.checksum);
+    expect((await fsp.stat(first.slug.path)).size).toBe(first.slug.size);
+    expect(await fsp.readdir(dirs.workDir)).toEqual([]); // build dir removed
+  });
+
+  it('serves the app from the slug (GET / includes the env var, one log line per request)', async () => {
+    const app = path.join(tmp, 'run-node-app');
+    await extractTar(fs.createReadStream(first.slug.path), app);
+    expect(fs.existsSync(path.join(app, 'node_modules/ms/package.json'))).toBe(true);
+    const child = spawn('node', ['server.js'], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', GREETING: 'howdy' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let stdout = '';
+      child.stdout.setEncoding('utf8');
+      const port = await new Promise<number>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+        child.stdout.on('data', (chunk: string) => {
+          stdout += chunk;
+          const m = /listening on (\d+)/.exec(stdout);
+          if (m) resolve(Number(m[1]));
+        });
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/hello`);
+      expect(await res.text()).toMatch(/^howdy from node-app/);
+      while (!stdout.includes('GET /hello')) await once(child.stdout, 'data');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('skips npm on a warm build and produces the very same slug', async () => {
+    const req = request(tarOf(fixture('node-app')));
+    const second = await builder().build(req);
+    expect(req.text()).toContain('unchanged since the last build; skipping npm ci');
+    expect(req.text()).not.toContain('Running npm ci');
+    expect(second.slug).toEqual(first.slug); // content-addressed: same tree → same file
+    expect(await fsp.readdir(dirs.slugsDir)).toEqual([path.basename(first.slug.path)]);
+  });
+});
+
+describe('createLocalBuilder failures', () => {
+  const builder = (extra = {}) => createLocalBuilder({ buildpacksDir, ...dirs, ...extra });
+  const slugCount = async () => (await fsp.readdir(dirs.slugsDir).catch(() => [])).length;
+
+  it('fails when the build script fails, with the Heroku message and no slug', async () => {
+    const before = await slugCount();
+    const req = request(tarOf(fixture('failing-build-app')), { appId: 'app-failing' });
+    await expect(builder().build(req)).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED' });
+    expect(req.text()).toContain('fixture build step failing on purpose');
+    expect(req.lines).toContain(' !     Push rejected, failed to compile Node.js app.');
+    expect(await slugCount()).toBe(before);
+  });
+
+  it('fails clearly when no buildpack detects the app', async () => {
+    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
+      'README.md': 'nothing to build\n',
+    });
+    const req = request(tarOf(src), { appId: 'app-none' });
+    await expect(builder().build(req)).rejects.toMatchObject({
+      code: 'PLT_BUILD_FAILED',
+      message: 'No default language could be detected for this app.',
+    });
+    expect(req.lines).toContain(' !     No default language could be detected for this app.');
+    await fsp.rm(src, { recursive: true });
+  });
+
+  it('reports a bad Procfile with its line number', async () => {
+    const req = request(tarOf(fixture('bad-procfile-app')), { appId: 'app-bad-procfile' });
+    const err = await builder()
+      .build(req)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PLT_BUILD_FAILED' });
+    expect((err as Error).message).toMatch(/^Procfile line 3: /);
+    expect(req.text()).toContain(' !     Procfile line 3: ');
+  });
+
+  it('refuses an unsafe source tree before running any buildpack', async () => {
+    const src = await fsp.mkdtemp(path.join(tmp, 'src-'));
+    await writeTree(src, { Procfile: 'web: x\n' });
+    await fsp.symlink('/etc/passwd', path.join(src, 'passwd'));
+    const req = request(tarOf(src), { appId: 'app-unsafe' });
+    const err = await builder()
+      .build(req)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PLT_BUILD_FAILED' });
+    expect((err as Error).message).toContain('Unsafe archive entry');
+    expect(req.text()).not.toContain('Determining which buildpack');
+    await fsp.rm(src, { recursive: true });
+  });
+
+  it('refuses a Procfile that is a symlink', async () => {
+    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), { 'real-procfile': 'web: x\n' });
+    await fsp.symlink('real-procfile', path.join(src, 'Procfile'));
+    const req = request(tarOf(src), { appId: 'app-link-procfile' });
+    const err = await builder({ buildpacksDir: probePacks })
+      .build(req)
+      .catch((e: unknown) => e);
+    // The procfile buildpack's detect sees a file through the link; the builder does not follow it.
+    expect((err as Error).message).toBe('Procfile is a symlink; it must be a regular file.');
+    await fsp.rm(src, { recursive: true });
+  });
+});
+
+describe('createLocalBuilder environment and limits (probe buildpack)', () => {
+  const builder = (extra = {}) => createLocalBuilder({ ...dirs, buildpacksDir: probePacks, ...extra });
+
+  it('writes config into ENV_DIR (0600) but never into the build environment or output', async () => {
+    process.env.PLATFORM_TEST_SERVER_ONLY = 'server-env-must-not-leak';
+    try {
+      const probe = [
+        'env > "$1/env.txt"',
+        'stat -c %a "$3/SECRET_TOKEN" > "$1/envdir-mode.txt"',
+        'cp "$3/SECRET_TOKEN" "$1/envdir-value.txt"',
+        'echo "probe ran in $PWD"',
+      ].join('\n');
+      const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), { probe });
+      const req = request(tarOf(src), { appId: 'app-env', env: { SECRET_TOKEN: 's3cr3t-value-42' } });
+      const result = await builder().build(req);
+      expect(result.buildpack).toBe('Probe');
+      expect(req.text()).toContain('-----> Probe app detected');
+      expect(req.text()).not.toContain('s3cr3t-value-42');
+
+      const app = path.join(tmp, 'run-env');
+      await extractTar(fs.createReadStream(result.slug.path), app);
+      const env = await fsp.readFile(path.join(app, 'env.txt'), 'utf8');
+      const keys = env
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')[0]);
+      const allowed = ['HOME', 'LANG', 'OLDPWD', 'PATH', 'PWD', 'REQUEST_ID', 'SHLVL', 'STACK', '_'];
+      expect(keys.filter((k) => !allowed.includes(k!))).toEqual([]);
+      expect(keys).toEqual(expect.arrayContaining(['PATH', 'HOME', 'STACK', 'LANG']));
+      expect(env).not.toContain('s3cr3t-value-42');
+      expect(env).not.toContain('SECRET_TOKEN');
+      expect(env).not.toContain('server-env-must-not-leak');
+      expect(env).toContain('PATH=/usr/local/bin:/usr/bin:/bin\n');
+      expect(await fsp.readFile(path.join(app, 'envdir-mode.txt'), 'utf8')).toBe('600\n');
+      expect(await fsp.readFile(path.join(app, 'envdir-value.txt'), 'utf8')).toBe('s3cr3t-value-42');
+      await fsp.rm(src, { recursive: true });
+    } finally {
+      delete process.env.PLATFORM_TEST_SERVER_ONLY;
+    }
+  });
+
+  it('kills the whole build on timeout', async () => {
+    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
+      probe: 'echo probe sleeping\nsleep 60 &\nwait\n',
+    });
+    const req = request(tarOf(src), { appId: 'app-timeout' });
+    const started = Date.now();
+    const err = await builder({ timeoutMs: 500 })
+      .build(req)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'PLT_BUILD_FAILED',
+      message: 'Build timed out after 1 s and was stopped.',
+    });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await fsp.rm(src, { recursive: true });
+  });
+
+  it('stops when the request is aborted', async () => {
+    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
+      probe: 'echo probe sleeping\nsleep 60\n',
+    });
+    const ac = new AbortController();
+    const req = request(tarOf(src), {
+      appId: 'app-abort',
+      signal: ac.signal,
+      output: (line: string) => {
+        if (line === 'probe sleeping') ac.abort();
+      },
+    });
+    await expect(builder().build(req)).rejects.toMatchObject({
+      code: 'PLT_BUILD_FAILED',
+      message: 'Build cancelled.',
+    });
+    await fsp.rm(src, { recursive: true });
+  });
+
+  it('cuts output over the limit with a notice and lets the build finish', async () => {
+    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
+      probe: 'for i in $(seq 1 2000); do echo "noisy line $i"; done\n',
+      Procfile: 'web: echo hi\n',
+    });
+    const req = request(tarOf(src), { appId: 'app-noisy' });
+    const result = await builder({ outputLimitBytes: 2000 }).build(req);
+    expect(result.processTypes).toEqual({ web: 'echo hi' });
+    expect(req.text()).toContain(' !     Build output exceeded 2000 bytes; the rest is not shown.');
+    expect(req.text()).not.toContain('noisy line 2000');
+    expect(req.text()).toContain('-----> Compressing...'); // the builder's own lines still show
+    await fsp.rm(src, { recursive: true });
+  });
+
+  it('builds a Procfile-only app and leaves .slugignore paths out of the slug', async () => {
+    const src = await fsp.mkdtemp(path.join(tmp, 'src-'));
+    await fsp.cp(fixture('procfile-app'), src, { recursive: true });
+    await writeTree(src, {
+      '.slugignore': '# docs\n*.md\n/tmp/\n',
+      'tmp/big.bin': 'x',
+      'docs/guide.md': 'y',
+    });
+    const req = request(tarOf(src), { appId: 'app-procfile' });
+    const result = await builder().build(req);
+    expect(result.buildpack).toBe('Procfile');
+    expect(result.processTypes).toEqual({ web: 'node server.js', release: 'echo release phase ran' });
+    const app = path.join(tmp, 'run-procfile');
+    await extractTar(fs.createReadStream(result.slug.path), app);
+    expect((await fsp.readdir(app)).sort()).toEqual(['.slugignore', 'Procfile', 'docs', 'server.js']);
+    expect(await fsp.readdir(path.join(app, 'docs'))).toEqual([]);
+    await fsp.rm(src, { recursive: true });
+  });
+});
+
+describe('storeSlug', () => {
+  it('is content-addressed', async () => {
+    const { storeSlug } = await import('../src/index.ts');
+    const dir = path.join(tmp, 'store');
+    const a = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
+    const b = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
+    expect(a).toEqual(b);
+    expect(a.checksum).toBe(createHash('sha256').update('same bytes').digest('hex'));
+    await expect(storeSlug(dir, Readable.from([Buffer.alloc(100)]), { maxBytes: 10 })).rejects.toThrow(
+      /too large/,
+    );
+    expect(await fsp.readdir(dir)).toEqual([`${a.checksum}.tgz`]);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unprivileged build user', () => {
+  it('runs buildpacks as that user and still produces the slug', async () => {
+    // Every directory the build user needs must be traversable: a 0755 base instead of mkdtemp's 0700.
+    const base = path.join(tmp, 'shared');
+    await fsp.mkdir(base, { mode: 0o755 });
+    await fsp.chmod(tmp, 0o755);
+    const shared = {
+      cacheDir: path.join(base, 'cache'),
+      slugsDir: path.join(base, 'slugs'),
+      workDir: path.join(base, 'work'),
+    };
+    const src = await writeTree(path.join(base, 'src'), {
+      probe: 'id -u > "$1/uid.txt"\ntouch "$2/cache-writable"\n',
+    });
+    await fsp.chmod(probePacks, 0o755);
+    const builder = createLocalBuilder({
+      ...shared,
+      buildpacksDir: probePacks,
+      user: { uid: 65534, gid: 65534 },
+    });
+    const req = request(tarOf(src), { appId: 'app-nobody', env: { K: 'v' } });
+    const result = await builder.build(req);
+    const app = path.join(base, 'run');
+    await extractTar(fs.createReadStream(result.slug.path), app);
+    expect(await fsp.readFile(path.join(app, 'uid.txt'), 'utf8')).toBe('65534\n');
+    expect(fs.existsSync(path.join(shared.cacheDir, 'app-nobody', 'probe', 'cache-writable'))).toBe(true);
+  });
+});
