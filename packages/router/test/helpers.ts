@@ -1,0 +1,91 @@
+import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { RouterLogEntry } from '../src/index.ts';
+
+/** A real upstream on 127.0.0.1:0. */
+export async function startUpstream(handler: RequestListener): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** A port nothing listens on (bound once, then released). */
+export async function deadPort(): Promise<number> {
+  const { server, port } = await startUpstream(() => {});
+  await closeServer(server);
+  return port;
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export function get(
+  port: number,
+  host: string,
+  path = '/',
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: Buffer | string,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { host, ...headers }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends raw bytes and resolves with everything the server wrote until it closed the connection. */
+export function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+/** Collects router log entries and lets a test await a count (onLog fires when the response closes). */
+export function logRecorder() {
+  const entries: RouterLogEntry[] = [];
+  const waiters: Array<() => void> = [];
+  return {
+    entries,
+    onLog(entry: RouterLogEntry) {
+      entries.push(entry);
+      for (const w of waiters.splice(0)) w();
+    },
+    async waitFor(count: number, timeoutMs = 10_000): Promise<RouterLogEntry[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (entries.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} log entries, got ${entries.length}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      return entries;
+    },
+  };
+}

@@ -1,0 +1,317 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { extractTar } from '@platform/archive';
+import {
+  APP_NAME_RE,
+  DYNO_NAME_RE,
+  ErrorCodes,
+  PROCESS_TYPE_RE,
+  isPlatformError,
+  PlatformError,
+  type Dyno,
+  type DynoExit,
+  type DynoOutput,
+  type DynoSpec,
+  type Runtime,
+  type StopOptions,
+} from '@platform/types';
+import { buildDynoEnv } from './dyno-env.ts';
+import { pickFreePort } from './free-port.ts';
+import { assertTraversable } from './reachable.ts';
+import { createLineSplitter } from './line-splitter.ts';
+import { signalGroup, waitGroupGone } from './process-group.ts';
+
+/** The subset of a pino logger this package uses. */
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ProcessRuntimeOptions {
+  /** Each dyno gets a fresh `<dynosDir>/<dyno id>/` with the slug extracted into `app/`. */
+  dynosDir: string;
+  logger?: RuntimeLogger | undefined;
+  /** Run dynos as this user (the server wires nobody:nogroup when it runs as root). null = as the server. */
+  runAs?: { uid: number; gid: number } | null | undefined;
+  /** Address dynos bind and that is reported to the router. Default 127.0.0.1. */
+  host?: string | undefined;
+  /** PATH given to dynos. Default `<app dir>/bin:/usr/local/bin:/usr/bin:/bin`. */
+  path?: string | undefined;
+  /** Grace period used by close() when it stops the remaining dynos. Default 30 000 ms. */
+  closeGraceMs?: number | undefined;
+  /** Limits for slug extraction. */
+  maxSlugBytes?: number | undefined;
+  maxSlugEntries?: number | undefined;
+}
+
+const DEFAULT_GRACE_MS = 30_000;
+/** How long to wait for SIGKILLed processes to disappear before giving up (they are in D state, or zombies). */
+const KILL_WAIT_MS = 5_000;
+/** After the group is gone, how long stdio may stay open (held by a process that left the group). */
+const STDIO_DRAIN_MS = 2_000;
+
+/**
+ * Sources the slug's profile scripts, then runs the command given as `$1` through `bash -c`, as
+ * on Heroku. The command is a positional parameter, never part of this script's text.
+ * `--` keeps a command that starts with `-` from being read as an option.
+ */
+const LAUNCH_SCRIPT = [
+  'shopt -s nullglob',
+  'for __platform_profile in .profile.d/*.sh; do . "$__platform_profile"; done',
+  'unset __platform_profile',
+  'shopt -u nullglob',
+  'if [ -f .profile ]; then . ./.profile; fi',
+  'exec bash -c -- "$1"',
+].join('\n');
+
+interface Entry {
+  dyno: Dyno;
+  child: ChildProcess;
+  pgid: number;
+  dir: string;
+  requested: boolean;
+  /** Resolves once the exit was reported (after stdio closed). */
+  reported: Promise<void>;
+  drainTimer: NodeJS.Timeout | null;
+  stopping: Promise<void> | null;
+  startDrainTimer(): void;
+}
+
+export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
+  const dynosDir = resolve(options.dynosDir);
+  const host = options.host ?? '127.0.0.1';
+  const runAs = options.runAs ?? null;
+  const logger = options.logger;
+  const closeGraceMs = options.closeGraceMs ?? DEFAULT_GRACE_MS;
+  const entries = new Map<string, Entry>();
+  const exitListeners = new Set<(exit: DynoExit) => void>();
+  const outputListeners = new Set<(output: DynoOutput) => void>();
+  let closed = false;
+  let dirReady: Promise<void> | null = null;
+
+  function ensureDynosDir(): Promise<void> {
+    // 0711: an unprivileged dyno can reach its own dir by name but cannot list the others.
+    dirReady ??= (async () => {
+      await mkdir(dynosDir, { recursive: true });
+      await chmod(dynosDir, 0o711);
+      if (runAs) await assertTraversable(dynosDir, runAs);
+    })();
+    // A failed check is retried on the next start (the operator may have fixed the permissions).
+    dirReady.catch(() => (dirReady = null));
+    return dirReady;
+  }
+
+  function emitOutput(output: DynoOutput): void {
+    for (const listener of outputListeners) {
+      try {
+        listener(output);
+      } catch (err) {
+        logger?.error({ err }, 'runtime output listener failed');
+      }
+    }
+  }
+
+  function emitExit(exit: DynoExit): void {
+    for (const listener of exitListeners) {
+      try {
+        listener(exit);
+      } catch (err) {
+        logger?.error({ err }, 'runtime exit listener failed');
+      }
+    }
+  }
+
+  function validate(spec: DynoSpec): void {
+    const bad = (field: string) =>
+      new PlatformError(ErrorCodes.invalidParams, `Invalid dyno spec: ${field}.`, { details: { field } });
+    if (!APP_NAME_RE.test(spec.app)) throw bad('app');
+    if (!PROCESS_TYPE_RE.test(spec.type)) throw bad('type');
+    if (!DYNO_NAME_RE.test(spec.name)) throw bad('name');
+    if (typeof spec.command !== 'string' || spec.command.length === 0 || spec.command.includes('\0')) {
+      throw bad('command');
+    }
+  }
+
+  async function start(spec: DynoSpec): Promise<Dyno> {
+    if (closed) throw new PlatformError(ErrorCodes.runtimeUnavailable, 'The process runtime is closed.');
+    validate(spec);
+    await ensureDynosDir();
+    const id = randomUUID();
+    const dir = join(dynosDir, id);
+    const appDir = join(dir, 'app');
+    try {
+      await mkdir(dir, { mode: 0o700 });
+      await mkdir(appDir, { mode: 0o700 });
+      await extractTar(createReadStream(spec.artifact.slugPath), appDir, {
+        maxBytes: options.maxSlugBytes,
+        maxEntries: options.maxSlugEntries,
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      });
+      if (runAs) {
+        await chown(dir, runAs.uid, runAs.gid);
+        await chown(appDir, runAs.uid, runAs.gid);
+      }
+      const port = spec.type === 'web' ? await pickFreePort(host) : null;
+      const env = buildDynoEnv({
+        config: spec.env,
+        dyno: spec.name,
+        port,
+        home: appDir,
+        path: options.path ?? `${appDir}/bin:/usr/local/bin:/usr/bin:/bin`,
+      });
+      const child = spawn('bash', ['-c', LAUNCH_SCRIPT, 'dyno', spec.command], {
+        cwd: appDir,
+        env,
+        detached: true, // own session and process group: stop() signals -pgid
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+      });
+      await new Promise<void>((resolveSpawn, rejectSpawn) => {
+        child.once('spawn', resolveSpawn);
+        child.once('error', rejectSpawn);
+      });
+      const dyno: Dyno = {
+        id,
+        app: spec.app,
+        appId: spec.appId,
+        releaseId: spec.releaseId,
+        releaseVersion: spec.releaseVersion,
+        type: spec.type,
+        name: spec.name,
+        command: spec.command,
+        address: { host, port: port ?? 0 },
+        startedAt: new Date(),
+        running: true,
+      };
+      track(dyno, child, dir);
+      logger?.info({ dyno: id, app: spec.app, name: spec.name, pid: child.pid }, 'dyno started');
+      return { ...dyno, address: { ...dyno.address } };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      if (isPlatformError(err)) throw err;
+      throw new PlatformError(ErrorCodes.runtimeUnavailable, `Could not start dyno ${spec.name}.`, {
+        cause: err,
+        details: { app: spec.app, name: spec.name },
+      });
+    }
+  }
+
+  function track(dyno: Dyno, child: ChildProcess, dir: string): void {
+    const pgid = child.pid!;
+    let reportDone!: () => void;
+    const entry: Entry = {
+      dyno,
+      child,
+      pgid,
+      dir,
+      requested: false,
+      reported: new Promise<void>((r) => (reportDone = r)),
+      drainTimer: null,
+      stopping: null,
+      startDrainTimer() {
+        // Stdio may be held open by a process that escaped the group (setsid); don't wait forever.
+        if (entry.drainTimer) return;
+        entry.drainTimer = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish();
+        }, STDIO_DRAIN_MS);
+        entry.drainTimer.unref();
+      },
+    };
+    entries.set(dyno.id, entry);
+
+    const base = { id: dyno.id, app: dyno.app, name: dyno.name };
+    const splitters = (['stdout', 'stderr'] as const).map((stream) => {
+      const splitter = createLineSplitter((line) => emitOutput({ ...base, stream, line, at: Date.now() }));
+      child[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
+      return splitter;
+    });
+
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let finished = false;
+    function finish(): void {
+      if (finished) return;
+      finished = true;
+      if (entry.drainTimer) clearTimeout(entry.drainTimer);
+      for (const splitter of splitters) splitter.flush();
+      emitExit({ ...base, code: exitCode, signal: exitSignal, requested: entry.requested });
+      reportDone();
+    }
+
+    child.on('exit', (code, signal) => {
+      exitCode = code;
+      exitSignal = signal;
+      dyno.running = false;
+      logger?.info({ dyno: dyno.id, app: dyno.app, name: dyno.name, code, signal }, 'dyno exited');
+      if (!entry.requested) {
+        // The main process is gone on its own: the dyno is over, so are its leftovers.
+        signalGroup(pgid, 'SIGKILL');
+        entry.startDrainTimer();
+      }
+      // When requested, stop() owns the group's grace period and starts the drain timer.
+    });
+    child.on('close', finish);
+  }
+
+  async function stopEntry(id: string, entry: Entry, stopOptions: StopOptions): Promise<void> {
+    const graceMs = stopOptions.graceMs ?? DEFAULT_GRACE_MS;
+    if (entry.dyno.running) {
+      entry.requested = true;
+      signalGroup(entry.pgid, stopOptions.signal ?? 'SIGTERM');
+      if (!(await waitGroupGone(entry.pgid, graceMs))) {
+        logger?.warn({ dyno: id, app: entry.dyno.app, name: entry.dyno.name }, 'dyno did not exit within grace; SIGKILL');
+        signalGroup(entry.pgid, 'SIGKILL');
+        if (!(await waitGroupGone(entry.pgid, KILL_WAIT_MS))) {
+          logger?.error({ dyno: id, pgid: entry.pgid }, 'dyno process group still present after SIGKILL');
+        }
+      }
+    }
+    entry.startDrainTimer();
+    await entry.reported;
+    entries.delete(id);
+    await rm(entry.dir, { recursive: true, force: true });
+  }
+
+  return {
+    kind: 'process',
+    start,
+    stop(id, stopOptions = {}) {
+      const entry = entries.get(id);
+      if (!entry) return Promise.resolve();
+      entry.stopping ??= stopEntry(id, entry, stopOptions);
+      return entry.stopping;
+    },
+    async list(filter = {}) {
+      const out: Dyno[] = [];
+      for (const { dyno } of entries.values()) {
+        if (filter.app !== undefined && dyno.app !== filter.app) continue;
+        out.push({ ...dyno, address: { ...dyno.address } });
+      }
+      return out;
+    },
+    onExit(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
+    },
+    onOutput(listener) {
+      outputListeners.add(listener);
+      return () => outputListeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      await Promise.all(
+        [...entries.entries()].map(([id, entry]) => {
+          entry.stopping ??= stopEntry(id, entry, { graceMs: closeGraceMs });
+          return entry.stopping;
+        }),
+      );
+    },
+  };
+}
