@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // real Postgres, real git and (where present) the real Docker engine.
 export default defineConfig({
   test: {
+    // Two cores: one worker per core. End-to-end files each start their own server.
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -20,9 +23,6 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           pool: 'forks',
-          // Each e2e file starts its own server; two at a time fits a 2-core machine.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

@@ -320,11 +320,25 @@ export function createProcessManager(options: ProcessManagerOptions) {
             (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
         );
         for (const key of [...crashCounts.keys()]) if (key.startsWith(`${appId}/`)) (crashCounts.delete(key), notBefore.delete(key));
+        // One at a time, each replacement up before its predecessor stops.
         for (const t of chosen) {
-          const fresh = await startDyno(target, target.release, t.dyno.type, t.dyno.name);
-          if (fresh) await retire(t.dyno.id);
+          await startDyno(target, target.release, t.dyno.type, t.dyno.name);
+          void retire(t.dyno.id);
         }
       });
+    },
+
+    /**
+     * Stops dynos (one name or one type). Formation dynos come back on the next reconcile, as on Heroku;
+     * one-off dynos are gone. Returns how many were stopped.
+     */
+    async stop(appId: string, filter: { type?: string; name?: string }): Promise<number> {
+      const chosen = [...tracked.values()].filter(
+        (t) => t.dyno.appId === appId && !t.draining &&
+          (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
+      );
+      await Promise.all(chosen.map((t) => retire(t.dyno.id)));
+      return chosen.length;
     },
 
     /** Stops and forgets every dyno of an app (app destroyed). */

@@ -1,0 +1,27 @@
+import type { Store, User, AppRecord } from '@platform/store-postgres';
+import type { ProcessManager } from '@platform/process-manager';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.ts';
+import type { Deployer } from '../deploy/deployer.ts';
+
+/** What route handlers are given. Built once at start-up by the app's wiring. */
+export interface ApiContext {
+  config: Readonly<ServerConfig>;
+  store: Store;
+  manager: ProcessManager;
+  deployer: Deployer;
+  logger: Logger;
+  urls: {
+    api: () => string;
+    git: (app: string) => string;
+    web: (app: string) => string;
+  };
+  /** Stops routing and forgets an app's repo (after it is deleted from the store). */
+  forgetApp(app: AppRecord): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User;
+  }
+}

@@ -1,0 +1,99 @@
+import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord, User } from '@platform/store-postgres';
+import type { DynoStatus } from '@platform/process-manager';
+import type { ApiContext } from './context.ts';
+
+const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
+
+export function appJson(ctx: ApiContext, app: AppRecord, owner: Pick<User, 'id' | 'email'> | null, extra: { releasedAt?: Date | null; buildpack?: string | null; slugSize?: number | null } = {}) {
+  return {
+    id: app.id,
+    name: app.name,
+    git_url: ctx.urls.git(app.name),
+    web_url: ctx.urls.web(app.name),
+    maintenance: app.maintenance,
+    stack: STACK,
+    build_stack: STACK,
+    region: { id: '00000000-0000-4000-8000-000000000002', name: 'local' },
+    owner: owner ? { id: owner.id, email: owner.email } : { id: app.ownerId, email: null },
+    team: null,
+    organization: null,
+    space: null,
+    buildpack_provided_description: extra.buildpack ?? null,
+    released_at: extra.releasedAt?.toISOString() ?? null,
+    repo_size: null,
+    slug_size: extra.slugSize ?? null,
+    acm: false,
+    internal_routing: null,
+    archived_at: null,
+    created_at: app.createdAt.toISOString(),
+    updated_at: app.updatedAt.toISOString(),
+  };
+}
+
+export function releaseJson(app: AppRecord, r: ReleaseRecord, currentId: string | null) {
+  return {
+    id: r.id,
+    version: r.version,
+    description: r.description,
+    status: r.status,
+    current: r.id === currentId,
+    eligible_for_rollback: r.status === 'succeeded' && r.buildId !== null,
+    slug: r.buildId ? { id: r.buildId } : null,
+    artifacts: r.buildId ? [{ type: 'slug', id: r.buildId }] : [],
+    app: { id: app.id, name: app.name },
+    user: { id: r.userId, email: r.userEmail },
+    addon_plan_names: [],
+    output_stream_url: null,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+export function buildJson(app: AppRecord, b: BuildRecord, releaseId: string | null) {
+  return {
+    id: b.id,
+    status: b.status,
+    output_stream_url: null,
+    source_blob: { version: b.sourceVersion, url: null, checksum: null },
+    buildpacks: b.buildpack ? [{ name: b.buildpack, url: null }] : [],
+    buildpack_provided_description: b.buildpack,
+    process_types: b.processTypes,
+    slug: b.slugChecksum ? { id: b.id, checksum: `SHA256:${b.slugChecksum}`, size: b.slugSize } : null,
+    release: releaseId ? { id: releaseId } : null,
+    stack: STACK.name,
+    failure: b.failure,
+    app: { id: app.id, name: app.name },
+    user: { id: b.userId },
+    created_at: b.createdAt.toISOString(),
+    updated_at: b.updatedAt.toISOString(),
+  };
+}
+
+export function formationJson(app: AppRecord, f: FormationRecord, command: string | null) {
+  return {
+    id: `${app.id}:${f.type}`,
+    type: f.type,
+    quantity: f.quantity,
+    size: f.size,
+    command: command ?? '',
+    app: { id: app.id, name: app.name },
+    created_at: f.createdAt.toISOString(),
+    updated_at: f.updatedAt.toISOString(),
+  };
+}
+
+export function dynoJson(app: AppRecord, d: DynoStatus) {
+  return {
+    id: d.id,
+    name: d.name,
+    type: d.type,
+    command: d.command,
+    state: d.state,
+    size: 'standard',
+    attach_url: null,
+    release: { id: d.releaseId, version: d.releaseVersion },
+    app: { id: app.id, name: app.name },
+    created_at: d.since.toISOString(),
+    updated_at: d.since.toISOString(),
+  };
+}

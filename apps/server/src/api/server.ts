@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { ApiContext } from './context.ts';
+import { authenticate, tokenFrom } from './auth.ts';
+import { installErrorHandler } from './errors.ts';
+import { registerAppRoutes } from './routes/apps.ts';
+import { registerReleaseRoutes } from './routes/releases.ts';
+import { registerBuildRoutes } from './routes/builds.ts';
+import { registerConfigRoutes } from './routes/config-vars.ts';
+import { registerFormationRoutes } from './routes/formation.ts';
+import { registerDynoRoutes } from './routes/dynos.ts';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
+
+/**
+ * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP).
+ * Every API route needs a token; the git routes do their own auth.
+ */
+export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) => Promise<void>): FastifyInstance {
+  // Typed as the default instance: the pino logger type would otherwise leak into every route signature.
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: 'api' }),
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['request-id'] ?? req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.register(async (api) => {
+    api.decorateRequest('user', null as never);
+    api.addHook('onRequest', async (request) => {
+      const user = await authenticate(ctx, tokenFrom(request.headers.authorization));
+      request.user = user;
+    });
+    registerAppRoutes(api, ctx);
+    registerReleaseRoutes(api, ctx);
+    registerBuildRoutes(api, ctx);
+    registerConfigRoutes(api, ctx);
+    registerFormationRoutes(api, ctx);
+    registerDynoRoutes(api, ctx);
+  });
+  app.register(extra);
+  return app;
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export type RuntimeChoice = 'auto' | 'docker' | 'process';
+
+export interface ServerConfig {
+  /** API + git listener. */
+  host: string;
+  port: number;
+  /** Router listener. */
+  routerHost: string;
+  routerPort: number;
+  /** Apps are served at <app>.<domain>:<routerPort>. */
+  domain: string;
+  /** Base URL users reach the API/git at (for git_url); derived from host/port when unset. */
+  publicUrl: string | null;
+  dataDir: string;
+  databaseUrl: string | null;
+  /** 32-byte key as given (hex/base64), or null to use <dataDir>/secret.key. */
+  secretKey: string | null;
+  /** A token to accept as the admin's, or null to generate one on first start. */
+  adminToken: string | null;
+  adminEmail: string;
+  runtime: RuntimeChoice;
+  dockerHost: string | null;
+  logLevel: string;
+  bootTimeoutMs: number;
+  graceMs: number;
+  buildTimeoutMs: number;
+  releaseTimeoutMs: number;
+  maxDynosPerApp: number;
+  /** uid:gid dynos run as in process mode when the server runs as root. */
+  dynoUser: string;
+  buildpacksDir: string;
+  stackImage: string;
+  imagesToKeep: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+
+/**
+ * Reads the environment once, validates everything, and reports every problem at once.
+ * Secrets may come from `<NAME>_FILE`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
+  const problems: string[] = [];
+  const str = (name: string): string | null => {
+    const direct = env[name];
+    const file = env[`${name}_FILE`];
+    if (direct !== undefined && direct !== '' && file) problems.push(`set ${name} or ${name}_FILE, not both`);
+    if (file) {
+      try {
+        return readFileSync(file, 'utf8').trim();
+      } catch {
+        problems.push(`${name}_FILE: cannot read ${file}`);
+        return null;
+      }
+    }
+    return direct === undefined || direct === '' ? null : direct;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === null) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return n;
+  };
+  const seconds = (name: string, fallbackS: number, maxS: number) => int(name, fallbackS, 0, maxS) * 1000;
+
+  const runtime = (str('PLATFORM_RUNTIME') ?? 'auto') as RuntimeChoice;
+  if (!['auto', 'docker', 'process'].includes(runtime)) problems.push('PLATFORM_RUNTIME must be auto, docker or process');
+  const domain = (str('PLATFORM_DOMAIN') ?? 'localhost').toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain)) problems.push('PLATFORM_DOMAIN must be a DNS name such as apps.example.com');
+  const publicUrl = str('PLATFORM_PUBLIC_URL');
+  if (publicUrl !== null && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) problems.push('PLATFORM_PUBLIC_URL must look like https://platform.example.com');
+  const logLevel = str('PLATFORM_LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('PLATFORM_LOG_LEVEL must be a pino level');
+  const dynoUser = str('PLATFORM_DYNO_USER') ?? '65534:65534';
+  if (!/^[0-9]+:[0-9]+$/.test(dynoUser)) problems.push('PLATFORM_DYNO_USER must be uid:gid, e.g. 65534:65534');
+  const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
+
+  const config: ServerConfig = {
+    host: str('PLATFORM_HOST') ?? '0.0.0.0',
+    port: int('PLATFORM_PORT', 5000, 0, 65535),
+    routerHost: str('PLATFORM_ROUTER_HOST') ?? '0.0.0.0',
+    routerPort: int('PLATFORM_ROUTER_PORT', 8080, 0, 65535),
+    domain,
+    publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
+    dataDir: path.resolve(str('PLATFORM_DATA_DIR') ?? defaultDataDir),
+    databaseUrl: str('DATABASE_URL'),
+    secretKey: str('PLATFORM_SECRET_KEY'),
+    adminToken: str('PLATFORM_ADMIN_TOKEN'),
+    adminEmail: str('PLATFORM_ADMIN_EMAIL') ?? 'admin@platform.local',
+    runtime,
+    dockerHost: str('DOCKER_HOST'),
+    logLevel,
+    bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),
+    graceMs: seconds('PLATFORM_GRACE_PERIOD', 30, 3600),
+    buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
+    releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
+    maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
+    dynoUser,
+    buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
+    stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-1',
+    imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),
+  };
+  if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,124 @@
+import { PlatformError, isPlatformError } from '@platform/types';
+import type { Builder, Runtime } from '@platform/types';
+import type { AppRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
+import type { ProcessManager } from '@platform/process-manager';
+import type { GitPush } from '@platform/git-http';
+import type { Logger } from 'pino';
+import { runReleasePhase } from './release-phase.ts';
+import { releaseTarget as targetOf } from './targets.ts';
+
+export interface DeployerOptions {
+  store: Store;
+  builder: Builder;
+  runtime: Runtime;
+  manager: ProcessManager;
+  logger: Logger;
+  slugsDir: string;
+  releaseTimeoutMs: number;
+  webUrl(app: string): string;
+  /** Turns a finished local build into the runtime's artifact (docker: an image); identity in process mode. */
+  toImage?: ((input: { app: AppRecord; buildId: string; slugPath: string }) => Promise<string>) | undefined;
+  onEvent?: ((appId: string, source: string, message: string) => void) | undefined;
+}
+
+export type Deployer = ReturnType<typeof createDeployer>;
+
+/**
+ * Build → release → run, for a push, a config change or a rollback. Each release goes through the same gate:
+ * the release phase (Procfile `release:`) on the new release, then a health-gated rollout; failure of either
+ * marks the release failed and leaves the running one serving.
+ */
+export function createDeployer(options: DeployerOptions) {
+  const { store, logger } = options;
+  const emit = (appId: string, message: string) => options.onEvent?.(appId, 'api', message);
+
+  const releaseTarget = (release: ReleaseRecord) => targetOf(store, options.slugsDir, release);
+
+  /** Runs the release phase (if any) and rolls the app onto the release. Returns the final status. */
+  async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {
+    const target = await releaseTarget(release);
+    try {
+      await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
+      if (target.commands.release !== undefined) {
+        output('Running release command...');
+        emit(app.id, `Running release v${release.version} commands`);
+        await runReleasePhase({ runtime: options.runtime, app, target, timeoutMs: options.releaseTimeoutMs, output });
+      }
+      await options.manager.deploy(app.id, target);
+      await store.releases.setStatus(release.id, 'succeeded');
+      emit(app.id, `Release v${release.version} created`);
+      return 'succeeded' as const;
+    } catch (err) {
+      await store.releases.setStatus(release.id, 'failed');
+      emit(app.id, `Release v${release.version} failed: ${(err as Error).message}`);
+      logger.warn({ app: app.name, version: release.version, err }, 'release failed');
+      throw err;
+    }
+  }
+
+  async function onPush(push: GitPush): Promise<void> {
+    const user = push.principal as User;
+    const app = await store.apps.get(push.app);
+    const sha = push.update.newSha;
+    const build = await store.builds.create({ appId: app.id, userId: user.id, sourceVersion: sha });
+    emit(app.id, `Build started by user ${user.email}`);
+    let result;
+    try {
+      result = await options.builder.build({
+        app: app.name,
+        appId: app.id,
+        buildId: build.id,
+        source: push.archive(sha),
+        env: await store.config.get(app.id),
+        output: push.output,
+      });
+      let image: string | undefined;
+      if (options.toImage) {
+        push.output('-----> Creating image...');
+        image = await options.toImage({ app, buildId: build.id, slugPath: result.slug.path });
+        push.output(`       Image ${image}`);
+      }
+      await store.builds.succeed(build.id, {
+        buildpack: result.buildpack,
+        processTypes: result.processTypes,
+        slugChecksum: result.slug.checksum,
+        slugSize: result.slug.size,
+        image: image ?? result.image ?? null,
+      });
+      emit(app.id, 'Build succeeded');
+    } catch (err) {
+      await store.builds.fail(build.id, (err as Error).message);
+      emit(app.id, 'Build failed');
+      throw isPlatformError(err) ? err : new PlatformError('PLT_BUILD_FAILED', 'Build failed.', { cause: err });
+    }
+
+    const release = await store.releases.createForBuild({
+      appId: app.id,
+      buildId: build.id,
+      description: `Deploy ${sha.slice(0, 8)}`,
+      userId: user.id,
+      status: 'pending',
+    });
+    emit(app.id, `Deploy ${sha.slice(0, 8)} by user ${user.email}`);
+    push.output('-----> Launching...');
+    if (result.processTypes.release !== undefined) {
+      push.output(' !     Release command declared: this new release will not be available until the command succeeds.');
+    }
+    try {
+      await deployRelease(app, release, (line) => push.output(line));
+    } catch (err) {
+      throw new PlatformError('PLT_RELEASE_FAILED', `Release v${release.version} failed: ${(err as Error).message}`, { cause: err });
+    }
+    push.output(`       Released v${release.version}`);
+    push.output(`       ${options.webUrl(app.name)} deployed to platform`);
+    push.output('');
+  }
+
+  return {
+    onPush,
+    deployRelease,
+    releaseTarget,
+    /** Records a platform event (`Scaled to web@2`, …) on the app's stream. */
+    event: (appId: string, message: string) => emit(appId, message),
+  };
+}

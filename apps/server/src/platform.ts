@@ -1,0 +1,186 @@
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Runtime } from '@platform/types';
+import { createCipher, loadOrCreateKeyFile, parseSecretKey } from '@platform/secrets';
+import { createStore, migrate, startEmbeddedPostgres, type AppRecord, type EmbeddedPostgresHandle } from '@platform/store-postgres';
+import { createProcessManager } from '@platform/process-manager';
+import { createProcessRuntime } from '@platform/runtime-process';
+import { createDockerRuntime, createReleaseImage } from '@platform/runtime-docker';
+import { createLocalBuilder } from '@platform/builder';
+import { createRouter } from '@platform/router';
+import { gitHttpPlugin } from '@platform/git-http';
+import { safeJoin } from '@platform/archive';
+import type { ServerConfig } from './config.ts';
+import { chooseRuntime } from './runtime-choice.ts';
+import { createDeployer } from './deploy/deployer.ts';
+import { createApiServer } from './api/server.ts';
+import type { ApiContext } from './api/context.ts';
+import { appFor, authenticate } from './api/auth.ts';
+import { appTarget } from './deploy/targets.ts';
+import { bootstrapAdmin } from './bootstrap.ts';
+
+export interface RunningPlatform {
+  apiUrl: string;
+  routerUrl: string;
+  runtime: string;
+  /** Graceful stop: stop accepting requests, close the manager, leave docker dynos running, stop Postgres. */
+  stop(): Promise<void>;
+}
+
+/** Wires every part together and starts listening. The only place that creates pools and clients. */
+export async function startPlatform(config: Readonly<ServerConfig>, logger: Logger): Promise<RunningPlatform> {
+  const dirs = {
+    repos: path.join(config.dataDir, 'repos'),
+    slugs: path.join(config.dataDir, 'slugs'),
+    cache: path.join(config.dataDir, 'cache'),
+    builds: path.join(config.dataDir, 'builds'),
+    dynos: path.join(config.dataDir, 'dynos'),
+  };
+  await mkdir(config.dataDir, { recursive: true });
+  // Traversable (not listable) by the postgres and dyno users when running as root.
+  await chmod(config.dataDir, 0o711);
+  for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Dynos and builds run unprivileged: they must be able to traverse into their own directories.
+  for (const dir of [dirs.dynos, dirs.builds, dirs.cache]) await chmod(dir, 0o711);
+
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+  };
+  try {
+    let embedded: EmbeddedPostgresHandle | null = null;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+      logger.info({ dataDir: config.dataDir }, 'started embedded PostgreSQL');
+    }
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // An idle client losing its connection must not crash the server; the next query reconnects.
+    pool.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection failed'));
+    cleanups.push(() => pool.end());
+    await migrate(pool, logger);
+    const key = config.secretKey ? parseSecretKey(config.secretKey) : await loadOrCreateKeyFile(config.dataDir);
+    const store = createStore({ pool, cipher: createCipher(key) });
+    await store.verifyKey();
+
+    const decision = await chooseRuntime(config, logger);
+    logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
+    let runtime: Runtime;
+    let toImage: Parameters<typeof createDeployer>[0]['toImage'];
+    if (decision.kind === 'docker') {
+      runtime = createDockerRuntime({ docker: decision.docker, logger: logger.child({ component: 'runtime' }) });
+      toImage = ({ app, buildId, slugPath }) =>
+        createReleaseImage({ docker: decision.docker, stackImage: config.stackImage, slugPath, app: app.name, appId: app.id, buildId, logger });
+    } else {
+      const [uid, gid] = config.dynoUser.split(':').map(Number) as [number, number];
+      runtime = createProcessRuntime({
+        dynosDir: dirs.dynos,
+        logger: logger.child({ component: 'runtime' }),
+        runAs: process.getuid?.() === 0 ? { uid, gid } : null,
+      });
+    }
+    cleanups.push(() => runtime.close());
+
+    const router = createRouter({
+      domain: config.domain,
+      logger: logger.child({ component: 'router' }),
+      onLog: (entry) => logger.debug({ router: entry }, 'router'),
+    });
+    const routerInfo = await router.listen(config.routerPort, config.routerHost);
+    cleanups.push(() => router.close());
+
+    const [dynoUid, dynoGid] = config.dynoUser.split(':').map(Number) as [number, number];
+    const unprivileged = process.getuid?.() === 0 ? { uid: dynoUid, gid: dynoGid } : null;
+    const builder = createLocalBuilder({
+      // Buildpacks (npm, the app's build script) never run as root.
+      ...(unprivileged ? { user: unprivileged } : {}),
+      buildpacksDir: config.buildpacksDir,
+      cacheDir: dirs.cache,
+      slugsDir: dirs.slugs,
+      workDir: dirs.builds,
+      timeoutMs: config.buildTimeoutMs,
+      logger: logger.child({ component: 'builder' }),
+    });
+
+    const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+    let apiPort = config.port;
+    const apiUrl = () => config.publicUrl ?? `http://${displayHost(config.host)}:${apiPort}`;
+    const webUrl = (app: string) =>
+      `http://${app}.${config.domain}${routerInfo.port === 80 ? '' : `:${routerInfo.port}`}/`;
+
+    const events = logger.child({ component: 'events' });
+    const manager = createProcessManager({
+      runtime,
+      logger: logger.child({ component: 'manager' }),
+      bootTimeoutMs: config.bootTimeoutMs,
+      graceMs: config.graceMs,
+      setRoutes: (app, targets) => router.setRoutes(app, targets),
+      onEvent: (e) => events.info({ app: e.app, source: `platform[${e.source}]` }, e.message),
+      listAppIds: async () => (await store.apps.list()).map((a) => a.id),
+      loadTarget: (appId) => appTarget(store, dirs.slugs, appId),
+    });
+    cleanups.push(() => manager.close());
+
+    const deployer = createDeployer({
+      store,
+      builder,
+      runtime,
+      manager,
+      logger: logger.child({ component: 'deployer' }),
+      slugsDir: dirs.slugs,
+      releaseTimeoutMs: config.releaseTimeoutMs,
+      webUrl,
+      toImage,
+      onEvent: (appId, source, message) => events.info({ appId, source: `platform[${source}]` }, message),
+    });
+
+    const ctx: ApiContext = {
+      config,
+      store,
+      manager,
+      deployer,
+      logger,
+      urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
+      async forgetApp(app: AppRecord) {
+        router.removeApp(app.name);
+        await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
+      },
+    };
+    const api = createApiServer(ctx, async (app) => {
+      await gitHttpPlugin(app, {
+        reposDir: dirs.repos,
+        logger: logger.child({ component: 'git' }),
+        internalUrl: () => `http://127.0.0.1:${apiPort}`,
+        onPush: (push) => deployer.onPush(push),
+        authorize: async ({ app: name, token }) => {
+          const user = await authenticate(ctx, token);
+          await appFor(ctx, { user } as Parameters<typeof appFor>[1], name);
+          return user;
+        },
+      });
+    });
+    cleanups.push(() => api.close());
+    await api.listen({ port: config.port, host: config.host });
+    const address = api.server.address();
+    apiPort = typeof address === 'object' && address ? address.port : config.port;
+
+    // Every known app is routable (503 until a web dyno is up, rather than 404).
+    for (const app of await store.apps.list()) router.setRoutes(app.name, []);
+    await bootstrapAdmin(config, store, logger, apiUrl());
+    await manager.start();
+
+    return {
+      apiUrl: apiUrl(),
+      routerUrl: `http://${displayHost(config.routerHost)}:${routerInfo.port}`,
+      runtime: decision.kind,
+      stop: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

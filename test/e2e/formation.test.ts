@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, type ServerHandle } from '../support/platform.ts';
+import { createUserEnv, platform, run } from '../support/cli.ts';
+import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { api } from '../support/api.ts';
+
+interface PsDyno { name: string; type: string; state: string; id: string }
+
+/**
+ * Factors VIII and IX: scaling by process type, crash recovery, graceful scale-down, zero-downtime deploys,
+ * boot timeouts and the grace period, through the real server and CLI.
+ */
+export interface DynoProbe {
+  /** Kills a dyno behind the platform's back (its pid as the app reports it, or its id for containers). */
+  kill(dyno: PsDyno, pid: number): Promise<void>;
+  alive(dyno: PsDyno, pid: number): Promise<boolean>;
+}
+
+export function describeFormation(runtime: 'process' | 'docker', probe: DynoProbe) {
+  describe(`formation and process manager (${runtime} runtime)`, () => {
+    let server: ServerHandle;
+    let env: Record<string, string>;
+    let repo: string;
+    const app = `form-${runtime}`;
+    const ps = async () => {
+      const r = await platform(['ps', '--json'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as PsDyno[];
+    };
+    const upNames = async () => (await ps()).filter((d) => d.state === 'up').map((d) => d.name).sort();
+
+    beforeAll(async () => {
+      server = await startServer({ runtime, env: { PLATFORM_BOOT_TIMEOUT: '5', PLATFORM_GRACE_PERIOD: '3' } });
+      env = await createUserEnv();
+      repo = await fixtureRepo('formation-app', env);
+      expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
+      expect((await platform(['apps:create', app], { cwd: repo, env })).code).toBe(0);
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(push.code, push.stderr).toBe(0);
+    });
+    afterAll(async () => {
+      await server?.destroy();
+    });
+
+    it('starts web=1 and worker=0 on the first deploy', async () => {
+      expect(await upNames()).toEqual(['web.1']);
+      const r = await platform(['ps:scale'], { cwd: repo, env });
+      expect(r.stdout).toMatch(/web=1/);
+      expect(r.stdout).toMatch(/worker=0/);
+    });
+
+    it('scales web to 3 and worker to 2, and routes to every web dyno', async () => {
+      const r = await platform(['ps:scale', 'web=3', 'worker=2'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      await eventually(async () => (await upNames()).join() === 'web.1,web.2,web.3,worker.1,worker.2', 20_000, '5 dynos up');
+      const seen = new Set<string>();
+      await eventually(async () => {
+        seen.add((await getViaRouter(server.routerUrl, app)).body.split(' ')[1]!);
+        return seen.size === 3;
+      }, 10_000, 'requests to reach web.1..3');
+      const releases = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json;
+      expect(releases).toHaveLength(1); // scaling is not a release
+    });
+
+    it('accepts relative changes and refuses bad quantities without partial changes', async () => {
+      expect((await platform(['ps:scale', 'worker-1'], { cwd: repo, env })).code).toBe(0);
+      await eventually(async () => (await upNames()).join() === 'web.1,web.2,web.3,worker.1', 20_000, 'worker.2 gone');
+      for (const [updates, pattern] of [
+        [[{ type: 'web', quantity: 2 }, { type: 'nope', quantity: 1 }], /No such process type "nope"/],
+        [[{ type: 'web', quantity: -1 }], /Invalid quantity|below 0/],
+        [[{ type: 'web', quantity: 1.5 }], /Invalid quantity/],
+        [[{ type: 'web', quantity: '-9' }], /below 0/],
+        [[{ type: 'web', quantity: 101 }], /above 100/],
+      ] as const) {
+        const r = await api(server.apiUrl, server.token, 'PATCH', `/apps/${app}/formation`, { updates });
+        expect(r.status, JSON.stringify(updates)).toBe(422);
+        expect(r.json.message).toMatch(pattern);
+      }
+      const formation = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/formation`)).json;
+      expect(Object.fromEntries(formation.map((f: { type: string; quantity: number }) => [f.type, f.quantity]))).toEqual({ web: 3, worker: 1 });
+      const cli = await platform(['ps:scale', 'web=abc'], { cwd: repo, env });
+      expect(cli.code).toBe(1);
+    });
+
+    it('restarts a dyno killed from outside', async () => {
+      const before = await ps();
+      const target = before.find((d) => d.name === 'web.2')!;
+      let pid = 0;
+      await eventually(async () => {
+        const [, dyno, p] = (await getViaRouter(server.routerUrl, app)).body.trim().split(' ');
+        if (dyno === 'web.2') pid = Number(p);
+        return pid > 0;
+      }, 10_000, 'a request to web.2');
+      await probe.kill(target, pid);
+      await eventually(async () => {
+        const now = (await ps()).find((d) => d.name === 'web.2');
+        return now && now.state === 'up' && now.id !== target.id;
+      }, 20_000, 'web.2 to come back');
+    });
+
+    it('scales down gracefully: in-flight requests complete', async () => {
+      const slow = Array.from({ length: 6 }, () => getViaRouter(server.routerUrl, app, '/slow'));
+      await new Promise((r) => setTimeout(r, 300)); // let the requests reach their dynos
+      const r = await platform(['ps:scale', 'web=1'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      const results = await Promise.all(slow);
+      expect(results.map((x) => x.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      await eventually(async () => (await upNames()).join() === 'web.1,worker.1', 20_000, 'scaled down');
+    });
+
+    it('deploys without dropping a request under continuous load, switching to the new code', async () => {
+      await platform(['ps:scale', 'web=2'], { cwd: repo, env });
+      await eventually(async () => (await upNames()).filter((n) => n.startsWith('web')).length === 2, 20_000, 'web=2');
+      const source = await readFile(path.join(repo, 'server.js'), 'utf8');
+      await commitFile(repo, env, 'server.js', source.replace("'code-a'", "'code-b'"), 'code b');
+      let pushing = true;
+      const statuses = new Map<number, number>();
+      const codes = new Set<string>();
+      const load = (async () => {
+        while (pushing) {
+          const res = await getViaRouter(server.routerUrl, app).catch(() => ({ status: 0, body: '' }));
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          codes.add(res.body.split(' ')[0]!);
+        }
+      })();
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.startsWith('code-b'), 10_000, 'code-b');
+      await new Promise((r) => setTimeout(r, 200));
+      pushing = false;
+      await load;
+      expect(push.code, push.stderr).toBe(0);
+      expect([...statuses.keys()]).toEqual([200]);
+      expect(statuses.get(200)).toBeGreaterThan(20);
+      expect(codes).toEqual(new Set(['code-a', 'code-b']));
+    });
+
+    it('fails a deploy whose web process never binds $PORT, and keeps the old release serving', async () => {
+      await commitFile(repo, env, 'Procfile', 'web: sleep 600\nworker: node worker.js\n', 'never binds');
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(push.code).not.toBe(0);
+      expect(push.stderr).toMatch(/failed to bind to \$PORT within 5 seconds/);
+      const res = await getViaRouter(server.routerUrl, app);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatch(/^code-b/);
+      const releases = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json;
+      expect(releases.at(-1)).toMatchObject({ status: 'failed', current: false });
+      await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo, env });
+    });
+
+    it('kills a dyno that ignores SIGTERM after the grace period', async () => {
+      await platform(['config:set', 'IGNORE_SIGTERM=1'], { cwd: repo, env });
+      await eventually(async () => (await upNames()).filter((n) => n.startsWith('web')).length === 2, 20_000, 'web=2 on new config');
+      const web2 = (await ps()).find((d) => d.name === 'web.2')!;
+      let pid = 0;
+      await eventually(async () => {
+        const [, dyno, p] = (await getViaRouter(server.routerUrl, app)).body.trim().split(' ');
+        if (dyno === 'web.2') pid = Number(p);
+        return pid > 0;
+      }, 10_000, 'a request to web.2');
+      const r = await platform(['ps:scale', 'web=1'], { cwd: repo, env });
+      expect(r.code).toBe(0);
+      const stopAsked = Date.now();
+      // Removed from routing at once…
+      for (let i = 0; i < 5; i++) expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/ web\.1 /);
+      // …still alive a second later (it ignores SIGTERM; the grace period is 3 s)…
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await probe.alive(web2, pid)).toBe(true);
+      // …and gone once the grace period has passed.
+      await eventually(async () => !(await probe.alive(web2, pid)), 20_000, 'web.2 to be killed');
+      expect(Date.now() - stopAsked).toBeGreaterThanOrEqual(2500);
+    });
+
+    it('ps shows dynos grouped by type, Heroku style', async () => {
+      const r = await platform(['ps'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/=== web \(.*\): node server\.js \(1\)/);
+      expect(r.stdout).toMatch(/web\.1: up /);
+      expect(r.stdout).toMatch(/=== worker .*\(1\)/);
+    });
+  });
+}
+
+describeFormation('process', {
+  kill: async (_dyno, pid) => void process.kill(pid, 'SIGKILL'),
+  alive: async (_dyno, pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+});

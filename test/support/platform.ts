@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVER_MAIN = path.join(REPO_ROOT, 'apps', 'server', 'src', 'main.ts');
+
+export interface ServerHandle {
+  apiUrl: string;
+  routerUrl: string;
+  runtime: string;
+  dataDir: string;
+  /** The admin token the server generated on first start. */
+  token: string;
+  /** Every line platformd wrote (stdout JSON logs and stderr), for log assertions. */
+  output: string[];
+  child: ChildProcess;
+  /** SIGTERM and wait for exit. Keeps the data dir. */
+  stop(): Promise<number | null>;
+  /** Stops, then removes the data dir. */
+  destroy(): Promise<void>;
+}
+
+export interface StartOptions {
+  runtime?: 'process' | 'docker' | 'auto';
+  env?: Record<string, string>;
+  /** Reuse a data dir (restart scenarios). */
+  dataDir?: string;
+}
+
+/** Starts the real platformd on embedded Postgres in a temp data dir, on free ports. */
+export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'platform-e2e-')));
+  await chmod(dataDir, 0o711);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    PLATFORM_DATA_DIR: dataDir,
+    PLATFORM_PORT: '0',
+    PLATFORM_HOST: '127.0.0.1',
+    PLATFORM_ROUTER_PORT: '0',
+    PLATFORM_ROUTER_HOST: '127.0.0.1',
+    PLATFORM_RUNTIME: options.runtime ?? 'process',
+    PLATFORM_LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<{ api: string; router: string; runtime: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      if (process.env.PLATFORM_TEST_VERBOSE) process.stdout.write(`[platformd] ${line}\n`);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; api?: string; router?: string; runtime?: string };
+        if (entry.msg === 'platformd ready') resolve({ api: entry.api!, router: entry.router!, runtime: entry.runtime! });
+      } catch {
+        /* not JSON */
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      output.push(line);
+      if (process.env.PLATFORM_TEST_VERBOSE) process.stderr.write(`[platformd!] ${line}\n`);
+    });
+    void exited.then((code) => reject(new Error(`platformd exited (${code}) before it was ready:\n${output.slice(-30).join('\n')}`)));
+  });
+  const info = await ready;
+  const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8').catch(() => '')).trim();
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return {
+    apiUrl: info.api,
+    routerUrl: info.router,
+    runtime: info.runtime,
+    dataDir,
+    token,
+    output,
+    child,
+    stop,
+    async destroy() {
+      await stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
