@@ -64,6 +64,12 @@ describe('config vars, releases, rollback and the release phase', () => {
     expect(v2.json).toMatchObject({ version: 2, description: 'Set GREETING config vars', status: 'succeeded', current: true });
     const get = await platform(['config:get', 'GREETING'], { cwd: repo, env });
     expect(get.stdout.trim()).toBe('hi');
+    const info = await platform(['releases:info', 'v2'], { cwd: repo, env });
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/Build:\s+[0-9a-f-]{36}/);
+    expect(info.stdout).toMatch(/Change:\s+Set GREETING config vars/);
+    expect(info.stdout).toMatch(/=== v2 Config vars\nEARLY\nGREETING/);
+    expect(info.stdout).not.toContain('hi\n');
   });
 
   it('delivers values byte-exact, without a shell in between', async () => {

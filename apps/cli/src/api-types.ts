@@ -31,6 +31,7 @@ export interface Release {
   eligible_for_rollback?: boolean;
   user?: { id?: string; email?: string | null } | null;
   addon_plan_names?: string[] | null;
+  slug?: { id: string } | null;
   output_stream_url?: string | null;
   created_at?: string;
   updated_at?: string;

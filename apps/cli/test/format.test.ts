@@ -128,10 +128,12 @@ describe('releases', () => {
       user: { email: 'jim@example.com' },
       created_at: '2024-01-01T12:00:00Z',
       addon_plan_names: ['pg:dev'],
+      slug: { id: 'b1d5e0a2-0000-4000-8000-000000000001' },
     });
     expect(formatReleaseInfo(r, formatConfigVars({ RACK_ENV: 'production' }), plain)).toEqual([
       '=== Release v24',
       'Add-ons:                pg:dev',
+      'Build:                  b1d5e0a2-0000-4000-8000-000000000001',
       'By:                     jim@example.com',
       'Change:                 Deploy 575bfa8',
       'Eligible for Rollback?: Yes',

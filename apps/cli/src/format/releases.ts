@@ -60,6 +60,7 @@ export function formatReleaseInfo(release: Release, configLines: readonly string
   const pairs: Array<[string, string]> = [];
   const addons = release.addon_plan_names ?? [];
   if (addons.length > 0) pairs.push(['Add-ons', addons.join(', ')]);
+  pairs.push(['Build', release.slug?.id ?? '(none)']);
   pairs.push(['By', release.user?.email ?? '']);
   pairs.push(['Change', describeRelease(release, style)]);
   pairs.push(['Eligible for Rollback?', release.eligible_for_rollback ? 'Yes' : 'No']);

@@ -25,16 +25,18 @@ export async function findRelease(api: ApiClient, app: string, ref: string | und
 export function register(program: Command, ctx: Context): void {
   withApp(program.command('releases:info').description('show details of a release (default: the newest)'))
     .argument('[release]', 'release version, e.g. v12')
-    .option('-s, --shell', 'print the config vars as KEY=value')
+    .option('-s, --shell', 'print the config vars as KEY=value (shows values)')
+    .option('--values', 'show config var values, not only their names')
     .option('--json', 'output as JSON')
     .action(async (ref: string | undefined, _opts, cmd: Command) => {
-      const flags = flagsOf<{ shell?: boolean; json?: boolean }>(cmd);
+      const flags = flagsOf<{ shell?: boolean; json?: boolean; values?: boolean }>(cmd);
       const api = await ctx.api(flags);
       const app = await ctx.app(flags);
       const release = await findRelease(api, app, ref);
       if (flags.json) return printJson(ctx.out, release);
       const vars = await api.get<ConfigVars>(appPath(app, `/releases/${release.version}/config-vars`));
-      const configLines = flags.shell ? formatShellVars(vars) : formatConfigVars(vars);
+      // Names only unless asked: release details get pasted into tickets and shared screens.
+      const configLines = flags.shell ? formatShellVars(vars) : flags.values ? formatConfigVars(vars) : Object.keys(vars).sort();
       ctx.out(...formatReleaseInfo(release, configLines, ctx.style));
     });
 }
