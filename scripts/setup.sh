@@ -14,6 +14,8 @@ if [ "$major" -lt 20 ]; then echo "setup: Node.js 20 or newer is required (found
 stamp=node_modules/.platform-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "setup: installing npm dependencies..."
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install --no-save` installs what package-lock.json pins without rewriting it. (`npm ci` is not used:
+  # npm 11 records only this platform's optional packages in the lock, then rejects that lock in `npm ci`.)
+  npm install --no-save --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
