@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@platform/store-postgres';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
+import { commitFile, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 
 /**

@@ -6,6 +6,7 @@ export async function api(
   urlPath: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index freely into API answers
 ): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(new URL(urlPath, baseUrl), {
     method,

@@ -144,6 +144,15 @@ export function createProcessManager(options: ProcessManagerOptions) {
     };
   }
 
+  /** A new release or a manual restart starts the crash backoff afresh. */
+  function resetBackoff(appId: string) {
+    for (const key of [...crashCounts.keys()]) {
+      if (!key.startsWith(`${appId}/`)) continue;
+      crashCounts.delete(key);
+      notBefore.delete(key);
+    }
+  }
+
   function scheduleReconcile(appId: string, delayMs: number) {
     if (closed) return;
     const existing = restartTimers.get(appId);
@@ -303,7 +312,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
       await exclusive(appId, async () => {
         const target = await options.loadTarget(appId);
         if (!target) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
-        for (const key of [...crashCounts.keys()]) if (key.startsWith(`${appId}/`)) (crashCounts.delete(key), notBefore.delete(key));
+        resetBackoff(appId);
         await converge(target, release, 'deploy');
       });
     },
@@ -319,7 +328,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
           (t) => t.dyno.appId === appId && !t.draining && !UNMANAGED_TYPES.has(t.dyno.type) &&
             (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
         );
-        for (const key of [...crashCounts.keys()]) if (key.startsWith(`${appId}/`)) (crashCounts.delete(key), notBefore.delete(key));
+        resetBackoff(appId);
         // One at a time, each replacement up before its predecessor stops.
         for (const t of chosen) {
           await startDyno(target, target.release, t.dyno.type, t.dyno.name);
