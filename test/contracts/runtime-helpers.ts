@@ -42,10 +42,16 @@ export function recordRuntime(runtime: Runtime) {
     outputs,
     exits,
     linesOf(id: string, stream?: 'stdout' | 'stderr'): string[] {
-      return outputs.filter((o) => o.id === id && (stream === undefined || o.stream === stream)).map((o) => o.line);
+      return outputs
+        .filter((o) => o.id === id && (stream === undefined || o.stream === stream))
+        .map((o) => o.line);
     },
     waitForLine(id: string, match: (line: string) => boolean, timeoutMs?: number): Promise<DynoOutput> {
-      return until(() => outputs.find((o) => o.id === id && match(o.line)), `a line from dyno ${id}`, timeoutMs);
+      return until(
+        () => outputs.find((o) => o.id === id && match(o.line)),
+        `a line from dyno ${id}`,
+        timeoutMs,
+      );
     },
     waitForExit(id: string, timeoutMs?: number): Promise<DynoExit> {
       return until(() => exits.find((e) => e.id === id), `the exit of dyno ${id}`, timeoutMs);
@@ -72,7 +78,9 @@ export function httpGet(address: DynoAddress, path: string): Promise<{ status: n
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );

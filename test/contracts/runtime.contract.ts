@@ -118,7 +118,9 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
         expect(seen.env.DEFAULTED).toBe('from-config');
         expect(seen.env[sentinelKey]).toBeUndefined();
         expect(Object.values(seen.env)).not.toContain(sentinelValue);
-        expect(Object.keys(seen.env).filter((k) => k.startsWith('VITEST') || k.startsWith('npm_'))).toEqual([]);
+        expect(Object.keys(seen.env).filter((k) => k.startsWith('VITEST') || k.startsWith('npm_'))).toEqual(
+          [],
+        );
         expect(seen.writable).toBe(true);
       } finally {
         delete process.env[sentinelKey];
@@ -126,8 +128,13 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
     });
 
     it('lets the platform values of PORT and DYNO win over config vars', async () => {
-      const dyno = await startDyno(envApp, 'env', { command: 'node server.js', env: { DYNO: 'fake.9', PORT: '1' } });
-      const seen = JSON.parse((await waitForHttp(dyno.address, '/env')).body) as { env: Record<string, string> };
+      const dyno = await startDyno(envApp, 'env', {
+        command: 'node server.js',
+        env: { DYNO: 'fake.9', PORT: '1' },
+      });
+      const seen = JSON.parse((await waitForHttp(dyno.address, '/env')).body) as {
+        env: Record<string, string>;
+      };
       expect(seen.env.DYNO).toBe('web.1');
       expect(seen.env.PORT).not.toBe('1');
     });
@@ -135,15 +142,27 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
     it('runs the dyno as a non-root user when configured so', async ({ skip }) => {
       if (!harness.nonRoot) skip();
       const dyno = await startDyno(envApp, 'env', { command: 'node server.js' });
-      const seen = JSON.parse((await waitForHttp(dyno.address, '/env')).body) as { uid: number; writable: boolean };
+      const seen = JSON.parse((await waitForHttp(dyno.address, '/env')).body) as {
+        uid: number;
+        writable: boolean;
+      };
       expect(seen.uid).not.toBe(0);
       expect(seen.writable).toBe(true);
     });
 
     it('streams stdout and stderr lines with the dyno name, and reports a crash exit once', async () => {
-      const dyno = await startDyno({ 'crash.js': CRASHER }, 'crash', { type: 'worker', command: 'node crash.js' });
+      const dyno = await startDyno({ 'crash.js': CRASHER }, 'crash', {
+        type: 'worker',
+        command: 'node crash.js',
+      });
       const exit = await rec.waitForExit(dyno.id);
-      expect(exit).toMatchObject({ id: dyno.id, app: 'contract-app', name: 'worker.1', code: 3, requested: false });
+      expect(exit).toMatchObject({
+        id: dyno.id,
+        app: 'contract-app',
+        name: 'worker.1',
+        code: 3,
+        requested: false,
+      });
       expect(rec.linesOf(dyno.id, 'stdout')).toEqual([
         'to stdout',
         'line one',
@@ -176,7 +195,10 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
     });
 
     it('stop() lets a process that handles SIGTERM finish, and reports requested=true', async () => {
-      const dyno = await startDyno({ 'graceful.js': GRACEFUL }, 'graceful', { type: 'worker', command: 'node graceful.js' });
+      const dyno = await startDyno({ 'graceful.js': GRACEFUL }, 'graceful', {
+        type: 'worker',
+        command: 'node graceful.js',
+      });
       await rec.waitForLine(dyno.id, (l) => l === 'ready');
       await runtime.stop(dyno.id, { graceMs: 20_000 });
       const exit = await rec.waitForExit(dyno.id);

@@ -88,6 +88,8 @@ export function createRouter(options: RouterOptions): Router {
   const maxAttempts = options.maxAttempts ?? 10;
   const routes = new Map<string, RouteTarget[]>();
   const agents = new Map<string, Agent>();
+  /** Agents of dynos no longer routed to, kept until their in-flight requests end (or close()). */
+  const retiring = new Set<Agent>();
 
   // Keep-alive connections to dynos: a new TCP connection per request (Heroku's way) costs more
   // than the proxying itself on a single host. 'lifo' keeps few sockets warm.
@@ -110,10 +112,16 @@ export function createRouter(options: RouterOptions): Router {
     for (const [key, agent] of agents) {
       if (!live.has(key)) {
         // Only idle sockets: requests in flight to a dyno being retired must complete (graceful drain).
-        // Busy sockets close when their dyno exits or their response ends.
-        for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+        // With keepAlive off, each busy socket is closed as soon as its response ends.
+        (agent as Agent & { keepAlive: boolean }).keepAlive = false;
+        for (const sockets of Object.values(agent.freeSockets))
+          for (const socket of sockets ?? []) socket.destroy();
         agents.delete(key);
+        retiring.add(agent);
       }
+    }
+    for (const agent of retiring) {
+      if (Object.keys(agent.sockets).length === 0 && Object.keys(agent.freeSockets).length === 0) retiring.delete(agent);
     }
   }
 
@@ -169,10 +177,13 @@ export function createRouter(options: RouterOptions): Router {
   }
 
   /** Routing shared by requests and upgrades: the app state, or an answer already decided. */
-  function route(req: IncomingMessage):
+  function route(
+    req: IncomingMessage,
+  ):
     | { kind: 'answer'; status: number; page: string }
     | { kind: 'route'; state: RequestState; targets: RouteTarget[] } {
-    if (hostHeaderCount(req.rawHeaders) > 1) return { kind: 'answer', status: 400, page: ERROR_PAGE('Bad Request') };
+    if (hostHeaderCount(req.rawHeaders) > 1)
+      return { kind: 'answer', status: 400, page: ERROR_PAGE('Bad Request') };
     const host = req.headers.host ?? '';
     const app = appFromHost(host, domain);
     const targets = app === null ? undefined : routes.get(app);
@@ -199,7 +210,11 @@ export function createRouter(options: RouterOptions): Router {
     return { kind: 'route', state, targets };
   }
 
-  function forwardedHeaders(req: IncomingMessage, state: RequestState, upgrade: boolean): IncomingHttpHeaders {
+  function forwardedHeaders(
+    req: IncomingMessage,
+    state: RequestState,
+    upgrade: boolean,
+  ): IncomingHttpHeaders {
     const chunked = req.headers['transfer-encoding'] !== undefined;
     const headers = stripHopByHop(req.headers, upgrade);
     // node decodes a chunked body; keeping the header makes the upstream request chunked again.
@@ -340,7 +355,10 @@ export function createRouter(options: RouterOptions): Router {
         if (!connected) nextFailed.add(target);
         const untried = targets.length - nextFailed.size;
         if (attemptNo < maxAttempts && untried > 0) {
-          logger?.debug({ app: state.app, dyno: target.dyno, code: err.code }, 'router retrying on another dyno');
+          logger?.debug(
+            { app: state.app, dyno: target.dyno, code: err.code },
+            'router retrying on another dyno',
+          );
           done = true;
           attempt(req, res, state, targets, headers, hasBody, nextFailed, attemptNo + 1);
           return;
@@ -366,7 +384,12 @@ export function createRouter(options: RouterOptions): Router {
     });
   }
 
+  // Upgraded connections leave the http server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Socket>();
+
   function onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const routed = route(req);
     if (routed.kind === 'answer') {
       writeRawAnswer(socket, routed.status, routed.page);
@@ -413,7 +436,10 @@ export function createRouter(options: RouterOptions): Router {
   return {
     server,
     setRoutes(app, targets) {
-      routes.set(app, targets.map((t) => ({ dyno: t.dyno, address: { host: t.address.host, port: t.address.port } })));
+      routes.set(
+        app,
+        targets.map((t) => ({ dyno: t.dyno, address: { host: t.address.host, port: t.address.port } })),
+      );
       pruneAgents();
     },
     removeApp(app) {
@@ -434,7 +460,9 @@ export function createRouter(options: RouterOptions): Router {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
         for (const agent of agents.values()) agent.destroy();
+        for (const agent of retiring) agent.destroy();
         agents.clear();
       });
     },

@@ -45,7 +45,10 @@ export function proxyUpgrade(job: UpgradeJob): void {
       headers: job.headers,
       agent: false,
     });
-    const connectTimer = setTimeout(() => upReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), job.connectTimeoutMs);
+    const connectTimer = setTimeout(
+      () => upReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      job.connectTimeoutMs,
+    );
     upReq.on('socket', (s: Socket) => {
       s.once('connect', () => {
         clearTimeout(connectTimer);

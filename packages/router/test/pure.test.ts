@@ -36,7 +36,14 @@ describe('requestIdFrom', () => {
     expect(requestIdFrom(valid)).toBe(valid);
     expect(requestIdFrom('a'.repeat(200))).toBe('a'.repeat(200));
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-    for (const bad of [undefined, 'short', 'a'.repeat(201), 'abcdefghijabcdefghij!', 'abcdefghij abcdefghij', ['x']]) {
+    for (const bad of [
+      undefined,
+      'short',
+      'a'.repeat(201),
+      'abcdefghijabcdefghij!',
+      'abcdefghij abcdefghij',
+      ['x'],
+    ]) {
       expect(requestIdFrom(bad as string | undefined)).toMatch(uuid);
     }
   });
@@ -63,7 +70,15 @@ describe('formatRouterLogLine', () => {
 
   it('formats a served request like Heroku', () => {
     expect(
-      formatRouterLogLine({ ...base, at: 'info', dyno: 'web.1', connectMs: 1, serviceMs: 12, status: 200, bytes: 5 }),
+      formatRouterLogLine({
+        ...base,
+        at: 'info',
+        dyno: 'web.1',
+        connectMs: 1,
+        serviceMs: 12,
+        status: 200,
+        bytes: 5,
+      }),
     ).toBe(
       'at=info method=GET path="/a?b=\\"c\\"" host=myapp.localhost request_id=f5f6f0d4-4a8e-4b3c-9a53-9b0d3c7b8a11 ' +
         'fwd="1.2.3.4, 127.0.0.1" dyno=web.1 connect=1ms service=12ms status=200 bytes=5 protocol=http',

@@ -102,7 +102,9 @@ describe('router', () => {
     const valid = 'client-id-0123456789+/=';
     const kept = JSON.parse((await get(port, 'myapp.localhost', '/', { 'x-request-id': valid })).body);
     expect(kept.headers['x-request-id']).toBe(valid);
-    const replaced = JSON.parse((await get(port, 'myapp.localhost', '/', { 'x-request-id': 'bad id!' })).body);
+    const replaced = JSON.parse(
+      (await get(port, 'myapp.localhost', '/', { 'x-request-id': 'bad id!' })).body,
+    );
     expect(replaced.headers['x-request-id']).toMatch(UUID_RE);
   });
 
@@ -141,7 +143,14 @@ describe('router', () => {
       { dyno: 'web.2', address: { host: '127.0.0.1', port: up.port } },
     ]);
     for (let i = 0; i < 10; i++) {
-      const res = await get(port, 'myapp.localhost', '/', { 'content-type': 'text/plain' }, 'POST', 'payload ' + i);
+      const res = await get(
+        port,
+        'myapp.localhost',
+        '/',
+        { 'content-type': 'text/plain' },
+        'POST',
+        'payload ' + i,
+      );
       expect(res).toMatchObject({ status: 200, body: 'got payload ' + i });
     }
     const entries = await logs.waitFor(10);
@@ -167,7 +176,13 @@ describe('router', () => {
     const res = await get(port, 'myapp.localhost', '/slow');
     expect(res.status).toBe(503);
     const [entry] = await logs.waitFor(1);
-    expect(entry).toMatchObject({ at: 'error', code: 'H12', desc: 'Request timeout', dyno: 'web.1', status: 503 });
+    expect(entry).toMatchObject({
+      at: 'error',
+      code: 'H12',
+      desc: 'Request timeout',
+      dyno: 'web.1',
+      status: 503,
+    });
     expect(entry!.serviceMs).toBeGreaterThanOrEqual(200);
   });
 
@@ -200,7 +215,14 @@ describe('router', () => {
     const expected = createHash('sha256');
     const body = await new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { host: 'myapp.localhost' }, agent: false },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/upload',
+          headers: { host: 'myapp.localhost' },
+          agent: false,
+        },
         (res: IncomingMessage) => {
           let text = '';
           res.setEncoding('utf8');

@@ -20,12 +20,18 @@ export function buildDynoEnv(input: DynoEnvInput): Record<string, string> {
   const env: Record<string, string> = { PATH: input.path };
   for (const [key, value] of Object.entries(input.config)) {
     if (!isValidConfigKey(key)) {
-      throw new PlatformError(ErrorCodes.invalidParams, `Invalid config var key.`, { details: { field: 'env' } });
+      throw new PlatformError(ErrorCodes.invalidParams, `Invalid config var key.`, {
+        details: { field: 'env' },
+      });
     }
     if (typeof value !== 'string' || value.includes('\0')) {
-      throw new PlatformError(ErrorCodes.invalidParams, `Config var ${key} must be a string without NUL bytes.`, {
-        details: { field: 'env', key },
-      });
+      throw new PlatformError(
+        ErrorCodes.invalidParams,
+        `Config var ${key} must be a string without NUL bytes.`,
+        {
+          details: { field: 'env', key },
+        },
+      );
     }
     if (PLATFORM_OWNED.has(key)) continue;
     env[key] = value;

@@ -13,7 +13,12 @@ export function createLineSplitter(emit: (line: string) => void, maxChars = MAX_
   let pending = '';
 
   function emitLine(line: string): void {
-    emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.length <= maxChars) {
+      emit(text);
+      return;
+    }
+    for (let i = 0; i < text.length; i += maxChars) emit(text.slice(i, i + maxChars));
   }
 
   function take(text: string): void {

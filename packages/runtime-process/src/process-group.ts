@@ -28,7 +28,9 @@ export async function waitGroupGone(pgid: number, timeoutMs: number, intervalMs 
   const deadline = Date.now() + timeoutMs;
   while (groupAlive(pgid)) {
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(1, deadline - Date.now()))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(intervalMs, Math.max(1, deadline - Date.now()))),
+    );
   }
   return true;
 }

@@ -23,6 +23,7 @@ import { pickFreePort } from './free-port.ts';
 import { assertTraversable } from './reachable.ts';
 import { createLineSplitter } from './line-splitter.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
+import { forgetDyno, recordDyno } from './orphans.ts';
 
 /** The subset of a pino logger this package uses. */
 export interface RuntimeLogger {
@@ -35,6 +36,11 @@ export interface RuntimeLogger {
 export interface ProcessRuntimeOptions {
   /** Each dyno gets a fresh `<dynosDir>/<dyno id>/` with the slug extracted into `app/`. */
   dynosDir: string;
+  /**
+   * A root-only directory (outside dynosDir) recording each running dyno's process group, so that the next
+   * server start can kill dynos a crashed server left behind (`sweepOrphanedDynos`). Optional.
+   */
+  registryDir?: string | undefined;
   logger?: RuntimeLogger | undefined;
   /** Run dynos as this user (the server wires nobody:nogroup when it runs as root). null = as the server. */
   runAs?: { uid: number; gid: number } | null | undefined;
@@ -189,6 +195,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         running: true,
       };
       track(dyno, child, dir);
+      if (options.registryDir) await recordDyno(options.registryDir, id, child.pid!);
       logger?.info({ dyno: id, app: spec.app, name: spec.name, pid: child.pid }, 'dyno started');
       return { ...dyno, address: { ...dyno.address } };
     } catch (err) {
@@ -241,6 +248,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
       finished = true;
       if (entry.drainTimer) clearTimeout(entry.drainTimer);
       for (const splitter of splitters) splitter.flush();
+      if (options.registryDir) void forgetDyno(options.registryDir, dyno.id).catch(() => undefined);
       emitExit({ ...base, code: exitCode, signal: exitSignal, requested: entry.requested });
       reportDone();
     }
@@ -266,7 +274,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
       entry.requested = true;
       signalGroup(entry.pgid, stopOptions.signal ?? 'SIGTERM');
       if (!(await waitGroupGone(entry.pgid, graceMs))) {
-        logger?.warn({ dyno: id, app: entry.dyno.app, name: entry.dyno.name }, 'dyno did not exit within grace; SIGKILL');
+        logger?.warn(
+          { dyno: id, app: entry.dyno.app, name: entry.dyno.name },
+          'dyno did not exit within grace; SIGKILL',
+        );
         signalGroup(entry.pgid, 'SIGKILL');
         if (!(await waitGroupGone(entry.pgid, KILL_WAIT_MS))) {
           logger?.error({ dyno: id, pgid: entry.pgid }, 'dyno process group still present after SIGKILL');

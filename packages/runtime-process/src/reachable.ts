@@ -11,7 +11,11 @@ export async function assertTraversable(dir: string, user: { uid: number; gid: n
   for (let current = dirname(dir); ; current = dirname(current)) {
     const st = await stat(current);
     const ok =
-      st.uid === user.uid ? (st.mode & 0o100) !== 0 : st.gid === user.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
+      st.uid === user.uid
+        ? (st.mode & 0o100) !== 0
+        : st.gid === user.gid
+          ? (st.mode & 0o010) !== 0
+          : (st.mode & 0o001) !== 0;
     if (!ok) {
       throw new PlatformError(
         ErrorCodes.runtimeUnavailable,

@@ -30,7 +30,9 @@ describeRuntimeContract('process', async () => {
       }
       const slugPath = join(root, `slug-${n}.tgz`);
       await packDirectory(src, createWriteStream(slugPath), { gzip: true });
-      const slugChecksum = createHash('sha256').update(await readFile(slugPath)).digest('hex');
+      const slugChecksum = createHash('sha256')
+        .update(await readFile(slugPath))
+        .digest('hex');
       return { slugPath, slugChecksum };
     },
     async cleanup() {
