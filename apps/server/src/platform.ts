@@ -6,7 +6,7 @@ import type { Runtime } from '@platform/types';
 import { createCipher, loadOrCreateKeyFile, parseSecretKey } from '@platform/secrets';
 import { createStore, migrate, startEmbeddedPostgres, type AppRecord, type EmbeddedPostgresHandle } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
-import { createProcessRuntime } from '@platform/runtime-process';
+import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime, createReleaseImage } from '@platform/runtime-docker';
 import { createLocalBuilder } from '@platform/builder';
 import { createRouter } from '@platform/router';
@@ -77,7 +77,12 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         createReleaseImage({ docker: decision.docker, stackImage: config.stackImage, slugPath, app: app.name, appId: app.id, buildId, logger });
     } else {
       const [uid, gid] = config.dynoUser.split(':').map(Number) as [number, number];
+      // Dynos of a previous server that died without shutting down cannot be adopted: end them first.
+      const registryDir = path.join(config.dataDir, 'dyno-registry');
+      const swept = await sweepOrphanedDynos(registryDir);
+      if (swept > 0) logger.warn({ swept }, 'stopped dynos left running by a previous server');
       runtime = createProcessRuntime({
+        registryDir,
         dynosDir: dirs.dynos,
         logger: logger.child({ component: 'runtime' }),
         runAs: process.getuid?.() === 0 ? { uid, gid } : null,

