@@ -20,6 +20,13 @@ import { register as registerPs } from './commands/ps/index.ts';
 import { register as registerPsScale } from './commands/ps/scale.ts';
 import { register as registerPsRestart } from './commands/ps/restart.ts';
 import { register as registerPsStop } from './commands/ps/stop.ts';
+import { register as registerRun } from './commands/run.ts';
+import { register as registerRunDetached } from './commands/run/detached.ts';
+import { separateRunCommand } from './run-client.ts';
+import { register as registerLogs } from './commands/logs.ts';
+import { register as registerDrains } from './commands/drains/index.ts';
+import { register as registerDrainsAdd } from './commands/drains/add.ts';
+import { register as registerDrainsRemove } from './commands/drains/remove.ts';
 
 export const VERSION = '0.1.0';
 
@@ -43,6 +50,12 @@ const commands = [
   registerPsScale,
   registerPsRestart,
   registerPsStop,
+  registerRun,
+  registerRunDetached,
+  registerLogs,
+  registerDrains,
+  registerDrainsAdd,
+  registerDrainsRemove,
 ];
 
 function prefixLines(text: string): string {
@@ -100,7 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return 0;
   }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(separateRunCommand(argv), { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander already printed it

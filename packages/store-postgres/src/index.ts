@@ -6,12 +6,14 @@ import { createApps } from './apps.ts';
 import { createBuilds } from './builds.ts';
 import { createConfig, createReleases } from './releases.ts';
 import { createFormations } from './formations.ts';
+import { createDrains } from './drains.ts';
 
 export * from './records.ts';
 export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
 export { migrate } from './migrate.ts';
 export type { StoreLogger } from './logger.ts';
 export type { ReleaseListOptions } from './releases.ts';
+export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 
 /**
  * The platform's state, in Postgres. Takes a pool the app created (nothing connects on import).
@@ -29,6 +31,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher }) {
     releases: createReleases(pool, cipher),
     config: createConfig(pool, cipher),
     formations: createFormations(pool),
+    drains: createDrains(pool, cipher),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;
