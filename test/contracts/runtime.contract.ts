@@ -232,6 +232,87 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(all).toEqual(expect.arrayContaining([a.id, b.id]));
     });
 
+    /** Starts an attached one-off (`run.N`) and collects its output. */
+    async function startAttached(command: string, tty: boolean, extra: Partial<DynoSpec> = {}) {
+      expect(typeof runtime.startAttached, 'the driver implements startAttached').toBe('function');
+      const attached = await runtime.startAttached!(
+        {
+          app: 'contract-app',
+          appId: randomUUID(),
+          releaseId: randomUUID(),
+          releaseVersion: 1,
+          type: 'run',
+          name: 'run.77',
+          env: { TERM: 'xterm-256color' },
+          command,
+          ...extra,
+          artifact: await artifact('crash', { 'crash.js': CRASHER }),
+        },
+        { tty, cols: 120, rows: 40 },
+      );
+      started.push(attached.dyno.id);
+      const out = { stdout: '', stderr: '' };
+      let ended = false;
+      attached.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+      attached.stderr?.on('data', (d: Buffer) => (out.stderr += d.toString()));
+      const stdoutEnded = new Promise<void>((resolve) => attached.stdout.once('end', () => ((ended = true), resolve())));
+      const waitFor = async (what: RegExp, timeoutMs = 20_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!what.test(out.stdout)) {
+          if (Date.now() > deadline || ended) throw new Error(`no ${what} in output: ${JSON.stringify(out.stdout)}`);
+          await new Promise((resolve) => attached.stdout.once('data', resolve).once('end', resolve));
+        }
+      };
+      return { ...attached, out, stdoutEnded, waitFor };
+    }
+
+    it('startAttached pipes stdin to the process and delivers EOF (no TTY), keeping stderr apart', async () => {
+      const a = await startAttached('cat; echo done >&2', false);
+      expect(a.dyno).toMatchObject({ type: 'run', name: 'run.77', running: true });
+      a.stdin.write('hello\n');
+      a.stdin.end('world\n');
+      await a.stdoutEnded;
+      const exit = await rec.waitForExit(a.dyno.id);
+      expect(exit).toMatchObject({ code: 0, requested: false });
+      expect(a.out.stdout).toBe('hello\nworld\n');
+      expect(a.out.stderr).toBe('done\n');
+      // Attached output belongs to the caller, not to the log stream.
+      expect(rec.linesOf(a.dyno.id)).toEqual([]);
+    });
+
+    it('startAttached reports the exit code through onExit', async () => {
+      const a = await startAttached('echo before; exit 3', false);
+      a.stdin.end();
+      const exit = await rec.waitForExit(a.dyno.id);
+      expect(exit.code).toBe(3);
+      expect(a.out.stdout).toBe('before\n');
+      expect(rec.exitsOf(a.dyno.id)).toHaveLength(1);
+    });
+
+    it('startAttached with a TTY shows an interactive prompt, follows resizes and delivers Ctrl-C', async () => {
+      // `waiting` comes from the process that Ctrl-C must reach (bash itself ignores a SIGINT its child survived).
+      const a = await startAttached('test -t 0 && read -p "name? " n && echo "hi $n" && stty size && exec sh -c "echo waiting; exec sleep 600"', true);
+      expect(a.stderr).toBeNull();
+      await a.waitFor(/name\? /); // bash prompts only when stdin is a terminal
+      await a.resize(100, 30);
+      a.stdin.write('bob\r');
+      await a.waitFor(/hi bob[\s\S]*30 100[\s\S]*waiting/);
+      a.stdin.write('\x03'); // Ctrl-C: the terminal turns it into SIGINT for the foreground group
+      const exit = await rec.waitForExit(a.dyno.id);
+      expect(exit.code === 0).toBe(false);
+      expect(exit.requested).toBe(false);
+      expect(rec.linesOf(a.dyno.id)).toEqual([]);
+    });
+
+    it('stop() ends an attached dyno and ends its output', async () => {
+      const a = await startAttached('echo started; sleep 600', false);
+      await a.waitFor(/started/);
+      await runtime.stop(a.dyno.id, { graceMs: 2_000, signal: 'SIGHUP' });
+      await a.stdoutEnded;
+      expect(await rec.waitForExit(a.dyno.id)).toMatchObject({ requested: true });
+      expect((await runtime.list()).map((d) => d.id)).not.toContain(a.dyno.id);
+    });
+
     it('stop() of an unknown id resolves', async () => {
       await expect(runtime.stop('no-such-dyno-' + randomUUID())).resolves.toBeUndefined();
     });

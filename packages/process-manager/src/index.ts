@@ -1,5 +1,5 @@
 export { planFormation, restartDelayMs, dynoIndex, UNMANAGED_TYPES } from './plan.ts';
 export type { Action, DesiredState, ObservedDyno } from './plan.ts';
 export { createProcessManager } from './manager.ts';
-export type { ProcessManager, ProcessManagerOptions, AppTarget, ReleaseTarget, DynoStatus, DynoState, PlatformEvent } from './manager.ts';
+export type { ProcessManager, ProcessManagerOptions, AppTarget, ReleaseTarget, DynoStatus, DynoState, PlatformEvent, OneOff, OneOffInput } from './manager.ts';
 export { waitForPort } from './health.ts';

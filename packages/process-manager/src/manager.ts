@@ -1,5 +1,6 @@
 import { PlatformError, ErrorCodes } from '@platform/types';
-import type { Artifact, Dyno, DynoAddress, DynoExit, Runtime } from '@platform/types';
+import { randomInt } from 'node:crypto';
+import type { Artifact, AttachedDyno, AttachOptions, Dyno, DynoAddress, DynoExit, DynoSize, Runtime } from '@platform/types';
 import { planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
 import { waitForPort } from './health.ts';
 import { createKeyedMutex } from './mutex.ts';
@@ -65,6 +66,32 @@ export interface ProcessManagerOptions {
   graceMs?: number;
   tickMs?: number;
   backoffCapMs?: number;
+}
+
+export interface OneOffInput {
+  app: string;
+  appId: string;
+  /** The current release: its artifact; `env` below already holds its config plus the run's extra vars. */
+  release: ReleaseTarget;
+  /** The command line after Procfile substitution. */
+  command: string;
+  env: Record<string, string>;
+  size?: DynoSize | undefined;
+  /** Attach the caller to the dyno's stdio; null = detached (output goes to the log stream). */
+  attach: AttachOptions | null;
+  /** Stopped (SIGTERM → grace → SIGKILL) after this long. */
+  ttlMs: number;
+  /** Who started it, for the platform event. */
+  by?: string | undefined;
+}
+
+export interface OneOff {
+  status: DynoStatus;
+  attached: AttachedDyno | null;
+  /** Resolves with the dyno's exit (exactly once). */
+  exited: Promise<DynoExit>;
+  /** SIGHUP for a disconnected client, else SIGTERM; then the grace period, then SIGKILL. */
+  stop(signal?: 'SIGTERM' | 'SIGHUP'): Promise<void>;
 }
 
 interface Tracked {
@@ -206,14 +233,14 @@ export function createProcessManager(options: ProcessManagerOptions) {
   }
 
   /** Removes a dyno from the router, then stops it (SIGTERM → grace → SIGKILL) in the background. */
-  function retire(id: string): Promise<void> {
+  function retire(id: string, signal: 'SIGTERM' | 'SIGHUP' = 'SIGTERM'): Promise<void> {
     const t = tracked.get(id);
     if (t) {
       t.draining = true;
       publishRoutes(t.dyno.appId);
-      emit(t.dyno.appId, t.dyno.name, 'Stopping all processes with SIGTERM');
+      emit(t.dyno.appId, t.dyno.name, `Stopping all processes with ${signal}`);
     }
-    return runtime.stop(id, { graceMs }).catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'));
+    return runtime.stop(id, { graceMs, signal }).catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'));
   }
 
   async function observe(appId: string) {
@@ -287,6 +314,13 @@ export function createProcessManager(options: ProcessManagerOptions) {
     async start(): Promise<void> {
       for (const dyno of await runtime.list()) {
         if (!dyno.running || tracked.has(dyno.id)) continue;
+        if (dyno.type === 'run' || dyno.type === 'release') {
+          // A one-off outlives its server only without its client (attached) or its time-to-live timer
+          // (detached): neither can be restored, so it ends here rather than running unowned.
+          logger?.warn({ dyno: dyno.id, app: dyno.app, name: dyno.name }, 'stopping a one-off dyno left by a previous server');
+          await runtime.stop(dyno.id, { graceMs, signal: 'SIGHUP' }).catch(() => undefined);
+          continue;
+        }
         appNames.set(dyno.appId, dyno.app);
         tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
       }
@@ -348,6 +382,69 @@ export function createProcessManager(options: ProcessManagerOptions) {
       );
       await Promise.all(chosen.map((t) => retire(t.dyno.id)));
       return chosen.length;
+    },
+
+    /**
+     * Starts a one-off dyno `run.N` (N random, unused in the app) on the given release. It is tracked for `ps`
+     * and `stop` but never restarted or routed; it is stopped when its time to live runs out.
+     */
+    async runOneOff(input: OneOffInput): Promise<OneOff> {
+      if (input.attach && !runtime.startAttached) {
+        throw new PlatformError(ErrorCodes.runtimeUnavailable, `The ${runtime.kind} runtime cannot attach to dynos; use run:detached.`);
+      }
+      appNames.set(input.appId, input.app);
+      const used = new Set([...tracked.values()].filter((t) => t.dyno.appId === input.appId).map((t) => t.dyno.name));
+      let name: string;
+      do name = `run.${randomInt(1, 10_000)}`;
+      while (used.has(name));
+      // Exits are watched from before the start: a quick command may be gone before start() resolves.
+      let id: string | null = null;
+      const early = new Map<string, DynoExit>();
+      let resolveExit!: (exit: DynoExit) => void;
+      const exited = new Promise<DynoExit>((resolve) => (resolveExit = resolve));
+      const off = runtime.onExit((exit) => {
+        if (id === null) early.set(exit.id, exit);
+        else if (exit.id === id) resolveExit(exit);
+      });
+      void exited.then(off);
+      // An exited one-off is removed at once (its container or directory); nothing restarts it.
+      void exited.then((exit) => runtime.stop(exit.id, { graceMs: 0 }).catch((err) => logger?.warn({ err, id: exit.id }, 'removing a one-off failed')));
+      emit(input.appId, name, `Starting process with command \`${input.command}\`${input.by ? ` by user ${input.by}` : ''}`);
+      const spec = {
+        app: input.app, appId: input.appId, releaseId: input.release.id, releaseVersion: input.release.version,
+        type: 'run', name, command: input.command, env: input.env, artifact: input.release.artifact, size: input.size,
+      };
+      let attached: AttachedDyno | null = null;
+      let dyno: Dyno;
+      try {
+        if (input.attach) dyno = (attached = await runtime.startAttached!(spec, input.attach)).dyno;
+        else dyno = await runtime.start(spec);
+      } catch (err) {
+        off();
+        throw err;
+      }
+      id = dyno.id;
+      const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
+      const gone = early.get(dyno.id);
+      if (gone) {
+        resolveExit(gone);
+        emit(input.appId, name, gone.code === null ? `Process exited on ${gone.signal}` : `Process exited with status ${gone.code}`);
+      } else {
+        tracked.set(dyno.id, t);
+        setState(t, 'up');
+        const ttl = setTimeout(() => {
+          emit(input.appId, name, `Time to live of ${Math.round(input.ttlMs / 1000)} s reached`);
+          void retire(dyno.id);
+        }, input.ttlMs);
+        ttl.unref();
+        void exited.then(() => clearTimeout(ttl));
+      }
+      return {
+        status: statusOf(t),
+        attached,
+        exited,
+        stop: (signal = 'SIGTERM') => (tracked.has(dyno.id) ? retire(dyno.id, signal) : runtime.stop(dyno.id, { graceMs, signal })),
+      };
     },
 
     /** Stops and forgets every dyno of an app (app destroyed). */

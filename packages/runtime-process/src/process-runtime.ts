@@ -11,6 +11,8 @@ import {
   PROCESS_TYPE_RE,
   isPlatformError,
   PlatformError,
+  type AttachedDyno,
+  type AttachOptions,
   type Dyno,
   type DynoExit,
   type DynoOutput,
@@ -24,6 +26,7 @@ import { assertTraversable } from './reachable.ts';
 import { createLineSplitter } from './line-splitter.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
 import { forgetDyno, recordDyno } from './orphans.ts';
+import { fromChild, spawnPty, type Launched } from './launched.ts';
 
 /** The subset of a pino logger this package uses. */
 export interface RuntimeLogger {
@@ -77,7 +80,7 @@ const LAUNCH_SCRIPT = [
 
 interface Entry {
   dyno: Dyno;
-  child: ChildProcess;
+  proc: Launched;
   pgid: number;
   dir: string;
   requested: boolean;
@@ -143,7 +146,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
     }
   }
 
-  async function start(spec: DynoSpec): Promise<Dyno> {
+  /** `attach` null: output goes to onOutput; otherwise the caller gets the dyno's stdio. */
+  async function launch(spec: DynoSpec, attach: AttachOptions | null): Promise<AttachedDyno> {
     if (closed) throw new PlatformError(ErrorCodes.runtimeUnavailable, 'The process runtime is closed.');
     validate(spec);
     await ensureDynosDir();
@@ -170,17 +174,32 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         home: appDir,
         path: options.path ?? `${appDir}/bin:/usr/local/bin:/usr/bin:/bin`,
       });
-      const child = spawn('bash', ['-c', LAUNCH_SCRIPT, 'dyno', spec.command], {
-        cwd: appDir,
-        env,
-        detached: true, // own session and process group: stop() signals -pgid
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
-      });
-      await new Promise<void>((resolveSpawn, rejectSpawn) => {
-        child.once('spawn', resolveSpawn);
-        child.once('error', rejectSpawn);
-      });
+      const argv = ['-c', LAUNCH_SCRIPT, 'dyno', spec.command];
+      let proc: Launched;
+      let io: Omit<AttachedDyno, 'dyno'>;
+      let lines: ChildProcess | null = null;
+      if (attach?.tty) {
+        const term = spawnPty('bash', argv, { cwd: appDir, env, runAs, cols: attach.cols ?? 80, rows: attach.rows ?? 24 });
+        proc = term.launched;
+        io = { stdin: term.stdin, stdout: term.stdout, stderr: null, resize: async (c, r) => term.resize(c, r) };
+      } else {
+        const child = spawn('bash', argv, {
+          cwd: appDir,
+          env,
+          detached: true, // own session and process group: stop() signals -pgid
+          stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+          ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+        });
+        await new Promise<void>((resolveSpawn, rejectSpawn) => {
+          child.once('spawn', resolveSpawn);
+          child.once('error', rejectSpawn);
+        });
+        proc = fromChild(child);
+        if (!attach) lines = child;
+        // A process that exits without reading its stdin must not turn the caller's writes into errors.
+        child.stdin?.on('error', () => undefined);
+        io = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, resize: async () => undefined };
+      }
       const dyno: Dyno = {
         id,
         app: spec.app,
@@ -194,10 +213,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         startedAt: new Date(),
         running: true,
       };
-      track(dyno, child, dir);
-      if (options.registryDir) await recordDyno(options.registryDir, id, child.pid!);
-      logger?.info({ dyno: id, app: spec.app, name: spec.name, pid: child.pid }, 'dyno started');
-      return { ...dyno, address: { ...dyno.address } };
+      track(dyno, proc, dir, lines);
+      if (options.registryDir) await recordDyno(options.registryDir, id, proc.pid);
+      logger?.info({ dyno: id, app: spec.app, name: spec.name, pid: proc.pid, attached: Boolean(attach) }, 'dyno started');
+      return { dyno: { ...dyno, address: { ...dyno.address } }, ...io };
     } catch (err) {
       await rm(dir, { recursive: true, force: true }).catch(() => {});
       if (isPlatformError(err)) throw err;
@@ -208,12 +227,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
     }
   }
 
-  function track(dyno: Dyno, child: ChildProcess, dir: string): void {
-    const pgid = child.pid!;
+  /** `lines`: a logged dyno's child, whose stdout/stderr become onOutput lines. */
+  function track(dyno: Dyno, proc: Launched, dir: string, lines: ChildProcess | null): void {
+    const pgid = proc.pid;
     let reportDone!: () => void;
     const entry: Entry = {
       dyno,
-      child,
+      proc,
       pgid,
       dir,
       requested: false,
@@ -224,8 +244,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         // Stdio may be held open by a process that escaped the group (setsid); don't wait forever.
         if (entry.drainTimer) return;
         entry.drainTimer = setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
+          proc.destroyOutput();
           finish();
         }, STDIO_DRAIN_MS);
         entry.drainTimer.unref();
@@ -234,11 +253,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
     entries.set(dyno.id, entry);
 
     const base = { id: dyno.id, app: dyno.app, name: dyno.name };
-    const splitters = (['stdout', 'stderr'] as const).map((stream) => {
-      const splitter = createLineSplitter((line) => emitOutput({ ...base, stream, line, at: Date.now() }));
-      child[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
-      return splitter;
-    });
+    const splitters = lines
+      ? (['stdout', 'stderr'] as const).map((stream) => {
+          const splitter = createLineSplitter((line) => emitOutput({ ...base, stream, line, at: Date.now() }));
+          lines[stream]!.on('data', (chunk: Buffer) => splitter.push(chunk));
+          return splitter;
+        })
+      : [];
 
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
@@ -253,7 +274,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
       reportDone();
     }
 
-    child.on('exit', (code, signal) => {
+    proc.onExit((code, signal) => {
       exitCode = code;
       exitSignal = signal;
       dyno.running = false;
@@ -265,7 +286,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
       }
       // When requested, stop() owns the group's grace period and starts the drain timer.
     });
-    child.on('close', finish);
+    proc.onClose(finish);
   }
 
   async function stopEntry(id: string, entry: Entry, stopOptions: StopOptions): Promise<void> {
@@ -292,7 +313,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
 
   return {
     kind: 'process',
-    start,
+    start: async (spec) => (await launch(spec, null)).dyno,
+    startAttached: (spec, attach) => launch(spec, { ...attach }),
     stop(id, stopOptions = {}) {
       const entry = entries.get(id);
       if (!entry) return Promise.resolve();

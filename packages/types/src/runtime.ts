@@ -1,3 +1,5 @@
+import type { Readable, Writable } from 'node:stream';
+
 /**
  * The runtime driver interface: where dynos actually run. Drivers are siblings
  * (`packages/runtime-process`, `packages/runtime-docker`, a cluster driver later) and all
@@ -93,10 +95,40 @@ export interface StopOptions {
   signal?: 'SIGTERM' | 'SIGHUP' | 'SIGINT' | undefined;
 }
 
+/** How an attached one-off dyno is started (`platform run`). */
+export interface AttachOptions {
+  /** Allocate a pseudo-terminal: stdout and stderr are merged, the terminal echoes and handles Ctrl-C. */
+  tty: boolean;
+  /** Initial window size (TTY only). Default 80×24. */
+  cols?: number | undefined;
+  rows?: number | undefined;
+}
+
+/**
+ * A dyno whose stdio belongs to the caller instead of the log stream. Its output is NOT sent to
+ * `onOutput`; its exit IS reported through `onExit` (once stdout/stderr have ended where the driver can tell).
+ *
+ *   const a = await runtime.startAttached!(spec, { tty: false });
+ *   a.stdout.pipe(process.stdout); a.stdin.end('input\n');
+ */
+export interface AttachedDyno {
+  dyno: Dyno;
+  /** The process's stdin. end() delivers EOF (with a TTY: the terminal's EOF character, Ctrl-D). */
+  stdin: Writable;
+  /** stdout, or with a TTY everything the terminal shows. Ends when the process is gone. */
+  stdout: Readable;
+  /** stderr; null with a TTY (merged into stdout). */
+  stderr: Readable | null;
+  /** Changes the terminal size (TTY only; a no-op without one). */
+  resize(cols: number, rows: number): Promise<void>;
+}
+
 export interface Runtime {
   readonly kind: 'process' | 'docker' | (string & {});
   /** Starts a dyno and resolves once its process exists (not once it listens). */
   start(spec: DynoSpec): Promise<Dyno>;
+  /** Starts a dyno with its stdio attached to the caller (one-off dynos). Optional: drivers without it cannot run attached. */
+  startAttached?(spec: DynoSpec, options: AttachOptions): Promise<AttachedDyno>;
   /** Stops a dyno: signal → grace → SIGKILL of the whole process group/container. Resolves when it is gone. Unknown ids resolve. */
   stop(id: string, options?: StopOptions): Promise<void>;
   /** Dynos this driver knows about (for docker: every labelled container, including ones started before a restart). */

@@ -3,6 +3,7 @@ import type { ProcessManager } from '@platform/process-manager';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.ts';
 import type { Deployer } from '../deploy/deployer.ts';
+import type { LogHub } from '@platform/log-hub';
 
 /** What route handlers are given. Built once at start-up by the app's wiring. */
 export interface ApiContext {
@@ -10,6 +11,8 @@ export interface ApiContext {
   store: Store;
   manager: ProcessManager;
   deployer: Deployer;
+  /** The apps' log streams (not the platform's own pino log). */
+  logs: LogHub;
   logger: Logger;
   urls: {
     api: () => string;

@@ -18,6 +18,7 @@ const TABLE: Record<string, { status: number; id: string }> = {
   PLT_CONFLICT: { status: 409, id: 'conflict' },
   PLT_NO_RELEASE: { status: 422, id: 'invalid_params' },
   PLT_ROLLBACK_INVALID: { status: 422, id: 'invalid_params' },
+  PLT_RUNTIME_UNAVAILABLE: { status: 503, id: 'unavailable' },
 };
 
 const RESOURCE: Record<string, string> = {

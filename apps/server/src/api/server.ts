@@ -9,6 +9,9 @@ import { registerBuildRoutes } from './routes/builds.ts';
 import { registerConfigRoutes } from './routes/config-vars.ts';
 import { registerFormationRoutes } from './routes/formation.ts';
 import { registerDynoRoutes } from './routes/dynos.ts';
+import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } from './routes/one-offs.ts';
+import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
+import { registerDrainRoutes } from './routes/drains.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 
@@ -33,7 +36,9 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     reply.header('Request-Id', request.id);
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const logSessions = createLogSessions();
 
+  const attachSessions = createAttachSessions();
   app.register(async (api) => {
     api.decorateRequest('user', null as never);
     api.addHook('onRequest', async (request) => {
@@ -46,7 +51,14 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerConfigRoutes(api, ctx);
     registerFormationRoutes(api, ctx);
     registerDynoRoutes(api, ctx);
+    registerOneOffRoutes(api, ctx, attachSessions);
+    registerLogSessionRoutes(api, ctx, logSessions);
+    registerDrainRoutes(api, ctx);
   });
+  // The log stream URL carries its own one-time token: outside the authenticated scope.
+  registerLogStreamRoutes(app, ctx, logSessions);
+  // The attach WebSocket URL carries its own one-time secret (from the authenticated POST /apps/:app/dynos).
+  registerAttachUpgrade(app, ctx, attachSessions);
   app.register(extra);
   return app;
 }

@@ -1,0 +1,3 @@
+import { describeOneOff } from './one-off.ts';
+
+describeOneOff('process');
