@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
@@ -188,4 +189,6 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
   });
 }
 
-describeDeployLoop('process');
+// Only when this file is the test being run: test/e2e/docker.test.ts imports the shared suite for docker.
+const isEntry = expect.getState().testPath === fileURLToPath(import.meta.url);
+if (isEntry) describeDeployLoop('process');

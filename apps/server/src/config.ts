@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -35,6 +35,8 @@ export interface ServerConfig {
   buildpacksDir: string;
   stackImage: string;
   imagesToKeep: number;
+  /** PEM bundle docker-mode builds trust besides the stack's CAs (a TLS-intercepting proxy's CA); null: none. */
+  buildCaFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('PLATFORM_LOG_LEVEL must be a pino level');
   const dynoUser = str('PLATFORM_DYNO_USER') ?? '65534:65534';
   if (!/^[0-9]+:[0-9]+$/.test(dynoUser)) problems.push('PLATFORM_DYNO_USER must be uid:gid, e.g. 65534:65534');
+  const hostCa = '/etc/ssl/certs/ca-certificates.crt';
+  const buildCaFile = str('PLATFORM_BUILD_CA_FILE') ?? (existsSync(hostCa) ? hostCa : null);
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
 
   const config: ServerConfig = {
@@ -114,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
     stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-1',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),
+    // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
+    buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
   };
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -7,13 +7,16 @@ import { createCipher, loadOrCreateKeyFile, parseSecretKey } from '@platform/sec
 import { createStore, migrate, startEmbeddedPostgres, type AppRecord, type EmbeddedPostgresHandle } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
-import { createDockerRuntime, createReleaseImage } from '@platform/runtime-docker';
+import { createDockerRuntime } from '@platform/runtime-docker';
+import { createDockerBuilder } from '@platform/builder-docker';
 import { createLocalBuilder } from '@platform/builder';
-import { createRouter } from '@platform/router';
+import { createRouter, formatRouterLogLine } from '@platform/router';
+import { createLogHub, redactDrainUrl, type LogInput } from '@platform/log-hub';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
 import { chooseRuntime } from './runtime-choice.ts';
+import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
 import type { ApiContext } from './api/context.ts';
@@ -70,11 +73,11 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     const decision = await chooseRuntime(config, logger);
     logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
     let runtime: Runtime;
-    let toImage: Parameters<typeof createDeployer>[0]['toImage'];
+    // Docker mode: release images are collected after each deploy (and on POST /admin/prune-images).
+    let gc: ImageGc | null = null;
     if (decision.kind === 'docker') {
       runtime = createDockerRuntime({ docker: decision.docker, logger: logger.child({ component: 'runtime' }) });
-      toImage = ({ app, buildId, slugPath }) =>
-        createReleaseImage({ docker: decision.docker, stackImage: config.stackImage, slugPath, app: app.name, appId: app.id, buildId, logger });
+      gc = createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) });
     } else {
       const [uid, gid] = config.dynoUser.split(':').map(Number) as [number, number];
       // Dynos of a previous server that died without shutting down cannot be adopted: end them first.
@@ -90,17 +93,53 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     }
     cleanups.push(() => runtime.close());
 
+    // The apps' log streams (dyno output, router lines, platform events), separate from this process's pino log.
+    const logs = createLogHub({ logger: logger.child({ component: 'logs' }) });
+    cleanups.push(() => logs.close());
+    const appNames = new Map((await store.apps.list()).map((a) => [a.id, a.name] as const));
+    /** Appends to an app's stream by app id (the name is looked up once, then cached). */
+    const logById = (appId: string, input: LogInput) => {
+      const name = appNames.get(appId);
+      if (name !== undefined) return logs.append(name, input);
+      void store.apps.find(appId).then((a) => {
+        if (!a) return;
+        appNames.set(a.id, a.name);
+        logs.append(a.name, input);
+      }, () => undefined);
+    };
+    runtime.onOutput((o) => logs.append(o.app, { source: 'app', process: o.name, message: o.line }));
+    for (const d of await store.drains.all()) {
+      const name = appNames.get(d.appId);
+      try {
+        if (name !== undefined) logs.addDrain(name, { id: d.id, url: d.url, token: d.token });
+      } catch (err) {
+        logger.warn({ drain: d.id, url: redactDrainUrl(d.url), err }, 'stored log drain is invalid; skipped');
+      }
+    }
+
     const router = createRouter({
       domain: config.domain,
       logger: logger.child({ component: 'router' }),
-      onLog: (entry) => logger.debug({ router: entry }, 'router'),
+      onLog: (entry) => logs.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
     });
     const routerInfo = await router.listen(config.routerPort, config.routerHost);
     cleanups.push(() => router.close());
 
     const [dynoUid, dynoGid] = config.dynoUser.split(':').map(Number) as [number, number];
     const unprivileged = process.getuid?.() === 0 ? { uid: dynoUid, gid: dynoGid } : null;
-    const builder = createLocalBuilder({
+    // Docker mode: buildpacks run in a build container from the stack image, never on the host; the build
+    // returns the release image. Process mode: buildpacks run on the host as the unprivileged dyno user.
+    const builder = decision.kind === 'docker'
+      ? createDockerBuilder({
+          docker: decision.docker,
+          stackImage: config.stackImage,
+          buildpacksDir: config.buildpacksDir,
+          slugsDir: dirs.slugs,
+          timeoutMs: config.buildTimeoutMs,
+          caCertificatesFile: config.buildCaFile ?? undefined,
+          logger: logger.child({ component: 'builder' }),
+        })
+      : createLocalBuilder({
       // Buildpacks (npm, the app's build script) never run as root.
       ...(unprivileged ? { user: unprivileged } : {}),
       buildpacksDir: config.buildpacksDir,
@@ -124,7 +163,10 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       bootTimeoutMs: config.bootTimeoutMs,
       graceMs: config.graceMs,
       setRoutes: (app, targets) => router.setRoutes(app, targets),
-      onEvent: (e) => events.info({ app: e.app, source: `platform[${e.source}]` }, e.message),
+      onEvent: (e) => {
+        events.info({ app: e.app, source: `platform[${e.source}]` }, e.message);
+        logById(e.appId, { source: 'platform', process: e.source, message: e.message });
+      },
       listAppIds: async () => (await store.apps.list()).map((a) => a.id),
       loadTarget: (appId) => appTarget(store, dirs.slugs, appId),
     });
@@ -139,8 +181,11 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       slugsDir: dirs.slugs,
       releaseTimeoutMs: config.releaseTimeoutMs,
       webUrl,
-      toImage,
-      onEvent: (appId, source, message) => events.info({ appId, source: `platform[${source}]` }, message),
+      onEvent: (appId, source, message) => {
+        events.info({ appId, source: `platform[${source}]` }, message);
+        logById(appId, { source: 'platform', process: source, message });
+      },
+      onBuildOutput: (appId, line) => logById(appId, { source: 'platform', process: 'build', message: line }),
     });
 
     const ctx: ApiContext = {
@@ -148,10 +193,13 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       store,
       manager,
       deployer,
+      logs,
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
       async forgetApp(app: AppRecord) {
         router.removeApp(app.name);
+        logs.forgetApp(app.name);
+        appNames.delete(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
       },
     };
@@ -160,13 +208,17 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         reposDir: dirs.repos,
         logger: logger.child({ component: 'git' }),
         internalUrl: () => `http://127.0.0.1:${apiPort}`,
-        onPush: (push) => deployer.onPush(push),
+        onPush: async (push) => {
+          await deployer.onPush(push);
+          gc?.soon();
+        },
         authorize: async ({ app: name, token }) => {
           const user = await authenticate(ctx, token);
           await appFor(ctx, { user } as Parameters<typeof appFor>[1], name);
           return user;
         },
       });
+      if (gc) registerImageGcRoute(app, ctx, gc);
     });
     cleanups.push(() => api.close());
     await api.listen({ port: config.port, host: config.host });
@@ -177,6 +229,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     for (const app of await store.apps.list()) router.setRoutes(app.name, []);
     await bootstrapAdmin(config, store, logger, apiUrl());
     await manager.start();
+    gc?.soon(); // after adoption: images running dynos use are kept
 
     return {
       apiUrl: apiUrl(),

@@ -1,8 +1,11 @@
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import {
   ErrorCodes,
   PlatformError,
+  isPlatformError,
+  type AttachedDyno,
+  type AttachOptions,
   type Dyno,
   type DynoExit,
   type DynoOutput,
@@ -39,6 +42,8 @@ export interface DockerRuntimeOptions {
 }
 
 const DEFAULT_GRACE_MS = 30_000;
+/** Marks containers of attached one-offs (their output is a TTY stream or the caller's, not the log stream). */
+const ATTACHED_LABEL = 'platform.attached';
 /** After the main process exits, how long the log stream may take to deliver its last lines. */
 const LOG_DRAIN_MS = 2_000;
 /** After SIGKILL, how long to wait for the engine to report the exit. */
@@ -95,8 +100,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     return networkReady;
   }
 
-  /** Follows a container's output and exit. `fromStart`: a fresh dyno (replay all); adopted ones: new lines only. */
-  function watch(dyno: Dyno, fromStart: boolean): Watch {
+  /**
+   * Follows a container's output and exit. `fromStart`: a fresh dyno (replay all); adopted ones: new lines only.
+   * `attachedOutput`: an attached dyno's output belongs to its caller; its exit is reported once that has ended.
+   */
+  function watch(dyno: Dyno, fromStart: boolean, attachedOutput?: Promise<void>): Watch {
     const container = docker.getContainer(dyno.id);
     const abort = new AbortController();
     let logStream: NodeJS.ReadableStream | null = null;
@@ -138,7 +146,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     const sink = (stream: 'stdout' | 'stderr') =>
       new Writable({ write: (payload: Buffer, _enc, done) => (takeFrame({ stream, payload }), done()) });
 
-    const logsEnded = (async () => {
+    const logsEnded = attachedOutput ?? (async () => {
       for (let attempt = 0; !abort.signal.aborted; attempt++) {
         const stream = (await container.logs({
           follow: true,
@@ -197,7 +205,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       clearTimeout(timer);
       (logStream as { destroy?: () => void } | null)?.destroy?.();
       if (abort.signal.aborted) return;
-      await readRest();
+      if (!attachedOutput) await readRest();
       if (abort.signal.aborted) return;
       splitters.stdout.flush();
       splitters.stderr.flush();
@@ -243,6 +251,89 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     } catch (err) {
       await container.remove({ force: true }).catch(() => {});
       throw dockerError(`start dyno ${spec.name}`, err, { app: spec.app });
+    }
+  }
+
+  /**
+   * An attached one-off: the container is created with stdin open (and a TTY when asked), attached before it
+   * starts so no output is lost, and its output is handed to the caller instead of the log stream.
+   */
+  async function startAttached(spec: DynoSpec, attach: AttachOptions): Promise<AttachedDyno> {
+    if (closed) throw new PlatformError(ErrorCodes.runtimeUnavailable, 'The docker runtime is closed.');
+    validateSpec(spec);
+    await ensureNetwork();
+    const base = containerOptions(spec, settings);
+    const createOptions: Docker.ContainerCreateOptions = {
+      ...base,
+      Labels: { ...base.Labels, [ATTACHED_LABEL]: attach.tty ? 'tty' : 'pipe' },
+      Tty: attach.tty,
+      OpenStdin: true,
+      StdinOnce: true, // stdin closes when the attach stream half-closes (EOF)
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    };
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(createOptions);
+    } catch (err) {
+      throw dockerError(`create dyno ${spec.name}`, err, { app: spec.app });
+    }
+    try {
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & {
+        destroy?: () => void;
+      };
+      const stdout = new PassThrough();
+      const stderr = attach.tty ? null : new PassThrough();
+      const ended = new Promise<void>((resolve) => {
+        let done = false;
+        const end = () => {
+          if (done) return;
+          done = true;
+          stdout.end();
+          stderr?.end();
+          resolve();
+        };
+        stream.once('end', end);
+        stream.once('close', end);
+        stream.once('error', end);
+      });
+      if (attach.tty) stream.on('data', (chunk: Buffer) => stdout.write(chunk));
+      else docker.modem.demuxStream(stream, stdout, stderr!);
+      const stdin = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          stream.write(chunk);
+          done();
+        },
+        // Without a TTY, EOF is the half-close of the attach stream; with one, the terminal's EOF character.
+        final(done) {
+          if (attach.tty) stream.write('\x04');
+          else stream.end();
+          done();
+        },
+      });
+      await container.start();
+      const resize = async (cols: number, rows: number) => {
+        if (!attach.tty) return;
+        await container.resize({ w: cols, h: rows }).catch((err: unknown) => {
+          if (!isNotFound(err) && dockerStatus(err) !== 409) throw dockerError('resize dyno', err);
+        });
+      };
+      await resize(attach.cols ?? 80, attach.rows ?? 24);
+      const info = await container.inspect();
+      const dyno = dynoFromContainer({
+        id: info.Id,
+        labels: info.Config.Labels ?? {},
+        running: true,
+        ip: info.NetworkSettings.Networks[network]?.IPAddress ?? '',
+        startedAt: new Date(info.State.StartedAt),
+      });
+      watch(dyno, true, ended);
+      logger?.info({ dyno: dyno.id, app: spec.app, name: spec.name, tty: attach.tty }, 'attached dyno started');
+      return { dyno: copy(dyno), stdin, stdout, stderr, resize };
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => {});
+      throw isPlatformError(err) ? err : dockerError(`start dyno ${spec.name}`, err, { app: spec.app });
     }
   }
 
@@ -308,6 +399,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
   return {
     kind: 'docker',
     start,
+    startAttached,
     stop(id, stopOptions = {}) {
       if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(id)) return Promise.resolve();
       let pending = stopping.get(id);
@@ -339,7 +431,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
         const dyno = dynoFromContainer(facts);
         if (known) dyno.running = known.dyno.running && facts.running;
         // Adoption: a dyno started by an earlier server (or another runtime instance) gets watched.
-        else if (!closed) watch({ ...dyno, address: { ...dyno.address } }, false);
+        // (An attached one-off's output went to its caller, whose connection died with the old server: not followed.)
+        else if (!closed) watch({ ...dyno, address: { ...dyno.address } }, false, c.Labels?.[ATTACHED_LABEL] ? Promise.resolve() : undefined);
         dynos.push(dyno);
       }
       return dynos;

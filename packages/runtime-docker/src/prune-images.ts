@@ -9,6 +9,8 @@ export interface PruneImagesOptions {
   keep?: number | undefined;
   /** Image references never removed (e.g. those of releases a rollback may return to). */
   protect?: readonly string[] | undefined;
+  /** Also keeps an image when this says so (e.g. its `platform.build` label names a release to keep). */
+  keepImage?: ((image: Docker.ImageInfo) => boolean) | undefined;
   logger?: RuntimeLogger | undefined;
 }
 
@@ -39,6 +41,7 @@ export async function pruneImages(options: PruneImagesOptions): Promise<string[]
     for (const image of list.slice(keep)) {
       const refs = [image.Id, ...(image.RepoTags ?? [])];
       if (refs.some((ref) => inUse.has(ref) || protectedRefs.has(ref))) continue;
+      if (options.keepImage?.(image)) continue;
       try {
         // Untag each reference, which deletes the image once the last one goes.
         for (const tag of image.RepoTags ?? [image.Id]) await docker.getImage(tag).remove();

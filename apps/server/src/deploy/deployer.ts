@@ -19,6 +19,8 @@ export interface DeployerOptions {
   /** Turns a finished local build into the runtime's artifact (docker: an image); identity in process mode. */
   toImage?: ((input: { app: AppRecord; buildId: string; slugPath: string }) => Promise<string>) | undefined;
   onEvent?: ((appId: string, source: string, message: string) => void) | undefined;
+  /** Receives each build output line too (the app's log stream shows it as `platform[build]`). */
+  onBuildOutput?: ((appId: string, line: string) => void) | undefined;
 }
 
 export type Deployer = ReturnType<typeof createDeployer>;
@@ -62,6 +64,12 @@ export function createDeployer(options: DeployerOptions) {
     const sha = push.update.newSha;
     const build = await store.builds.create({ appId: app.id, userId: user.id, sourceVersion: sha });
     emit(app.id, `Build started by user ${user.email}`);
+    // Build lines go to the pushing client and into the app's stream (release-phase output reaches the
+    // stream as app[release.N] through the runtime, so only the build itself is teed here).
+    const buildOutput = (line: string) => {
+      push.output(line);
+      options.onBuildOutput?.(app.id, line);
+    };
     let result;
     try {
       result = await options.builder.build({
@@ -70,13 +78,13 @@ export function createDeployer(options: DeployerOptions) {
         buildId: build.id,
         source: push.archive(sha),
         env: await store.config.get(app.id),
-        output: push.output,
+        output: buildOutput,
       });
       let image: string | undefined;
       if (options.toImage) {
-        push.output('-----> Creating image...');
+        buildOutput('-----> Creating image...');
         image = await options.toImage({ app, buildId: build.id, slugPath: result.slug.path });
-        push.output(`       Image ${image}`);
+        buildOutput(`       Image ${image}`);
       }
       await store.builds.succeed(build.id, {
         buildpack: result.buildpack,
