@@ -341,13 +341,16 @@ export function createProcessManager(options: ProcessManagerOptions) {
     /**
      * Rolls the app onto `release`. Resolves once every new dyno is up and routed (old ones are draining);
      * throws PLT_BOOT_TIMEOUT when a web dyno cannot boot, leaving the running release untouched.
+     * `commit` (e.g. marking the release current in the store) runs before the app's lock is released,
+     * so no reconcile can see the new dynos while the store still names the previous release.
      */
-    async deploy(appId: string, release: ReleaseTarget): Promise<void> {
+    async deploy(appId: string, release: ReleaseTarget, commit?: () => Promise<void>): Promise<void> {
       await exclusive(appId, async () => {
         const target = await options.loadTarget(appId);
         if (!target) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
         resetBackoff(appId);
         await converge(target, release, 'deploy');
+        await commit?.();
       });
     },
 

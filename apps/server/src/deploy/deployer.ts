@@ -46,8 +46,8 @@ export function createDeployer(options: DeployerOptions) {
         emit(app.id, `Running release v${release.version} commands`);
         await runReleasePhase({ runtime: options.runtime, app, target, timeoutMs: options.releaseTimeoutMs, output });
       }
-      await options.manager.deploy(app.id, target);
-      await store.releases.setStatus(release.id, 'succeeded');
+      // Marked succeeded (so current) under the manager's app lock, before any reconcile can run.
+      await options.manager.deploy(app.id, target, () => store.releases.setStatus(release.id, 'succeeded'));
       emit(app.id, `Release v${release.version} created`);
       return 'succeeded' as const;
     } catch (err) {
