@@ -74,7 +74,7 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
     reply: FastifyReply,
     child: ChildProcess,
     contentType: string,
-    state: { tooLarge: boolean },
+    state: { tooLarge: boolean; settle?: () => Promise<void> },
     prefix?: Buffer,
   ): Promise<void> {
     children.add(child);
@@ -99,10 +99,12 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
         resolve();
       });
       child.on('error', (err) => logger.error({ err }, 'git spawn failed'));
-      child.on('close', (code, signal) => {
+      child.on('close', async (code, signal) => {
         children.delete(child);
         if (code !== 0) logger.warn({ argv: child.spawnargs, code, signal, stderr: stderr.toString() }, 'git exited non-zero');
         if (started) return;
+        // git gave up before the input ended: read the rest (bounded by the cap) to tell "too large" from bad input.
+        await state.settle?.();
         if (state.tooLarge) {
           reply.header('connection', 'close');
           sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
@@ -172,11 +174,25 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
 
       // Body → [cap] → [gunzip → cap] → git. The request itself is only unpiped on failure, never
       // destroyed, so a 413 can still be written.
-      const state = { tooLarge: false };
       const stages = [byteLimit(maxPackBytes), ...(encoding === 'identity' ? [] : [createGunzip(), byteLimit(maxPackBytes)])];
       let upstream: NodeJS.ReadableStream = request.raw;
       for (const stage of stages) upstream = upstream.pipe(stage);
       upstream.pipe(child.stdin!);
+      const last = upstream;
+      const inputDone = new Promise<void>((resolve) => {
+        last.once('end', resolve);
+        last.once('close', resolve);
+        for (const stage of stages) stage.once('error', () => resolve());
+        request.raw.once('error', () => resolve());
+      });
+      const state = {
+        tooLarge: false,
+        settle: () => {
+          last.unpipe(child.stdin!);
+          last.resume(); // count (and drop) the rest
+          return inputDone;
+        },
+      };
       const fail = (err: unknown) => {
         if (err instanceof TooLargeError) state.tooLarge = true;
         request.raw.unpipe();
