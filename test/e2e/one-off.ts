@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { WebSocket } from 'ws';
 import * as pty from 'node-pty';
 import { generateToken, hashToken } from '@platform/secrets';
 import { startServer, type ServerHandle } from '../support/platform.ts';
@@ -89,6 +90,32 @@ export function describeOneOff(runtime: 'process' | 'docker') {
       const r = await platform(['run', 'node', '-e', 'process.exit(3)'], { cwd: repo, env });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/^Running `node -e 'process\.exit\(3\)'` on oneoff-\w+\.\.\. up, run\.\d+\n/);
+    });
+
+    it('gives a client that attaches after the command ended its whole output and exit code', async () => {
+      const created = await api(server.apiUrl, server.token, 'POST', `/apps/${app}/dynos`, {
+        command: 'echo early-output; exit 4',
+        attach: true,
+        force_no_tty: true,
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const name = created.json.name as string;
+      // Wait until the dyno is gone from ps (it has exited), then attach.
+      await eventually(async () => !(await ps()).some((d) => d.name === name), 20_000, `${name} to exit`);
+      const frames: Buffer[] = [];
+      const exit = await new Promise<{ code: number }>((resolve, reject) => {
+        const ws = new WebSocket(created.json.attach_url as string);
+        ws.on('message', (data: Buffer, isBinary: boolean) => {
+          if (isBinary) frames.push(data);
+          else {
+            const msg = JSON.parse(data.toString()) as { type: string; code: number };
+            if (msg.type === 'exit') resolve(msg);
+          }
+        });
+        ws.on('error', reject);
+      });
+      expect(exit.code).toBe(4);
+      expect(Buffer.concat(frames.filter((f) => f[0] === 1).map((f) => f.subarray(1))).toString()).toBe('early-output\n');
     });
 
     it('pipes stdin without a TTY and delivers EOF', async () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { extractTar } from '@platform/archive';
 import {
   APP_NAME_RE,
@@ -27,6 +28,9 @@ import { createLineSplitter } from './line-splitter.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
 import { forgetDyno, recordDyno } from './orphans.ts';
 import { fromChild, spawnPty, type Launched } from './launched.ts';
+
+/** Output an attached dyno may produce before its client reads it, per stream. */
+const ATTACHED_BUFFER_BYTES = 1024 * 1024;
 
 /** The subset of a pino logger this package uses. */
 export interface RuntimeLogger {
@@ -198,7 +202,11 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         if (!attach) lines = child;
         // A process that exits without reading its stdin must not turn the caller's writes into errors.
         child.stdin?.on('error', () => undefined);
-        io = { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, resize: async () => undefined };
+        // Output is read at once into buffers the attach session consumes: a command that ends before its
+        // client attaches keeps its output (up to ATTACHED_BUFFER_BYTES; beyond, the process waits for a reader).
+        const stdout = child.stdout!.pipe(new PassThrough({ highWaterMark: ATTACHED_BUFFER_BYTES }));
+        const stderr = child.stderr!.pipe(new PassThrough({ highWaterMark: ATTACHED_BUFFER_BYTES }));
+        io = { stdin: child.stdin!, stdout, stderr, resize: async () => undefined };
       }
       const dyno: Dyno = {
         id,

@@ -57,16 +57,16 @@ export function createAttachSessions() {
     create(oneOff: OneOff, appId: string): string {
       const secret = randomBytes(32).toString('base64url');
       const k = key(secret);
+      let exited = false;
+      void oneOff.exited.then(() => (exited = true));
+      // A fast command may finish before its client attaches: the session stays open for the whole window,
+      // its output held in the dyno's streams, so the client still gets every byte and the exit code.
       const timer = setTimeout(() => {
         pending.delete(k);
-        void oneOff.stop('SIGHUP');
+        if (!exited) void oneOff.stop('SIGHUP');
       }, ATTACH_WINDOW_MS);
       timer.unref();
       pending.set(k, { oneOff, appId, timer });
-      void oneOff.exited.then(() => {
-        clearTimeout(timer);
-        pending.delete(k);
-      });
       return secret;
     },
     /** One use only. */
