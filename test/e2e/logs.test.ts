@@ -59,8 +59,10 @@ describe('logs (process runtime)', () => {
     expect(res.status).toBe(200);
     const r = await eventually(async () => {
       const x = await platform(['logs', '-n', '1500'], { cwd: repo, env });
-      return x.stdout.includes('platform[router]: at=info method=GET path="/first-request"') ? x : null;
-    }, 10_000, 'the router line');
+      const both = x.stdout.includes('platform[router]: at=info method=GET path="/first-request"') &&
+        x.stdout.includes('GET /first-request dyno=web.1');
+      return both ? x : null;
+    }, 10_000, 'the request\'s app and router lines');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     for (const line of lines) expect(line).toMatch(DISPLAY_RE);
@@ -75,10 +77,14 @@ describe('logs (process runtime)', () => {
       at(/platform\[web\.1\]: Starting process with command `node server\.js`/),
       at(/app\[web\.1\]: node-app listening on \d+/),
       at(/platform\[web\.1\]: State changed from starting to up/),
-      at(/app\[web\.1\]: GET \/first-request dyno=web\.1$/),
-      at(/platform\[router\]: at=info method=GET path="\/first-request" host=logs-e2e\.localhost:\d+ request_id=\S+ fwd="[^"]*" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+/),
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // The request's two lines come from two sources (the dyno's stdout pipe, the router) whose relative
+    // arrival order is not defined; both follow the dyno coming up.
+    const appLine = at(/app\[web\.1\]: GET \/first-request dyno=web\.1$/);
+    const routerLine = at(/platform\[router\]: at=info method=GET path="\/first-request" host=logs-e2e\.localhost:\d+ request_id=\S+ fwd="[^"]*" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+/);
+    expect(appLine).toBeGreaterThan(order.at(-1)!);
+    expect(routerLine).toBeGreaterThan(order.at(-1)!);
     // -n limits; filters follow logplex (a type matches its dynos; source is exact).
     const two = await platform(['logs', '-n', '2'], { cwd: repo, env });
     expect(two.stdout.trimEnd().split('\n')).toHaveLength(2);
