@@ -27,6 +27,7 @@ import { register as registerLogs } from './commands/logs.ts';
 import { register as registerDrains } from './commands/drains/index.ts';
 import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
+import { register as registerImagesPrune } from './commands/images/prune.ts';
 
 export const VERSION = '0.1.0';
 
@@ -56,6 +57,7 @@ const commands = [
   registerDrains,
   registerDrainsAdd,
   registerDrainsRemove,
+  registerImagesPrune,
 ];
 
 function prefixLines(text: string): string {

@@ -65,6 +65,16 @@ export function createImageGc(options: ImageGcOptions) {
   }
 
   return {
+    /** Removes every image of a destroyed app (its containers are already gone). */
+    async forgetApp(appId: string): Promise<void> {
+      const images = await docker.listImages({ filters: { label: [`platform.app-id=${appId}`] } });
+      for (const image of images) {
+        await docker
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch((err: unknown) => logger.warn({ err, image: image.Id }, 'could not remove a destroyed app\'s image'));
+      }
+    },
     /** Runs one collection (one at a time: a call during a run waits for the next one). Returns removed image ids. */
     collect(): Promise<string[]> {
       const next = (running ?? Promise.resolve([])).catch(() => []).then(run);
@@ -83,11 +93,15 @@ export function createImageGc(options: ImageGcOptions) {
   };
 }
 
-/** `POST /admin/prune-images` (admins only): runs a collection now and lists the removed image ids. */
-export function registerImageGcRoute(app: FastifyInstance, ctx: ApiContext, gc: ImageGc): void {
+/**
+ * `POST /admin/prune-images` (admins only): runs a collection now and lists the removed image ids.
+ * In process mode (`gc` null) there are no images: a clear 400.
+ */
+export function registerImageGcRoute(app: FastifyInstance, ctx: ApiContext, gc: ImageGc | null): void {
   app.post('/admin/prune-images', async (request) => {
     const user = await authenticate(ctx, tokenFrom(request.headers.authorization));
     if (!user.isAdmin) throw new PlatformError('PLT_FORBIDDEN', 'Only an admin can prune images.');
+    if (!gc) throw new PlatformError('PLT_BAD_REQUEST', 'This server uses the process runtime: there are no release images to prune.');
     const removed = await gc.collect();
     return { removed, kept_releases_per_app: ctx.config.imagesToKeep };
   });

@@ -201,6 +201,8 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         logs.forgetApp(app.name);
         appNames.delete(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
+        await builder.forgetApp(app.id);
+        await gc?.forgetApp(app.id);
       },
     };
     const api = createApiServer(ctx, async (app) => {
@@ -218,7 +220,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
           return user;
         },
       });
-      if (gc) registerImageGcRoute(app, ctx, gc);
+      registerImageGcRoute(app, ctx, gc);
     });
     cleanups.push(() => api.close());
     await api.listen({ port: config.port, host: config.host });

@@ -306,7 +306,16 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return name;
   }
 
-  return { build };
+  async function forgetApp(appId: string): Promise<void> {
+    await docker
+      .getVolume(cacheVolumeName(appId))
+      .remove()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+  }
+
+  return { build, forgetApp };
 }
 
 function describe(err: unknown): string {

@@ -231,7 +231,11 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
     }
   }
 
-  return { build };
+  async function forgetApp(appId: string): Promise<void> {
+    await fsp.rm(safeJoin(options.cacheDir, appId), { recursive: true, force: true });
+  }
+
+  return { build, forgetApp };
 }
 
 /** chown -R without following symlinks (lchown). */

@@ -34,4 +34,6 @@ export interface BuildResult {
 /** Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure. */
 export interface Builder {
   build(request: BuildRequest): Promise<BuildResult>;
+  /** Removes what the builder keeps for an app between builds (its build cache). For a destroyed app. */
+  forgetApp(appId: string): Promise<void>;
 }
