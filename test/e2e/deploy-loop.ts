@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
@@ -183,12 +182,19 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
       expect(missing.json).toMatchObject({ id: 'not_found', message: expect.any(String) });
     });
 
+    it(`images:prune ${runtime === 'docker' ? 'collects release images' : 'says the process runtime has no images'}`, async () => {
+      const r = await platform(['images:prune'], { cwd: repo, env });
+      if (runtime === 'docker') {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^Removed \d+ images?; kept each app's last 10 releases/);
+      } else {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('process runtime: there are no release images to prune');
+      }
+    });
+
     it('never writes the admin token to the server logs', () => {
       expect(server.output.join('\n')).not.toContain(server.token);
     });
   });
 }
-
-// Only when this file is the test being run: test/e2e/docker.test.ts imports the shared suite for docker.
-const isEntry = expect.getState().testPath === fileURLToPath(import.meta.url);
-if (isEntry) describeDeployLoop('process');

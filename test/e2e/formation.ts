@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
@@ -182,17 +181,3 @@ export function describeFormation(runtime: 'process' | 'docker', probe: DynoProb
     });
   });
 }
-
-// Only when this file is the test being run: test/e2e/docker.test.ts imports the shared suite for docker.
-const isEntry = expect.getState().testPath === fileURLToPath(import.meta.url);
-if (isEntry) describeFormation('process', {
-  kill: async (_dyno, pid) => void process.kill(pid, 'SIGKILL'),
-  alive: async (_dyno, pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-});

@@ -1,4 +1,5 @@
+import { requireDocker } from '../support/docker.ts';
 import { describeOneOff } from './one-off.ts';
 
-// Needs the Docker engine and the platform/stack image (scripts/install-docker.sh, scripts/build-stack-image.sh).
+requireDocker();
 describeOneOff('docker');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,30 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse a data dir (restart scenarios). */
   dataDir?: string;
+}
+
+async function listAppIds(apiUrl: string, token: string): Promise<string[]> {
+  try {
+    const res = await fetch(`${apiUrl}/apps`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    return res.ok ? ((await res.json()) as Array<{ id: string }>).map((a) => a.id) : [];
+  } catch {
+    return [];
+  }
+}
+
+const docker = (args: string[]) =>
+  new Promise<string>((resolve) => {
+    execFile('docker', args, (err, stdout) => resolve(err ? '' : stdout));
+  });
+
+/** Force-removes the containers, then the images and volumes, carrying a label (best effort: cleanup must not fail a test). */
+async function removeDockerObjects(label: string): Promise<void> {
+  const containers = (await docker(['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (containers.length) await docker(['rm', '-f', ...containers]);
+  const images = (await docker(['images', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (images.length) await docker(['rmi', '-f', ...new Set(images)]);
+  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
 }
 
 /** Starts the real platformd on embedded Postgres in a temp data dir, on free ports. */
@@ -83,7 +107,10 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     child,
     stop,
     async destroy() {
+      // Docker dynos and release images outlive a server stop by design: remove this server's (by app id).
+      const appIds = info.runtime === 'docker' ? await listAppIds(info.api, token) : [];
       await stop();
+      for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

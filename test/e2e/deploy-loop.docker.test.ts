@@ -1,0 +1,5 @@
+import { requireDocker } from '../support/docker.ts';
+import { describeDeployLoop } from './deploy-loop.ts';
+
+requireDocker();
+describeDeployLoop('docker');

@@ -1,0 +1,3 @@
+import { describeDeployLoop } from './deploy-loop.ts';
+
+describeDeployLoop('process');
