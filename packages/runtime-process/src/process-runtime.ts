@@ -222,6 +222,12 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         running: true,
       };
       track(dyno, proc, dir, lines);
+      if (closed) {
+        // close() ran while this dyno was being set up (after its snapshot of the dynos): stop it here.
+        const entry = entries.get(id)!;
+        await (entry.stopping ??= stopEntry(id, entry, { graceMs: closeGraceMs }));
+        throw new PlatformError(ErrorCodes.runtimeUnavailable, 'The process runtime is closed.');
+      }
       if (options.registryDir) await recordDyno(options.registryDir, id, proc.pid);
       logger?.info({ dyno: id, app: spec.app, name: spec.name, pid: proc.pid, attached: Boolean(attach) }, 'dyno started');
       return { dyno: { ...dyno, address: { ...dyno.address } }, ...io };
