@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { extractTar } from '@platform/archive';
 import {
   APP_NAME_RE,
@@ -204,9 +204,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         child.stdin?.on('error', () => undefined);
         // Output is read at once into buffers the attach session consumes: a command that ends before its
         // client attaches keeps its output (up to ATTACHED_BUFFER_BYTES; beyond, the process waits for a reader).
-        const stdout = child.stdout!.pipe(new PassThrough({ highWaterMark: ATTACHED_BUFFER_BYTES }));
-        const stderr = child.stderr!.pipe(new PassThrough({ highWaterMark: ATTACHED_BUFFER_BYTES }));
-        io = { stdin: child.stdin!, stdout, stderr, resize: async () => undefined };
+        // (Only for attached dynos: a logged dyno's output is read by its line splitters, and an unread buffer
+        // here would stop that reading once full.)
+        const held = (stream: Readable) => (attach ? stream.pipe(new PassThrough({ highWaterMark: ATTACHED_BUFFER_BYTES })) : stream);
+        io = { stdin: child.stdin!, stdout: held(child.stdout!), stderr: held(child.stderr!), resize: async () => undefined };
       }
       const dyno: Dyno = {
         id,
