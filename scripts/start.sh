@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node --import tsx apps/server/src/main.ts
+exec node apps/server/bin/platformd.js
