@@ -286,7 +286,21 @@ export function createProcessManager(options: ProcessManagerOptions) {
     }
     for (const a of actions) if (a.kind === 'stop') retiring.push(retire(a.id));
     publishRoutes(target.appId);
+    forgetSettledCrashes(target);
     return { retiring: Promise.all(retiring).then(() => undefined) };
+  }
+
+  /**
+   * A crashed entry stands for a formation slot waiting for its restart. Once the slot has a live dyno again,
+   * or the formation no longer has it (scaled down), the entry goes, so `ps` never lists a stale crash.
+   */
+  function forgetSettledCrashes(target: AppTarget) {
+    const live = new Set([...tracked.values()].filter((t) => t.dyno.appId === target.appId && !t.draining).map((t) => t.dyno.name));
+    for (const [key, d] of crashed) {
+      if (d.appId !== target.appId) continue;
+      const index = Number(d.name.slice(d.name.lastIndexOf('.') + 1));
+      if (live.has(d.name) || !(index <= (target.quantities[d.type] ?? 0))) crashed.delete(key);
+    }
   }
 
   async function reconcile(appId: string): Promise<void> {
