@@ -7,6 +7,7 @@ import {
   ErrorCodes,
   PROCESS_TYPE_RE,
   PlatformError,
+  SLUG_LAUNCH_SCRIPT,
   isValidConfigKey,
   type Dyno,
   type DynoSize,
@@ -27,20 +28,8 @@ export const LABEL = {
   port: 'platform.port',
 } as const;
 
-/**
- * Sources the slug's profile scripts, then runs the command given as `$1` through `bash -c`, as on
- * Heroku. The command is a positional parameter, never part of this script's text; `--` keeps a
- * command starting with `-` from being read as an option.
- */
-export const LAUNCH_SCRIPT = [
-  'cd /app || exit 1',
-  'shopt -s nullglob',
-  'for __platform_profile in .profile.d/*.sh; do . "$__platform_profile"; done',
-  'unset __platform_profile',
-  'shopt -u nullglob',
-  'if [ -f .profile ]; then . ./.profile; fi',
-  'exec bash -c -- "$1"',
-].join('\n');
+/** The shared slug launch (see `SLUG_LAUNCH_SCRIPT`), from the image's /app. */
+export const LAUNCH_SCRIPT = `cd /app || exit 1\n${SLUG_LAUNCH_SCRIPT}`;
 
 /** Variables the platform sets; a config var of the same name is ignored. */
 const PLATFORM_OWNED = new Set(['PORT', 'DYNO', 'HOME', 'TINI_KILL_PROCESS_GROUP']);

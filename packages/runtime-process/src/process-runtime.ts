@@ -12,6 +12,7 @@ import {
   PROCESS_TYPE_RE,
   isPlatformError,
   PlatformError,
+  SLUG_LAUNCH_SCRIPT,
   type AttachedDyno,
   type AttachOptions,
   type Dyno,
@@ -67,20 +68,6 @@ const DEFAULT_GRACE_MS = 30_000;
 const KILL_WAIT_MS = 5_000;
 /** After the group is gone, how long stdio may stay open (held by a process that left the group). */
 const STDIO_DRAIN_MS = 2_000;
-
-/**
- * Sources the slug's profile scripts, then runs the command given as `$1` through `bash -c`, as
- * on Heroku. The command is a positional parameter, never part of this script's text.
- * `--` keeps a command that starts with `-` from being read as an option.
- */
-const LAUNCH_SCRIPT = [
-  'shopt -s nullglob',
-  'for __platform_profile in .profile.d/*.sh; do . "$__platform_profile"; done',
-  'unset __platform_profile',
-  'shopt -u nullglob',
-  'if [ -f .profile ]; then . ./.profile; fi',
-  'exec bash -c -- "$1"',
-].join('\n');
 
 interface Entry {
   dyno: Dyno;
@@ -178,7 +165,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         home: appDir,
         path: options.path ?? `${appDir}/bin:/usr/local/bin:/usr/bin:/bin`,
       });
-      const argv = ['-c', LAUNCH_SCRIPT, 'dyno', spec.command];
+      const argv = ['-c', SLUG_LAUNCH_SCRIPT, 'dyno', spec.command];
       let proc: Launched;
       let io: Omit<AttachedDyno, 'dyno'>;
       let lines: ChildProcess | null = null;
