@@ -1,9 +1,9 @@
 import { CommanderError, type Command } from 'commander';
-import { appPath, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import { cliError, CliErrorCodes } from '../errors.ts';
-import { attachToDyno, buildCommand, parseRunEnv, type RunDyno, type RunFlags } from '../run-client.ts';
+import { attachToDyno, buildCommand, type RunFlags } from '../run-client.ts';
 import { flagsOf } from './shared.ts';
-import { runDetached, withRunOptions } from './run/detached.ts';
+import { createRunDyno, runDetached, withRunOptions } from './run/detached.ts';
 
 export function register(program: Command, ctx: Context): void {
   withRunOptions(program.command('run').description('run a one-off process (an admin task) on the current release'))
@@ -15,30 +15,16 @@ export function register(program: Command, ctx: Context): void {
       const command = buildCommand(args);
       if (command.trim() === '') throw cliError(CliErrorCodes.badArgs, 'No command given.', 'Usage: platform run COMMAND, e.g. platform run bash');
       if (flags.detach) return runDetached(ctx, flags, command);
-      const env = parseRunEnv(flags.env);
       const tty = flags.tty !== false && Boolean(ctx.io.stdin.isTTY) && Boolean(ctx.io.stdout.isTTY);
       const stdout = ctx.io.stdout as { columns?: number; rows?: number };
-      const api = await ctx.api(flags);
-      const app = await ctx.app(flags);
-      ctx.io.stderr.write(`Running \`${command}\` on ${ctx.style.app(app)}... `);
-      let dyno: RunDyno;
-      try {
-        dyno = await api.post<RunDyno>(appPath(app, '/dynos'), {
-          command,
-          attach: true,
-          force_no_tty: !tty,
-          env: {
-            TERM: ctx.io.env.TERM || 'xterm-256color',
-            ...(tty && stdout.columns && stdout.rows ? { COLUMNS: String(stdout.columns), LINES: String(stdout.rows) } : {}),
-            ...env,
-          },
-          ...(flags.size ? { size: flags.size } : {}),
-          type: 'run',
-        });
-      } catch (err) {
-        ctx.io.stderr.write('!\n');
-        throw err;
-      }
+      const { dyno } = await createRunDyno(ctx, flags, command, {
+        attach: true,
+        force_no_tty: !tty,
+        env: {
+          TERM: ctx.io.env.TERM || 'xterm-256color',
+          ...(tty && stdout.columns && stdout.rows ? { COLUMNS: String(stdout.columns), LINES: String(stdout.rows) } : {}),
+        },
+      });
       ctx.io.stderr.write(`up, ${dyno.name}\n`);
       if (!dyno.attach_url) throw cliError(CliErrorCodes.api, 'The server did not return an attach URL.');
       const code = await attachToDyno(ctx.io, dyno.attach_url, tty);

@@ -14,25 +14,38 @@ export function withRunOptions(cmd: Command): Command {
     .option('-s, --size <size>', 'dyno size, e.g. standard-2x');
 }
 
-/** Starts the one-off without attaching; its output goes to the app's log stream as app[run.N]. */
-export async function runDetached(ctx: Context, flags: GlobalFlags & RunFlags, command: string): Promise<void> {
-  const env = parseRunEnv(flags.env);
+/**
+ * Creates the one-off (`POST /apps/{app}/dynos`) behind the `Running \`cmd\` on app... ` status line that both
+ * `run` and `run:detached` print; the caller finishes the line. `-e` vars go over `env` (the caller's base).
+ */
+export async function createRunDyno(
+  ctx: Context,
+  flags: GlobalFlags & RunFlags,
+  command: string,
+  body: { attach: boolean; force_no_tty?: boolean; env?: Record<string, string> },
+): Promise<{ app: string; dyno: RunDyno }> {
+  const env = { ...body.env, ...parseRunEnv(flags.env) };
   const api = await ctx.api(flags);
   const app = await ctx.app(flags);
   ctx.io.stderr.write(`Running \`${command}\` on ${ctx.style.app(app)}... `);
-  let dyno: RunDyno;
   try {
-    dyno = await api.post<RunDyno>(appPath(app, '/dynos'), {
+    const dyno = await api.post<RunDyno>(appPath(app, '/dynos'), {
       command,
-      attach: false,
+      ...body,
       env,
       ...(flags.size ? { size: flags.size } : {}),
       type: 'run',
     });
+    return { app, dyno };
   } catch (err) {
     ctx.io.stderr.write('!\n');
     throw err;
   }
+}
+
+/** Starts the one-off without attaching; its output goes to the app's log stream as app[run.N]. */
+export async function runDetached(ctx: Context, flags: GlobalFlags & RunFlags, command: string): Promise<void> {
+  const { app, dyno } = await createRunDyno(ctx, flags, command, { attach: false });
   ctx.io.stderr.write(`done, ${dyno.name}\n`);
   ctx.out(`Run \`platform logs --app ${app} --dyno ${dyno.name}\` to view the output.`);
 }
