@@ -75,11 +75,7 @@ run_quiet() {
   fi
 }
 
-if ! command -v debootstrap >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  run_quiet apt-get update -q
-  run_quiet apt-get install -y -q --no-install-recommends debootstrap
-fi
+bash "$(dirname "$0")/prerequisites.sh" stack
 
 echo "build-stack-image: debootstrap $SUITE from $mirror (a few minutes)…"
 run_quiet debootstrap --variant=minbase "$SUITE" "$root" "$mirror"

@@ -30,21 +30,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # 1. Install the engine (and a client, if none) from Debian's packages.
-if ! command -v dockerd >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt_log="$(mktemp)"
-  trap 'rm -f "$apt_log"' EXIT
-  if ! apt-get update -q >"$apt_log" 2>&1; then
-    tail -n 20 "$apt_log" >&2
-    fail "apt-get update failed"
-  fi
-  if ! apt-get install -y -q --no-install-recommends docker.io >"$apt_log" 2>&1; then
-    tail -n 20 "$apt_log" >&2
-    fail "apt-get install docker.io failed"
-  fi
-  command -v dockerd >/dev/null 2>&1 || fail "docker.io installed but dockerd is not on PATH"
-fi
-command -v docker >/dev/null 2>&1 || fail "dockerd is present but the docker client is missing (apt-get install docker.io)"
+bash "$(dirname "$0")/prerequisites.sh" docker
+command -v dockerd >/dev/null 2>&1 || fail "dockerd is not on PATH after installing docker.io"
 
 # 2. Start dockerd unless one is already running (e.g. still starting up, or started by init).
 if ! pgrep -x dockerd >/dev/null 2>&1; then

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The one place that names the Debian packages the platform, its builds and its tests need. Checks for each
+# program and installs what is missing (as root, with apt-get); otherwise prints the command that would.
+#
+#   bash scripts/prerequisites.sh GROUP...      e.g. `native`, or `test` (everything the test suite spawns)
+#   bash scripts/prerequisites.sh --list GROUP  prints the packages of GROUP, installs nothing
+#
+# Groups (a program, then the Debian package that provides it):
+#   native   make, g++, python3             node-gyp builds node-pty (one-off dynos with a terminal) at npm install
+#   docker   dockerd, docker                the Docker engine and client (scripts/install-docker.sh starts it)
+#   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
+#   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
+#   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
+#   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
+set -euo pipefail
+
+# program:package, per group. Keep each list in the order a reader would check it.
+group_native=(make:make g++:g++ python3:python3)
+group_docker=(dockerd:docker.io docker:docker.io)
+group_compose=(docker-compose:docker-compose)
+group_stack=(debootstrap:debootstrap)
+group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps)
+group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
+# Groups that imply others.
+implies_test=(native docker compose stack)
+
+say() { echo "prerequisites: $*" >&2; }
+fail() {
+  say "$*"
+  exit 1
+}
+
+list_only=0
+if [ "${1:-}" = "--list" ]; then
+  list_only=1
+  shift
+fi
+[ "$#" -gt 0 ] || fail "name at least one group: native docker compose stack test bench"
+
+groups=()
+add_group() {
+  local g="$1" implied
+  case "$g" in native | docker | compose | stack | test | bench) ;; *) fail "unknown group '$g' (native docker compose stack test bench)" ;; esac
+  [[ " ${groups[*]:-} " == *" $g "* ]] && return 0
+  groups+=("$g")
+  if [ "$g" = test ]; then for implied in "${implies_test[@]}"; do add_group "$implied"; done; fi
+}
+for g in "$@"; do add_group "$g"; done
+
+has() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
+missing_programs=()
+missing_packages=()
+for g in "${groups[@]}"; do
+  declare -n entries="group_$g"
+  for entry in "${entries[@]}"; do
+    program="${entry%%:*}"
+    package="${entry#*:}"
+    if [ "$list_only" -eq 1 ]; then
+      missing_packages+=("$package")
+      continue
+    fi
+    # Docker's own Compose plugin serves as well as Debian's docker-compose.
+    if [ "$program" = docker-compose ] && docker compose version >/dev/null 2>&1; then continue; fi
+    has "$program" && continue
+    missing_programs+=("$program")
+    [[ " ${missing_packages[*]:-} " == *" $package "* ]] || missing_packages+=("$package")
+  done
+  unset -n entries
+done
+
+if [ "$list_only" -eq 1 ]; then
+  printf '%s\n' "${missing_packages[@]}" | sort -u
+  exit 0
+fi
+[ "${#missing_packages[@]}" -eq 0 ] && exit 0
+
+command="apt-get install -y --no-install-recommends ${missing_packages[*]}"
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  fail "missing ${missing_programs[*]}; install them with: sudo apt-get update && sudo $command"
+fi
+
+started=$SECONDS
+say "installing ${missing_packages[*]} from Debian's packages (for ${missing_programs[*]}; usually under a minute)..."
+export DEBIAN_FRONTEND=noninteractive
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! apt-get update -q >"$log" 2>&1; then
+  tail -n 20 "$log" >&2
+  fail "apt-get update failed (see above); retry, or run: sudo apt-get update && sudo $command"
+fi
+if ! apt-get install -y -q --no-install-recommends "${missing_packages[@]}" >"$log" 2>&1; then
+  tail -n 20 "$log" >&2
+  fail "apt-get install failed (see above); run: sudo $command"
+fi
+for program in "${missing_programs[@]}"; do
+  has "$program" || fail "$program is still missing after installing ${missing_packages[*]}"
+done
+say "installed ${missing_packages[*]} in $((SECONDS - started)) s"
