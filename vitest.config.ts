@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     // Two cores: one worker per core. End-to-end files each start their own server.
     maxWorkers: 2,
+    // Compiles the server and CLI before any test; removes whatever the tests left behind after the last.
+    globalSetup: ['test/support/global-setup.ts'],
     minWorkers: 1,
     projects: [
       {

@@ -28,12 +28,7 @@ bash scripts/install-docker.sh
 bash scripts/build-stack-image.sh >/dev/null
 
 # A Compose implementation: Docker's plugin if present, else Debian's docker-compose.
-if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
-  [ "$(id -u)" -eq 0 ] || fail "docker-compose is missing (run: sudo apt-get install docker-compose)"
-  apt-get update -q >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >/dev/null \
-    || fail "apt-get install docker-compose failed"
-fi
+bash scripts/prerequisites.sh compose
 
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
@@ -59,6 +54,8 @@ else
   tar --exclude=./.git --exclude=./node_modules --exclude=./test -cf - . | tar -xf - -C "$context/app"
 fi
 cp -a node_modules "$context/app/"
+# The compiled server and CLI (git-ignored build output of scripts/build.mjs, which setup.sh ran above).
+for dist in apps/server/dist apps/cli/dist; do cp -a "$dist" "$context/app/$dist"; done
 # Production dependencies only (offline: this removes what package-lock.json marks as dev).
 (cd "$context/app" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null) \
   || fail "npm prune in the build context failed"

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVER_MAIN = path.join(REPO_ROOT, 'apps', 'server', 'src', 'main.ts');
+/** The compiled server, as users run it (test/support/build.ts builds it before any test starts). */
+const SERVER_BIN = path.join(REPO_ROOT, 'apps', 'server', 'bin', 'platformd.js');
 
 export interface ServerHandle {
   apiUrl: string;
@@ -71,7 +72,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     PLATFORM_LOG_LEVEL: 'debug',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_BIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<{ api: string; router: string; runtime: string }>((resolve, reject) => {

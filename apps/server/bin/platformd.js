@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Entry point of platformd, the platform server. The sources are TypeScript run through tsx (no build
-// step); tsx and the repo's tsconfig are resolved from this file's location, so it runs from any directory.
-import { register } from 'tsx/esm/api';
+// Entry point of platformd, the platform server: runs the compiled bundle (scripts/build.mjs writes it;
+// scripts/setup.sh and scripts/start.sh run that build), so nothing is transpiled at start-up.
+import { existsSync } from 'node:fs';
 
-register({ tsconfig: new URL('../../../tsconfig.json', import.meta.url).pathname });
-await import(new URL('../src/main.ts', import.meta.url).href);
+const bundle = new URL('../dist/platformd.js', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write('platformd: apps/server/dist/platformd.js is missing; build it with `node scripts/build.mjs` (or run `bash scripts/start.sh`)\n');
+  process.exit(1);
+}
+// Stack traces point at the TypeScript sources (the bundle carries a source map).
+process.setSourceMapsEnabled(true);
+await import(bundle.href);
