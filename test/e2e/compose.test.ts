@@ -90,10 +90,19 @@ describe('docker-compose.yml', () => {
       routerUrl = await port('server', 80);
     });
     afterAll(async () => {
-      // Dynos outlive the server by design: destroy the app first, then take the project down with its volumes.
-      if (apiUrl) await api(apiUrl, adminToken, 'DELETE', '/apps/compose-e2e').catch(() => undefined);
+      // Dynos outlive the server by design: destroy the app first and let the server stop its dynos, then take
+      // the project down with its volumes. Whatever of the app is still there after that (the server died, the
+      // destroy failed) is removed here, so a failed run leaves nothing behind.
+      const ofApp = { filters: { label: ['platform.app=compose-e2e'] } };
+      if (apiUrl) {
+        await api(apiUrl, adminToken, 'DELETE', '/apps/compose-e2e').catch(() => undefined);
+        await eventually(async () => (await docker.listContainers({ all: true, ...ofApp })).length === 0, 60_000, 'the app\'s dynos to stop').catch(() => undefined);
+      }
       const down = await compose(['down', '-v', '--remove-orphans']);
       if (down.code !== 0) process.stderr.write(`compose down failed: ${down.stderr}\n`);
+      for (const c of await docker.listContainers({ all: true, ...ofApp })) await docker.getContainer(c.Id).remove({ force: true });
+      for (const i of await docker.listImages(ofApp)) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+      for (const v of (await docker.listVolumes(ofApp)).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
     });
 
     it('serves the API with the configured admin token and deploys an app by git push', async () => {

@@ -177,6 +177,10 @@ describe('logs (process runtime)', () => {
     );
     const rsyslog = spawn('/usr/sbin/rsyslogd', ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')], { stdio: 'ignore' });
     stops.push(() => rsyslog.kill('SIGTERM'));
+    await new Promise<void>((resolve, reject) => {
+      rsyslog.once('spawn', resolve);
+      rsyslog.once('error', (err) => reject(new Error(`rsyslogd did not start (${err.message}): run \`bash scripts/prerequisites.sh test\``)));
+    });
     await eventually(
       () => new Promise<boolean>((resolve) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false))),
       20_000,

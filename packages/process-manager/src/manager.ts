@@ -240,7 +240,18 @@ export function createProcessManager(options: ProcessManagerOptions) {
       publishRoutes(t.dyno.appId);
       emit(t.dyno.appId, t.dyno.name, `Stopping all processes with ${signal}`);
     }
-    return runtime.stop(id, { graceMs, signal }).catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'));
+    // Heroku's R12: the runtime sends SIGKILL once the grace period has passed; say so in the app's log.
+    const overdue = t
+      ? setTimeout(() => {
+          if (tracked.get(id) !== t) return;
+          emit(t.dyno.appId, t.dyno.name, `Error R12 (Exit timeout) -> Process failed to exit within ${Math.round(graceMs / 1000)} seconds of ${signal}`);
+          emit(t.dyno.appId, t.dyno.name, 'Stopping all processes with SIGKILL');
+        }, graceMs)
+      : undefined;
+    return runtime
+      .stop(id, { graceMs, signal })
+      .catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'))
+      .finally(() => clearTimeout(overdue));
   }
 
   async function observe(appId: string) {
