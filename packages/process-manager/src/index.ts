@@ -3,3 +3,4 @@ export type { Action, DesiredState, ObservedDyno } from './plan.ts';
 export { createProcessManager } from './manager.ts';
 export type { ProcessManager, ProcessManagerOptions, AppTarget, ReleaseTarget, DynoStatus, DynoState, PlatformEvent, OneOff, OneOffInput } from './manager.ts';
 export { waitForPort } from './health.ts';
+export { dynoMetadata, withDynoMetadata } from './dyno-metadata.ts';

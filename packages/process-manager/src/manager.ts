@@ -4,6 +4,7 @@ import type { Artifact, AttachedDyno, AttachOptions, Dyno, DynoAddress, DynoExit
 import { planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
 import { waitForPort } from './health.ts';
 import { createKeyedMutex } from './mutex.ts';
+import { withDynoMetadata } from './dyno-metadata.ts';
 
 export interface ReleaseTarget {
   id: string;
@@ -198,7 +199,8 @@ export function createProcessManager(options: ProcessManagerOptions) {
     emit(target.appId, name, `Starting process with command \`${command}\``);
     const dyno = await runtime.start({
       app: target.app, appId: target.appId, releaseId: release.id, releaseVersion: release.version,
-      type, name, command, env: release.env, artifact: release.artifact,
+      type, name, command, artifact: release.artifact,
+      env: withDynoMetadata(release.env, { app: target.app, appId: target.appId, releaseVersion: release.version }),
     });
     const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
     tracked.set(dyno.id, t);
@@ -440,7 +442,8 @@ export function createProcessManager(options: ProcessManagerOptions) {
       emit(input.appId, name, `Starting process with command \`${input.command}\`${input.by ? ` by user ${input.by}` : ''}`);
       const spec = {
         app: input.app, appId: input.appId, releaseId: input.release.id, releaseVersion: input.release.version,
-        type: 'run', name, command: input.command, env: input.env, artifact: input.release.artifact, size: input.size,
+        type: 'run', name, command: input.command, artifact: input.release.artifact, size: input.size,
+        env: withDynoMetadata(input.env, { app: input.app, appId: input.appId, releaseVersion: input.release.version }),
       };
       let attached: AttachedDyno | null = null;
       let dyno: Dyno;
