@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'buildpacks/**', 'test/fixtures/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'buildpacks/**', 'test/fixtures/**', 'docs/sample-app/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
