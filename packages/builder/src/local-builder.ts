@@ -13,6 +13,7 @@ import {
   type BuildRequest,
   type BuildResult,
 } from '@platform/types';
+import { sandboxedCommand } from '@platform/sandbox';
 import { describeProcessTypes, resolveProcessTypes } from './process-types.ts';
 import { runScript } from './run-script.ts';
 import { createSlugIgnore } from './slugignore.ts';
@@ -47,6 +48,12 @@ export interface LocalBuilderOptions {
   slugMaxBytes?: number;
   /** Run buildpacks as this user (recommended when the server runs as root). */
   user?: { uid: number; gid: number };
+  /**
+   * Run each build in a PID namespace of its own (`@platform/sandbox`; needs root): every process the build
+   * starts, a `setsid` daemon included, is gone when it ends, so nothing can change the tree while it is
+   * packed. Default false; the server turns it on where `detectSandbox()` says the machine allows it.
+   */
+  pidNamespace?: boolean;
   logger?: BuilderLogger;
 }
 
@@ -163,14 +170,21 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
         await fsp.writeFile(path.join(envDir, key), value, { mode: 0o600, flag: 'wx' });
       }
       if (user) {
-        for (const dir of [tmp, buildDir, homeDir, envDir, path.dirname(releaseOut)])
+        // `tmp` stays root's (0711): the build may change what is inside app/, home/, env/ and out/, but it
+        // cannot swap those directories themselves for symlinks.
+        await fsp.chmod(tmp, 0o711);
+        for (const dir of [buildDir, homeDir, envDir, path.dirname(releaseOut)])
           await fsp.chown(dir, user.uid, user.gid);
         for (const key of Object.keys(req.env)) await fsp.chown(path.join(envDir, key), user.uid, user.gid);
         await chownTree(appCache, user.uid, user.gid);
       }
 
+      const sandboxed = options.pidNamespace === true;
       const run = await runScript({
-        argv: [runner, buildDir, appCache, envDir, buildpacksDir, releaseOut],
+        argv: sandboxedCommand([runner, buildDir, appCache, envDir, buildpacksDir, releaseOut], {
+          pidNamespace: sandboxed,
+          user: sandboxed ? user : null,
+        }),
         cwd: buildDir,
         env: {
           PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -179,8 +193,9 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
           LANG: 'C.UTF-8',
           REQUEST_ID: req.buildId,
         },
-        uid: user?.uid,
-        gid: user?.gid,
+        // In the sandbox, setpriv switches user inside the namespace; unshare itself must start as root.
+        uid: sandboxed ? undefined : user?.uid,
+        gid: sandboxed ? undefined : user?.gid,
         timeoutMs,
         outputLimitBytes,
         onLine: output,
@@ -201,9 +216,11 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
         throw reject(`The build runner exited with ${run.code ?? run.signal}.`);
       }
 
-      const releaseYaml = await fsp.readFile(releaseOut, 'utf8').catch(() => null);
+      // The build wrote these: never follow a symlink it may have put in their place.
+      const outDir = path.dirname(releaseOut);
+      const releaseYaml = await readPushedFile(outDir, path.basename(releaseOut)).catch(() => null);
       const buildpack =
-        (await fsp.readFile(`${releaseOut}.buildpack`, 'utf8').catch(() => '')).trim() || 'unknown';
+        ((await readPushedFile(outDir, `${path.basename(releaseOut)}.buildpack`, 4096).catch(() => null)) ?? '').trim() || 'unknown';
 
       let resolved;
       try {

@@ -318,4 +318,86 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
     expect(await fsp.readFile(path.join(app, 'uid.txt'), 'utf8')).toBe('65534\n');
     expect(fs.existsSync(path.join(shared.cacheDir, 'app-nobody', 'probe', 'cache-writable'))).toBe(true);
   });
+
+  /**
+   * Issue 12's attack: a build starts a `setsid` process that outlives it and, while root packs the slug,
+   * swaps a directory of the build tree for a symlink to the platform's data dir; or leaves symlinks where
+   * the builder reads its own outputs. In a PID namespace the daemon dies with the build, and nothing the
+   * builder reads follows a symlink: the slug and the build result hold nothing the build user cannot read.
+   */
+  it('gives a build no way to smuggle root-only files into its slug or its result', async () => {
+    const base = path.join(tmp, 'sandboxed');
+    await fsp.mkdir(base, { mode: 0o755 });
+    await fsp.chmod(tmp, 0o755);
+    await fsp.chmod(probePacks, 0o755);
+    // Stands for the data dir: root-only, holding a secret.
+    const secrets = path.join(base, 'secrets');
+    await fsp.mkdir(secrets, { mode: 0o700 });
+    const SECRET = `admin-token-${process.pid}-${Date.now()}`;
+    await fsp.writeFile(path.join(secrets, 'admin-token'), SECRET, { mode: 0o600 });
+    await fsp.writeFile(path.join(secrets, 'release.yml.buildpack'), SECRET, { mode: 0o600 });
+    const marker = `swapper-${process.pid}-${Date.now()}`;
+    const src = await writeTree(path.join(base, 'src'), {
+      probe: [
+        'set -e',
+        'mkdir -p "$1/zdir"',
+        // A big file packed first and slowly, then small files named like the secrets.
+        'head -c 20000000 /dev/zero > "$1/zdir/aaa-big"',
+        'echo decoy > "$1/zdir/admin-token"',
+        // The swapper outlives the build (own session) and strikes once the packer is busy.
+        `setsid bash -c 'exec -a ${marker} bash -c "sleep 0.3; cd \"\$0\"; mv zdir zreal; ln -s ${secrets} zdir; sleep 60"' "$1" </dev/null >/dev/null 2>&1 &`,
+      ].join('\n'),
+    });
+    const builder = createLocalBuilder({
+      cacheDir: path.join(base, 'cache'),
+      slugsDir: path.join(base, 'slugs'),
+      workDir: path.join(base, 'work'),
+      buildpacksDir: probePacks,
+      user: { uid: 65534, gid: 65534 },
+      pidNamespace: true,
+    });
+    const req = request(tarOf(src), { appId: 'app-swap' });
+    const result = await builder.build(req);
+    // The daemon died with the build.
+    const alive = (await fsp.readdir('/proc')).filter((p) => /^\d+$/.test(p));
+    const cmdlines = await Promise.all(alive.map((p) => fsp.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')));
+    expect(cmdlines.filter((c) => c.includes(marker))).toEqual([]);
+    // Nothing of the secret reached the slug (as file content) or the result.
+    const { gunzipSync } = await import('node:zlib');
+    const slug = gunzipSync(await fsp.readFile(result.slug.path));
+    expect(slug.includes(Buffer.from(SECRET))).toBe(false);
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+    expect(req.text()).not.toContain(SECRET);
+    const app = path.join(base, 'run');
+    await extractTar(fs.createReadStream(result.slug.path), app);
+    expect((await fsp.lstat(path.join(app, 'zdir'))).isDirectory()).toBe(true);
+    expect(await fsp.readFile(path.join(app, 'zdir', 'admin-token'), 'utf8')).toBe('decoy\n');
+  });
+
+  it('refuses to read a build output that the build replaced with a symlink', async () => {
+    const base = path.join(tmp, 'out-symlink');
+    await fsp.mkdir(base, { mode: 0o755 });
+    await fsp.chmod(probePacks, 0o755);
+    const secrets = path.join(base, 'secrets');
+    await fsp.mkdir(secrets, { mode: 0o700 });
+    const SECRET = `buildpack-name-secret-${Date.now()}`;
+    await fsp.writeFile(path.join(secrets, 'name'), SECRET, { mode: 0o600 });
+    // The probe buildpack's compile runs first; the runner writes release.yml.buildpack after it, so the
+    // probe plants a background writer (in the namespace, it dies with the build but acts before the end).
+    const src = await writeTree(path.join(base, 'src'), {
+      probe: `out=$(dirname "$1")/out; (while [ ! -e "$out/release.yml.buildpack" ]; do sleep 0.01; done; rm -f "$out/release.yml.buildpack"; ln -s ${secrets}/name "$out/release.yml.buildpack") &\n`,
+    });
+    const builder = createLocalBuilder({
+      cacheDir: path.join(base, 'cache'),
+      slugsDir: path.join(base, 'slugs'),
+      workDir: path.join(base, 'work'),
+      buildpacksDir: probePacks,
+      user: { uid: 65534, gid: 65534 },
+      pidNamespace: true,
+    });
+    const req = request(tarOf(src), { appId: 'app-outlink' });
+    const result = await builder.build(req);
+    expect(result.buildpack).not.toContain(SECRET);
+    expect(req.text()).not.toContain(SECRET);
+  });
 });

@@ -1,0 +1,1 @@
+export { sandboxedCommand, detectSandbox, type SandboxOptions, type SandboxSupport, type UnixUser } from './sandbox.ts';
