@@ -1,7 +1,19 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { isPlatformError } from '@platform/types';
 import { ConfigError, loadConfig } from './config.ts';
 import { startPlatform } from './platform.ts';
+import { formatStartupFailure } from './startup-error.ts';
+import { plainHttpWarning } from './listener-exposure.ts';
+
+/**
+ * Ends a start that failed: the whole error, causes included, in the JSON log (when there is a logger yet), and
+ * one line on stderr that says why and, where known, what to do next. Exits 1.
+ */
+function failStart(err: unknown, logger: Logger | null): never {
+  logger?.fatal({ err }, isPlatformError(err) ? err.message : 'platformd failed to start');
+  process.stderr.write(`${formatStartupFailure(err)}\n`);
+  process.exit(1);
+}
 
 /** platformd: the platform server (API + git + router + process manager). Config from PLATFORM_* env. */
 async function main(): Promise<void> {
@@ -18,14 +30,20 @@ async function main(): Promise<void> {
   const logger = pino({
     level: config.logLevel,
     base: { service: 'platformd' },
+    // Errors keep their `cause` chain as nested objects (the default serializer folds causes into one message).
+    serializers: { err: pino.stdSerializers.errWithCause },
     redact: { paths: ['req.headers.authorization', '*.token', '*.password', '*.env', '*.config'], censor: '[redacted]' },
   });
   let platform: Awaited<ReturnType<typeof startPlatform>>;
   try {
     platform = await startPlatform(config, logger);
   } catch (err) {
-    logger.fatal({ err }, isPlatformError(err) ? err.message : 'platformd failed to start');
-    process.exit(1);
+    failStart(err, logger);
+  }
+  const exposed = plainHttpWarning(platform.apiAddresses, platform.apiPort);
+  if (exposed) {
+    logger.warn({ addresses: platform.apiAddresses, port: platform.apiPort }, exposed);
+    process.stderr.write(`platformd: warning: ${exposed}\n`);
   }
   logger.info({ api: platform.apiUrl, router: platform.routerUrl, runtime: platform.runtime }, 'platformd ready');
 
@@ -48,4 +66,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-void main();
+main().catch((err: unknown) => failStart(err, null));

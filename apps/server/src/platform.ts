@@ -28,6 +28,9 @@ export interface RunningPlatform {
   apiUrl: string;
   routerUrl: string;
   runtime: string;
+  /** The addresses the API/git listener is bound to (one per socket, e.g. ['127.0.0.1'] or ['0.0.0.0']), and its port. */
+  apiAddresses: string[];
+  apiPort: number;
   /** Graceful stop: stop accepting requests, close the manager, leave docker dynos running, stop Postgres. */
   stop(): Promise<void>;
 }
@@ -237,6 +240,8 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       apiUrl: apiUrl(),
       routerUrl: `http://${displayHost(config.routerHost)}:${routerInfo.port}`,
       runtime: decision.kind,
+      apiAddresses: api.addresses().map((a) => (typeof a === 'string' ? a : a.address)),
+      apiPort,
       stop: cleanup,
     };
   } catch (err) {

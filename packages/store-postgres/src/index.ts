@@ -9,7 +9,8 @@ import { createFormations } from './formations.ts';
 import { createDrains } from './drains.ts';
 
 export * from './records.ts';
-export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
+export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
+export { POSTGRES_DIR_NOT_TRAVERSABLE } from './traversal.ts';
 export { migrate } from './migrate.ts';
 export type { StoreLogger } from './logger.ts';
 export type { ReleaseListOptions } from './releases.ts';
