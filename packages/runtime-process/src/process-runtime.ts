@@ -22,6 +22,7 @@ import {
   type Runtime,
   type StopOptions,
 } from '@platform/types';
+import { sandboxedCommand, type UnixUser } from '@platform/sandbox';
 import { buildDynoEnv } from './dyno-env.ts';
 import { pickFreePort } from './free-port.ts';
 import { assertTraversable } from './reachable.ts';
@@ -50,8 +51,17 @@ export interface ProcessRuntimeOptions {
    */
   registryDir?: string | undefined;
   logger?: RuntimeLogger | undefined;
-  /** Run dynos as this user (the server wires nobody:nogroup when it runs as root). null = as the server. */
-  runAs?: { uid: number; gid: number } | null | undefined;
+  /**
+   * Run dynos as this user, or as the user this function gives for the dyno's app (the server, as root, gives
+   * each app a uid of its own: `createAppUsers` from @platform/sandbox). null = as the server.
+   */
+  runAs?: UnixUser | ((appId: string) => Promise<UnixUser>) | null | undefined;
+  /**
+   * Run each dyno in a PID namespace of its own under an init (`@platform/sandbox`; needs root and tini): the
+   * dyno sees only its own processes, and everything it started — a daemonised `setsid` child included — ends
+   * with it. Default false.
+   */
+  pidNamespace?: boolean | undefined;
   /** Address dynos bind and that is reported to the router. Default 127.0.0.1. */
   host?: string | undefined;
   /** PATH given to dynos. Default `<app dir>/bin:/usr/local/bin:/usr/bin:/bin`. */
@@ -85,7 +95,10 @@ interface Entry {
 export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
   const dynosDir = resolve(options.dynosDir);
   const host = options.host ?? '127.0.0.1';
-  const runAs = options.runAs ?? null;
+  const runAsOption = options.runAs ?? null;
+  const userFor = async (appId: string): Promise<UnixUser | null> =>
+    typeof runAsOption === 'function' ? runAsOption(appId) : runAsOption;
+  const pidNamespace = options.pidNamespace === true;
   const logger = options.logger;
   const closeGraceMs = options.closeGraceMs ?? DEFAULT_GRACE_MS;
   const entries = new Map<string, Entry>();
@@ -94,7 +107,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
   let closed = false;
   let dirReady: Promise<void> | null = null;
 
-  function ensureDynosDir(): Promise<void> {
+  function ensureDynosDir(runAs: UnixUser | null): Promise<void> {
     // 0711: an unprivileged dyno can reach its own dir by name but cannot list the others.
     dirReady ??= (async () => {
       await mkdir(dynosDir, { recursive: true });
@@ -141,7 +154,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
   async function launch(spec: DynoSpec, attach: AttachOptions | null): Promise<AttachedDyno> {
     if (closed) throw new PlatformError(ErrorCodes.runtimeUnavailable, 'The process runtime is closed.');
     validate(spec);
-    await ensureDynosDir();
+    const runAs = await userFor(spec.appId);
+    await ensureDynosDir(runAs);
     const id = randomUUID();
     const dir = join(dynosDir, id);
     const appDir = join(dir, 'app');
@@ -165,21 +179,27 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
         home: appDir,
         path: options.path ?? `${appDir}/bin:/usr/local/bin:/usr/bin:/bin`,
       });
-      const argv = ['-c', SLUG_LAUNCH_SCRIPT, 'dyno', spec.command];
+      // In the sandbox, setpriv switches to the app's user inside the namespace: the spawn itself stays root.
+      const [file, ...argv] = sandboxedCommand(['bash', '-c', SLUG_LAUNCH_SCRIPT, 'dyno', spec.command], {
+        pidNamespace,
+        init: true,
+        user: pidNamespace ? runAs : null,
+      });
+      const spawnAs = pidNamespace ? null : runAs;
       let proc: Launched;
       let io: Omit<AttachedDyno, 'dyno'>;
       let lines: ChildProcess | null = null;
       if (attach?.tty) {
-        const term = spawnPty('bash', argv, { cwd: appDir, env, runAs, cols: attach.cols ?? 80, rows: attach.rows ?? 24 });
+        const term = spawnPty(file, argv, { cwd: appDir, env, runAs: spawnAs, cols: attach.cols ?? 80, rows: attach.rows ?? 24 });
         proc = term.launched;
         io = { stdin: term.stdin, stdout: term.stdout, stderr: null, resize: async (c, r) => term.resize(c, r) };
       } else {
-        const child = spawn('bash', argv, {
+        const child = spawn(file, argv, {
           cwd: appDir,
           env,
           detached: true, // own session and process group: stop() signals -pgid
           stdio: [attach ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-          ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+          ...(spawnAs ? { uid: spawnAs.uid, gid: spawnAs.gid } : {}),
         });
         await new Promise<void>((resolveSpawn, rejectSpawn) => {
           child.once('spawn', resolveSpawn);

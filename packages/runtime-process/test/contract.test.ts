@@ -4,19 +4,28 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packDirectory } from '@platform/archive';
-import { describeRuntimeContract } from '../../../test/contracts/runtime.contract.ts';
-import { createProcessRuntime } from '../src/index.ts';
+import { describeRuntimeContract, type RuntimeContractHarness } from '../../../test/contracts/runtime.contract.ts';
+import { createAppUsers } from '@platform/sandbox';
+import { createProcessRuntime, type ProcessRuntimeOptions } from '../src/index.ts';
 
 const isRoot = process.getuid?.() === 0;
 
-describeRuntimeContract('process', async () => {
+// As root, dynos run as nobody:nogroup (the plain setup).
+describeRuntimeContract('process', () => harness(() => ({ runAs: isRoot ? { uid: 65534, gid: 65534 } : null })));
+// As root, the way the server wires it: each app its own uid, each dyno in a PID namespace under tini.
+if (isRoot) {
+  describeRuntimeContract('process (sandboxed)', () =>
+    harness((root) => ({ runAs: createAppUsers({ file: join(root, 'app-users.json') }).dynoUser, pidNamespace: true })),
+  );
+}
+
+async function harness(extra: (root: string) => Partial<ProcessRuntimeOptions>): Promise<RuntimeContractHarness> {
   const root = await mkdtemp(join(tmpdir(), 'runtime-process-contract-'));
-  await chmod(root, 0o711); // dynos run as nobody and must reach root/dynos/<id>/app
+  await chmod(root, 0o711); // dynos run unprivileged and must reach root/dynos/<id>/app
   const runtime = createProcessRuntime({
     dynosDir: join(root, 'dynos'),
-    // As root, dynos run as nobody:nogroup, as the server wires it.
-    runAs: isRoot ? { uid: 65534, gid: 65534 } : null,
     closeGraceMs: 200,
+    ...extra(root),
   });
   let n = 0;
   return {
@@ -40,4 +49,4 @@ describeRuntimeContract('process', async () => {
       await rm(root, { recursive: true, force: true });
     },
   };
-});
+}

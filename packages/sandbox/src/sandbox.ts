@@ -15,17 +15,27 @@ export interface UnixUser {
 export interface SandboxOptions {
   pidNamespace: boolean;
   user?: UnixUser | null | undefined;
+  /**
+   * In a PID namespace, run the command under an init (`tini -g`) instead of as PID 1 itself: the kernel
+   * ignores every signal PID 1 has no handler for, so an app without a SIGTERM handler would never stop on
+   * SIGTERM. tini forwards signals to the command's process group, reaps orphans and exits with the
+   * command's status (128 + n for a death by signal n, as in Docker). Needs `tini` (Debian package tini).
+   */
+  init?: boolean | undefined;
 }
 
-const UNSHARE = 'unshare';
-const SETPRIV = 'setpriv';
+// Absolute paths: these run as root with the sandboxed program's environment, whose PATH may name the app's
+// own directories (a slug's bin/unshare must never run as root). Debian: util-linux and tini.
+const UNSHARE = '/usr/bin/unshare';
+const SETPRIV = '/usr/bin/setpriv';
+const TINI = '/usr/bin/tini';
 
 /**
  * The argument array that runs `command` in the sandbox (util-linux's `unshare` and `setpriv`; no shell):
  *
  *   sandboxedCommand(['bash', 'build'], { pidNamespace: true, user: { uid: 2000, gid: 2000 } })
- *   → ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--',
- *      'setpriv', '--reuid=2000', '--regid=2000', '--clear-groups', '--no-new-privs', '--', 'bash', 'build']
+ *   → ['/usr/bin/unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--',
+ *      '/usr/bin/setpriv', '--reuid=2000', '--regid=2000', '--clear-groups', '--no-new-privs', '--', 'bash', 'build']
  *
  * In a PID namespace the command is its PID 1: the kernel ignores signals PID 1 has no handler for, and once
  * PID 1 exits it kills (SIGKILL) and reaps every other process of the namespace before `unshare` returns, so
@@ -36,9 +46,10 @@ const SETPRIV = 'setpriv';
  */
 export function sandboxedCommand(command: readonly [string, ...string[]], options: SandboxOptions): [string, ...string[]] {
   const user = options.user;
+  const program = options.pidNamespace && options.init ? [TINI, '-g', '--', ...command] : [...command];
   const inner: string[] = user
-    ? [SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs', '--', ...command]
-    : [...command];
+    ? [SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs', '--', ...program]
+    : program;
   if (!options.pidNamespace) return inner as [string, ...string[]];
   return [UNSHARE, '--pid', '--fork', '--kill-child', '--mount-proc', '--', ...inner];
 }

@@ -30,11 +30,14 @@ async function processesWith(marker: string): Promise<number[]> {
 describe('sandboxedCommand', () => {
   it('builds the unshare/setpriv argument array, with nothing for a shell', () => {
     expect(sandboxedCommand(['bash', 'x y'], { pidNamespace: true, user: { uid: 2000, gid: 3000 } })).toEqual([
-      'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--',
-      'setpriv', '--reuid=2000', '--regid=3000', '--clear-groups', '--no-new-privs', '--', 'bash', 'x y',
+      '/usr/bin/unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--',
+      '/usr/bin/setpriv', '--reuid=2000', '--regid=3000', '--clear-groups', '--no-new-privs', '--', 'bash', 'x y',
     ]);
     expect(sandboxedCommand(['bash'], { pidNamespace: false, user: null })).toEqual(['bash']);
-    expect(sandboxedCommand(['bash'], { pidNamespace: true })).toEqual(['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', 'bash']);
+    expect(sandboxedCommand(['node', 'web.js'], { pidNamespace: true, init: true, user: { uid: 1, gid: 2 } }).slice(6)).toEqual([
+      '/usr/bin/setpriv', '--reuid=1', '--regid=2', '--clear-groups', '--no-new-privs', '--', '/usr/bin/tini', '-g', '--', 'node', 'web.js',
+    ]);
+    expect(sandboxedCommand(['bash'], { pidNamespace: true })).toEqual(['/usr/bin/unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--', 'bash']);
   });
 });
 
@@ -59,6 +62,17 @@ describe.runIf(process.getuid?.() === 0)('the sandbox, for real (as root)', () =
     expect([uid, gid, groups]).toEqual(['65534', '65534', '65534']);
     // bash (PID 1), the subshell of the pipeline, ls and grep at most.
     expect(Number(count)).toBeLessThanOrEqual(4);
+  });
+
+  it('with an init, a command without a SIGTERM handler still stops on SIGTERM (status 143)', async () => {
+    const argv = sandboxedCommand(['sleep', '300'], { pidNamespace: true, init: true, user: NOBODY });
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true });
+    await new Promise((resolve) => child.once('spawn', resolve));
+    // Give tini a moment to start its child, then signal the whole group as the runtimes do.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(-child.pid!, 'SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(143);
   });
 
   it('cannot signal a process outside', async () => {
