@@ -7,6 +7,7 @@
 #
 # Groups (a program, then the Debian package that provides it):
 #   native   make, g++, python3             node-gyp builds node-pty (one-off dynos with a terminal) at npm install
+#   server   tini, unshare, setpriv         as root, process-mode dynos run in PID namespaces under an init
 #   docker   dockerd, docker                the Docker engine and client (scripts/install-docker.sh starts it)
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -16,13 +17,14 @@ set -euo pipefail
 
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
+group_server=(tini:tini unshare:util-linux setpriv:util-linux)
 group_docker=(dockerd:docker.io docker:docker.io)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
-implies_test=(native docker compose stack)
+implies_test=(native server docker compose stack)
 
 say() { echo "prerequisites: $*" >&2; }
 fail() {
@@ -35,12 +37,12 @@ if [ "${1:-}" = "--list" ]; then
   list_only=1
   shift
 fi
-[ "$#" -gt 0 ] || fail "name at least one group: native docker compose stack test bench"
+[ "$#" -gt 0 ] || fail "name at least one group: native server docker compose stack test bench"
 
 groups=()
 add_group() {
   local g="$1" implied
-  case "$g" in native | docker | compose | stack | test | bench) ;; *) fail "unknown group '$g' (native docker compose stack test bench)" ;; esac
+  case "$g" in native | server | docker | compose | stack | test | bench) ;; *) fail "unknown group '$g' (native server docker compose stack test bench)" ;; esac
   [[ " ${groups[*]:-} " == *" $g "* ]] && return 0
   groups+=("$g")
   if [ "$g" = test ]; then for implied in "${implies_test[@]}"; do add_group "$implied"; done; fi

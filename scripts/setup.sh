@@ -38,4 +38,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   say "npm dependencies installed in $((SECONDS - started)) s"
 fi
 
+# As root, process-mode dynos run in PID namespaces under an init (tini); without root there is no sandbox.
+if [ "$(id -u)" -eq 0 ]; then bash scripts/prerequisites.sh server; fi
+
 node scripts/build.mjs || fail "compiling the server and CLI failed (above); retry with: node scripts/build.mjs --force"

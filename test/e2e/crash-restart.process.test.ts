@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { hostPid } from '../support/processes.ts';
 
 const alive = (pid: number) => {
   try {
@@ -34,7 +35,9 @@ describe('crash and restart (process runtime)', () => {
 
   it('after a SIGKILL of the server, the next start stops the orphaned dynos and Postgres, and serves again', async () => {
     const [, , pid] = (await getViaRouter(server.routerUrl, app)).body.trim().split(' ');
-    const dynoPid = Number(pid);
+    const ps = JSON.parse((await platform(['ps', '--json'], { cwd: repo, env })).stdout) as Array<{ name: string; id: string }>;
+    const dynoPid = (await hostPid(ps.find((d) => d.name === 'web.1')!.id, Number(pid)))!;
+    expect(dynoPid).toBeGreaterThan(1);
     expect(alive(dynoPid)).toBe(true);
     server.child.kill('SIGKILL');
     await server.stop();

@@ -1,13 +1,11 @@
+import { hostPid } from '../support/processes.ts';
 import { describeFormation } from './formation.ts';
 
 describeFormation('process', {
-  kill: async (_dyno, pid) => void process.kill(pid, 'SIGKILL'),
-  alive: async (_dyno, pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+  kill: async (dyno, pid) => {
+    const host = await hostPid(dyno.id, pid);
+    if (host === null) throw new Error(`no process of dyno ${dyno.name} has pid ${pid}`);
+    process.kill(host, 'SIGKILL');
   },
+  alive: async (dyno, pid) => (await hostPid(dyno.id, pid)) !== null,
 });

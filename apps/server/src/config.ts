@@ -30,8 +30,13 @@ export interface ServerConfig {
   buildTimeoutMs: number;
   releaseTimeoutMs: number;
   maxDynosPerApp: number;
-  /** uid:gid dynos run as in process mode when the server runs as root. */
-  dynoUser: string;
+  /**
+   * Process mode as root: the one uid:gid every app's dynos and builds run as, when set (PLATFORM_DYNO_USER).
+   * null (the default): each app gets users of its own (dynos and builds apart), from uid `appUidBase` up.
+   */
+  dynoUser: string | null;
+  /** First uid of the per-app users (PLATFORM_APP_UID_BASE, default 200000; two uids per app). */
+  appUidBase: number;
   buildpacksDir: string;
   stackImage: string;
   imagesToKeep: number;
@@ -88,8 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (publicUrl !== null && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) problems.push('PLATFORM_PUBLIC_URL must look like https://platform.example.com');
   const logLevel = str('PLATFORM_LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('PLATFORM_LOG_LEVEL must be a pino level');
-  const dynoUser = str('PLATFORM_DYNO_USER') ?? '65534:65534';
-  if (!/^[0-9]+:[0-9]+$/.test(dynoUser)) problems.push('PLATFORM_DYNO_USER must be uid:gid, e.g. 65534:65534');
+  const dynoUser = str('PLATFORM_DYNO_USER');
+  if (dynoUser !== null && !/^[0-9]+:[0-9]+$/.test(dynoUser)) problems.push('PLATFORM_DYNO_USER must be uid:gid, e.g. 65534:65534');
   const hostCa = '/etc/ssl/certs/ca-certificates.crt';
   const buildCaFile = str('PLATFORM_BUILD_CA_FILE') ?? (existsSync(hostCa) ? hostCa : null);
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
@@ -115,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
     maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
     dynoUser,
+    appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
     stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-1',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),

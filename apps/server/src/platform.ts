@@ -16,6 +16,7 @@ import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
 import { chooseRuntime } from './runtime-choice.ts';
+import { NO_PROCESS_ISOLATION, processIsolation } from './process-isolation.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
@@ -74,6 +75,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     await store.verifyKey();
 
     const decision = await chooseRuntime(config, logger);
+    const isolation = decision.kind === 'process' ? await processIsolation(config, logger) : NO_PROCESS_ISOLATION;
     logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
     let runtime: Runtime;
     // Docker mode: release images are collected after each deploy (and on POST /admin/prune-images).
@@ -82,7 +84,6 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       runtime = createDockerRuntime({ docker: decision.docker, logger: logger.child({ component: 'runtime' }) });
       gc = createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) });
     } else {
-      const [uid, gid] = config.dynoUser.split(':').map(Number) as [number, number];
       // Dynos of a previous server that died without shutting down cannot be adopted: end them first.
       const registryDir = path.join(config.dataDir, 'dyno-registry');
       const swept = await sweepOrphanedDynos(registryDir);
@@ -91,7 +92,8 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         registryDir,
         dynosDir: dirs.dynos,
         logger: logger.child({ component: 'runtime' }),
-        runAs: process.getuid?.() === 0 ? { uid, gid } : null,
+        runAs: isolation.dynoUser,
+        pidNamespace: isolation.dynoPidNamespace,
       });
     }
     cleanups.push(() => runtime.close());
@@ -128,8 +130,6 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     const routerInfo = await router.listen(config.routerPort, config.routerHost);
     cleanups.push(() => router.close());
 
-    const [dynoUid, dynoGid] = config.dynoUser.split(':').map(Number) as [number, number];
-    const unprivileged = process.getuid?.() === 0 ? { uid: dynoUid, gid: dynoGid } : null;
     // Docker mode: buildpacks run in a build container from the stack image, never on the host; the build
     // returns the release image. Process mode: buildpacks run on the host as the unprivileged dyno user.
     const builder = decision.kind === 'docker'
@@ -143,8 +143,9 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
           logger: logger.child({ component: 'builder' }),
         })
       : createLocalBuilder({
-      // Buildpacks (npm, the app's build script) never run as root.
-      ...(unprivileged ? { user: unprivileged } : {}),
+      // Buildpacks (npm, the app's build script) never run as root, and each build runs in its own PID namespace.
+      ...(isolation.buildUser ? { user: isolation.buildUser } : {}),
+      pidNamespace: isolation.buildPidNamespace,
       buildpacksDir: config.buildpacksDir,
       cacheDir: dirs.cache,
       slugsDir: dirs.slugs,

@@ -13,7 +13,7 @@ import {
   type BuildRequest,
   type BuildResult,
 } from '@platform/types';
-import { sandboxedCommand } from '@platform/sandbox';
+import { sandboxedCommand, type UnixUser } from '@platform/sandbox';
 import { describeProcessTypes, resolveProcessTypes } from './process-types.ts';
 import { runScript } from './run-script.ts';
 import { createSlugIgnore } from './slugignore.ts';
@@ -46,8 +46,11 @@ export interface LocalBuilderOptions {
   sourceMaxBytes?: number;
   /** Refuse compressed slugs larger than this. Default 1 GiB (Heroku's limit). */
   slugMaxBytes?: number;
-  /** Run buildpacks as this user (recommended when the server runs as root). */
-  user?: { uid: number; gid: number };
+  /**
+   * Run buildpacks as this user, or as the user this function gives for the app being built (recommended
+   * when the server runs as root: a build-only uid per app, `createAppUsers(…).buildUser`).
+   */
+  user?: UnixUser | ((appId: string) => Promise<UnixUser>) | undefined;
   /**
    * Run each build in a PID namespace of its own (`@platform/sandbox`; needs root): every process the build
    * starts, a `setsid` daemon included, is gone when it ends, so nothing can change the tree while it is
@@ -98,7 +101,6 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
   const stack = options.stack ?? 'bookworm';
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
   const outputLimitBytes = options.outputLimitBytes ?? 4 * MiB;
-  const user = options.user;
 
   async function build(request: BuildRequest): Promise<BuildResult> {
     const { output } = request;
@@ -115,7 +117,8 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
     const log = { app: request.app, buildId: request.buildId };
     const started = Date.now();
     try {
-      const result = await buildIn(tmp, { ...request, source });
+      const user = typeof options.user === 'function' ? await options.user(request.appId) : options.user;
+      const result = await buildIn(tmp, { ...request, source }, user);
       options.logger?.info(
         { ...log, buildpack: result.buildpack, slug: result.slug.checksum, ms: Date.now() - started },
         'build succeeded',
@@ -144,7 +147,7 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
       return failed(message, cause);
     }
 
-    async function buildIn(tmp: string, req: BuildRequest): Promise<BuildResult> {
+    async function buildIn(tmp: string, req: BuildRequest, user: UnixUser | undefined): Promise<BuildResult> {
       const buildDir = path.join(tmp, 'app');
       const envDir = path.join(tmp, 'env');
       const homeDir = path.join(tmp, 'home');
