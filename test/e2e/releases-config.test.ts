@@ -170,6 +170,8 @@ describe('config vars, releases, rollback and the release phase', () => {
       [{ DYNO: 'x' }, /set by the platform/],
       [{ BIG: 'x'.repeat(33 * 1024) }, /limit is 32768 bytes/],
       [{ NUM: 5 }, /must be a string/],
+      [{ NUL: 'a\u0000b' }, /NUL byte/],
+      [{ HEROKU_RELEASE_VERSION: 'v1' }, /set by the platform/],
       [[], /JSON object/],
     ] as const) {
       const r = await api(server.apiUrl, server.token, 'PATCH', `/apps/${app}/config-vars`, bodyIn);

@@ -1,7 +1,7 @@
 import { PlatformError, ErrorCodes } from '@platform/types';
 import { randomInt } from 'node:crypto';
 import type { Artifact, AttachedDyno, AttachOptions, Dyno, DynoAddress, DynoExit, DynoSize, Runtime } from '@platform/types';
-import { planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
+import { nextCrashCount, planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
 import { waitForPort } from './health.ts';
 import { createKeyedMutex } from './mutex.ts';
 import { withDynoMetadata } from './dyno-metadata.ts';
@@ -67,6 +67,8 @@ export interface ProcessManagerOptions {
   graceMs?: number;
   tickMs?: number;
   backoffCapMs?: number;
+  /** A dyno up this long before it crashes restarts its crash count (default 600 000 ms, 10 min). */
+  crashResetMs?: number;
 }
 
 export interface OneOffInput {
@@ -152,9 +154,10 @@ export function createProcessManager(options: ProcessManagerOptions) {
     if (exit.requested || t.draining || UNMANAGED_TYPES.has(t.dyno.type)) {
       setState(t, 'down');
     } else {
+      const upForMs = t.state === 'up' ? Date.now() - t.since.getTime() : 0;
       setState(t, 'crashed');
       const key = `${appId}/${t.dyno.name}`;
-      const count = (crashCounts.get(key) ?? 0) + 1;
+      const count = nextCrashCount(crashCounts.get(key) ?? 0, upForMs, options.crashResetMs);
       crashCounts.set(key, count);
       const delay = restartDelayMs(count, options.backoffCapMs);
       notBefore.set(key, Date.now() + delay);

@@ -80,8 +80,19 @@ export function planFormation(desired: DesiredState | null, observed: readonly O
 
 /**
  * Crash restart delay: the first restart is immediate, then 1 s, 2 s, 4 s … capped at `capMs`
- * (default 5 min). Reset by a new release or a manual restart.
+ * (default 5 min). The count restarts after 10 min of uptime (`nextCrashCount`), a new release or a manual restart.
  */
+/** How long a dyno must have stayed up for its crash count to start over (Kubernetes uses the same 10 min). */
+export const CRASH_COUNT_RESET_MS = 600_000;
+
+/**
+ * The crash count after one more crash: `previous + 1`, or 1 when the dyno had been up for at least `resetMs`
+ * before it crashed, so an app that crashes once a day restarts at once each time instead of after the cap.
+ */
+export function nextCrashCount(previous: number, upForMs: number, resetMs = CRASH_COUNT_RESET_MS): number {
+  return upForMs >= resetMs ? 1 : previous + 1;
+}
+
 export function restartDelayMs(consecutiveCrashes: number, capMs = 300_000): number {
   if (consecutiveCrashes <= 1) return 0;
   return Math.min(capMs, 1000 * 2 ** (consecutiveCrashes - 2));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFormation, restartDelayMs, type DesiredState, type ObservedDyno } from '../src/plan.ts';
+import { nextCrashCount, planFormation, restartDelayMs, type DesiredState, type ObservedDyno } from '../src/plan.ts';
 
 const desired = (quantities: Record<string, number>, releaseId = 'r2'): DesiredState => ({
   releaseId,
@@ -115,5 +115,20 @@ describe('restartDelayMs', () => {
     expect([1, 2, 3, 4, 5].map((n) => restartDelayMs(n))).toEqual([0, 1000, 2000, 4000, 8000]);
     expect(restartDelayMs(30)).toBe(300_000);
     expect(restartDelayMs(4, 3000)).toBe(3000);
+  });
+});
+
+describe('nextCrashCount', () => {
+  it('counts consecutive crashes, and starts over after a long enough healthy run', () => {
+    const cases: Array<[previous: number, upForMs: number, expected: number]> = [
+      [0, 0, 1], // first crash, during boot
+      [3, 5_000, 4], // crash-looping: the delay keeps growing
+      [3, 599_999, 4], // just short of the window
+      [7, 600_000, 1], // up for 10 min: a fresh start, restarted at once
+      [7, 86_400_000, 1],
+    ];
+    for (const [previous, upForMs, expected] of cases) expect(nextCrashCount(previous, upForMs), `${previous}, ${upForMs} ms`).toBe(expected);
+    expect(nextCrashCount(2, 2_000, 1_000)).toBe(1);
+    expect(restartDelayMs(nextCrashCount(9, 600_000))).toBe(0);
   });
 });

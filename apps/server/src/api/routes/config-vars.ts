@@ -3,8 +3,8 @@ import { PlatformError, isValidConfigKey } from '@platform/types';
 import type { ApiContext } from '../context.ts';
 import { appFor } from '../auth.ts';
 
-/** Names the platform sets in every dyno; users cannot override them. */
-export const RESERVED_CONFIG_KEYS = new Set(['PORT', 'DYNO', 'PS', 'HOME', 'PLATFORM_RELEASE_VERSION']);
+/** Names the platform sets in every dyno (HEROKU_* is Heroku's dyno metadata); users cannot override them. */
+export const RESERVED_CONFIG_KEYS = new Set(['PORT', 'DYNO', 'PS', 'HOME', 'PLATFORM_RELEASE_VERSION', 'HEROKU_APP_ID', 'HEROKU_APP_NAME', 'HEROKU_RELEASE_VERSION']);
 /** Heroku's cap on the total size of an app's config vars. */
 export const MAX_CONFIG_BYTES = 32 * 1024;
 
@@ -33,6 +33,10 @@ export function validateConfigChanges(body: unknown): Record<string, string | nu
     }
     if (value !== null && typeof value !== 'string') {
       throw new PlatformError('PLT_INVALID_PARAMS', `The value of ${key} must be a string (or null to remove it).`);
+    }
+    // A process environment is a list of NUL-terminated strings: a NUL byte cannot reach a dyno.
+    if (value !== null && value.includes('\0')) {
+      throw new PlatformError('PLT_INVALID_PARAMS', `The value of ${key} contains a NUL byte, which a process environment cannot carry.`);
     }
     changes[key] = value;
   }
