@@ -149,6 +149,29 @@ export function describeFormation(runtime: 'process' | 'docker', probe: DynoProb
       await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo, env });
     });
 
+    it('fails a deploy whose web binds $PORT and crashes within the health window, dropping no request', async () => {
+      await commitFile(repo, env, 'Procfile', 'web: CRASH_AFTER_MS=700 node server.js\nworker: node worker.js\n', 'binds then crashes');
+      let pushing = true;
+      const statuses = new Map<number, number>();
+      const load = (async () => {
+        while (pushing) {
+          const res = await getViaRouter(server.routerUrl, app).catch(() => ({ status: 0, body: '' }));
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        }
+      })();
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      pushing = false;
+      await load;
+      expect(push.code).not.toBe(0);
+      expect(push.stderr).toMatch(/web\.\d crashed \(status 1\) within 2 seconds of binding to \$PORT/);
+      expect([...statuses.keys()]).toEqual([200]);
+      expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/^code-b/);
+      const releases = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json;
+      expect(releases.at(-1)).toMatchObject({ status: 'failed', current: false });
+      expect((await ps()).filter((d) => d.name.startsWith('web') && d.state === 'up')).toHaveLength(2);
+      await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo, env });
+    });
+
     it('kills a dyno that ignores SIGTERM after the grace period', async () => {
       await platform(['config:set', 'IGNORE_SIGTERM=1'], { cwd: repo, env });
       await eventually(async () => (await upNames()).filter((n) => n.startsWith('web')).length === 2, 20_000, 'web=2 on new config');

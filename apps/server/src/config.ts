@@ -26,6 +26,8 @@ export interface ServerConfig {
   dockerHost: string | null;
   logLevel: string;
   bootTimeoutMs: number;
+  /** A web dyno that bound $PORT must stay up this long before it is routed to and an old one retired. */
+  healthWindowMs: number;
   graceMs: number;
   buildTimeoutMs: number;
   releaseTimeoutMs: number;
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dockerHost: str('DOCKER_HOST'),
     logLevel,
     bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),
+    healthWindowMs: seconds('PLATFORM_HEALTH_WINDOW', 2, 600),
     graceMs: seconds('PLATFORM_GRACE_PERIOD', 30, 3600),
     buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),

@@ -165,6 +165,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       runtime,
       logger: logger.child({ component: 'manager' }),
       bootTimeoutMs: config.bootTimeoutMs,
+      healthWindowMs: config.healthWindowMs,
       graceMs: config.graceMs,
       setRoutes: (app, targets) => router.setRoutes(app, targets),
       onEvent: (e) => {

@@ -67,6 +67,11 @@ export interface ProcessManagerOptions {
   graceMs?: number;
   tickMs?: number;
   backoffCapMs?: number;
+  /**
+   * A web dyno that bound $PORT must stay up this long before it is routed to and counted healthy (before a
+   * deploy retires an old dyno); one that exits in the window fails like a failed boot. Default 0.
+   */
+  healthWindowMs?: number;
   /** A dyno up this long before it crashes restarts its crash count (default 600 000 ms, 10 min). */
   crashResetMs?: number;
 }
@@ -104,6 +109,22 @@ interface Tracked {
   draining: boolean;
 }
 
+/** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
+function staysUp(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
  * Keeps each app's formation running on its current release: rolling, health-gated deploys, crash restarts
  * with backoff, scale changes, drift repair on a periodic tick, and adoption of dynos already running.
@@ -112,6 +133,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
   const { runtime, logger } = options;
   const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
   const graceMs = options.graceMs ?? 30_000;
+  const healthWindowMs = options.healthWindowMs ?? 0;
   const exclusive = createKeyedMutex();
   const tracked = new Map<string, Tracked>(); // by dyno id
   const crashed = new Map<string, DynoStatus>(); // by `${appId}/${name}`: dynos that exited unexpectedly
@@ -217,11 +239,23 @@ export function createProcessManager(options: ProcessManagerOptions) {
       () => controller.abort(new PlatformError(ErrorCodes.bootTimeout, `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`)),
       bootTimeoutMs,
     );
-    exitWaiters.set(dyno.id, (exit) =>
-      controller.abort(new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot (${exit.code === null ? exit.signal : `status ${exit.code}`})`)),
-    );
+    let bound = false;
+    exitWaiters.set(dyno.id, (exit) => {
+      const how = exit.code === null ? exit.signal : `status ${exit.code}`;
+      controller.abort(
+        new PlatformError(
+          ErrorCodes.bootTimeout,
+          bound ? `${name} crashed (${how}) within ${Math.round(healthWindowMs / 1000)} seconds of binding to $PORT` : `${name} exited during boot (${how})`,
+        ),
+      );
+    });
     try {
       await waitForPort(dyno.address, controller.signal);
+      bound = true;
+      clearTimeout(timer);
+      // Bound is not yet healthy: it must stay up for the health window before it takes traffic (and, in a
+      // deploy, before an old dyno is retired). A crash in the window aborts like a failed boot.
+      if (healthWindowMs > 0) await staysUp(healthWindowMs, controller.signal);
       if (!tracked.has(dyno.id)) throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
       setState(t, 'up');
       publishRoutes(target.appId);
