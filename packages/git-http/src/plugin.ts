@@ -108,6 +108,14 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
         if (state.tooLarge) {
           reply.header('connection', 'close');
           sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
+        } else if (code === 0) {
+          // Nothing to say is a valid answer: git's probe before a pack over its http.postBuffer (1 MiB) is a
+          // bare flush packet, which receive-pack reads and exits 0 on without output. git-http-backend sends 200.
+          reply.code(200).header('content-type', contentType).header('cache-control', 'no-cache, max-age=0, must-revalidate');
+          reply.send(Buffer.alloc(0));
+        } else if (signal === null) {
+          // git refused the input (a malformed request or pack): the client's fault, in git's own words.
+          sendError(reply, 400, 'bad_request', `git: ${gitReason(stderr.toString())}`);
         } else sendError(reply, 500, 'internal_server_error', 'git failed.');
         resolve();
       });
@@ -207,4 +215,10 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
       return reply;
     });
   }
+}
+
+/** git's last message line, without server paths (they would tell a client where the data lives). */
+function gitReason(stderr: string): string {
+  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'the request was not understood';
+  return line.replace(/(^|[\s'"`(])\/[^\s'"`)]*/g, '$1<path>').slice(0, 300);
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GitPush } from '../src/index.ts';
-import { extractTar, git, remoteUrl, revParse, startServer, tempDir, workTree, type TestServer } from './helpers.ts';
+import { basic, extractTar, git, rawRequest, remoteUrl, revParse, startServer, tempDir, TOKEN, workTree, type TestServer } from './helpers.ts';
 
 let home: string;
 let server: TestServer | undefined;
@@ -126,6 +126,43 @@ describe('git push over smart HTTP', () => {
     expect(r0.code, r0.stderr).toBe(0);
     expect(await fs.readFile(path.join(dest0, 'hello.txt'), 'utf8')).toBe('hello\n');
     await fs.rm(path.dirname(dest), { recursive: true, force: true });
+  });
+
+  it('takes a push whose pack is over 1 MiB (git probes first with an empty request)', async () => {
+    const s = await start();
+    // Random bytes do not compress: the pack is over git's 1 MiB http.postBuffer, so git sends a probe first.
+    const random = (await import('node:crypto')).randomBytes(1_200_000).toString('base64');
+    const work = await workTree(home, { 'big.txt': random });
+    let calls = 0;
+    onPush = async () => void calls++;
+    const r = await git(['push', remoteUrl(s, 'my-app'), 'main'], { cwd: work, home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls).toBe(1);
+    expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).not.toBeNull();
+  });
+
+  it("answers a malformed pack with 4xx and git's own reason, and stores nothing", async () => {
+    const s = await start();
+    const headers = { authorization: basic(TOKEN), 'content-type': 'application/x-git-receive-pack-request' };
+    const zero = '0'.repeat(40);
+    const command = `${zero} ${'1'.repeat(40)} refs/heads/main\0 report-status\n`;
+    const pkt = (line: string) => (line.length + 4).toString(16).padStart(4, '0') + line;
+    for (const [what, body] of [
+      ['garbage', Buffer.from('this is not a pack at all')],
+      ['a truncated pack', Buffer.concat([Buffer.from(pkt(command) + '0000'), Buffer.from('PACK\0\0\0\x02\0\0\0\x05')])],
+      ['a bad checksum', Buffer.concat([Buffer.from(pkt(command) + '0000'), Buffer.from('PACK\0\0\0\x02\0\0\0\0'), Buffer.alloc(20, 7)])],
+    ] as const) {
+      const res = await rawRequest(s.base, 'POST', '/my-app.git/git-receive-pack', headers, body);
+      if (res.status === 200) {
+        // git answered in the protocol: its report says the unpack failed, and the client shows that.
+        expect(res.body, what).toMatch(/unpack (?!ok)|error|fatal/);
+      } else {
+        expect(res.status, what).toBeGreaterThanOrEqual(400);
+        expect(res.status, what).toBeLessThan(500);
+        expect(JSON.parse(res.body).message, what).toMatch(/git: /);
+      }
+    }
+    expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).toBeNull();
   });
 
   it('rejects a body over maxPackBytes with 413', async () => {
