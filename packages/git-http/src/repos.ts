@@ -38,6 +38,10 @@ export function createRepoManager(options: { gitPath: string; nodePath: string }
       await git('config', 'receive.denyNonFastForwards', 'false');
       await git('config', 'core.logAllRefUpdates', 'false');
     }
+    // Pushes from shallow clones (CI checkouts with depth 1) are taken: the build needs only the pushed tree.
+    // Without this, receive-pack refuses the ref update after the pre-receive hook has already deployed.
+    const config = await fs.readFile(path.join(dir, 'config'), 'utf8').catch(() => '');
+    if (!/shallowUpdate\s*=\s*true/i.test(config)) await runGit(['--git-dir', dir, 'config', 'receive.shallowUpdate', 'true'], { env });
     const hookPath = path.join(dir, 'hooks', 'pre-receive');
     const current = await fs.readFile(hookPath, 'utf8').catch(() => null);
     if (current !== hookText) {

@@ -165,6 +165,21 @@ describe('git push over smart HTTP', () => {
     expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).toBeNull();
   });
 
+  it('takes a push from a shallow clone and keeps the branch', async () => {
+    const s = await start();
+    const origin = await workTree(home, { 'a.txt': 'one' });
+    await git(['commit', '-q', '--allow-empty', '-m', 'second'], { cwd: origin, home });
+    const shallow = path.join(path.dirname(origin), `shallow-${Date.now()}`);
+    expect((await git(['clone', '-q', '--depth', '1', `file://${origin}`, shallow], { cwd: home, home })).code).toBe(0);
+    expect((await git(['rev-parse', '--is-shallow-repository'], { cwd: shallow, home })).stdout.trim()).toBe('true');
+    let calls = 0;
+    onPush = async () => void calls++;
+    const r = await git(['push', remoteUrl(s, 'my-app'), 'HEAD:refs/heads/main'], { cwd: shallow, home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls).toBe(1);
+    expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).not.toBeNull();
+  });
+
   it('rejects a body over maxPackBytes with 413', async () => {
     const s = await start({ maxPackBytes: 64 * 1024 });
     const random = (await import('node:crypto')).randomBytes(512 * 1024).toString('base64');
