@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=deploy,router,logs,footprint] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,deploy,router,logs,footprint] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -8,6 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
@@ -21,7 +22,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'deploy,router,logs,footprint').split(','));
+const only = new Set((flag('only') ?? 'cli,deploy,router,logs,footprint').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -40,6 +41,8 @@ const plan = quick
       logReps: 2,
       apiSeconds: 3,
       apiReps: 1,
+      cliReps: 10,
+      herokuReps: 3,
     }
   : {
       cold: 3,
@@ -55,6 +58,8 @@ const plan = quick
       logReps: 3,
       apiSeconds: 10,
       apiReps: 3,
+      cliReps: 30,
+      herokuReps: 10,
     };
 
 const started = performance.now();
@@ -87,6 +92,14 @@ async function main(): Promise<number> {
       report.add({ bench: name, runtime, unit: 'ms', values: [], note: `failed: ${message}` });
     }
   };
+
+  // First, while no server runs: CLI start-up needs none. --quick compares with heroku only if it is installed.
+  if (only.has('cli')) {
+    log('CLI start-up');
+    await attempt('CLI start-up', '–', () =>
+      benchCli(report, { reps: plan.cliReps, herokuReps: plan.herokuReps, installHeroku: !quick, log }),
+    );
+  }
 
   for (const runtime of runtimes) {
     const docker = runtime === 'docker';

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// Entry point of the `platform` CLI. The sources are TypeScript run through tsx (no build
-// step); tsx and the repo's tsconfig are resolved from this file's location, so the CLI
-// works from any working directory (including other projects with their own tsconfig).
-import { register } from 'tsx/esm/api';
+// Entry point of the `platform` CLI in a checkout: runs the compiled, self-contained bundle that
+// scripts/build.mjs writes (the installed package, apps/cli/dist packed, runs dist/platform.cjs directly).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-register({ tsconfig: new URL('../../../tsconfig.json', import.meta.url).pathname });
-await import(new URL('../src/main.ts', import.meta.url).href);
+const bundle = new URL('../dist/platform.cjs', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write(
+    'platform: apps/cli/dist/platform.cjs is missing; build it with `node scripts/build.mjs`\n',
+  );
+  process.exit(1);
+}
+// require, not import(): importing CommonJS through the ES module loader scans the whole bundle for export names.
+createRequire(import.meta.url)(fileURLToPath(bundle));

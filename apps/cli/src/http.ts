@@ -1,4 +1,5 @@
 import { cliError, CliErrorCodes } from './errors.ts';
+import { VERSION } from './version.ts';
 
 export const ACCEPT = 'application/vnd.heroku+json; version=3';
 
@@ -39,7 +40,7 @@ const MAX_PAGES = 1000;
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const server = options.server.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
-  const userAgent = options.userAgent ?? `platform-cli/0.1.0 node-${process.version}`;
+  const userAgent = options.userAgent ?? `platform-cli/${VERSION} node-${process.version}`;
 
   async function once(method: string, path: string, body: unknown, range: string | undefined) {
     const url = server + path;

@@ -1,4 +1,5 @@
-export { runCli, createProgram, printError, VERSION } from './cli.ts';
+export { runCli, createProgram, printError } from './cli.ts';
+export { VERSION } from './version.ts';
 export {
   createContext,
   normalizeServer,

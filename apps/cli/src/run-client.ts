@@ -1,6 +1,6 @@
 import type { ReadStream } from 'node:tty';
 import { constants } from 'node:os';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData } from 'ws';
 import { cliError, CliErrorCodes } from './errors.ts';
 import type { CliIO } from './context.ts';
 
@@ -69,7 +69,9 @@ export function separateRunCommand(argv: readonly string[]): string[] {
  * With `tty`, the local terminal is in raw mode meanwhile (keys, Ctrl-C included, go to the dyno) and its
  * size follows the window; it is always restored.
  */
-export function attachToDyno(io: CliIO, url: string, tty: boolean): Promise<number> {
+export async function attachToDyno(io: CliIO, url: string, tty: boolean): Promise<number> {
+  // Loaded here, not at start-up: ws pulls in node:https and node:tls, which every other command does without.
+  const { WebSocket } = await import('ws');
   return new Promise<number>((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const stdin = io.stdin as NodeJS.ReadableStream & Partial<Pick<ReadStream, 'setRawMode' | 'isRaw'>>;

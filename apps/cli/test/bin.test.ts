@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,17 @@ describe('bin/platform.js', () => {
     expect(res.stdout).toContain('Usage: platform');
     for (const cmd of ['login', 'apps:create', 'config:set', 'ps:scale', 'rollback', 'releases:info'])
       expect(res.stdout).toContain(cmd);
+  });
+
+  it("prints the platform's version, the root package.json's, for --version and -v", async () => {
+    const root = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const res = await run([flag]);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toBe(`${root.version}\n`);
+    }
   });
 
   it('prints help for one command', async () => {

@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Account } from '../api-types.ts';
 import { readSavedConfig, writeSavedConfig } from '../config-file.ts';
@@ -18,7 +16,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Prompts on the terminal without echoing what is typed. */
-function promptHidden(ctx: Context, question: string): Promise<string> {
+async function promptHidden(ctx: Context, question: string): Promise<string> {
+  // Loaded on use: most commands never prompt.
+  const [{ createInterface }, { Writable }] = await Promise.all([
+    import('node:readline'),
+    import('node:stream'),
+  ]);
   const muted = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const rl = createInterface({ input: ctx.io.stdin, output: muted, terminal: true });
   ctx.io.stderr.write(question);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
@@ -35,7 +34,8 @@ export function register(program: Command, ctx: Context): void {
       ctx.out(url);
       const opener = ctx.io.stdout.isTTY ? await findOnPath('xdg-open', ctx.io.env.PATH) : undefined;
       if (opener)
-        spawn(opener, [url], { detached: true, stdio: 'ignore' })
+        (await import('node:child_process'))
+          .spawn(opener, [url], { detached: true, stdio: 'ignore' })
           .on('error', () => undefined)
           .unref();
     });

@@ -12,6 +12,8 @@ import { registerDynoRoutes } from './routes/dynos.ts';
 import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } from './routes/one-offs.ts';
 import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
 import { registerDrainRoutes } from './routes/drains.ts';
+import { registerCliRoutes } from './routes/cli.ts';
+import { VERSION } from '../version.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 
@@ -28,14 +30,16 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
       const given = req.headers['request-id'] ?? req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
+    // Request logging stays on (the default). The top-level `disableRequestLogging` option is deprecated (FSTDEP023).
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', version: VERSION }));
+  // The CLI's npm package holds no secret: outside the authenticated scope, so installing it needs no token.
+  registerCliRoutes(app);
   const logSessions = createLogSessions();
 
   const attachSessions = createAttachSessions();

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { App } from '../../api-types.ts';
 import { appPath, type Context } from '../../context.ts';
@@ -7,7 +6,8 @@ import { listRemotes, removeRemote } from '../../git.ts';
 import { appFromGitUrl } from '../../resolve-app.ts';
 import { flagsOf, withApp } from '../shared.ts';
 
-function ask(ctx: Context, question: string): Promise<string> {
+async function ask(ctx: Context, question: string): Promise<string> {
+  const { createInterface } = await import('node:readline'); // on use: most commands never prompt
   const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: true });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {
