@@ -40,7 +40,8 @@ export async function openSession(
   runtime: 'process' | 'docker',
   serverEnv: Record<string, string> = {},
 ): Promise<Session> {
-  const server = await startServer({ runtime, env: { PLATFORM_LOG_LEVEL: 'info', ...serverEnv } });
+  // The log benchmark's drain receivers listen on loopback, which drains may reach only when allowed.
+  const server = await startServer({ runtime, env: { PLATFORM_LOG_LEVEL: 'info', PLATFORM_DRAIN_ALLOW: 'loopback', ...serverEnv } });
   const env = await createUserEnv();
   const repo = await fixtureRepo('bench-app', env);
   const login = await platform(

@@ -37,7 +37,8 @@ describe('logs (process runtime)', () => {
   const stops: Array<() => unknown> = [];
 
   beforeAll(async () => {
-    server = await startServer({ runtime: 'process' });
+    // The receivers below listen on 127.0.0.1, which drains may reach only when the admin allows loopback.
+    server = await startServer({ runtime: 'process', env: { PLATFORM_DRAIN_ALLOW: 'loopback' } });
     env = await createUserEnv();
     repo = await fixtureRepo('node-app', env);
     floodRepo = await fixtureRepo('log-flood-app', env);
@@ -265,6 +266,12 @@ describe('logs (process runtime)', () => {
     expect(missing.stderr).toMatch(/No drain/);
     const byUrl = await platform(['drains:remove', 'https://logs.example.com/a'], { cwd: repo, env });
     expect(byUrl.code, byUrl.stderr).toBe(0);
+    // Loopback is allowed on this server, but never its own API and router listeners.
+    for (const own of [server.apiUrl, server.routerUrl]) {
+      const port = new URL(own).port;
+      await bad(`syslog://127.0.0.1:${port}`, new RegExp(`Drain host 127\\.0\\.0\\.1:${port} is this platform's own API or router listener`));
+    }
+    await bad('syslog://10.1.2.3:514', /Drain host 10\.1\.2\.3 is in a private range.*PLATFORM_DRAIN_ALLOW=private/);
 
     const noUrl = await api(server.apiUrl, server.token, 'POST', `/apps/${app}/log-drains`, { url: 42 });
     expect(noUrl.status).toBe(422);
@@ -292,5 +299,82 @@ describe('logs (process runtime)', () => {
     });
     expect(received).toHaveLength(2);
     for (const line of received) expect(line).toMatch(/ app\[/);
+  });
+});
+
+/** With default settings, drains may reach only public addresses: every other kind of destination is refused. */
+describe('log drain destinations (default policy)', () => {
+  let server: ServerHandle | undefined;
+  let dataDir: string | undefined;
+  const app = 'drain-policy-e2e';
+  const stored = 'syslog://127.0.0.1:9';
+
+  beforeAll(async () => {
+    // First with loopback allowed, to store a drain the default policy refuses; then restarted with default settings.
+    const first = await startServer({ runtime: 'process', env: { PLATFORM_DRAIN_ALLOW: 'loopback' } });
+    dataDir = first.dataDir;
+    try {
+      const created = await api(first.apiUrl, first.token, 'POST', '/apps', { name: app });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      const added = await api(first.apiUrl, first.token, 'POST', `/apps/${app}/log-drains`, { url: stored });
+      expect(added.status, JSON.stringify(added.json)).toBe(201);
+    } finally {
+      await first.stop();
+    }
+    server = await startServer({ runtime: 'process', dataDir });
+  });
+  afterAll(async () => {
+    if (server) await server.destroy();
+    else if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('skips a stored drain the policy now refuses, with a warning, at start-up', () => {
+    const warning = server!.output
+      .map((l) => {
+        try {
+          return JSON.parse(l) as { level: number; msg: string; url?: string; reason?: string };
+        } catch {
+          return null;
+        }
+      })
+      .find((l) => l?.msg === 'stored log drain is refused by the drain policy (PLATFORM_DRAIN_ALLOW); skipped');
+    expect(warning).toMatchObject({ level: 40, url: stored, reason: expect.stringMatching(/^Drain host 127\.0\.0\.1 is a loopback address/) });
+  });
+
+  it.each([
+    ['syslog://127.0.0.1:514', /^Drain host 127\.0\.0\.1 is a loopback address; .*PLATFORM_DRAIN_ALLOW=loopback\.$/],
+    ['https://169.254.169.254/', /^Drain host 169\.254\.169\.254 is a cloud metadata service address; drains can never send there\.$/],
+    ['https://169.254.1.1/', /^Drain host 169\.254\.1\.1 is a link-local address/],
+    ['syslog://10.1.2.3:514', /^Drain host 10\.1\.2\.3 is in a private range \(RFC 1918\); an admin can allow private receivers with PLATFORM_DRAIN_ALLOW=private\.$/],
+    ['syslog://100.64.0.1:514', /carrier-grade NAT.*PLATFORM_DRAIN_ALLOW=private/],
+    ['syslog://2130706433:514', /^Drain host "2130706433" is not a valid host: write an IPv4 address as four decimal numbers/],
+    ['https://0x7f000001/', /^Drain host "0x7f000001" is not a valid host/],
+    ['syslog://127.1:514', /^Drain host "127\.1" is not a valid host/],
+    ['syslog://[::1]:514', /^Drain host ::1 is a loopback address/],
+    ['syslog://[fd00::1]:514', /^Drain host fd00::1 is an IPv6 unique local address \(fc00::\/7, RFC 4193\); .*PLATFORM_DRAIN_ALLOW=private\.$/],
+    ['syslog://[::ffff:127.0.0.1]:514', /^Drain host ::ffff:7f00:1 is a loopback address/],
+    ['syslog://0.0.0.0:514', /unspecified address/],
+    ['syslog://localhost:514', /^Drain host localhost resolves to (127\.0\.0\.1|::1), which is a loopback address/],
+  ])('drains:add %s is refused with 422 and stores nothing', async (url, message) => {
+    const { apiUrl, token } = server!;
+    const res = await api(apiUrl, token, 'POST', `/apps/${app}/log-drains`, { url });
+    expect(res.status, JSON.stringify(res.json)).toBe(422);
+    expect(res.json.id).toBe('invalid_params');
+    expect(res.json.message).toMatch(message);
+    const list = (await api(apiUrl, token, 'GET', `/apps/${app}/log-drains`)).json as Array<{ url: string }>;
+    expect(list.map((d) => d.url)).toEqual([stored]); // only the one stored before the restart
+  });
+
+  it('the CLI shows why', async () => {
+    const env = await createUserEnv();
+    try {
+      const login = await platform(['login', '--server', server!.apiUrl, '--token-file', path.join(server!.dataDir, 'admin-token')], { env });
+      expect(login.code, login.stderr).toBe(0);
+      const r = await platform(['drains:add', 'syslog://10.1.2.3:514', '-a', app], { env });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('Drain host 10.1.2.3 is in a private range (RFC 1918); an admin can allow private receivers with PLATFORM_DRAIN_ALLOW=private.');
+    } finally {
+      await rm(env.HOME!, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,18 @@
 import { execFile } from 'node:child_process';
-import { readdir, readlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { REPO_ROOT } from './platform.ts';
 
-/** Docker objects, by kind, as `id name` strings. */
+/** Docker objects the tests make, by kind, as id → name: those labelled `platform.*`, and compose test projects. */
 type Snapshot = Record<'containers' | 'volumes' | 'networks' | 'images', Map<string, string>>;
+
+const ours = (name: string, labels: Record<string, string> | undefined | null) =>
+  name.replace(/^\//, '').startsWith('plt-e2e-') ||
+  Object.keys(labels ?? {}).some((k) => k.startsWith('platform.')) ||
+  (labels?.['com.docker.compose.project'] ?? '').startsWith('plt-e2e-');
 
 async function snapshot(docker: Docker): Promise<Snapshot> {
   const [containers, volumes, networks, images] = await Promise.all([
@@ -17,10 +22,10 @@ async function snapshot(docker: Docker): Promise<Snapshot> {
     docker.listImages(),
   ]);
   return {
-    containers: new Map(containers.map((c) => [c.Id, c.Names?.[0] ?? c.Id])),
-    volumes: new Map((volumes.Volumes ?? []).map((v) => [v.Name, v.Name])),
-    networks: new Map(networks.map((n) => [n.Id, n.Name])),
-    images: new Map(images.map((i) => [i.Id, i.RepoTags?.[0] ?? i.Id])),
+    containers: new Map(containers.filter((c) => ours(c.Names?.[0] ?? '', c.Labels)).map((c) => [c.Id, c.Names?.[0] ?? c.Id])),
+    volumes: new Map((volumes.Volumes ?? []).filter((v) => ours(v.Name, v.Labels)).map((v) => [v.Name, v.Name])),
+    networks: new Map(networks.filter((n) => ours(n.Name, n.Labels)).map((n) => [n.Id, n.Name])),
+    images: new Map(images.filter((i) => ours(i.RepoTags?.[0] ?? '', i.Labels)).map((i) => [i.Id, i.RepoTags?.[0] ?? i.Id])),
   };
 }
 
@@ -30,9 +35,9 @@ async function engine(): Promise<Docker | null> {
   return (await docker.ping().then(() => true, () => false)) ? docker : null;
 }
 
-/** Processes whose working directory lies in a test server's data dir (dynos of the process runtime). */
-async function strayDynoPids(): Promise<number[]> {
-  const prefix = path.join(tmpdir(), 'platform-e2e-');
+/** Processes whose working directory lies in this run's temp dir (dynos and builds of its test servers). */
+async function strayPids(runDir: string): Promise<number[]> {
+  const prefix = runDir + path.sep;
   const pids: number[] = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -45,16 +50,23 @@ async function strayDynoPids(): Promise<number[]> {
 /**
  * vitest global setup. Before any test: compiles the server and the CLI (scripts/build.mjs, a no-op when they
  * are up to date), so end-to-end tests run the same JavaScript users run. After the last test: whatever the
- * tests left behind — Docker containers, volumes, networks and images created during the run, dyno processes
- * of a test server — is removed and listed, so a failed test cannot leak into the next run or the machine.
+ * tests left behind — the platform's Docker containers, volumes, networks and images created during the run,
+ * processes working in the run's temp dir — is removed and listed, so a failed test cannot leak into the next
+ * run or the machine.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT });
+  // Every temp dir of this run (data dirs, repos, homes) lives under one directory of its own, which the test
+  // workers inherit through TMPDIR: cleaning up after this run can never touch another run's processes. 0711:
+  // dynos run as other users and must reach their directories below it.
+  const runDir = await mkdtemp(path.join(tmpdir(), 'platform-test-run-'));
+  await chmod(runDir, 0o711);
+  process.env.TMPDIR = runDir;
   const docker = await engine();
   const before = docker ? await snapshot(docker) : null;
   return async () => {
     const left: string[] = [];
-    for (const pid of await strayDynoPids()) {
+    for (const pid of await strayPids(runDir)) {
       left.push(`process ${pid}`);
       try {
         process.kill(pid, 'SIGKILL');
@@ -83,6 +95,7 @@ export default async function setup(): Promise<() => Promise<void>> {
         await docker.getImage(id).remove({ force: true }).catch(() => undefined);
       }
     }
+    await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
     if (left.length > 0) process.stderr.write(`\nglobal teardown: the tests left ${left.length} object(s) behind, now removed:\n  ${left.join('\n  ')}\n`);
   };
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DRAIN_ALLOWANCES, type DrainAllowance } from '@platform/log-hub';
+import { FAILPOINTS, isFailpoint, type Failpoint } from './failpoints.ts';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process';
 
@@ -28,6 +30,8 @@ export interface ServerConfig {
   bootTimeoutMs: number;
   /** A web dyno that bound $PORT must stay up this long before it is routed to and an old one retired. */
   healthWindowMs: number;
+  /** Deploy steps at which to die (tests only; PLATFORM_FAILPOINT, see failpoints.ts). */
+  failpoints: Failpoint[];
   graceMs: number;
   buildTimeoutMs: number;
   releaseTimeoutMs: number;
@@ -44,6 +48,11 @@ export interface ServerConfig {
   imagesToKeep: number;
   /** PEM bundle docker-mode builds trust besides the stack's CAs (a TLS-intercepting proxy's CA); null: none. */
   buildCaFile: string | null;
+  /**
+   * Address ranges log drains may send to besides public ones (PLATFORM_DRAIN_ALLOW, comma-separated): `private`
+   * (RFC 1918, CGNAT 100.64/10, IPv6 ULA) for self-hosted receivers, `loopback` for development. Default: none.
+   */
+  drainAllow: readonly DrainAllowance[];
 }
 
 export class ConfigError extends Error {
@@ -97,8 +106,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push('PLATFORM_LOG_LEVEL must be a pino level');
   const dynoUser = str('PLATFORM_DYNO_USER');
   if (dynoUser !== null && !/^[0-9]+:[0-9]+$/.test(dynoUser)) problems.push('PLATFORM_DYNO_USER must be uid:gid, e.g. 65534:65534');
+  const failpointNames = (str('PLATFORM_FAILPOINT') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const failpoints = failpointNames.filter(isFailpoint);
+  if (failpoints.length !== failpointNames.length) problems.push(`PLATFORM_FAILPOINT must name steps among ${FAILPOINTS.join(', ')}`);
   const hostCa = '/etc/ssl/certs/ca-certificates.crt';
   const buildCaFile = str('PLATFORM_BUILD_CA_FILE') ?? (existsSync(hostCa) ? hostCa : null);
+  const drainAllow: DrainAllowance[] = [];
+  for (const item of (str('PLATFORM_DRAIN_ALLOW') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    const known = DRAIN_ALLOWANCES.find((a) => a === item);
+    if (known) {
+      if (!drainAllow.includes(known)) drainAllow.push(known);
+    } else {
+      problems.push(
+        `PLATFORM_DRAIN_ALLOW must be a comma-separated list of ${DRAIN_ALLOWANCES.join(', ')} (got ${JSON.stringify(item)}); ` +
+          'link-local, cloud metadata and unspecified addresses can never be drain destinations',
+      );
+    }
+  }
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
 
   const config: ServerConfig = {
@@ -118,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     logLevel,
     bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),
     healthWindowMs: seconds('PLATFORM_HEALTH_WINDOW', 2, 600),
+    failpoints,
     graceMs: seconds('PLATFORM_GRACE_PERIOD', 30, 3600),
     buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
@@ -129,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),
     // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
+    drainAllow: Object.freeze(drainAllow),
   };
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -9,14 +9,16 @@ import { createProcessManager } from '@platform/process-manager';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
 import { createDockerBuilder } from '@platform/builder-docker';
-import { createLocalBuilder } from '@platform/builder';
+import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder';
 import { createRouter, formatRouterLogLine } from '@platform/router';
-import { createLogHub, redactDrainUrl, type LogInput } from '@platform/log-hub';
+import { createLogHub, drainRefusalOf, redactDrainUrl, type LogInput } from '@platform/log-hub';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
 import { chooseRuntime } from './runtime-choice.ts';
 import { NO_PROCESS_ISOLATION, processIsolation } from './process-isolation.ts';
+import { createFailpoints } from './failpoints.ts';
+import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
@@ -52,6 +54,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
   // Dynos and builds run unprivileged: they must be able to traverse into their own directories.
   for (const dir of [dirs.dynos, dirs.builds, dirs.cache]) await chmod(dir, 0o711);
 
+  const failpoint = createFailpoints(config.failpoints);
   const cleanups: Array<() => Promise<unknown>> = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => logger.warn({ err }, 'shutdown step failed'));
@@ -74,6 +77,9 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     const store = createStore({ pool, cipher: createCipher(key) });
     await store.verifyKey();
 
+    // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
+    const interrupted = await recoverInterruptedDeploys(store, logger);
+
     const decision = await chooseRuntime(config, logger);
     const isolation = decision.kind === 'process' ? await processIsolation(config, logger) : NO_PROCESS_ISOLATION;
     logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
@@ -88,6 +94,9 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       const registryDir = path.join(config.dataDir, 'dyno-registry');
       const swept = await sweepOrphanedDynos(registryDir);
       if (swept > 0) logger.warn({ swept }, 'stopped dynos left running by a previous server');
+      // So are its builds: their processes end and their workspaces (with config-var files) go.
+      const builds = await sweepBuildWorkspaces(dirs.builds);
+      if (builds.processes + builds.workspaces > 0) logger.warn(builds, 'removed the builds a previous server left behind');
       runtime = createProcessRuntime({
         registryDir,
         dynosDir: dirs.dynos,
@@ -98,8 +107,13 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     }
     cleanups.push(() => runtime.close());
 
+    // This server's own listener ports, which drains may never target on this host (filled in as they bind).
+    const ownPorts = [config.port, config.routerPort].filter((p) => p > 0);
     // The apps' log streams (dyno output, router lines, platform events), separate from this process's pino log.
-    const logs = createLogHub({ logger: logger.child({ component: 'logs' }) });
+    const logs = createLogHub({
+      logger: logger.child({ component: 'logs' }),
+      drainPolicy: { allow: config.drainAllow, ownPorts: () => ownPorts },
+    });
     cleanups.push(() => logs.close());
     const appNames = new Map((await store.apps.list()).map((a) => [a.id, a.name] as const));
     /** Appends to an app's stream by app id (the name is looked up once, then cached). */
@@ -113,12 +127,17 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       }, () => undefined);
     };
     runtime.onOutput((o) => logs.append(o.app, { source: 'app', process: o.name, message: o.line }));
+    for (const e of interruptedEvents(interrupted)) logById(e.appId, { source: 'platform', process: 'api', message: e.message });
     for (const d of await store.drains.all()) {
       const name = appNames.get(d.appId);
       try {
+        // An IP host the current drain policy refuses is skipped here; a name is checked at every connect instead
+        // (DNS may change, so a drain refused now may be allowed later, and the other way round).
         if (name !== undefined) logs.addDrain(name, { id: d.id, url: d.url, token: d.token });
       } catch (err) {
-        logger.warn({ drain: d.id, url: redactDrainUrl(d.url), err }, 'stored log drain is invalid; skipped');
+        const refusal = drainRefusalOf(err);
+        if (refusal) logger.warn({ drain: d.id, url: redactDrainUrl(d.url), reason: refusal.message }, 'stored log drain is refused by the drain policy (PLATFORM_DRAIN_ALLOW); skipped');
+        else logger.warn({ drain: d.id, url: redactDrainUrl(d.url), err }, 'stored log drain is invalid; skipped');
       }
     }
 
@@ -128,6 +147,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       onLog: (entry) => logs.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
     });
     const routerInfo = await router.listen(config.routerPort, config.routerHost);
+    ownPorts.push(routerInfo.port);
     cleanups.push(() => router.close());
 
     // Docker mode: buildpacks run in a build container from the stack image, never on the host; the build
@@ -166,6 +186,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       logger: logger.child({ component: 'manager' }),
       bootTimeoutMs: config.bootTimeoutMs,
       healthWindowMs: config.healthWindowMs,
+      onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
       setRoutes: (app, targets) => router.setRoutes(app, targets),
       onEvent: (e) => {
@@ -191,6 +212,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         logById(appId, { source: 'platform', process: source, message });
       },
       onBuildOutput: (appId, line) => logById(appId, { source: 'platform', process: 'build', message: line }),
+      failpoint,
     });
 
     const ctx: ApiContext = {
@@ -231,6 +253,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     await api.listen({ port: config.port, host: config.host });
     const address = api.server.address();
     apiPort = typeof address === 'object' && address ? address.port : config.port;
+    ownPorts.push(apiPort);
 
     // Every known app is routable (503 until a web dyno is up, rather than 404).
     for (const app of await store.apps.list()) router.setRoutes(app.name, []);

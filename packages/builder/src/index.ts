@@ -7,3 +7,4 @@ export type { StoredSlug } from './slug.ts';
 export { createSlugIgnore } from './slugignore.ts';
 export { runScript } from './run-script.ts';
 export type { RunScriptOptions, RunScriptResult } from './run-script.ts';
+export { sweepBuildWorkspaces } from './sweep.ts';

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { formatTimestamp, matchesFilter, nowMicros, splitMessage, MAX_LINE_BYTES, type LogEntry, type LogFilter, type LogInput } from './entry.ts';
-import { parseDrainUrl } from './drain-url.ts';
+import { parseDrainUrl, type DrainTarget } from './drain-url.ts';
+import { createDestinationGuard, drainRefusalOf, type DrainDestinationPolicy, type DrainResolver } from './destination-guard.ts';
 import { createSyslogDrain } from './drains/syslog-drain.ts';
 import { createHttpDrain } from './drains/http-drain.ts';
 import type { Drain, DrainConfig, DrainLogger, DrainOptions } from './drains/drain.ts';
@@ -19,8 +20,16 @@ export interface LogHubOptions {
   drainBackoff?: { minMs: number; maxMs: number };
   drainTls?: ConnectionOptions;
   drainRequestTimeoutMs?: number;
+  /**
+   * Where drains may send (drain-policy.ts). Default: public addresses only — no loopback, private, link-local,
+   * metadata, unspecified or reserved address, whether written in the URL or resolved from its name.
+   */
+  drainPolicy?: DrainDestinationPolicy;
+  /** Resolves drain host names (default: dns.lookup, every address). */
+  drainResolver?: DrainResolver;
+  /** How long checkDrainUrl waits for DNS before leaving the check to connect time (ms, default 5000). */
+  drainResolveTimeoutMs?: number;
   logger?: DrainLogger;
-  fetch?: typeof fetch;
 }
 
 export interface SubscribeOptions {
@@ -72,6 +81,7 @@ export function createLogHub(options: LogHubOptions = {}) {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const tailQueueSize = options.tailQueueSize ?? 1000;
   const apps = new Map<string, AppLog>();
+  const guard = createDestinationGuard({ policy: options.drainPolicy, resolver: options.drainResolver });
   let closed = false;
 
   const appLog = (app: string): AppLog => {
@@ -182,7 +192,7 @@ export function createLogHub(options: LogHubOptions = {}) {
     tls: options.drainTls,
     requestTimeoutMs: options.drainRequestTimeoutMs,
     logger: options.logger,
-    fetch: options.fetch,
+    guard,
     onDrop: (count, since) =>
       append(app, {
         source: 'platform',
@@ -191,10 +201,39 @@ export function createLogHub(options: LogHubOptions = {}) {
       }, config.id), // not fed back into the drain that dropped: it gets the in-band L10 instead
   });
 
-  /** Starts delivering an app's entries to a drain (from now on). Replaces a drain with the same id. */
+  /**
+   * Validates a drain URL and checks its destination against the drain policy, resolving a host name: what
+   * `drains:add` runs before storing a drain. Throws PLT_INVALID_PARAMS (`details.refusal` when the policy
+   * refuses) with a message that says why and which setting would allow it. A name that does not resolve (or
+   * not within drainResolveTimeoutMs) passes: every connect checks again.
+   */
+  async function checkDrainUrl(url: string): Promise<DrainTarget> {
+    const target = parseDrainUrl(url);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.drainResolveTimeoutMs ?? 5000);
+      timer.unref?.();
+    });
+    try {
+      await Promise.race([guard.resolve(target.host, target.port), timeout]);
+    } catch (err) {
+      if (drainRefusalOf(err)) throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return target;
+  }
+
+  /**
+   * Starts delivering an app's entries to a drain (from now on). Replaces a drain with the same id. Throws
+   * PLT_INVALID_PARAMS for an invalid URL or an IP-literal host the policy refuses (no DNS here: a name is
+   * checked at every connect).
+   */
   function addDrain(app: string, config: DrainConfig): void {
     if (closed) return;
     const target = parseDrainUrl(config.url);
+    const refused = guard.checkLiteral(target.host, target.port);
+    if (refused) throw refused;
     const log = appLog(app);
     log.drains.get(config.id)?.close();
     const opts = drainOptions(app, config);
@@ -224,6 +263,7 @@ export function createLogHub(options: LogHubOptions = {}) {
     append: (app: string, input: LogInput) => append(app, input),
     history,
     subscribe,
+    checkDrainUrl,
     addDrain,
     removeDrain,
     /** Running drains of an app, with their buffered entry counts. */

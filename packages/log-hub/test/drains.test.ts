@@ -29,7 +29,8 @@ async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000): Prom
 }
 
 function hubFor(options: Parameters<typeof createLogHub>[0] = {}): LogHub {
-  const hub = createLogHub({ drainBackoff: { minMs: 20, maxMs: 200 }, dropReportMs: 50, ...options });
+  // The receivers here listen on 127.0.0.1, which the default drain policy refuses (drain-guard.test.ts).
+  const hub = createLogHub({ drainBackoff: { minMs: 20, maxMs: 200 }, dropReportMs: 50, drainPolicy: { allow: ['loopback'] }, ...options });
   cleanups.push(() => hub.close());
   return hub;
 }

@@ -73,9 +73,12 @@ describe('drain URLs', () => {
     expect(parseDrainUrl('https://u%40x:p%3Aw@logs.example.com/drain?x=1')).toEqual({
       kind: 'http',
       url: 'https://logs.example.com/drain?x=1',
+      host: 'logs.example.com',
+      port: 443,
       auth: { username: 'u@x', password: 'p:w' },
     });
-    expect(parseDrainUrl('http://[::1]:8080/')).toMatchObject({ kind: 'http', auth: null });
+    expect(parseDrainUrl('http://[::1]:8080/')).toMatchObject({ kind: 'http', host: '::1', port: 8080, auth: null });
+    expect(parseDrainUrl('http://logs.example.com/')).toMatchObject({ host: 'logs.example.com', port: 80 });
   });
 
   it.each([

@@ -72,6 +72,8 @@ export interface ProcessManagerOptions {
    * deploy retires an old dyno); one that exits in the window fails like a failed boot. Default 0.
    */
   healthWindowMs?: number;
+  /** Called once a deploy's first new dyno is up, before any old one is retired (tests: failpoints). */
+  onRolloutStep?: (() => void) | undefined;
   /** A dyno up this long before it crashes restarts its crash count (default 600 000 ms, 10 min). */
   crashResetMs?: number;
 }
@@ -314,6 +316,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
       if (mode === 'reconcile' && (notBefore.get(`${target.appId}/${a.name}`) ?? 0) > now) return;
       try {
         started.push(await startDyno(target, release!, a.type, a.name));
+        if (mode === 'deploy' && started.length === 1) options.onRolloutStep?.();
         if (a.kind === 'replace') retiring.push(retire(a.oldId));
       } catch (err) {
         if (mode === 'deploy') throw err;

@@ -34,6 +34,18 @@ export function createBuilds(pool: pg.Pool) {
       );
     },
 
+    /**
+     * Fails every build still pending, with `failure` as the reason. For start-up: a build pending then was
+     * cut short by the previous server's end (its process and workspace are gone). Returns `{ appId, id }` each.
+     */
+    async failPending(failure: string): Promise<Array<{ appId: string; id: string }>> {
+      const r = await pool.query(
+        `UPDATE builds SET status = 'failed', failure = $1, updated_at = now() WHERE status = 'pending' RETURNING app_id, id`,
+        [failure],
+      );
+      return r.rows.map((row: { app_id: string; id: string }) => ({ appId: row.app_id, id: row.id }));
+    },
+
     async get(appId: string, id: string): Promise<BuildRecord> {
       const r = await pool.query('SELECT * FROM builds WHERE app_id = $1 AND id::text = $2', [appId, id]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.buildNotFound, "Couldn't find that build.");

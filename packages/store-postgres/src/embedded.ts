@@ -197,33 +197,42 @@ async function findFreePort(): Promise<number> {
 }
 
 /**
- * A server that died without shutting down leaves its Postgres running, holding the data dir.
- * If postmaster.pid names a live postgres for this very data dir, ask it for a fast shutdown and wait.
+ * A server that died without shutting down leaves its Postgres running, holding the data dir. Every postmaster
+ * started on this very data dir (`postgres -D <databaseDir>`, found in /proc) is asked for a fast shutdown
+ * (SIGINT) and waited for (30 s at most, then PLT_DATABASE_UNAVAILABLE). A `postmaster.pid` left behind whose
+ * pid is now another process (pids are reused after a crash) would make Postgres refuse to start, so it is
+ * removed once no postmaster of this dir runs.
  */
 async function stopLeftoverPostmaster(databaseDir: string, log: StoreLogger | undefined): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  let cmdline: string;
-  try {
-    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
-  } catch {
-    return; // not running: Postgres itself cleans up a stale pid file
-  }
-  if (!cmdline.includes('postgres') || !cmdline.includes(databaseDir)) return;
-  log?.warn({ pid }, 'stopping a PostgreSQL left running by a previous server');
-  process.kill(pid, 'SIGINT'); // fast shutdown
-  for (let i = 0; i < 300; i++) {
+  for (const pid of await postmastersOf(databaseDir)) {
+    log?.warn({ pid }, 'stopping a PostgreSQL left running by a previous server');
     try {
-      process.kill(pid, 0);
+      process.kill(pid, 'SIGINT'); // fast shutdown
     } catch {
-      return;
+      continue;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    let gone = false;
+    for (let i = 0; i < 300 && !gone; i++) {
+      gone = !(await postmastersOf(databaseDir)).includes(pid);
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!gone) throw new PlatformError('PLT_DATABASE_UNAVAILABLE', `A PostgreSQL (pid ${pid}) still holds ${databaseDir}; stop it and retry.`);
   }
-  throw new PlatformError('PLT_DATABASE_UNAVAILABLE', `A PostgreSQL (pid ${pid}) still holds ${databaseDir}; stop it and retry.`);
+  const lockFile = path.join(databaseDir, 'postmaster.pid');
+  if (existsSync(lockFile)) {
+    log?.warn({ lockFile }, 'removing the lock file of a PostgreSQL that is no longer running');
+    await rm(lockFile, { force: true });
+  }
+}
+
+/** Live postmasters whose command line is `postgres … -D <databaseDir> …` (a zombie has no command line). */
+async function postmastersOf(databaseDir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const d = args.indexOf('-D');
+    if (d > 0 && args[d + 1] === databaseDir && path.basename(args[0] ?? '') === 'postgres') found.push(Number(entry));
+  }
+  return found;
 }

@@ -118,6 +118,16 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
       await pool.query(`UPDATE releases SET status = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, status]);
     },
 
+    /**
+     * Fails every release still pending (its release phase or rollout was cut short by the previous server's
+     * end). For start-up, before the process manager converges apps on their current releases.
+     * Returns `{ appId, version }` each.
+     */
+    async failPending(): Promise<Array<{ appId: string; version: number }>> {
+      const r = await pool.query(`UPDATE releases SET status = 'failed', updated_at = now() WHERE status = 'pending' RETURNING app_id, version`);
+      return r.rows.map((row: { app_id: string; version: number }) => ({ appId: row.app_id, version: Number(row.version) }));
+    },
+
     async list(appId: string, options: ReleaseListOptions = {}): Promise<ReleaseRecord[]> {
       const desc = options.order === 'desc';
       const params: unknown[] = [appId, Math.min(Math.max(options.max ?? 200, 1), 1000)];

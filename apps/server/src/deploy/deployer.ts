@@ -6,6 +6,7 @@ import type { GitPush } from '@platform/git-http';
 import type { Logger } from 'pino';
 import { runReleasePhase } from './release-phase.ts';
 import { releaseTarget as targetOf } from './targets.ts';
+import type { Failpoint } from '../failpoints.ts';
 
 export interface DeployerOptions {
   store: Store;
@@ -21,6 +22,8 @@ export interface DeployerOptions {
   onEvent?: ((appId: string, source: string, message: string) => void) | undefined;
   /** Receives each build output line too (the app's log stream shows it as `platform[build]`). */
   onBuildOutput?: ((appId: string, line: string) => void) | undefined;
+  /** Called at each named step (tests make platformd die there: see failpoints.ts). */
+  failpoint?: ((name: Failpoint) => void) | undefined;
 }
 
 export type Deployer = ReturnType<typeof createDeployer>;
@@ -33,6 +36,7 @@ export type Deployer = ReturnType<typeof createDeployer>;
 export function createDeployer(options: DeployerOptions) {
   const { store, logger } = options;
   const emit = (appId: string, message: string) => options.onEvent?.(appId, 'api', message);
+  const failpoint = options.failpoint ?? (() => undefined);
 
   const releaseTarget = (release: ReleaseRecord) => targetOf(store, options.slugsDir, release);
 
@@ -44,7 +48,14 @@ export function createDeployer(options: DeployerOptions) {
       if (target.commands.release !== undefined) {
         output('Running release command...');
         emit(app.id, `Running release v${release.version} commands`);
-        await runReleasePhase({ runtime: options.runtime, app, target, timeoutMs: options.releaseTimeoutMs, output });
+        let first = true;
+        const phaseOutput = (line: string) => {
+          output(line);
+          if (!first) return;
+          first = false;
+          failpoint('during-release-phase');
+        };
+        await runReleasePhase({ runtime: options.runtime, app, target, timeoutMs: options.releaseTimeoutMs, output: phaseOutput });
       }
       // Marked succeeded (so current) under the manager's app lock, before any reconcile can run.
       await options.manager.deploy(app.id, target, () => store.releases.setStatus(release.id, 'succeeded'));
@@ -64,11 +75,13 @@ export function createDeployer(options: DeployerOptions) {
     const sha = push.update.newSha;
     const build = await store.builds.create({ appId: app.id, userId: user.id, sourceVersion: sha });
     emit(app.id, `Build started by user ${user.email}`);
+    failpoint('after-receive');
     // Build lines go to the pushing client and into the app's stream (release-phase output reaches the
     // stream as app[release.N] through the runtime, so only the build itself is teed here).
     const buildOutput = (line: string) => {
       push.output(line);
       options.onBuildOutput?.(app.id, line);
+      if (/^-----> .* app detected$/.test(line)) failpoint('during-compile');
     };
     let result;
     try {
@@ -80,6 +93,7 @@ export function createDeployer(options: DeployerOptions) {
         env: await store.config.get(app.id),
         output: buildOutput,
       });
+      failpoint('after-slug');
       let image: string | undefined;
       if (options.toImage) {
         buildOutput('-----> Creating image...');
@@ -94,6 +108,7 @@ export function createDeployer(options: DeployerOptions) {
         image: image ?? result.image ?? null,
       });
       emit(app.id, 'Build succeeded');
+      failpoint('after-image');
     } catch (err) {
       await store.builds.fail(build.id, (err as Error).message);
       emit(app.id, 'Build failed');
@@ -108,6 +123,7 @@ export function createDeployer(options: DeployerOptions) {
       status: 'pending',
     });
     emit(app.id, `Deploy ${sha.slice(0, 8)} by user ${user.email}`);
+    failpoint('after-release-row');
     push.output('-----> Launching...');
     if (result.processTypes.release !== undefined) {
       push.output(' !     Release command declared: this new release will not be available until the command succeeds.');

@@ -1,5 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { LogEntry } from '../entry.ts';
+import { redactDrainUrl } from '../drain-url.ts';
+import type { DestinationGuard } from '../destination-guard.ts';
 
 /** A drain as stored: id, the URL given by the user, and the `d.<uuid>` token. */
 export interface DrainConfig {
@@ -37,7 +39,27 @@ export interface DrainOptions {
   requestTimeoutMs?: number | undefined;
   /** Time-out of a TCP connect or of a write the receiver does not take. */
   socketTimeoutMs?: number | undefined;
-  fetch?: typeof fetch | undefined;
+  /** Checks every connect against the drain policy (a refused connect counts as a failed one). */
+  guard: DestinationGuard;
+}
+
+/**
+ * Logs a connect the drain policy refused: at warn the first time (until a connect succeeds again), then at debug,
+ * so a drain retrying with backoff costs one warning. The URL is logged without its password.
+ */
+export function createRefusalReporter(config: DrainConfig, logger: DrainLogger | undefined) {
+  let warned = false;
+  return {
+    refused(err: Error): void {
+      const fields = { drain: config.id, url: redactDrainUrl(config.url), reason: err.message };
+      if (warned) logger?.debug?.(fields, 'log drain connect refused by the drain policy');
+      else logger?.warn(fields, 'log drain connect refused by the drain policy; retrying with backoff');
+      warned = true;
+    },
+    connected(): void {
+      warned = false;
+    },
+  };
 }
 
 /** Randomized exponential backoff: attempt 0 → ~minMs, doubling up to maxMs. */

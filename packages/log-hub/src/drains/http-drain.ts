@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { nowMicros, type LogEntry } from '../entry.ts';
 import { octetFrame, overflowEntry, toHttpDrainMessage } from '../syslog.ts';
 import { DrainQueue } from './queue.ts';
-import { backoffMs, type Drain, type DrainConfig, type DrainOptions } from './drain.ts';
+import { backoffMs, createRefusalReporter, type Drain, type DrainConfig, type DrainOptions } from './drain.ts';
+import { drainRefusalOf, type DestinationGuard } from '../destination-guard.ts';
 
 /** logplex: at most 1 024 messages per POST, sent once ~100 KiB are buffered (or right away when idle). */
 export const HTTP_BATCH_MAX_MESSAGES = 1024;
@@ -16,17 +18,36 @@ export function logplexBody(entries: LogEntry[]): Buffer {
 }
 
 /**
+ * The connection pool of one HTTP drain, every connect of which the drain policy checks. fetch() cannot say which
+ * address it will dial, so the check sits in undici's connector, where the socket is made: an IP-literal host is
+ * checked before dialling, a name is resolved by the guard's `lookup` and only the addresses it allowed are handed
+ * to net/tls.connect (resolve-then-connect: no second, unchecked resolution). TLS still verifies the name.
+ * Redirects are not followed (`redirect: 'manual'`), so the target is the only host ever dialled.
+ */
+export function createGuardedAgent(guard: DestinationGuard, port: number): Agent {
+  const connectChecked = buildConnector({ lookup: guard.lookup(port) });
+  return new Agent({
+    connect: (opts, callback) => {
+      const refused = guard.checkLiteral(opts.hostname, port);
+      if (refused) callback(refused, null);
+      else connectChecked(opts, callback);
+    },
+  });
+}
+
+/**
  * An HTTPS (or HTTP) drain: batched POSTs of `application/logplex-1`, one request in flight.
  * A batch is retried with randomized backoff on 429/5xx/network errors (same Logplex-Frame-Id each try),
  * dropped on other 4xx or after the last try; the drop is reported in-band and in the app's stream.
  */
 export function createHttpDrain(
   config: DrainConfig,
-  target: { url: string; auth: { username: string; password: string } | null },
+  target: { url: string; port: number; auth: { username: string; password: string } | null },
   options: DrainOptions,
 ): Drain {
   const queue = new DrainQueue(options.bufferSize, options.onDrop, options.dropReportMs);
-  const doFetch = options.fetch ?? fetch;
+  const dispatcher = createGuardedAgent(options.guard, target.port);
+  const refusals = createRefusalReporter(config, options.logger);
   const timeoutMs = options.requestTimeoutMs ?? 5000;
   const authorization = target.auth
     ? `Basic ${Buffer.from(`${target.auth.username}:${target.auth.password}`).toString('base64')}`
@@ -56,20 +77,24 @@ export function createHttpDrain(
     };
     if (authorization) headers.authorization = authorization;
     try {
-      const res = await doFetch(target.url, {
+      const res = await undiciFetch(target.url, {
         method: 'POST',
         headers,
         body,
         redirect: 'manual',
+        dispatcher,
         signal: AbortSignal.any([inflight.signal, AbortSignal.timeout(timeoutMs)]),
       });
+      refusals.connected();
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return 'ok';
       if (res.status === 429 || res.status >= 500) return 'retry';
       options.logger?.warn({ drain: config.id, status: res.status }, 'HTTP drain refused a batch; dropped');
       return 'refused';
     } catch (err) {
-      options.logger?.debug?.({ drain: config.id, err: { message: (err as Error).message } }, 'HTTP drain request failed');
+      const refusal = drainRefusalOf(err);
+      if (refusal) refusals.refused(refusal);
+      else options.logger?.debug?.({ drain: config.id, err: { message: (err as Error).message } }, 'HTTP drain request failed');
       return 'retry';
     }
   }
@@ -127,6 +152,7 @@ export function createHttpDrain(
     close() {
       closed = true;
       inflight.abort();
+      void dispatcher.destroy().catch(() => undefined);
       if (sleeper) {
         clearTimeout(sleeper.timer);
         sleeper.resolve();

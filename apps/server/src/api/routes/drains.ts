@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PlatformError, ErrorCodes } from '@platform/types';
 import type { AppRecord, DrainRecord } from '@platform/store-postgres';
-import { parseDrainUrl } from '@platform/log-hub';
 import type { ApiContext } from '../context.ts';
 import { appFor } from '../auth.ts';
 
@@ -39,7 +38,9 @@ export function registerDrainRoutes(api: FastifyInstance, ctx: ApiContext): void
     const raw = (request.body as { url?: unknown } | undefined)?.url;
     if (typeof raw !== 'string') throw new PlatformError(ErrorCodes.invalidParams, 'url is required (e.g. syslog+tls://logs.example.com:6514).');
     const url = raw.trim();
-    parseDrainUrl(url); // validates; PLT_INVALID_PARAMS says what is wrong
+    // Validates the URL and checks the destination against the drain policy (PLATFORM_DRAIN_ALLOW), resolving
+    // a name; PLT_INVALID_PARAMS (422) says what is wrong and which setting would allow it. Connects check again.
+    await ctx.logs.checkDrainUrl(url);
     const drain = await ctx.store.drains.add(app.id, url);
     ctx.logs.addDrain(app.name, { id: drain.id, url: drain.url, token: drain.token });
     reply.status(201);
