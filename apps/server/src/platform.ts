@@ -68,7 +68,8 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       databaseUrl = embedded.url;
       logger.info({ dataDir: config.dataDir }, 'started embedded PostgreSQL');
     }
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // A connection attempt that hangs (a database host gone silent) fails after 5 s instead of holding a request.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
     // An idle client losing its connection must not crash the server; the next query reconnects.
     pool.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection failed'));
     cleanups.push(() => pool.end());
@@ -230,6 +231,11 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
         await builder.forgetApp(app.id);
         await gc?.forgetApp(app.id);
+      },
+      async databaseReachable() {
+        const probe = pool.query('SELECT 1').then(() => true, () => false);
+        const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref());
+        return Promise.race([probe, timeout]);
       },
     };
     const api = createApiServer(ctx, async (app) => {

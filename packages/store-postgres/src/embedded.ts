@@ -109,9 +109,63 @@ export async function startEmbeddedPostgres(options: {
     throw unavailable(postgresFailure(err, output.lines()), { output: output.lines() });
   }
   const url = `postgres://platform:${encodeURIComponent(password)}@127.0.0.1:${port}/platform`;
+  const supervisor = supervise(pg, databaseDir, log);
   return {
     url,
-    stop: () => stopPostgres(pg),
+    stop: async () => {
+      supervisor.stop();
+      await stopPostgres(pg);
+    },
+  };
+}
+
+/** Restart delays after an unexpected exit of the embedded PostgreSQL: 1 s, 2 s, 4 s … at most 30 s. */
+export function postgresRestartDelayMs(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Keeps the embedded PostgreSQL running: when it exits without being asked to (killed, crashed, OOM), it is
+ * started again on the same port and data dir, after `postgresRestartDelayMs` (a stale lock file of the dead
+ * postmaster is cleared first). The pool's next connection reaches the new server; until then the API
+ * answers 503 `database_unavailable`.
+ */
+function supervise(pg: EmbeddedPostgres, databaseDir: string, log: StoreLogger | undefined): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let attempt = 0;
+  const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const watch = () => {
+    child()?.once('exit', (code, signal) => {
+      if (stopped) return;
+      attempt++;
+      const delay = postgresRestartDelayMs(attempt);
+      log?.error({ code, signal, attempt, delayMs: delay }, 'the embedded PostgreSQL exited unexpectedly; restarting it');
+      timer = setTimeout(restart, delay);
+    });
+  };
+  const restart = async () => {
+    if (stopped) return;
+    try {
+      await stopLeftoverPostmaster(databaseDir, log);
+      await pg.start();
+      if (stopped) return void (await stopPostgres(pg).catch(() => undefined));
+      log?.warn({ attempt }, 'the embedded PostgreSQL is running again');
+      attempt = 0;
+      watch();
+    } catch (err) {
+      attempt++;
+      const delay = postgresRestartDelayMs(attempt);
+      log?.error({ err, attempt, delayMs: delay }, 'restarting the embedded PostgreSQL failed; trying again');
+      timer = setTimeout(restart, delay);
+    }
+  };
+  watch();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
 

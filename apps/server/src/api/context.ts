@@ -21,6 +21,8 @@ export interface ApiContext {
   };
   /** Stops routing and forgets an app's repo (after it is deleted from the store). */
   forgetApp(app: AppRecord): Promise<void>;
+  /** Resolves true when the database answers a trivial query within a short time (for /healthz). */
+  databaseReachable(): Promise<boolean>;
 }
 
 declare module 'fastify' {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isPlatformError } from '@platform/types';
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from './database-errors.ts';
 
 /** The one table from domain error codes to HTTP status and Heroku-style error id. */
 const TABLE: Record<string, { status: number; id: string }> = {
@@ -49,6 +50,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       const id = fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
       return reply.status(fe.statusCode).send({ id, message: fe.message });
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_S))
+        .send({ id: 'database_unavailable', message: `The platform's database is unreachable; retry in ${DATABASE_RETRY_AFTER_S} seconds. Running apps are not affected.` });
     }
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ id: 'internal_error', message: `Internal server error (request ${request.id}).` });

@@ -14,6 +14,7 @@ import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } 
 import { registerDrainRoutes } from './routes/drains.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { VERSION } from '../version.ts';
+import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 
@@ -37,7 +38,12 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
-  app.get('/healthz', async () => ({ status: 'ok', version: VERSION }));
+  // 200 while the database answers; 503 (with Retry-After) while it does not, though apps keep serving.
+  app.get('/healthz', async (_request, reply) => {
+    if (await ctx.databaseReachable()) return { status: 'ok', version: VERSION, database: 'ok' };
+    reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S));
+    return { status: 'degraded', version: VERSION, database: 'unavailable' };
+  });
   // The CLI's npm package holds no secret: outside the authenticated scope, so installing it needs no token.
   registerCliRoutes(app);
   const logSessions = createLogSessions();
