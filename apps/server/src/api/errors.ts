@@ -51,6 +51,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       const id = fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
       return reply.status(fe.statusCode).send({ id, message: fe.message });
     }
+    // PostgreSQL refuses text it cannot store (a NUL byte, 22021; an untranslatable character, 22P05): the
+    // request carried it (a path parameter, a field), so it is the request that is wrong.
+    const sqlState = (err as { code?: unknown }).code;
+    if (sqlState === '22021' || sqlState === '22P05') {
+      return reply.status(400).send({ id: 'bad_request', message: 'The request contains characters that cannot be stored (such as a NUL byte).' });
+    }
     if (isDatabaseUnavailable(err)) {
       request.log.warn({ err }, 'database unavailable');
       return reply
