@@ -8,7 +8,7 @@ import { createStore, migrate, startEmbeddedPostgres, type AppRecord, type Embed
 import { createProcessManager } from '@platform/process-manager';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
-import { createDockerBuilder } from '@platform/builder-docker';
+import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
 import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder';
 import { createRouter, formatRouterLogLine } from '@platform/router';
 import { createLogHub, drainRefusalOf, redactDrainUrl, type LogInput } from '@platform/log-hub';
@@ -18,6 +18,7 @@ import type { ServerConfig } from './config.ts';
 import { chooseRuntime } from './runtime-choice.ts';
 import { NO_PROCESS_ISOLATION, processIsolation } from './process-isolation.ts';
 import { createFailpoints } from './failpoints.ts';
+import { loadInstanceId } from './instance-id.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
@@ -40,6 +41,7 @@ export interface RunningPlatform {
 
 /** Wires every part together and starts listening. The only place that creates pools and clients. */
 export async function startPlatform(config: Readonly<ServerConfig>, logger: Logger): Promise<RunningPlatform> {
+  const instance = await loadInstanceId(config.dataDir); // before anything else is written to the data dir
   const dirs = {
     repos: path.join(config.dataDir, 'repos'),
     slugs: path.join(config.dataDir, 'slugs'),
@@ -88,7 +90,10 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     // Docker mode: release images are collected after each deploy (and on POST /admin/prune-images).
     let gc: ImageGc | null = null;
     if (decision.kind === 'docker') {
-      runtime = createDockerRuntime({ docker: decision.docker, logger: logger.child({ component: 'runtime' }) });
+      runtime = createDockerRuntime({ docker: decision.docker, instance, logger: logger.child({ component: 'runtime' }) });
+      // Build containers a dead server left (mid-build) are removed; dynos are adopted by the manager.
+      const leftover = await sweepBuildContainers(decision.docker, instance);
+      if (leftover > 0) logger.warn({ leftover }, 'removed the build containers a previous server left behind');
       gc = createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) });
     } else {
       // Dynos of a previous server that died without shutting down cannot be adopted: end them first.
@@ -156,6 +161,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     const builder = decision.kind === 'docker'
       ? createDockerBuilder({
           docker: decision.docker,
+          instance,
           stackImage: config.stackImage,
           buildpacksDir: config.buildpacksDir,
           slugsDir: dirs.slugs,

@@ -55,12 +55,24 @@ export interface DockerBuilderOptions {
   caCertificatesFile?: string | undefined;
   /** Value of $STACK in the build. Default `bookworm`. */
   stack?: string;
+  /** This platform instance's id, in every build container's `platform.managed` label. Default `1`. */
+  instance?: string | undefined;
   logger?: BuilderLogger;
 }
 
 const MiB = 1024 * 1024;
 const SAFE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const LABEL_BUILD_CONTAINER = 'platform.build-container';
+
+/**
+ * For start-up: removes the build containers of this platform instance that a previous server left when it
+ * died mid-build (they would run until their own end, holding the app's cache). Resolves how many.
+ */
+export async function sweepBuildContainers(docker: Docker, instance = '1'): Promise<number> {
+  const leftovers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_BUILD_CONTAINER}=1`, `platform.managed=${instance}`] } });
+  for (const c of leftovers) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  return leftovers.length;
+}
 
 /** Named volume holding one app's build cache. */
 export const cacheVolumeName = (appId: string) => `platform-cache-${appId}`;
@@ -232,6 +244,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         ],
         Labels: {
           [LABEL_BUILD_CONTAINER]: '1',
+          'platform.managed': options.instance ?? '1',
           'platform.app': request.app,
           'platform.app-id': request.appId,
           'platform.build': request.buildId,
@@ -295,7 +308,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         Entrypoint: [],
         Cmd: ['true'],
         NetworkDisabled: true,
-        Labels: { [LABEL_BUILD_CONTAINER]: '1', 'platform.app-id': appId },
+        Labels: { [LABEL_BUILD_CONTAINER]: '1', 'platform.managed': options.instance ?? '1', 'platform.app-id': appId },
         HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: name, Target: PATHS.build }] },
       });
       await primer.remove({ force: true });

@@ -1,2 +1,2 @@
-export { createDockerBuilder, cacheVolumeName } from './docker-builder.ts';
+export { createDockerBuilder, cacheVolumeName, sweepBuildContainers } from './docker-builder.ts';
 export type { DockerBuilderOptions } from './docker-builder.ts';

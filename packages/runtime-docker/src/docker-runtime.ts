@@ -39,6 +39,12 @@ export interface DockerRuntimeOptions {
   user?: string | undefined;
   /** $PORT inside every dyno (each container has its own IP). Default 5000. */
   port?: number | undefined;
+  /**
+   * This platform instance's id, stored in every container's `platform.managed` label: list, adopt and stop
+   * only ever see containers with our id, so several platforms can share one Docker engine. Default `1` (the
+   * value before ids existed). [A-Za-z0-9_.-], 1–64 characters.
+   */
+  instance?: string | undefined;
 }
 
 const DEFAULT_GRACE_MS = 30_000;
@@ -60,7 +66,10 @@ interface Watch {
 export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
   const { docker, logger } = options;
   const network = options.network ?? 'platform';
+  const instance = options.instance ?? '1';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) throw new PlatformError(ErrorCodes.invalidParams, 'Invalid platform instance id.');
   const settings = {
+    instance,
     network,
     user: options.user ?? '1000:1000',
     port: options.port ?? 5000,
@@ -346,7 +355,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       if (isNotFound(err)) return forget(id);
       throw dockerError('inspect dyno', err, { id });
     }
-    if (!isManaged(info.Config.Labels)) return; // never touch containers the platform did not start
+    if (!isManaged(info.Config.Labels, instance)) return; // never touch containers this platform did not start
     const entry = watches.get(info.Id) ?? (closed ? undefined : watch(factsToDyno(info), false));
     const exited = entry ? entry.reported : container.wait().then(() => {});
     if (info.State.Running) {
@@ -410,7 +419,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       return pending;
     },
     async list(filter = {}) {
-      const labels = [`${LABEL.managed}=1`, ...(filter.app !== undefined ? [`${LABEL.app}=${filter.app}`] : [])];
+      const labels = [`${LABEL.managed}=${instance}`, ...(filter.app !== undefined ? [`${LABEL.app}=${filter.app}`] : [])];
       let containers: Docker.ContainerInfo[];
       try {
         containers = await docker.listContainers({ all: true, filters: { label: labels } });

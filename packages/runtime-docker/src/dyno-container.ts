@@ -35,6 +35,8 @@ export const LAUNCH_SCRIPT = `cd /app || exit 1\n${SLUG_LAUNCH_SCRIPT}`;
 const PLATFORM_OWNED = new Set(['PORT', 'DYNO', 'HOME', 'TINI_KILL_PROCESS_GROUP']);
 
 export interface ContainerSettings {
+  /** This platform instance's id: the value of every container's `platform.managed` label. */
+  instance: string;
   network: string;
   user: string;
   port: number;
@@ -93,7 +95,7 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings): D
     WorkingDir: '/app',
     Labels: {
       ...spec.labels,
-      [LABEL.managed]: '1',
+      [LABEL.managed]: settings.instance,
       [LABEL.app]: spec.app,
       [LABEL.appId]: spec.appId,
       [LABEL.releaseId]: spec.releaseId,
@@ -130,8 +132,9 @@ export interface ContainerFacts {
   startedAt: Date;
 }
 
-export function isManaged(labels: Record<string, string> | undefined): boolean {
-  return labels?.[LABEL.managed] === '1';
+/** True for a container this very platform instance started (its `platform.managed` label holds our id). */
+export function isManaged(labels: Record<string, string> | undefined, instance: string): boolean {
+  return labels?.[LABEL.managed] === instance;
 }
 
 export function dynoFromContainer(facts: ContainerFacts): Dyno {
