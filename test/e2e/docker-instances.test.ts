@@ -58,6 +58,7 @@ describe('two platform instances on one Docker engine', () => {
     await b.stop();
     b = await startServer({ runtime: 'docker', dataDir: b.dataDir });
     expect((await api(b.apiUrl, b.token, 'POST', '/admin/prune-images')).status).toBeLessThan(300);
+    expect((await getViaRouter(b.routerUrl, app)).status).toBe(404); // nothing of A's adopted by B's start
     const after = await docker.listContainers({ filters: { label: [`platform.app=${app}`] } });
     expect(after.map((c) => c.Id).sort()).toEqual(before.map((c) => c.Id).sort());
     const res = await getViaRouter(a.routerUrl, app);
