@@ -369,11 +369,24 @@ export function createProcessManager(options: ProcessManagerOptions) {
 
   async function removeAppUnlocked(appId: string) {
     const app = appNames.get(appId);
+    // No crash restart may bring a dyno of the app back after this.
+    clearTimeout(restartTimers.get(appId));
+    restartTimers.delete(appId);
+    resetBackoff(appId);
     await Promise.all(
       [...tracked.values()].filter((t) => t.dyno.appId === appId).map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs }))),
     );
+    // And whatever else the runtime still has of it: a crashed dyno's exited container, a one-off.
+    const rest = (await runtime.list().catch(() => [])).filter((d) => d.appId === appId);
+    await Promise.all(rest.map((d) => runtime.stop(d.id, { graceMs: 0 }).catch((err) => logger?.warn({ err, id: d.id }, 'removing a dyno of a removed app failed'))));
     for (const key of [...crashed.keys()]) if (key.startsWith(`${appId}/`)) crashed.delete(key);
     if (app !== undefined) appNames.delete(appId);
+  }
+
+  /** Apps to converge: those the store lists, and those with dynos here but gone from the store (destroyed). */
+  async function appsToConverge(): Promise<string[]> {
+    const known = await options.listAppIds();
+    return [...new Set([...known, ...[...tracked.values()].map((t) => t.dyno.appId)])];
   }
 
   return {
@@ -392,13 +405,13 @@ export function createProcessManager(options: ProcessManagerOptions) {
         tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
       }
       for (const appId of new Set([...tracked.values()].map((t) => t.dyno.appId))) publishRoutes(appId);
-      for (const appId of await options.listAppIds()) {
+      // Adopted dynos of an app destroyed meanwhile are stopped too (reconcile finds no target for them).
+      for (const appId of await appsToConverge()) {
         await reconcile(appId).catch((err) => logger?.error({ err, appId }, 'initial reconcile failed'));
       }
       const tickMs = options.tickMs ?? 15_000;
       tick = setInterval(() => {
-        options
-          .listAppIds()
+        appsToConverge()
           .then((ids) => Promise.all(ids.map((id) => reconcile(id).catch((err) => logger?.error({ err, appId: id }, 'reconcile failed')))))
           .catch((err) => logger?.error({ err }, 'listing apps failed'));
       }, tickMs);

@@ -52,8 +52,10 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.delete<{ Params: { app: string } }>('/apps/:app', async (request) => {
     const app = await appFor(ctx, request, request.params.app);
-    await ctx.manager.removeApp(app.id);
+    // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
+    // removeApp, which waits for a reconcile under way, stops whatever it started.
     await ctx.store.apps.destroy(app.id);
+    await ctx.manager.removeApp(app.id);
     await ctx.forgetApp(app);
     ctx.logger.info({ app: app.name, user: request.user.email }, 'app destroyed');
     return appJson(ctx, app, null);
