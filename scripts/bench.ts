@@ -1,17 +1,20 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,deploy,router,logs,footprint] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,deploy,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
  * breakdowns, and the machine it ran on. Figures that miss their targets are marked, never fatal: the exit code is 0
  * unless a benchmark could not run at all. What each figure means: docs/PERFORMANCE.md.
  */
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
+import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
 import { benchRouter } from './bench/router.ts';
@@ -22,7 +25,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,deploy,router,logs,footprint').split(','));
+const only = new Set((flag('only') ?? 'cli,deploy,router,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -43,6 +46,7 @@ const plan = quick
       apiReps: 1,
       cliReps: 10,
       herokuReps: 3,
+      recoveryReps: 1,
     }
   : {
       cold: 3,
@@ -60,6 +64,7 @@ const plan = quick
       apiReps: 3,
       cliReps: 30,
       herokuReps: 10,
+      recoveryReps: 3,
     };
 
 const started = performance.now();
@@ -67,6 +72,8 @@ const log = (line: string) =>
   process.stderr.write(`[bench +${Math.round((performance.now() - started) / 1000)}s] ${line}\n`);
 
 async function main(): Promise<number> {
+  // The benchmarks start the compiled server: compile it first (a no-op when it is up to date).
+  await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
   const report = createReport();
   let broken = 0;
   const runtimes: Array<'process' | 'docker'> = [];
@@ -148,6 +155,10 @@ async function main(): Promise<number> {
       } finally {
         await s.close();
       }
+    }
+    if (only.has('recovery')) {
+      log(`kill -9 recovery (${runtime})`);
+      await attempt('kill -9 recovery', runtime, () => benchRecovery(runtime, report, { apps: 3, web: 2, reps: plan.recoveryReps, log }));
     }
     if (only.has('footprint') && (!docker || !quick)) {
       log(`starting a fresh platformd (${runtime}) for the footprint`);

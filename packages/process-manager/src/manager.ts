@@ -406,9 +406,14 @@ export function createProcessManager(options: ProcessManagerOptions) {
       }
       for (const appId of new Set([...tracked.values()].map((t) => t.dyno.appId))) publishRoutes(appId);
       // Adopted dynos of an app destroyed meanwhile are stopped too (reconcile finds no target for them).
-      for (const appId of await appsToConverge()) {
-        await reconcile(appId).catch((err) => logger?.error({ err, appId }, 'initial reconcile failed'));
-      }
+      // Apps converge side by side (each under its own lock), a few at a time.
+      const queue = await appsToConverge();
+      const worker = async () => {
+        for (let appId = queue.shift(); appId !== undefined; appId = queue.shift()) {
+          await reconcile(appId).catch((err) => logger?.error({ err, appId }, 'initial reconcile failed'));
+        }
+      };
+      await Promise.all(Array.from({ length: 4 }, worker));
       const tickMs = options.tickMs ?? 15_000;
       tick = setInterval(() => {
         appsToConverge()

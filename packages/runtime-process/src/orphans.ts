@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { groupAlive, signalGroup } from './process-group.ts';
+import { groupHasLiveMembers, signalGroup } from './process-group.ts';
 
 /**
  * Process dynos cannot be adopted after the server dies, but they can outlive it (each runs in its own
@@ -36,7 +36,11 @@ export async function forgetDyno(registryDir: string, id: string): Promise<void>
   await rm(path.join(registryDir, `${id}.json`), { force: true });
 }
 
-/** Kills the process groups of dynos a previous server left running. Returns how many it killed. */
+/**
+ * Kills the process groups of dynos a previous server left running, all at once, then waits (bounded, 5 s)
+ * until none of them has a live member, so a new dyno never races an old one for its port or files.
+ * Returns how many it killed.
+ */
 export async function sweepOrphanedDynos(registryDir: string): Promise<number> {
   let names: string[];
   try {
@@ -44,21 +48,20 @@ export async function sweepOrphanedDynos(registryDir: string): Promise<number> {
   } catch {
     return 0;
   }
-  let killed = 0;
+  const killed: number[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = path.join(registryDir, name);
     try {
       const record = JSON.parse(await readFile(file, 'utf8')) as OrphanRecord;
       if (Number.isInteger(record.pgid) && record.pgid > 1 && (await processStartTime(record.pgid)) === record.startTime) {
         signalGroup(record.pgid, 'SIGKILL');
-        killed++;
-        // Wait (bounded) until the group is gone, so a new dyno never races the old one for resources.
-        for (let i = 0; i < 50 && groupAlive(record.pgid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        killed.push(record.pgid);
       }
     } catch {
       /* unreadable record: drop it */
     }
     await rm(file, { force: true });
   }
-  return killed;
+  for (let i = 0; i < 100 && killed.some((pgid) => groupHasLiveMembers(pgid)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return killed.length;
 }

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /** Helpers around a dyno's process group (the dyno is spawned detached, so its pgid is its pid). */
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -33,4 +35,26 @@ export async function waitGroupGone(pgid: number, timeoutMs: number, intervalMs 
     );
   }
   return true;
+}
+
+/**
+ * True while a process of the group is alive, zombies excepted: a killed orphan (its parent, a dead server, is
+ * gone) stays a zombie until the machine's init reaps it, which some inits do late or never, and a zombie holds
+ * nothing. Reads /proc (Linux); for the orphan sweep, where the processes are not our children.
+ */
+export function groupHasLiveMembers(pgid: number): boolean {
+  if (!groupAlive(pgid)) return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces and parentheses): state, ppid, pgrp, …
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
 }
