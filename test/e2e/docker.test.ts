@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, type ServerHandle } from '../support/platform.ts';
@@ -174,8 +175,29 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     const dataDir = server.dataDir;
     expect(await server.stop()).toBe(0);
     expect(await running()).toEqual(before);
-    server = await startServer({ runtime: 'docker', dataDir, env: serverEnv });
+    // The new server's router gets a known port, hammered from before it listens: once it accepts a connection,
+    // the adopted dyno is already routed (issue 20: no start-up 503).
+    const routerPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const statuses: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const res = await getViaRouter(`http://127.0.0.1:${routerPort}`, app).catch(() => null);
+        if (res) statuses.push(res.status);
+        else await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    server = await startServer({ runtime: 'docker', dataDir, env: { ...serverEnv, PLATFORM_ROUTER_PORT: String(routerPort) } });
     await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from build-2'), 30_000, 'the app behind the new router');
+    polling = false;
+    await poller;
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([200]));
     expect(await running()).toEqual(before);
     expect((await webDynos()).map((d) => d.id)).toEqual(before);
   });

@@ -19,6 +19,7 @@ import { chooseRuntime } from './runtime-choice.ts';
 import { NO_PROCESS_ISOLATION, processIsolation } from './process-isolation.ts';
 import { createFailpoints } from './failpoints.ts';
 import { loadInstanceId } from './instance-id.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
@@ -41,6 +42,17 @@ export interface RunningPlatform {
 
 /** Wires every part together and starts listening. The only place that creates pools and clients. */
 export async function startPlatform(config: Readonly<ServerConfig>, logger: Logger): Promise<RunningPlatform> {
+  // One platformd per data dir, checked before anything in it is touched (its Postgres, its dynos).
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock: { release(): Promise<void> }): Promise<RunningPlatform> {
   const instance = await loadInstanceId(config.dataDir); // before anything else is written to the data dir
   const dirs = {
     repos: path.join(config.dataDir, 'repos'),
@@ -57,7 +69,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
   for (const dir of [dirs.dynos, dirs.builds, dirs.cache]) await chmod(dir, 0o711);
 
   const failpoint = createFailpoints(config.failpoints);
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown>> = [() => lock.release()];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => logger.warn({ err }, 'shutdown step failed'));
   };
@@ -152,8 +164,8 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
       logger: logger.child({ component: 'router' }),
       onLog: (entry) => logs.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
     });
-    const routerInfo = await router.listen(config.routerPort, config.routerHost);
-    ownPorts.push(routerInfo.port);
+    // The router listens once the dynos that survived a restart are adopted and routed (see below).
+    let routerPort = config.routerPort;
     cleanups.push(() => router.close());
 
     // Docker mode: buildpacks run in a build container from the stack image, never on the host; the build
@@ -185,7 +197,7 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     let apiPort = config.port;
     const apiUrl = () => config.publicUrl ?? `http://${displayHost(config.host)}:${apiPort}`;
     const webUrl = (app: string) =>
-      `http://${app}.${config.domain}${routerInfo.port === 80 ? '' : `:${routerInfo.port}`}/`;
+      `http://${app}.${config.domain}${routerPort === 80 ? '' : `:${routerPort}`}/`;
 
     const events = logger.child({ component: 'events' });
     const manager = createProcessManager({
@@ -270,12 +282,16 @@ export async function startPlatform(config: Readonly<ServerConfig>, logger: Logg
     // Every known app is routable (503 until a web dyno is up, rather than 404).
     for (const app of await store.apps.list()) router.setRoutes(app.name, []);
     await bootstrapAdmin(config, store, logger, apiUrl());
+    // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
+    await manager.adopt();
+    routerPort = (await router.listen(config.routerPort, config.routerHost)).port;
+    ownPorts.push(routerPort);
     await manager.start();
     gc?.soon(); // after adoption: images running dynos use are kept
 
     return {
       apiUrl: apiUrl(),
-      routerUrl: `http://${displayHost(config.routerHost)}:${routerInfo.port}`,
+      routerUrl: `http://${displayHost(config.routerHost)}:${routerPort}`,
       runtime: decision.kind,
       apiAddresses: api.addresses().map((a) => (typeof a === 'string' ? a : a.address)),
       apiPort,

@@ -1,6 +1,15 @@
 import { PlatformError, ErrorCodes } from '@platform/types';
 import { randomInt } from 'node:crypto';
-import type { Artifact, AttachedDyno, AttachOptions, Dyno, DynoAddress, DynoExit, DynoSize, Runtime } from '@platform/types';
+import type {
+  Artifact,
+  AttachedDyno,
+  AttachOptions,
+  Dyno,
+  DynoAddress,
+  DynoExit,
+  DynoSize,
+  Runtime,
+} from '@platform/types';
 import { nextCrashCount, planFormation, restartDelayMs, UNMANAGED_TYPES, type Action } from './plan.ts';
 import { waitForPort } from './health.ts';
 import { createKeyedMutex } from './mutex.ts';
@@ -174,7 +183,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
     if (!t) return;
     tracked.delete(exit.id);
     const appId = t.dyno.appId;
-    emit(appId, t.dyno.name, exit.code === null ? `Process exited on ${exit.signal}` : `Process exited with status ${exit.code}`);
+    emit(
+      appId,
+      t.dyno.name,
+      exit.code === null ? `Process exited on ${exit.signal}` : `Process exited with status ${exit.code}`,
+    );
     if (exit.requested || t.draining || UNMANAGED_TYPES.has(t.dyno.type)) {
       setState(t, 'down');
     } else {
@@ -194,8 +207,17 @@ export function createProcessManager(options: ProcessManagerOptions) {
   function statusOf(t: Tracked): DynoStatus {
     const d = t.dyno;
     return {
-      id: d.id, app: d.app, appId: d.appId, name: d.name, type: d.type, command: d.command,
-      releaseId: d.releaseId, releaseVersion: d.releaseVersion, state: t.state, since: t.since, address: d.address,
+      id: d.id,
+      app: d.app,
+      appId: d.appId,
+      name: d.name,
+      type: d.type,
+      command: d.command,
+      releaseId: d.releaseId,
+      releaseVersion: d.releaseVersion,
+      state: t.state,
+      since: t.since,
+      address: d.address,
     };
   }
 
@@ -221,13 +243,28 @@ export function createProcessManager(options: ProcessManagerOptions) {
   }
 
   /** Starts one dyno and waits until it is up (web: bound $PORT). Stops it and throws if it cannot boot. */
-  async function startDyno(target: AppTarget, release: ReleaseTarget, type: string, name: string): Promise<Tracked> {
+  async function startDyno(
+    target: AppTarget,
+    release: ReleaseTarget,
+    type: string,
+    name: string,
+  ): Promise<Tracked> {
     const command = release.commands[type]!;
     emit(target.appId, name, `Starting process with command \`${command}\``);
     const dyno = await runtime.start({
-      app: target.app, appId: target.appId, releaseId: release.id, releaseVersion: release.version,
-      type, name, command, artifact: release.artifact,
-      env: withDynoMetadata(release.env, { app: target.app, appId: target.appId, releaseVersion: release.version }),
+      app: target.app,
+      appId: target.appId,
+      releaseId: release.id,
+      releaseVersion: release.version,
+      type,
+      name,
+      command,
+      artifact: release.artifact,
+      env: withDynoMetadata(release.env, {
+        app: target.app,
+        appId: target.appId,
+        releaseVersion: release.version,
+      }),
     });
     const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
     tracked.set(dyno.id, t);
@@ -238,7 +275,13 @@ export function createProcessManager(options: ProcessManagerOptions) {
     }
     const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new PlatformError(ErrorCodes.bootTimeout, `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`)),
+      () =>
+        controller.abort(
+          new PlatformError(
+            ErrorCodes.bootTimeout,
+            `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`,
+          ),
+        ),
       bootTimeoutMs,
     );
     let bound = false;
@@ -247,7 +290,9 @@ export function createProcessManager(options: ProcessManagerOptions) {
       controller.abort(
         new PlatformError(
           ErrorCodes.bootTimeout,
-          bound ? `${name} crashed (${how}) within ${Math.round(healthWindowMs / 1000)} seconds of binding to $PORT` : `${name} exited during boot (${how})`,
+          bound
+            ? `${name} crashed (${how}) within ${Math.round(healthWindowMs / 1000)} seconds of binding to $PORT`
+            : `${name} exited during boot (${how})`,
         ),
       );
     });
@@ -258,7 +303,8 @@ export function createProcessManager(options: ProcessManagerOptions) {
       // Bound is not yet healthy: it must stay up for the health window before it takes traffic (and, in a
       // deploy, before an old dyno is retired). A crash in the window aborts like a failed boot.
       if (healthWindowMs > 0) await staysUp(healthWindowMs, controller.signal);
-      if (!tracked.has(dyno.id)) throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
+      if (!tracked.has(dyno.id))
+        throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
       setState(t, 'up');
       publishRoutes(target.appId);
       return t;
@@ -285,7 +331,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
     const overdue = t
       ? setTimeout(() => {
           if (tracked.get(id) !== t) return;
-          emit(t.dyno.appId, t.dyno.name, `Error R12 (Exit timeout) -> Process failed to exit within ${Math.round(graceMs / 1000)} seconds of ${signal}`);
+          emit(
+            t.dyno.appId,
+            t.dyno.name,
+            `Error R12 (Exit timeout) -> Process failed to exit within ${Math.round(graceMs / 1000)} seconds of ${signal}`,
+          );
           emit(t.dyno.appId, t.dyno.name, 'Stopping all processes with SIGKILL');
         }, graceMs)
       : undefined;
@@ -298,7 +348,13 @@ export function createProcessManager(options: ProcessManagerOptions) {
   async function observe(appId: string) {
     return [...tracked.values()]
       .filter((t) => t.dyno.appId === appId && !t.draining)
-      .map((t) => ({ id: t.dyno.id, name: t.dyno.name, type: t.dyno.type, releaseId: t.dyno.releaseId, running: true }));
+      .map((t) => ({
+        id: t.dyno.id,
+        name: t.dyno.name,
+        type: t.dyno.type,
+        releaseId: t.dyno.releaseId,
+        running: true,
+      }));
   }
 
   /**
@@ -307,7 +363,9 @@ export function createProcessManager(options: ProcessManagerOptions) {
    */
   async function converge(target: AppTarget, release: ReleaseTarget | null, mode: 'deploy' | 'reconcile') {
     appNames.set(target.appId, target.app);
-    const desired = release ? { releaseId: release.id, commands: release.commands, quantities: target.quantities } : null;
+    const desired = release
+      ? { releaseId: release.id, commands: release.commands, quantities: target.quantities }
+      : null;
     const actions = planFormation(desired, await observe(target.appId));
     const started: Tracked[] = [];
     const retiring: Promise<void>[] = [];
@@ -331,9 +389,15 @@ export function createProcessManager(options: ProcessManagerOptions) {
     try {
       // Replacements roll one at a time (each new dyno up before its old one stops); fresh starts go in parallel.
       for (const a of actions) if (a.kind === 'replace') await launch(a);
-      await Promise.all(actions.filter((a) => a.kind === 'start').map((a) => launch(a as Extract<Action, { kind: 'start' }>)));
+      await Promise.all(
+        actions.filter((a) => a.kind === 'start').map((a) => launch(a as Extract<Action, { kind: 'start' }>)),
+      );
     } catch (err) {
-      await Promise.all(started.map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs: 0 }).catch(() => undefined))));
+      await Promise.all(
+        started.map(
+          (t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs: 0 }).catch(() => undefined)),
+        ),
+      );
       publishRoutes(target.appId);
       throw err;
     }
@@ -348,7 +412,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
    * or the formation no longer has it (scaled down), the entry goes, so `ps` never lists a stale crash.
    */
   function forgetSettledCrashes(target: AppTarget) {
-    const live = new Set([...tracked.values()].filter((t) => t.dyno.appId === target.appId && !t.draining).map((t) => t.dyno.name));
+    const live = new Set(
+      [...tracked.values()]
+        .filter((t) => t.dyno.appId === target.appId && !t.draining)
+        .map((t) => t.dyno.name),
+    );
     for (const [key, d] of crashed) {
       if (d.appId !== target.appId) continue;
       const index = Number(d.name.slice(d.name.lastIndexOf('.') + 1));
@@ -374,11 +442,19 @@ export function createProcessManager(options: ProcessManagerOptions) {
     restartTimers.delete(appId);
     resetBackoff(appId);
     await Promise.all(
-      [...tracked.values()].filter((t) => t.dyno.appId === appId).map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs }))),
+      [...tracked.values()]
+        .filter((t) => t.dyno.appId === appId)
+        .map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs }))),
     );
     // And whatever else the runtime still has of it: a crashed dyno's exited container, a one-off.
     const rest = (await runtime.list().catch(() => [])).filter((d) => d.appId === appId);
-    await Promise.all(rest.map((d) => runtime.stop(d.id, { graceMs: 0 }).catch((err) => logger?.warn({ err, id: d.id }, 'removing a dyno of a removed app failed'))));
+    await Promise.all(
+      rest.map((d) =>
+        runtime
+          .stop(d.id, { graceMs: 0 })
+          .catch((err) => logger?.warn({ err, id: d.id }, 'removing a dyno of a removed app failed')),
+      ),
+    );
     for (const key of [...crashed.keys()]) if (key.startsWith(`${appId}/`)) crashed.delete(key);
     if (app !== undefined) appNames.delete(appId);
   }
@@ -389,22 +465,37 @@ export function createProcessManager(options: ProcessManagerOptions) {
     return [...new Set([...known, ...[...tracked.values()].map((t) => t.dyno.appId)])];
   }
 
+  let adopted: Promise<void> | null = null;
+  /** Takes over the dynos the runtime already runs (after a server restart) and publishes their routes. */
+  async function adopt(): Promise<void> {
+    for (const dyno of await runtime.list()) {
+      if (!dyno.running || tracked.has(dyno.id)) continue;
+      if (dyno.type === 'run' || dyno.type === 'release') {
+        // A one-off outlives its server only without its client (attached) or its time-to-live timer
+        // (detached): neither can be restored, so it ends here rather than running unowned.
+        logger?.warn(
+          { dyno: dyno.id, app: dyno.app, name: dyno.name },
+          'stopping a one-off dyno left by a previous server',
+        );
+        await runtime.stop(dyno.id, { graceMs, signal: 'SIGHUP' }).catch(() => undefined);
+        continue;
+      }
+      appNames.set(dyno.appId, dyno.app);
+      tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
+    }
+    for (const appId of new Set([...tracked.values()].map((t) => t.dyno.appId))) publishRoutes(appId);
+  }
+
   return {
+    /**
+     * Adopts the running dynos and publishes their routes (once; `start` does it too when not done yet). Call
+     * before the router accepts connections, so an app whose dynos survived a restart never answers 503.
+     */
+    adopt: () => (adopted ??= adopt()),
+
     /** Adopts dynos the runtime already runs (after a server restart), converges every app, starts the tick. */
     async start(): Promise<void> {
-      for (const dyno of await runtime.list()) {
-        if (!dyno.running || tracked.has(dyno.id)) continue;
-        if (dyno.type === 'run' || dyno.type === 'release') {
-          // A one-off outlives its server only without its client (attached) or its time-to-live timer
-          // (detached): neither can be restored, so it ends here rather than running unowned.
-          logger?.warn({ dyno: dyno.id, app: dyno.app, name: dyno.name }, 'stopping a one-off dyno left by a previous server');
-          await runtime.stop(dyno.id, { graceMs, signal: 'SIGHUP' }).catch(() => undefined);
-          continue;
-        }
-        appNames.set(dyno.appId, dyno.app);
-        tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
-      }
-      for (const appId of new Set([...tracked.values()].map((t) => t.dyno.appId))) publishRoutes(appId);
+      await (adopted ??= adopt());
       // Adopted dynos of an app destroyed meanwhile are stopped too (reconcile finds no target for them).
       // Apps converge side by side (each under its own lock), a few at a time.
       const queue = await appsToConverge();
@@ -417,7 +508,13 @@ export function createProcessManager(options: ProcessManagerOptions) {
       const tickMs = options.tickMs ?? 15_000;
       tick = setInterval(() => {
         appsToConverge()
-          .then((ids) => Promise.all(ids.map((id) => reconcile(id).catch((err) => logger?.error({ err, appId: id }, 'reconcile failed')))))
+          .then((ids) =>
+            Promise.all(
+              ids.map((id) =>
+                reconcile(id).catch((err) => logger?.error({ err, appId: id }, 'reconcile failed')),
+              ),
+            ),
+          )
           .catch((err) => logger?.error({ err }, 'listing apps failed'));
       }, tickMs);
       tick.unref();
@@ -447,8 +544,12 @@ export function createProcessManager(options: ProcessManagerOptions) {
         const target = await options.loadTarget(appId);
         if (!target?.release) return;
         const chosen = [...tracked.values()].filter(
-          (t) => t.dyno.appId === appId && !t.draining && !UNMANAGED_TYPES.has(t.dyno.type) &&
-            (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
+          (t) =>
+            t.dyno.appId === appId &&
+            !t.draining &&
+            !UNMANAGED_TYPES.has(t.dyno.type) &&
+            (filter.type === undefined || t.dyno.type === filter.type) &&
+            (filter.name === undefined || t.dyno.name === filter.name),
         );
         resetBackoff(appId);
         // One at a time, each replacement up before its predecessor stops.
@@ -465,8 +566,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
      */
     async stop(appId: string, filter: { type?: string; name?: string }): Promise<number> {
       const chosen = [...tracked.values()].filter(
-        (t) => t.dyno.appId === appId && !t.draining &&
-          (filter.type === undefined || t.dyno.type === filter.type) && (filter.name === undefined || t.dyno.name === filter.name),
+        (t) =>
+          t.dyno.appId === appId &&
+          !t.draining &&
+          (filter.type === undefined || t.dyno.type === filter.type) &&
+          (filter.name === undefined || t.dyno.name === filter.name),
       );
       await Promise.all(chosen.map((t) => retire(t.dyno.id)));
       return chosen.length;
@@ -478,10 +582,15 @@ export function createProcessManager(options: ProcessManagerOptions) {
      */
     async runOneOff(input: OneOffInput): Promise<OneOff> {
       if (input.attach && !runtime.startAttached) {
-        throw new PlatformError(ErrorCodes.runtimeUnavailable, `The ${runtime.kind} runtime cannot attach to dynos; use run:detached.`);
+        throw new PlatformError(
+          ErrorCodes.runtimeUnavailable,
+          `The ${runtime.kind} runtime cannot attach to dynos; use run:detached.`,
+        );
       }
       appNames.set(input.appId, input.app);
-      const used = new Set([...tracked.values()].filter((t) => t.dyno.appId === input.appId).map((t) => t.dyno.name));
+      const used = new Set(
+        [...tracked.values()].filter((t) => t.dyno.appId === input.appId).map((t) => t.dyno.name),
+      );
       let name: string;
       do name = `run.${randomInt(1, 10_000)}`;
       while (used.has(name));
@@ -496,12 +605,31 @@ export function createProcessManager(options: ProcessManagerOptions) {
       });
       void exited.then(off);
       // An exited one-off is removed at once (its container or directory); nothing restarts it.
-      void exited.then((exit) => runtime.stop(exit.id, { graceMs: 0 }).catch((err) => logger?.warn({ err, id: exit.id }, 'removing a one-off failed')));
-      emit(input.appId, name, `Starting process with command \`${input.command}\`${input.by ? ` by user ${input.by}` : ''}`);
+      void exited.then((exit) =>
+        runtime
+          .stop(exit.id, { graceMs: 0 })
+          .catch((err) => logger?.warn({ err, id: exit.id }, 'removing a one-off failed')),
+      );
+      emit(
+        input.appId,
+        name,
+        `Starting process with command \`${input.command}\`${input.by ? ` by user ${input.by}` : ''}`,
+      );
       const spec = {
-        app: input.app, appId: input.appId, releaseId: input.release.id, releaseVersion: input.release.version,
-        type: 'run', name, command: input.command, artifact: input.release.artifact, size: input.size,
-        env: withDynoMetadata(input.env, { app: input.app, appId: input.appId, releaseVersion: input.release.version }),
+        app: input.app,
+        appId: input.appId,
+        releaseId: input.release.id,
+        releaseVersion: input.release.version,
+        type: 'run',
+        name,
+        command: input.command,
+        artifact: input.release.artifact,
+        size: input.size,
+        env: withDynoMetadata(input.env, {
+          app: input.app,
+          appId: input.appId,
+          releaseVersion: input.release.version,
+        }),
       };
       let attached: AttachedDyno | null = null;
       let dyno: Dyno;
@@ -517,7 +645,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
       const gone = early.get(dyno.id);
       if (gone) {
         resolveExit(gone);
-        emit(input.appId, name, gone.code === null ? `Process exited on ${gone.signal}` : `Process exited with status ${gone.code}`);
+        emit(
+          input.appId,
+          name,
+          gone.code === null ? `Process exited on ${gone.signal}` : `Process exited with status ${gone.code}`,
+        );
       } else {
         tracked.set(dyno.id, t);
         setState(t, 'up');
@@ -532,7 +664,8 @@ export function createProcessManager(options: ProcessManagerOptions) {
         status: statusOf(t),
         attached,
         exited,
-        stop: (signal = 'SIGTERM') => (tracked.has(dyno.id) ? retire(dyno.id, signal) : runtime.stop(dyno.id, { graceMs, signal })),
+        stop: (signal = 'SIGTERM') =>
+          tracked.has(dyno.id) ? retire(dyno.id, signal) : runtime.stop(dyno.id, { graceMs, signal }),
       };
     },
 
