@@ -172,6 +172,21 @@ export function describeFormation(runtime: 'process' | 'docker', probe: DynoProb
       await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo, env });
     });
 
+    it("holds a deploy to the health check the app declares in app.json (Dokku's format)", async () => {
+      const appJson = JSON.stringify({ healthchecks: { web: [{ type: 'startup', path: '/health', attempts: 2, wait: 0.2, timeout: 2 }] } });
+      await commitFile(repo, env, 'app.json', appJson, 'health check');
+      await commitFile(repo, env, 'Procfile', 'web: HEALTH_STATUS=503 node server.js\nworker: node worker.js\n', 'unhealthy');
+      const failed = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toMatch(/web\.\d failed its health check: GET \/health answered 503 \(2 attempts\)/);
+      expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/^code-b/);
+      // Healthy: the same check passes and the deploy goes through.
+      await commitFile(repo, env, 'Procfile', 'web: node server.js\nworker: node worker.js\n', 'healthy');
+      const passed = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(passed.code, passed.stderr).toBe(0);
+      expect((await getViaRouter(server.routerUrl, app)).status).toBe(200);
+    });
+
     it('kills a dyno that ignores SIGTERM after the grace period', async () => {
       await platform(['config:set', 'IGNORE_SIGTERM=1'], { cwd: repo, env });
       await eventually(async () => (await upNames()).filter((n) => n.startsWith('web')).length === 2, 20_000, 'web=2 on new config');

@@ -15,12 +15,25 @@ import { waitForPort } from './health.ts';
 import { createKeyedMutex } from './mutex.ts';
 import { withDynoMetadata } from './dyno-metadata.ts';
 
+/** An HTTP check a new web dyno must pass after binding $PORT (the app declares it; see the server's app.json). */
+export interface WebHealthcheck {
+  /** Request path, e.g. `/health`; GET, answered 200–399 to pass. */
+  path: string;
+  attempts: number;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Between a failed attempt and the next. */
+  intervalMs: number;
+}
+
 export interface ReleaseTarget {
   id: string;
   version: number;
   commands: Record<string, string>;
   artifact: Artifact;
   env: Record<string, string>;
+  /** The web health check of this release, when its app declares one. */
+  healthcheck?: WebHealthcheck | undefined;
 }
 
 export interface AppTarget {
@@ -118,6 +131,31 @@ interface Tracked {
   state: DynoState;
   since: Date;
   draining: boolean;
+}
+
+/**
+ * GETs `check.path` on the dyno until it answers 200–399, `check.attempts` times at most; throws PLT_BOOT_TIMEOUT
+ * with the last answer otherwise, or the signal's reason once it aborts (the dyno exited).
+ */
+async function passesHealthcheck(name: string, address: DynoAddress, check: WebHealthcheck, signal: AbortSignal): Promise<void> {
+  let last = '';
+  for (let attempt = 1; attempt <= check.attempts; attempt++) {
+    if (signal.aborted) throw signal.reason;
+    try {
+      const res = await fetch(`http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}${check.path}`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(check.timeoutMs)]),
+        redirect: 'manual',
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status >= 200 && res.status < 400) return;
+      last = `answered ${res.status}`;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      last = (err as Error).name === 'TimeoutError' ? `no answer within ${check.timeoutMs / 1000} s` : `failed (${(err as Error).message})`;
+    }
+    if (attempt < check.attempts) await staysUp(check.intervalMs, signal);
+  }
+  throw new PlatformError(ErrorCodes.bootTimeout, `${name} failed its health check: GET ${check.path} ${last} (${check.attempts} attempts)`);
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
@@ -302,7 +340,10 @@ export function createProcessManager(options: ProcessManagerOptions) {
       clearTimeout(timer);
       // Bound is not yet healthy: it must stay up for the health window before it takes traffic (and, in a
       // deploy, before an old dyno is retired). A crash in the window aborts like a failed boot.
-      if (healthWindowMs > 0) await staysUp(healthWindowMs, controller.signal);
+      const window = healthWindowMs > 0 ? staysUp(healthWindowMs, controller.signal) : Promise.resolve();
+      window.catch(() => undefined); // awaited below; a failed health check must not leave it unhandled
+      if (release.healthcheck) await passesHealthcheck(name, dyno.address, release.healthcheck, controller.signal);
+      await window;
       if (!tracked.has(dyno.id))
         throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
       setState(t, 'up');
