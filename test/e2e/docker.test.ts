@@ -164,6 +164,17 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from build-2'), 60_000, 'the rolled-back code');
     expect((await api(server.apiUrl, server.token, 'POST', '/admin/prune-images')).json.removed).toEqual([]);
     expect(await imageExists(imageOf(third))).toBe(true);
+
+    // Beyond them too: the first release's image was collected, and is recreated from its slug (no rebuild).
+    const oldest = (await releases()).find((x) => x.slug?.id === first)!.version;
+    const far = await platform(['rollback', `v${oldest}`], { cwd: repo, env });
+    expect(far.code, far.stderr).toBe(0);
+    expect(far.stdout).not.toMatch(/Building|npm/);
+    expect(await imageExists(imageOf(first))).toBe(true);
+    await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from node-app'), 60_000, 'the oldest code');
+    // Back to build 2 for what follows.
+    expect((await platform(['rollback', `v${target}`], { cwd: repo, env })).code).toBe(0);
+    await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from build-2'), 60_000, 'build 2 again');
   });
 
   it('a server restart (SIGTERM, start on the same data dir) leaves running dynos untouched, the app answering', async () => {

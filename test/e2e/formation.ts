@@ -172,6 +172,16 @@ export function describeFormation(runtime: 'process' | 'docker', probe: DynoProb
       await run('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: repo, env });
     });
 
+    it('exits non-zero when a config change makes a release that fails, and the app keeps serving', async () => {
+      const failing = await platform(['config:set', 'CRASH_AFTER_MS=700'], { cwd: repo, env });
+      expect(failing.code).toBe(1);
+      expect(failing.stderr).toMatch(/Release v\d+ of form-\w+ failed; the app still runs its previous release\./);
+      expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/^code-b/);
+      const fixed = await platform(['config:unset', 'CRASH_AFTER_MS'], { cwd: repo, env });
+      expect(fixed.code, fixed.stderr).toBe(0);
+      expect(fixed.stdout).toMatch(/done, v\d+/);
+    });
+
     it("holds a deploy to the health check the app declares in app.json (Dokku's format)", async () => {
       const appJson = JSON.stringify({ healthchecks: { web: [{ type: 'startup', path: '/health', attempts: 2, wait: 0.2, timeout: 2 }] } });
       await commitFile(repo, env, 'app.json', appJson, 'health check');

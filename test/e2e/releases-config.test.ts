@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -194,6 +194,24 @@ describe('config vars, releases, rollback and the release phase', () => {
     expect(other.status).toBe(201);
     const foreign = await api(server.apiUrl, server.token, 'POST', `/apps/rel-other/releases`, { release: failedTarget.id });
     expect(foreign.status).toBe(404);
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses a rollback to a release whose slug is gone with 409, before allocating a version', async () => {
+    const slugs = path.join(server.dataDir, 'slugs');
+    const count = async () => (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json.length;
+    const before = await count();
+    await rename(slugs, `${slugs}.away`);
+    try {
+      const r = await api(server.apiUrl, server.token, 'POST', `/apps/${app}/releases`, { release: 'v1' });
+      expect(r.status).toBe(409);
+      expect(r.json).toMatchObject({ id: 'conflict', message: expect.stringMatching(/v1 cannot run again: its slug is gone/) });
+      const cli = await platform(['rollback', 'v1'], { cwd: repo, env });
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/its slug is gone/);
+    } finally {
+      await rename(`${slugs}.away`, slugs);
+    }
     expect(await count()).toBe(before);
   });
 

@@ -11,6 +11,7 @@ export const CliErrorCodes = {
   unreachable: 'PLT_CLI_SERVER_UNREACHABLE',
   api: 'PLT_CLI_API_ERROR',
   usage: 'PLT_CLI_USAGE',
+  releaseFailed: 'PLT_CLI_RELEASE_FAILED',
 } as const;
 
 /**

@@ -20,6 +20,7 @@ import { NO_PROCESS_ISOLATION, processIsolation } from './process-isolation.ts';
 import { createFailpoints } from './failpoints.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { imageEnsurer } from './deploy/ensure-image.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
@@ -232,6 +233,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       },
       onBuildOutput: (appId, line) => logById(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
+      ...(decision.kind === 'docker' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger) } : {}),
     });
 
     const ctx: ApiContext = {

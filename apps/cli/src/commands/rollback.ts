@@ -3,7 +3,7 @@ import type { Release } from '../api-types.ts';
 import { appPath, type Context } from '../context.ts';
 import { cliError, CliErrorCodes } from '../errors.ts';
 import { findRelease } from './releases/info.ts';
-import { flagsOf, withApp } from './shared.ts';
+import { flagsOf, releaseFailed, withApp } from './shared.ts';
 
 export function register(program: Command, ctx: Context): void {
   withApp(
@@ -39,7 +39,11 @@ export function register(program: Command, ctx: Context): void {
       }
       const created = await ctx.action(
         `Rolling back ${ctx.style.app(app)} to ${ctx.style.green(`v${target.version}`)}`,
-        () => api.post<Release>(appPath(app, '/releases'), { release: target.id }),
+        async () => {
+          const release = await api.post<Release>(appPath(app, '/releases'), { release: target.id });
+          if (release.status === 'failed') throw releaseFailed(app, release.version);
+          return release;
+        },
         (r) => ctx.style.green(`v${r.version}`),
       );
       ctx.warn("Rollback affects code and config vars; it doesn't add or remove addons.");

@@ -1,3 +1,4 @@
+import { cliError, CliErrorCodes } from '../errors.ts';
 import type { Command } from 'commander';
 import type { GlobalFlags } from '../context.ts';
 
@@ -15,4 +16,13 @@ export function flagsOf<T extends object = object>(cmd: Command): GlobalFlags & 
 
 export function printJson(out: (line: string) => void, value: unknown): void {
   out(JSON.stringify(value, null, 2));
+}
+
+/** The error of a command whose new release failed (config change, rollback): the old one keeps running. */
+export function releaseFailed(app: string, version: number) {
+  return cliError(
+    CliErrorCodes.releaseFailed,
+    `Release v${version} of ${app} failed; the app still runs its previous release.`,
+    `See why with: platform logs -a ${app} --source platform`,
+  );
 }

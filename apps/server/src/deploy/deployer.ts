@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { PlatformError, isPlatformError } from '@platform/types';
 import type { Builder, Runtime } from '@platform/types';
 import type { AppRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
@@ -22,6 +23,11 @@ export interface DeployerOptions {
   onEvent?: ((appId: string, source: string, message: string) => void) | undefined;
   /** Receives each build output line too (the app's log stream shows it as `platform[build]`). */
   onBuildOutput?: ((appId: string, line: string) => void) | undefined;
+  /**
+   * Docker mode: makes sure a release's image exists, recreating a collected one from the release's slug (same
+   * tag; no rebuild of the source). Called before every rollout, so a rollback to any release whose slug exists works.
+   */
+  ensureImage?: ((input: { app: AppRecord; buildId: string; slugPath: string; image: string }) => Promise<void>) | undefined;
   /** Called at each named step (tests make platformd die there: see failpoints.ts). */
   failpoint?: ((name: Failpoint) => void) | undefined;
 }
@@ -44,6 +50,9 @@ export function createDeployer(options: DeployerOptions) {
   async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {
     const target = await releaseTarget(release);
     try {
+      if (options.ensureImage && target.artifact.image && release.buildId) {
+        await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath, image: target.artifact.image });
+      }
       await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
       if (target.commands.release !== undefined) {
         output('Running release command...');
@@ -138,9 +147,21 @@ export function createDeployer(options: DeployerOptions) {
     push.output('');
   }
 
+  /**
+   * Throws PLT_CONFLICT when `release` cannot run again because its slug is gone (so a rollback to it is refused
+   * before a version is allocated). A collected image alone is no obstacle: `ensureImage` recreates it.
+   */
+  async function assertRunnable(release: ReleaseRecord): Promise<void> {
+    const target = await releaseTarget(release);
+    if (!(await access(target.artifact.slugPath).then(() => true, () => false))) {
+      throw new PlatformError('PLT_CONFLICT', `v${release.version} cannot run again: its slug is gone. Deploy its code again instead (git push).`);
+    }
+  }
+
   return {
     onPush,
     deployRelease,
+    assertRunnable,
     releaseTarget,
     /** Records a platform event (`Scaled to web@2`, …) on the app's stream. */
     event: (appId: string, message: string) => emit(appId, message),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { appPath, type Context } from '../../context.ts';
 import { cliError, CliErrorCodes } from '../../errors.ts';
 import { flagsOf, withApp } from '../shared.ts';
-import { latestVersion } from './set.ts';
+import { changeConfig } from './set.ts';
 
 export function register(program: Command, ctx: Context): void {
   withApp(
@@ -26,10 +26,10 @@ export function register(program: Command, ctx: Context): void {
       const body = Object.fromEntries(keys.map((k) => [k, null]));
       await ctx.action(
         `Unsetting ${keys.join(', ')} and restarting ${ctx.style.app(app)}`,
-        async () => {
-          await api.patch(appPath(app, '/config-vars'), body);
-          return latestVersion(api, app);
-        },
+        () =>
+          changeConfig(api, app, async () => {
+            await api.patch(appPath(app, '/config-vars'), body);
+          }),
         (v) => (v ? ctx.style.green(v) : undefined),
       );
     });

@@ -57,6 +57,7 @@ export function registerReleaseRoutes(api: FastifyInstance, ctx: ApiContext): vo
     if (target.status !== 'succeeded' || !target.buildId) {
       throw new PlatformError('PLT_ROLLBACK_INVALID', `v${target.version} is not eligible for rollback (status ${target.status}${target.buildId ? '' : ', no build'}).`);
     }
+    await ctx.deployer.assertRunnable(target);
     const release = await ctx.store.releases.rollback({ appId: app.id, target, userId: request.user.id });
     await ctx.deployer.deployRelease(app, release).catch((err) => request.log.warn({ err }, 'rollback release failed'));
     const final = await ctx.store.releases.get(app.id, release.id);
