@@ -158,6 +158,18 @@ async function passesHealthcheck(name: string, address: DynoAddress, check: WebH
   throw new PlatformError(ErrorCodes.bootTimeout, `${name} failed its health check: GET ${check.path} ${last} (${check.attempts} attempts)`);
 }
 
+/**
+ * The app-log lines of a dyno's exit, as Heroku words them: `Process exited with status 137`, preceded by
+ * `Error R15 (Memory quota vastly exceeded)` when it was killed for its memory (our limit is hard, no swap, so
+ * there is no R14 stage before it).
+ */
+export function exitLines(exit: DynoExit): string[] {
+  const lines: string[] = [];
+  if (exit.outOfMemory) lines.push(`Error R15 (Memory quota vastly exceeded) -> the process used more than its ${exit.outOfMemory.limitMb} MB and was killed`);
+  lines.push(exit.code === null ? `Process exited on ${exit.signal}` : `Process exited with status ${exit.code}`);
+  return lines;
+}
+
 /** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
 function staysUp(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -221,11 +233,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
     if (!t) return;
     tracked.delete(exit.id);
     const appId = t.dyno.appId;
-    emit(
-      appId,
-      t.dyno.name,
-      exit.code === null ? `Process exited on ${exit.signal}` : `Process exited with status ${exit.code}`,
-    );
+    for (const line of exitLines(exit)) emit(appId, t.dyno.name, line);
     if (exit.requested || t.draining || UNMANAGED_TYPES.has(t.dyno.type)) {
       setState(t, 'down');
     } else {
@@ -686,11 +694,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
       const gone = early.get(dyno.id);
       if (gone) {
         resolveExit(gone);
-        emit(
-          input.appId,
-          name,
-          gone.code === null ? `Process exited on ${gone.signal}` : `Process exited with status ${gone.code}`,
-        );
+        for (const line of exitLines(gone)) emit(input.appId, name, line);
       } else {
         tracked.set(dyno.id, t);
         setState(t, 'up');

@@ -219,8 +219,11 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       splitters.stdout.flush();
       splitters.stderr.flush();
       const exit = exitFromStatus(status);
-      logger?.info({ dyno: dyno.id, app: dyno.app, name: dyno.name, ...exit }, 'dyno exited');
-      emit(exitListeners, { ...base, ...exit, requested: entry.requested });
+      // The kernel's OOM killer ended it: the manager names that as Heroku does (R15).
+      const facts = await container.inspect().catch(() => null);
+      const outOfMemory = facts?.State.OOMKilled ? { limitMb: Math.round((facts.HostConfig.Memory ?? 0) / 1024 / 1024) } : undefined;
+      logger?.info({ dyno: dyno.id, app: dyno.app, name: dyno.name, ...exit, outOfMemory }, 'dyno exited');
+      emit(exitListeners, { ...base, ...exit, requested: entry.requested, ...(outOfMemory ? { outOfMemory } : {}) });
       reportDone();
     })();
     return entry;

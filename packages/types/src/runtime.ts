@@ -75,6 +75,8 @@ export interface DynoExit {
   signal: string | null;
   /** True when the exit was requested through `stop()`. */
   requested: boolean;
+  /** Set when the dyno was killed for exceeding its memory limit (docker: the kernel's OOM killer); MiB. */
+  outOfMemory?: { limitMb: number } | undefined;
 }
 
 export interface DynoOutput {

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { startServer, type ServerHandle } from '../support/platform.ts';
+import { createUserEnv, platform, run } from '../support/cli.ts';
+import { commitFile, eventually, fixtureRepo } from '../support/apps.ts';
+import { requireDocker } from '../support/docker.ts';
+
+requireDocker();
+
+/** Issue 20: a dyno killed for its memory is named as Heroku names it (R15), with the size's limit. */
+describe('a docker dyno that exceeds its memory', () => {
+  let server: ServerHandle;
+  let env: Record<string, string>;
+  let repo: string;
+
+  beforeAll(async () => {
+    server = await startServer({ runtime: 'docker' });
+    env = await createUserEnv();
+    repo = await fixtureRepo('node-app', env);
+    // The worker grows by 64 MB every 50 ms, past the standard size's 512 MB.
+    await commitFile(repo, env, 'Procfile', 'web: node server.js\nworker: node -e "const a = []; setInterval(() => a.push(Buffer.alloc(64 * 1024 * 1024, 1)), 50)"\n', 'hungry worker');
+    expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
+    expect((await platform(['apps:create', 'hungry'], { cwd: repo, env })).code).toBe(0);
+    const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+    expect(push.code, push.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await platform(['apps:destroy', '--confirm', 'hungry'], { cwd: repo, env }).catch(() => undefined);
+    await server?.destroy();
+  });
+
+  it('logs Error R15 with the limit, then the SIGKILL exit', async () => {
+    expect((await platform(['ps:scale', 'worker=1'], { cwd: repo, env })).code).toBe(0);
+    const lines = await eventually(async () => {
+      const logs = await platform(['logs', '-n', '1500', '--dyno', 'worker.1', '--source', 'platform'], { cwd: repo, env });
+      const all = logs.stdout.split('\n');
+      const r15 = all.findIndex((l) => l.includes('Error R15 (Memory quota vastly exceeded) -> the process used more than its 512 MB and was killed'));
+      return r15 >= 0 && /Process exited (on SIGKILL|with status 137)$/.test(all[r15 + 1] ?? '') ? all : null;
+    }, 60_000, 'the OOM kill to be logged');
+    expect(lines.length).toBeGreaterThan(1);
+    expect((await platform(['ps:scale', 'worker=0'], { cwd: repo, env })).code).toBe(0);
+  });
+});
