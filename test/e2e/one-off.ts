@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { WebSocket } from 'ws';
@@ -190,6 +190,26 @@ export function describeOneOff(runtime: 'process' | 'docker') {
       await closed;
       await eventually(async () => !(await ps()).some((d) => d.name === name), 30_000, `${name} gone from ps`);
       await eventually(async () => (await leftovers(name, `sleep ${marker}`)) === 0, 30_000, 'no orphan process or container');
+    });
+
+    it("runs in the Node.js buildpack's environment: NODE_ENV=production and the app's own CLIs on PATH", async () => {
+      // A dependency with a bin, from the app's own tree (no registry): npm links it into node_modules/.bin.
+      const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      pkg.dependencies = { ...pkg.dependencies, 'bin-probe': 'file:./bin-probe' };
+      await mkdir(path.join(repo, 'bin-probe'), { recursive: true });
+      await writeFile(path.join(repo, 'bin-probe', 'package.json'), JSON.stringify({ name: 'bin-probe', version: '1.0.0', bin: { 'bin-probe': 'cli.js' } }));
+      await writeFile(path.join(repo, 'bin-probe', 'cli.js'), '#!/usr/bin/env node\nconsole.log("bin-probe ran");\n', { mode: 0o755 });
+      await rm(path.join(repo, 'package-lock.json'), { force: true });
+      await commitFile(repo, env, 'package.json', JSON.stringify(pkg, null, 2), 'a dependency with a bin');
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(push.code, push.stderr).toBe(0);
+      const r = await platform(['run', 'bash', '-c', 'echo "NODE_ENV=$NODE_ENV"; bin-probe'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('NODE_ENV=production');
+      expect(r.stdout).toContain('bin-probe ran');
+      // A config var still wins (the app chose it).
+      const own = await platform(['run', '-e', 'NODE_ENV=staging', 'bash', '-c', 'echo "NODE_ENV=$NODE_ENV"'], { cwd: repo, env });
+      expect(own.stdout).toContain('NODE_ENV=staging');
     });
 
     it('refuses bad input with clear errors', async () => {
