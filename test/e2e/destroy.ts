@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
@@ -8,7 +9,7 @@ import { commitFile, eventually, fixtureRepo } from '../support/apps.ts';
 export type Leftovers = (server: ServerHandle, app: string) => Promise<string[]>;
 
 /**
- * Issues 12 and 20: destroying an app leaves nothing of it, even while it crash-loops (the process manager
+ * Issues 12 and 20: destroying an app leaves nothing of it (dynos, images, cache, slug), even while it crash-loops (the process manager
  * keeps restarting it) and across a server restart. Runs the destroy in a loop against a fresh crash-looping
  * app each time.
  */
@@ -44,6 +45,8 @@ export function describeDestroyLoop(runtime: 'process' | 'docker', leftovers: Le
         const destroyed = await platform(['apps:destroy', '--confirm', app], { cwd: repo, env });
         expect(destroyed.code, destroyed.stderr).toBe(0);
         expect(await leftovers(server, app)).toEqual([]);
+        // Its slug too (the only app on this server: the slug store is empty again).
+        expect((await readdir(path.join(server.dataDir, 'slugs'))).filter((f) => f.endsWith('.tgz'))).toEqual([]);
         // Still nothing once any crash restart that was pending would have fired.
         await new Promise((resolve) => setTimeout(resolve, 3_000));
         expect(await leftovers(server, app)).toEqual([]);

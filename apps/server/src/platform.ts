@@ -21,6 +21,7 @@ import { createFailpoints } from './failpoints.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
+import { collectSlugs } from './slug-gc.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
@@ -244,13 +245,14 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logs,
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
-      async forgetApp(app: AppRecord) {
+      async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.forgetApp(app.name);
         appNames.delete(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
         await builder.forgetApp(app.id);
         await gc?.forgetApp(app.id);
+        await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
       },
       async databaseReachable() {
         const probe = pool.query('SELECT 1').then(() => true, () => false);
@@ -264,8 +266,13 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         logger: logger.child({ component: 'git' }),
         internalUrl: () => `http://127.0.0.1:${apiPort}`,
         onPush: async (push) => {
-          await deployer.onPush(push);
-          gc?.soon();
+          try {
+            await deployer.onPush(push);
+          } finally {
+            gc?.soon();
+            // Slugs of builds that failed after storing theirs (older than 10 min, so never one in progress).
+            void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
+          }
         },
         authorize: async ({ app: name, token }) => {
           const user = await authenticate(ctx, token);

@@ -19,8 +19,11 @@ export interface ApiContext {
     git: (app: string) => string;
     web: (app: string) => string;
   };
-  /** Stops routing and forgets an app's repo (after it is deleted from the store). */
-  forgetApp(app: AppRecord): Promise<void>;
+  /**
+   * Stops routing and forgets an app's repo, caches, images, and `slugs` (the checksums its builds had, read
+   * before it was deleted from the store; a slug another app's build shares is kept).
+   */
+  forgetApp(app: AppRecord, slugs: readonly string[]): Promise<void>;
   /** Resolves true when the database answers a trivial query within a short time (for /healthz). */
   databaseReachable(): Promise<boolean>;
 }

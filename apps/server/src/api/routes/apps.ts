@@ -54,9 +54,10 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
     const app = await appFor(ctx, request, request.params.app);
     // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
     // removeApp, which waits for a reconcile under way, stops whatever it started.
+    const slugs = (await ctx.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
     await ctx.store.apps.destroy(app.id);
     await ctx.manager.removeApp(app.id);
-    await ctx.forgetApp(app);
+    await ctx.forgetApp(app, slugs);
     ctx.logger.info({ app: app.name, user: request.user.email }, 'app destroyed');
     return appJson(ctx, app, null);
   });
