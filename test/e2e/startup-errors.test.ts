@@ -42,7 +42,13 @@ function startPlatformd(dataDir: string, env: Record<string, string> = {}): Run 
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A death by signal says which in the output a failed assertion prints.
+      if (signal) stderr.push(`[test] platformd was killed by ${signal}`);
+      resolve(code);
+    }),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       stdout.push(line);

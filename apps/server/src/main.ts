@@ -34,22 +34,17 @@ async function main(): Promise<void> {
     serializers: { err: pino.stdSerializers.errWithCause },
     redact: { paths: ['req.headers.authorization', '*.token', '*.password', '*.env', '*.config'], censor: '[redacted]' },
   });
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
-  try {
-    platform = await startPlatform(config, logger);
-  } catch (err) {
-    failStart(err, logger);
-  }
-  const exposed = plainHttpWarning(platform.apiAddresses, platform.apiPort);
-  if (exposed) {
-    logger.warn({ addresses: platform.apiAddresses, port: platform.apiPort }, exposed);
-    process.stderr.write(`platformd: warning: ${exposed}\n`);
-  }
-  logger.info({ api: platform.apiUrl, router: platform.routerUrl, runtime: platform.runtime }, 'platformd ready');
-
+  // Signals are handled from the start: a SIGTERM that arrives while the server starts (a supervisor's stop right
+  // after launch) waits for the start to finish, then shuts down gracefully instead of killing it mid-way.
+  let platform: Awaited<ReturnType<typeof startPlatform>> | null = null;
+  let pendingSignal: string | null = null;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
+    if (!platform) {
+      pendingSignal ??= signal;
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 60_000);
@@ -64,6 +59,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    platform = await startPlatform(config, logger);
+  } catch (err) {
+    failStart(err, logger);
+  }
+  const exposed = plainHttpWarning(platform.apiAddresses, platform.apiPort);
+  if (exposed) {
+    logger.warn({ addresses: platform.apiAddresses, port: platform.apiPort }, exposed);
+    process.stderr.write(`platformd: warning: ${exposed}\n`);
+  }
+  logger.info({ api: platform.apiUrl, router: platform.routerUrl, runtime: platform.runtime }, 'platformd ready');
+  if (pendingSignal) shutdown(pendingSignal);
 }
 
 main().catch((err: unknown) => failStart(err, null));
