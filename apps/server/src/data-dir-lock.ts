@@ -1,17 +1,13 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PlatformError } from '@platform/types';
+import { processStartTime } from '@platform/runtime-process';
 
 /** The lock file's content: who holds the data dir. */
 interface Holder {
   pid: number;
   /** Field 22 of /proc/<pid>/stat: with the pid, names one process even after pids are reused. */
   startTime: string | null;
-}
-
-async function startTimeOf(pid: number): Promise<string | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  return stat === null ? null : (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null);
 }
 
 /**
@@ -24,7 +20,7 @@ async function startTimeOf(pid: number): Promise<string | null> {
 export async function lockDataDir(dataDir: string): Promise<{ release(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, 'platformd.lock');
-  const mine: Holder = { pid: process.pid, startTime: await startTimeOf(process.pid) };
+  const mine: Holder = { pid: process.pid, startTime: await processStartTime(process.pid) };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: 0o600 });
@@ -43,7 +39,7 @@ export async function lockDataDir(dataDir: string): Promise<{ release(): Promise
     } catch {
       // unreadable or half-written: treated as stale below only if it stays so
     }
-    if (holder && Number.isInteger(holder.pid) && holder.pid > 0 && (await startTimeOf(holder.pid)) === holder.startTime && holder.startTime !== null) {
+    if (holder && Number.isInteger(holder.pid) && holder.pid > 0 && (await processStartTime(holder.pid)) === holder.startTime && holder.startTime !== null) {
       throw new PlatformError(
         'PLT_DATA_DIR_LOCKED',
         `Another platformd (pid ${holder.pid}) is using the data directory ${dataDir}; stop it first, or give this one another PLATFORM_DATA_DIR.`,

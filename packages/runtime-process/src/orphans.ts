@@ -14,6 +14,10 @@ export interface OrphanRecord {
   startTime: string;
 }
 
+/**
+ * A process's start time (field 22 of /proc/<pid>/stat, clock ticks since boot), or null when it is gone. With
+ * the pid it names one process, even after the pid is reused.
+ */
 export async function processStartTime(pid: number): Promise<string | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
