@@ -319,6 +319,17 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
     expect(fs.existsSync(path.join(shared.cacheDir, 'app-nobody', 'probe', 'cache-writable'))).toBe(true);
   });
 
+  /** A builder as the server wires it as root: an unprivileged build user, a PID namespace per build. */
+  const sandboxedBuilder = (base: string) =>
+    createLocalBuilder({
+      cacheDir: path.join(base, 'cache'),
+      slugsDir: path.join(base, 'slugs'),
+      workDir: path.join(base, 'work'),
+      buildpacksDir: probePacks,
+      user: { uid: 65534, gid: 65534 },
+      pidNamespace: true,
+    });
+
   /**
    * Issue 12's attack: a build starts a `setsid` process that outlives it and, while root packs the slug,
    * swaps a directory of the build tree for a symlink to the platform's data dir; or leaves symlinks where
@@ -348,14 +359,7 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
         `setsid bash -c 'exec -a ${marker} bash -c "sleep 0.3; cd \"\$0\"; mv zdir zreal; ln -s ${secrets} zdir; sleep 60"' "$1" </dev/null >/dev/null 2>&1 &`,
       ].join('\n'),
     });
-    const builder = createLocalBuilder({
-      cacheDir: path.join(base, 'cache'),
-      slugsDir: path.join(base, 'slugs'),
-      workDir: path.join(base, 'work'),
-      buildpacksDir: probePacks,
-      user: { uid: 65534, gid: 65534 },
-      pidNamespace: true,
-    });
+    const builder = sandboxedBuilder(base);
     const req = request(tarOf(src), { appId: 'app-swap' });
     const result = await builder.build(req);
     // The daemon died with the build.
@@ -387,14 +391,7 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
     const src = await writeTree(path.join(base, 'src'), {
       probe: `out=$(dirname "$1")/out; (while [ ! -e "$out/release.yml.buildpack" ]; do sleep 0.01; done; rm -f "$out/release.yml.buildpack"; ln -s ${secrets}/name "$out/release.yml.buildpack") &\n`,
     });
-    const builder = createLocalBuilder({
-      cacheDir: path.join(base, 'cache'),
-      slugsDir: path.join(base, 'slugs'),
-      workDir: path.join(base, 'work'),
-      buildpacksDir: probePacks,
-      user: { uid: 65534, gid: 65534 },
-      pidNamespace: true,
-    });
+    const builder = sandboxedBuilder(base);
     const req = request(tarOf(src), { appId: 'app-outlink' });
     const result = await builder.build(req);
     expect(result.buildpack).not.toContain(SECRET);
