@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, type ServerHandle } from '../support/platform.ts';
-import { createUserEnv, platform, run } from '../support/cli.ts';
-import { eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { platform } from '../support/cli.ts';
+import { eventually, getViaRouter } from '../support/apps.ts';
+import { deployFixture } from '../support/deploy.ts';
 
 /**
  * Issue 12: the database can fail. With the embedded PostgreSQL killed under a running platformd, the API
@@ -18,11 +19,7 @@ describe('PostgreSQL killed under a running platformd (process runtime)', () => 
 
   beforeAll(async () => {
     server = await startServer({ runtime: 'process' });
-    env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
-    expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
-    expect((await platform(['apps:create', app], { cwd: repo, env })).code).toBe(0);
-    expect((await run('git', ['push', 'platform', 'main'], { cwd: repo, env })).code).toBe(0);
+    ({ env, repo } = await deployFixture(server, 'node-app', app));
   });
   afterAll(async () => {
     await server?.destroy();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
 import { startServer, type ServerHandle } from '../support/platform.ts';
-import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo } from '../support/apps.ts';
+import { platform } from '../support/cli.ts';
+import { commitFile, eventually } from '../support/apps.ts';
+import { deployFixture } from '../support/deploy.ts';
 import { requireDocker } from '../support/docker.ts';
 
 requireDocker();
@@ -15,14 +15,10 @@ describe('a docker dyno that exceeds its memory', () => {
 
   beforeAll(async () => {
     server = await startServer({ runtime: 'docker' });
-    env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
     // The worker grows by 64 MB every 50 ms, past the standard size's 512 MB.
-    await commitFile(repo, env, 'Procfile', 'web: node server.js\nworker: node -e "const a = []; setInterval(() => a.push(Buffer.alloc(64 * 1024 * 1024, 1)), 50)"\n', 'hungry worker');
-    expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
-    expect((await platform(['apps:create', 'hungry'], { cwd: repo, env })).code).toBe(0);
-    const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
-    expect(push.code, push.stderr).toBe(0);
+    ({ env, repo } = await deployFixture(server, 'node-app', 'hungry', (dir, userEnv) =>
+      commitFile(dir, userEnv, 'Procfile', 'web: node server.js\nworker: node -e "const a = []; setInterval(() => a.push(Buffer.alloc(64 * 1024 * 1024, 1)), 50)"\n', 'hungry worker'),
+    ));
   });
   afterAll(async () => {
     await platform(['apps:destroy', '--confirm', 'hungry'], { cwd: repo, env }).catch(() => undefined);
