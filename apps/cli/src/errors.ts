@@ -1,17 +1,17 @@
-import { PlatformError } from '@platform/types';
+import { ErrorCodes, PlatformError, type ErrorCode } from '@platform/types';
 
-/** CLI-side error codes (stable, never reused). */
+/** CLI-side error codes (stable, never reused); they are part of the one union in packages/types. */
 export const CliErrorCodes = {
-  noServer: 'PLT_CLI_NO_SERVER',
-  notLoggedIn: 'PLT_CLI_NOT_LOGGED_IN',
-  noApp: 'PLT_CLI_NO_APP',
-  multipleApps: 'PLT_CLI_MULTIPLE_APPS',
-  badArgs: 'PLT_CLI_BAD_ARGS',
-  confirmation: 'PLT_CLI_CONFIRMATION',
-  unreachable: 'PLT_CLI_SERVER_UNREACHABLE',
-  api: 'PLT_CLI_API_ERROR',
-  usage: 'PLT_CLI_USAGE',
-  releaseFailed: 'PLT_CLI_RELEASE_FAILED',
+  noServer: ErrorCodes.cliNoServer,
+  notLoggedIn: ErrorCodes.cliNotLoggedIn,
+  noApp: ErrorCodes.cliNoApp,
+  multipleApps: ErrorCodes.cliMultipleApps,
+  badArgs: ErrorCodes.cliBadArgs,
+  confirmation: ErrorCodes.cliConfirmation,
+  unreachable: ErrorCodes.cliUnreachable,
+  api: ErrorCodes.cliApi,
+  usage: ErrorCodes.cliUsage,
+  releaseFailed: ErrorCodes.cliReleaseFailed,
 } as const;
 
 /**
@@ -20,7 +20,7 @@ export const CliErrorCodes = {
  *   throw cliError(CliErrorCodes.noApp, 'No app specified.', 'Use --app APP.');
  */
 export function cliError(
-  code: string,
+  code: ErrorCode,
   message: string,
   hint?: string,
   details: Record<string, unknown> = {},

@@ -1,47 +1,67 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isPlatformError } from '@platform/types';
+import { isPlatformError, type ServerErrorCode } from '@platform/types';
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from './database-errors.ts';
 
-/** The one table from domain error codes to HTTP status and Heroku-style error id. */
-const TABLE: Record<string, { status: number; id: string }> = {
+/** How the API answers one error code: HTTP status, Heroku-style `id`, and the resource named in a 404. */
+interface HttpError {
+  status: number;
+  id: string;
+  resource?: string;
+}
+
+const INTERNAL: HttpError = { status: 500, id: 'internal_error' };
+
+/**
+ * The one table from domain error codes to HTTP status and Heroku-style error id. Typed over every server-side
+ * code, so adding a code to packages/types without deciding its answer here fails to compile. Codes that only
+ * start-up or storage throw are 500s: 5xx answers say little, the log says all.
+ */
+const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_INVALID_PARAMS: { status: 422, id: 'invalid_params' },
   PLT_BAD_REQUEST: { status: 400, id: 'bad_request' },
-  PLT_APP_NOT_FOUND: { status: 404, id: 'not_found' },
-  PLT_APP_EXISTS: { status: 422, id: 'invalid_params' },
-  PLT_RELEASE_NOT_FOUND: { status: 404, id: 'not_found' },
-  PLT_BUILD_NOT_FOUND: { status: 404, id: 'not_found' },
-  PLT_DYNO_NOT_FOUND: { status: 404, id: 'not_found' },
+  PLT_RANGE_INVALID: { status: 416, id: 'requested_range_not_satisfiable' },
   PLT_NOT_FOUND: { status: 404, id: 'not_found' },
+  PLT_CONFLICT: { status: 409, id: 'conflict' },
   PLT_UNAUTHORIZED: { status: 401, id: 'unauthorized' },
   PLT_FORBIDDEN: { status: 403, id: 'forbidden' },
-  PLT_PROCFILE_INVALID: { status: 422, id: 'invalid_params' },
-  PLT_RANGE_INVALID: { status: 416, id: 'requested_range_not_satisfiable' },
-  PLT_CONFLICT: { status: 409, id: 'conflict' },
+  PLT_APP_NOT_FOUND: { status: 404, id: 'not_found', resource: 'app' },
+  PLT_APP_EXISTS: { status: 422, id: 'invalid_params' },
+  PLT_RELEASE_NOT_FOUND: { status: 404, id: 'not_found', resource: 'release' },
+  PLT_RELEASE_FAILED: { status: 422, id: 'invalid_params' },
   PLT_NO_RELEASE: { status: 422, id: 'invalid_params' },
   PLT_ROLLBACK_INVALID: { status: 422, id: 'invalid_params' },
+  PLT_BUILD_NOT_FOUND: { status: 404, id: 'not_found', resource: 'build' },
+  PLT_BUILD_FAILED: { status: 422, id: 'invalid_params' },
+  PLT_PROCFILE_INVALID: { status: 422, id: 'invalid_params' },
+  PLT_DYNO_NOT_FOUND: { status: 404, id: 'not_found', resource: 'dyno' },
+  PLT_BOOT_TIMEOUT: INTERNAL,
   PLT_RUNTIME_UNAVAILABLE: { status: 503, id: 'unavailable' },
+  PLT_UNSAFE_PATH: { status: 422, id: 'invalid_params' },
+  PLT_UNSAFE_ARCHIVE: { status: 422, id: 'invalid_params' },
+  PLT_INVALID_ARCHIVE: { status: 422, id: 'invalid_params' },
+  PLT_SUBPROCESS_FAILED: INTERNAL,
+  PLT_DATABASE_UNAVAILABLE: { status: 503, id: 'database_unavailable' },
+  PLT_DATA_DIR_LOCKED: INTERNAL,
+  PLT_POSTGRES_DIR_NOT_EMPTY: INTERNAL,
+  PLT_POSTGRES_DIR_NOT_TRAVERSABLE: INTERNAL,
+  PLT_INVALID_SECRET_KEY: INTERNAL,
+  PLT_SECRET_KEY_MISMATCH: INTERNAL,
+  PLT_DECRYPT_FAILED: INTERNAL,
 };
 
-const RESOURCE: Record<string, string> = {
-  PLT_APP_NOT_FOUND: 'app',
-  PLT_RELEASE_NOT_FOUND: 'release',
-  PLT_BUILD_NOT_FOUND: 'build',
-  PLT_DYNO_NOT_FOUND: 'dyno',
-};
-
-export function httpErrorFor(code: string): { status: number; id: string } | undefined {
-  return TABLE[code];
+/** The answer for a code, or undefined for one the server does not throw (a CLI code, an unknown string). */
+export function httpErrorFor(code: string): HttpError | undefined {
+  return Object.hasOwn(TABLE, code) ? TABLE[code as ServerErrorCode] : undefined;
 }
 
 /** Every error leaves as `{"id", "message"}`; 5xx answers say little, the log (with the request id) says all. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
-    if (isPlatformError(err)) {
-      const mapped = TABLE[err.code];
-      if (mapped) {
-        const resource = RESOURCE[err.code];
-        return reply.status(mapped.status).send({ id: mapped.id, message: err.message, ...(resource ? { resource } : {}) });
-      }
+    const mapped = isPlatformError(err) ? httpErrorFor(err.code) : undefined;
+    // Internal codes fall through to the logged 500 below; the database's own 503 carries Retry-After below.
+    if (mapped && mapped !== INTERNAL && mapped.id !== 'database_unavailable') {
+      const { resource } = mapped;
+      return reply.status(mapped.status).send({ id: mapped.id, message: err.message, ...(resource ? { resource } : {}) });
     }
     const fe = err as FastifyError;
     if (fe.validation) {
