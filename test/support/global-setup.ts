@@ -62,7 +62,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const runDir = await mkdtemp(path.join(tmpdir(), 'platform-test-run-'));
   await chmod(runDir, 0o711);
   process.env.TMPDIR = runDir;
-  const docker = await engine();
+  // PLATFORM_TEST_DOCKER_SWEEP=0: another test run shares this engine (a second checkout, say); this one then
+  // leaves Docker alone at the end rather than remove what the other run has made meanwhile.
+  const docker = process.env.PLATFORM_TEST_DOCKER_SWEEP === '0' ? null : await engine();
   const before = docker ? await snapshot(docker) : null;
   return async () => {
     const left: string[] = [];

@@ -24,7 +24,7 @@ import {
   validateSpec,
   type ContainerFacts,
 } from './dyno-container.ts';
-import { createLineSplitter } from './line-splitter.ts';
+import { createLineSplitter } from '@platform/runtime-kit';
 import { demuxBuffer, sinceParam, splitTimestamp, type LogFrame } from './log-frames.ts';
 
 export interface DockerRuntimeOptions {

@@ -8,11 +8,11 @@ import {
   PROCESS_TYPE_RE,
   PlatformError,
   SLUG_LAUNCH_SCRIPT,
-  isValidConfigKey,
   type Dyno,
   type DynoSize,
   type DynoSpec,
 } from '@platform/types';
+import { appEnvironment } from '@platform/runtime-kit';
 
 /** Pure translation between a DynoSpec, the container it becomes, and the Dyno read back from labels. */
 
@@ -30,9 +30,6 @@ export const LABEL = {
 
 /** The shared slug launch (see `SLUG_LAUNCH_SCRIPT`), from the image's /app. */
 export const LAUNCH_SCRIPT = `cd /app || exit 1\n${SLUG_LAUNCH_SCRIPT}`;
-
-/** Variables the platform sets; a config var of the same name is ignored. */
-const PLATFORM_OWNED = new Set(['PORT', 'DYNO', 'HOME', 'TINI_KILL_PROCESS_GROUP']);
 
 export interface ContainerSettings {
   /** This platform instance's id: the value of every container's `platform.managed` label. */
@@ -62,20 +59,9 @@ export function validateSpec(spec: DynoSpec): void {
   if (spec.size && !(spec.size.memoryMb >= 6 && spec.size.pids >= 1)) throw bad('size');
 }
 
-/** The dyno's whole environment: config + platform vars. Image vars (PATH, LANG) are merged by the engine. */
+/** The dyno's whole environment: config (runtime-kit's `appEnvironment`) + platform vars. Image vars (PATH, LANG) are merged by the engine. */
 export function dynoEnv(spec: DynoSpec, port: number): string[] {
-  const env: string[] = [];
-  for (const [key, value] of Object.entries(spec.env)) {
-    if (!isValidConfigKey(key)) {
-      throw new PlatformError(ErrorCodes.invalidParams, 'Invalid config var key.', { details: { field: 'env' } });
-    }
-    if (typeof value !== 'string' || value.includes('\0')) {
-      throw new PlatformError(ErrorCodes.invalidParams, `Config var ${key} must be a string without NUL bytes.`, {
-        details: { field: 'env', key },
-      });
-    }
-    if (!PLATFORM_OWNED.has(key)) env.push(`${key}=${value}`);
-  }
+  const env = Object.entries(appEnvironment(spec.env)).map(([key, value]) => `${key}=${value}`);
   // docker-init (tini) forwards signals to the whole process group: SIGTERM reaches every process.
   env.push('HOME=/app', `DYNO=${spec.name}`, `PORT=${port}`, 'TINI_KILL_PROCESS_GROUP=1');
   return env;

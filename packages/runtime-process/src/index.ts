@@ -1,4 +1,3 @@
 export { createProcessRuntime, type ProcessRuntimeOptions, type RuntimeLogger } from './process-runtime.ts';
 export { buildDynoEnv, type DynoEnvInput } from './dyno-env.ts';
-export { createLineSplitter, MAX_LINE_CHARS } from './line-splitter.ts';
 export { processStartTime, sweepOrphanedDynos } from './orphans.ts';

@@ -26,7 +26,7 @@ import { sandboxedCommand, type UnixUser } from '@platform/sandbox';
 import { buildDynoEnv } from './dyno-env.ts';
 import { pickFreePort } from './free-port.ts';
 import { assertTraversable } from './reachable.ts';
-import { createLineSplitter } from './line-splitter.ts';
+import { createLineSplitter } from '@platform/runtime-kit';
 import { signalGroup, waitGroupGone } from './process-group.ts';
 import { forgetDyno, recordDyno } from './orphans.ts';
 import { fromChild, spawnPty, type Launched } from './launched.ts';

@@ -2,32 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildDynoEnv, createLineSplitter } from '../src/index.ts';
+import { buildDynoEnv } from '../src/index.ts';
 import { assertTraversable } from '../src/reachable.ts';
-
-function split(chunks: Array<string | Buffer>, max?: number): string[] {
-  const lines: string[] = [];
-  const splitter = createLineSplitter((l) => lines.push(l), max);
-  for (const c of chunks) splitter.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  splitter.flush();
-  return lines;
-}
-
-describe('createLineSplitter', () => {
-  it('splits on newlines across chunks and flushes a partial last line', () => {
-    expect(split(['a\nb', 'c\n', '\nd'])).toEqual(['a', 'bc', '', 'd']);
-    expect(split(['crlf\r\n'])).toEqual(['crlf']);
-  });
-
-  it('keeps a multi-byte character split between chunks whole', () => {
-    const bytes = Buffer.from('日本\n');
-    expect(split([bytes.subarray(0, 2), bytes.subarray(2)])).toEqual(['日本']);
-  });
-
-  it('cuts very long lines', () => {
-    expect(split(['x'.repeat(25) + '\n'], 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
-  });
-});
 
 describe('buildDynoEnv', () => {
   const base = { dyno: 'web.1', port: 5000, home: '/d/app', path: '/d/app/bin:/usr/bin:/bin' };

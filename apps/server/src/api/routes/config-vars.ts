@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { PlatformError, isValidConfigKey } from '@platform/types';
+import { isPlatformVariable } from '@platform/runtime-kit';
 import type { ApiContext } from '../context.ts';
 import { appFor } from '../auth.ts';
 
-/** Names the platform sets in every dyno (HEROKU_* is Heroku's dyno metadata); users cannot override them. */
-export const RESERVED_CONFIG_KEYS = new Set(['PORT', 'DYNO', 'PS', 'HOME', 'PLATFORM_RELEASE_VERSION', 'HEROKU_APP_ID', 'HEROKU_APP_NAME', 'HEROKU_RELEASE_VERSION']);
 /** Heroku's cap on the total size of an app's config vars. */
 export const MAX_CONFIG_BYTES = 32 * 1024;
 
@@ -28,7 +27,7 @@ export function validateConfigChanges(body: unknown): Record<string, string | nu
     if (!isValidConfigKey(key)) {
       throw new PlatformError('PLT_INVALID_PARAMS', `${JSON.stringify(key)} is not a valid config var name: use letters, digits and underscores, not starting with a digit.`);
     }
-    if (RESERVED_CONFIG_KEYS.has(key)) {
+    if (isPlatformVariable(key)) {
       throw new PlatformError('PLT_INVALID_PARAMS', `${key} is set by the platform in every dyno and cannot be changed.`);
     }
     if (value !== null && typeof value !== 'string') {

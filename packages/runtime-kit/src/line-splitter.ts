@@ -1,14 +1,21 @@
 import { StringDecoder } from 'node:string_decoder';
 
-/** Lines longer than this are cut into pieces (a dyno printing a huge JSON blob must not grow memory unbounded). */
+/** Lines longer than this are cut into pieces (a dyno or build printing a huge JSON blob must not grow memory unbounded). */
 export const MAX_LINE_CHARS = 10 * 1024;
+
+/** Feeds bytes in; emits whole lines. */
+export interface LineSplitter {
+  push(chunk: Buffer): void;
+  /** Emits what is left (a last line without `\n`). */
+  flush(): void;
+}
 
 /**
  * Splits a byte stream into lines. `push` emits each complete line (without `\n`, and without a
  * trailing `\r`); `flush` emits a partial last line. Multi-byte UTF-8 sequences split across
  * chunks are kept whole by the decoder.
  */
-export function createLineSplitter(emit: (line: string) => void, maxChars = MAX_LINE_CHARS) {
+export function createLineSplitter(emit: (line: string) => void, maxChars = MAX_LINE_CHARS): LineSplitter {
   const decoder = new StringDecoder('utf8');
   let pending = '';
 
