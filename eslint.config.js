@@ -1,18 +1,50 @@
 import tseslint from 'typescript-eslint';
 
+const noModuleMocking = {
+  selector: "CallExpression[callee.property.name='mock'][callee.object.name='vi']",
+  message: 'No module mocking: pass dependencies in.',
+};
+
+/** Imports no package source may make: apps, and other packages' files by path instead of by name. */
+const packageBoundaries = [
+  { group: ['@platform/server', '@platform/server/*', '@platform/cli', '@platform/cli/*'], message: 'Packages never import apps.' },
+  { regex: '^(\\.\\./)+(apps/)?[^./][^/]*/src/', message: 'Import another package by its name (@platform/…), not by a path into its files.' },
+];
+
+/** A driver family's members are siblings: each may use the family's kit, never another member. */
+const siblingDrivers = (family, kit, message) => [
+  ...packageBoundaries,
+  { group: [`@platform/${family}-*`, `!@platform/${kit}`], message },
+];
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'buildpacks/**', 'test/fixtures/**', 'docs/sample-app/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', noModuleMocking],
+    },
+  },
+  {
+    // Packages take options objects; only apps read the environment (apps/server/src/config.ts).
+    files: ['packages/*/src/**/*.ts'],
+    rules: {
       'no-restricted-syntax': [
         'error',
+        noModuleMocking,
         {
-          selector: "CallExpression[callee.property.name='mock'][callee.object.name='vi']",
-          message: 'No module mocking: pass dependencies in.',
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Packages never read process.env: take the value as an option (the app reads the environment once).',
         },
       ],
+      'no-restricted-imports': ['error', { patterns: packageBoundaries }],
+    },
+  },
+  {
+    files: ['packages/runtime-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: siblingDrivers('runtime', 'runtime-kit', 'Runtime drivers never import each other: share through @platform/runtime-kit.') }],
     },
   },
 );
