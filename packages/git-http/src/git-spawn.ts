@@ -42,23 +42,3 @@ export function subprocessError(args: string[], code: number | null, signal: str
     details: { argv: ['git', ...args], exitCode: code, signal, stderr: stderr.slice(-2000) },
   });
 }
-
-/** Runs git to completion; resolves stdout, rejects with PLT_SUBPROCESS_FAILED. */
-export function runGit(
-  args: string[],
-  options: { cwd?: string; env: NodeJS.ProcessEnv; allowExit?: number[] },
-): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawnGit(args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err = new Tail();
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
-    child.stderr!.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0 || (code !== null && options.allowExit?.includes(code))) {
-        resolve({ code, stdout: Buffer.concat(out).toString('utf8') });
-      } else reject(subprocessError(args, code, signal, err.toString()));
-    });
-  });
-}

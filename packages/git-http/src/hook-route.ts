@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { PlatformError, ErrorCodes } from '@platform/types';
-import { gitEnv, runGit, spawnGit, subprocessError, Tail } from './git-spawn.ts';
+import { gitEnv, spawnGit, subprocessError, Tail } from './git-spawn.ts';
+import { readRef, repoGit } from './repo-git.ts';
 import { isInside } from './repo-path.ts';
 import type { PushQueue } from './push-queue.ts';
 import type { PushSession, PushSessions } from './push-sessions.ts';
@@ -80,13 +81,9 @@ function archiveStream(repoDir: string, quarantine: Quarantine, gitPath: string,
   return out;
 }
 
-async function currentSha(repoDir: string, ref: string, gitPath: string): Promise<string | null> {
-  // ref is one of the two fixed deploy refs, never user text.
-  const { code, stdout } = await runGit(['--git-dir', repoDir, 'rev-parse', '--verify', '--quiet', ref], {
-    env: gitEnv(gitPath),
-    allowExit: [1],
-  });
-  return code === 0 ? stdout.trim() : null;
+/** The commit `ref` (one of the two fixed deploy refs, never user text) points at, or null. */
+function currentSha(repoDir: string, ref: string, gitPath: string): Promise<string | null> {
+  return readRef(repoGit(repoDir, gitPath), ref);
 }
 
 export interface HookRouteDeps {

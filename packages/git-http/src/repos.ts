@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitEnv, runGit } from './git-spawn.ts';
+import { readRef, repoGit } from './repo-git.ts';
 
 /** The plain-JS hook shipped with this package (run by node directly: no tsx, fast start-up). */
 export const HOOK_SCRIPT = fileURLToPath(new URL('../hook/pre-receive.mjs', import.meta.url));
@@ -23,25 +23,24 @@ export interface RepoManager {
 }
 
 export function createRepoManager(options: { gitPath: string; nodePath: string }): RepoManager {
-  const env = gitEnv(options.gitPath);
   const pending = new Map<string, Promise<void>>();
   const hookText = hookFileText(options.nodePath, HOOK_SCRIPT);
 
   async function create(dir: string): Promise<void> {
     const exists = await fs.stat(path.join(dir, 'HEAD')).then(() => true, () => false);
+    const git = repoGit(dir, options.gitPath);
     if (!exists) {
       await fs.mkdir(path.dirname(dir), { recursive: true });
-      // --template= : no sample hooks; HEAD → main.
-      await runGit(['init', '--bare', '--quiet', '--template=', '--initial-branch=main', dir], { env });
-      const git = (...args: string[]) => runGit(['--git-dir', dir, ...args], { env });
-      await git('config', 'receive.fsckObjects', 'true');
-      await git('config', 'receive.denyNonFastForwards', 'false');
-      await git('config', 'core.logAllRefUpdates', 'false');
+      // --template= : no sample hooks; HEAD → main. (GIT_DIR names the repository to create.)
+      await git.init(true, ['--quiet', '--template=', '--initial-branch=main']);
+      await git.addConfig('receive.fsckObjects', 'true');
+      await git.addConfig('receive.denyNonFastForwards', 'false');
+      await git.addConfig('core.logAllRefUpdates', 'false');
     }
     // Pushes from shallow clones (CI checkouts with depth 1) are taken: the build needs only the pushed tree.
     // Without this, receive-pack refuses the ref update after the pre-receive hook has already deployed.
-    const config = await fs.readFile(path.join(dir, 'config'), 'utf8').catch(() => '');
-    if (!/shallowUpdate\s*=\s*true/i.test(config)) await runGit(['--git-dir', dir, 'config', 'receive.shallowUpdate', 'true'], { env });
+    const shallow = await git.getConfig('receive.shallowUpdate', 'local');
+    if (shallow.value !== 'true') await git.addConfig('receive.shallowUpdate', 'true');
     const hookPath = path.join(dir, 'hooks', 'pre-receive');
     const current = await fs.readFile(hookPath, 'utf8').catch(() => null);
     if (current !== hookText) {
@@ -62,13 +61,13 @@ export function createRepoManager(options: { gitPath: string; nodePath: string }
       return p;
     },
     async fixHead(dir) {
-      const git = (args: string[], allowExit?: number[]) => runGit(['--git-dir', dir, ...args], { env, allowExit });
-      const { stdout } = await git(['for-each-ref', '--format=%(refname)', 'refs/heads/main', 'refs/heads/master']);
-      const branches = stdout.split('\n').filter(Boolean);
-      const head = (await git(['symbolic-ref', '--quiet', 'HEAD'], [1])).stdout.trim();
-      if (branches.includes(head) || branches.length === 0) return;
-      const target = branches.includes('refs/heads/main') ? 'refs/heads/main' : 'refs/heads/master';
-      await git(['symbolic-ref', 'HEAD', target]);
+      const git = repoGit(dir, options.gitPath);
+      const branches = ['refs/heads/main', 'refs/heads/master'];
+      const present = (await Promise.all(branches.map(async (b) => ((await readRef(git, b)) ? b : null)))).filter((b) => b !== null);
+      // A bare repository's HEAD is always symbolic (it names a branch, born or not).
+      const head = (await git.raw(['symbolic-ref', 'HEAD'])).trim();
+      if (present.includes(head) || present.length === 0) return;
+      await git.raw(['symbolic-ref', 'HEAD', present.includes('refs/heads/main') ? 'refs/heads/main' : 'refs/heads/master']);
     },
   };
 }
