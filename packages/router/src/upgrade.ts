@@ -1,6 +1,7 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { RequestState, RouteTarget } from './router.ts';
+import type { RequestState } from './request-state.ts';
+import type { RouteTarget } from './route-table.ts';
 
 export interface UpgradeJob {
   req: IncomingMessage;
