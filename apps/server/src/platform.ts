@@ -9,7 +9,7 @@ import { createProcessManager } from '@platform/process-manager';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
-import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder';
+import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import { createRouter, formatRouterLogLine } from '@platform/router';
 import { createLogHub, drainRefusalOf, redactDrainUrl, type LogInput } from '@platform/log-hub';
 import { gitHttpPlugin } from '@platform/git-http';

@@ -1,2 +1,3 @@
-export { createDockerBuilder, cacheVolumeName, sweepBuildContainers } from './docker-builder.ts';
+export { createDockerBuilder } from './docker-builder.ts';
 export type { DockerBuilderOptions } from './docker-builder.ts';
+export { cacheVolumeName, sweepBuildContainers } from './build-container.ts';

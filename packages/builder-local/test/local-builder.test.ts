@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar } from '@platform/archive';
 import { createLocalBuilder } from '../src/index.ts';
@@ -273,21 +272,6 @@ describe('createLocalBuilder environment and limits (probe buildpack)', () => {
     expect((await fsp.readdir(app)).sort()).toEqual(['.slugignore', 'Procfile', 'docs', 'server.js']);
     expect(await fsp.readdir(path.join(app, 'docs'))).toEqual([]);
     await fsp.rm(src, { recursive: true });
-  });
-});
-
-describe('storeSlug', () => {
-  it('is content-addressed', async () => {
-    const { storeSlug } = await import('../src/index.ts');
-    const dir = path.join(tmp, 'store');
-    const a = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
-    const b = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
-    expect(a).toEqual(b);
-    expect(a.checksum).toBe(createHash('sha256').update('same bytes').digest('hex'));
-    await expect(storeSlug(dir, Readable.from([Buffer.alloc(100)]), { maxBytes: 10 })).rejects.toThrow(
-      /too large/,
-    );
-    expect(await fsp.readdir(dir)).toEqual([`${a.checksum}.tgz`]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createLineSplitter } from '@platform/runtime-kit';
+import { createBuildOutput } from '@platform/builder-kit';
 
 export interface RunScriptOptions {
   argv: [string, ...string[]];
@@ -23,7 +23,6 @@ export interface RunScriptResult {
   aborted: boolean;
 }
 
-const MAX_LINE = 8192;
 const KILL_GRACE_MS = 3000;
 
 /**
@@ -44,8 +43,6 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
     });
     let timedOut = false;
     let aborted = false;
-    let emitted = 0;
-    let cut = false;
     let graceTimer: NodeJS.Timeout | undefined;
 
     const killGroup = (sig: NodeJS.Signals): void => {
@@ -61,22 +58,10 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
       graceTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
     };
 
-    const emit = (text: string): void => {
-      if (cut) return;
-      emitted += Buffer.byteLength(text) + 1;
-      if (emitted > options.outputLimitBytes) {
-        cut = true;
-        options.onLine(
-          ` !     Build output exceeded ${options.outputLimitBytes} bytes; the rest is not shown.`,
-        );
-        return;
-      }
-      options.onLine(text);
-    };
-    // One splitter per stream, each with its own partial line and UTF-8 state: a character cut
-    // between two reads stays whole; a line longer than MAX_LINE is passed on in pieces.
-    const out = createLineSplitter(emit, MAX_LINE);
-    const err = createLineSplitter(emit, MAX_LINE);
+    // One splitter per stream over one shared cap: a character cut between two reads stays whole.
+    const output = createBuildOutput(options.onLine, options.outputLimitBytes);
+    const out = output.stream();
+    const err = output.stream();
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
 
@@ -104,8 +89,7 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
       clearTimeout(timer);
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      out.flush();
-      err.flush();
+      output.flush();
       resolve({ code, signal, timedOut, aborted });
     });
   });
