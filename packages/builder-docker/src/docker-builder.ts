@@ -15,7 +15,7 @@ import { PlatformError, type Builder, type BuildRequest, type BuildResult } from
 import { PATHS, packBuildContext } from './build-context.ts';
 import { cacheVolumeName, createBuildContainer, ensureCacheVolume, putBuildpacks, type BuildContainerOptions } from './build-container.ts';
 import { readAppFile, readContainerFiles, storeSlugFromContainer } from './container-files.ts';
-import { createReleaseImage } from '@platform/runtime-docker';
+import { createReleaseImage } from './release-image.ts';
 
 export interface DockerBuilderOptions {
   docker: Docker;
