@@ -47,4 +47,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: siblingDrivers('runtime', 'runtime-kit', 'Runtime drivers never import each other: share through @platform/runtime-kit.') }],
     },
   },
+  {
+    files: ['packages/builder-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: siblingDrivers('builder', 'builder-kit', 'Builders never import each other: share through @platform/builder-kit.') }],
+    },
+  },
 );

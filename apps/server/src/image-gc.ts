@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PlatformError } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
-import { pruneImages } from '@platform/runtime-docker';
+import { pruneImages } from '@platform/builder-docker';
 import { authenticate, tokenFrom } from './api/auth.ts';
 import type { ApiContext } from './api/context.ts';
 

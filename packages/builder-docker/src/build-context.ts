@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { ErrorCodes, PlatformError, isValidConfigKey } from '@platform/types';
+import { buildFailed, envDirFiles } from '@platform/builder-kit';
+import { PlatformError } from '@platform/types';
 
 /** Where things live inside the build container. */
 export const PATHS = {
@@ -48,8 +49,7 @@ export async function packBuildContext(source: Readable, output: Writable, optio
     for (const dir of [PATHS.env, PATHS.home, PATHS.out]) {
       await add({ name: `${dir.slice(1)}/`, type: 'directory', mode: 0o700 });
     }
-    for (const [key, value] of Object.entries(options.env)) {
-      if (!isValidConfigKey(key)) throw buildFailed(`Invalid config var name ${JSON.stringify(key)}.`);
+    for (const [key, value] of envDirFiles(options.env)) {
       await add({ name: `${PATHS.env.slice(1)}/${key}`, type: 'file', mode: 0o600 }, value);
     }
     if (options.caCertificates) {
@@ -127,10 +127,6 @@ export function relativeName(raw: string): string | null {
   const normal = path.posix.normalize(raw).replace(/\/+$/, '');
   if (normal === '..' || normal.startsWith('../')) return null;
   return normal === '' ? '.' : normal;
-}
-
-export function buildFailed(message: string, cause?: unknown): PlatformError {
-  return new PlatformError(ErrorCodes.buildFailed, message, cause === undefined ? {} : { cause });
 }
 
 function unsafe(name: string, why: string): PlatformError {

@@ -4,10 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { SLUG_MTIME, SlugTooLargeError, storeSlug, type StoredSlug } from '@platform/builder';
-import { buildFailed, relativeName } from './build-context.ts';
-
-const MiB = 1024 * 1024;
+import {
+  APP_FILE_MAX_BYTES,
+  SLUG_MTIME,
+  SlugTooLargeError,
+  appFileProblem,
+  buildFailed,
+  storeSlug,
+  type SlugExclude,
+  type StoredSlug,
+} from '@platform/builder-kit';
+import { relativeName } from './build-context.ts';
 
 /**
  * Reads the regular files of `dir` (not recursive) from a container: name → content.
@@ -16,7 +23,7 @@ const MiB = 1024 * 1024;
 export async function readContainerFiles(
   container: Docker.Container,
   dir: string,
-  maxBytes = MiB,
+  maxBytes = APP_FILE_MAX_BYTES,
 ): Promise<Map<string, string | null>> {
   const files = new Map<string, string | null>();
   let archive: NodeJS.ReadableStream;
@@ -63,9 +70,8 @@ export async function readAppFile(container: Docker.Container, appDir: string, n
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     if (content === null && problem === null) {
-      if (header.type === 'symlink') problem = `${name} is a symlink; it must be a regular file.`;
-      else if (header.type !== 'file') problem = `${name} must be a regular file.`;
-      else if ((header.size ?? 0) > MiB) problem = `${name} is larger than 1.0M.`;
+      const kind = header.type === 'symlink' ? 'symlink' : header.type === 'file' ? 'file' : 'other';
+      problem = appFileProblem(name, { kind, size: header.size ?? 0 });
     }
     if (problem !== null || content !== null) return stream.resume().once('end', () => next());
     const chunks: Buffer[] = [];
@@ -89,7 +95,7 @@ export async function storeSlugFromContainer(
   container: Docker.Container,
   appDir: string,
   slugsDir: string,
-  options: { maxBytes: number; exclude?: ((rel: string, isDir: boolean) => boolean) | undefined },
+  options: { maxBytes: number; exclude?: SlugExclude | undefined },
 ): Promise<StoredSlug> {
   const archive = (await container.getArchive({ path: appDir })) as Readable;
   const top = appDir.split('/').filter(Boolean).pop()!;

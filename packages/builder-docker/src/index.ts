@@ -1,2 +1,5 @@
-export { createDockerBuilder, cacheVolumeName, sweepBuildContainers } from './docker-builder.ts';
+export { createDockerBuilder } from './docker-builder.ts';
 export type { DockerBuilderOptions } from './docker-builder.ts';
+export { cacheVolumeName, sweepBuildContainers } from './build-container.ts';
+export { createReleaseImage, type CreateReleaseImageOptions } from './release-image.ts';
+export { pruneImages, type PruneImagesOptions } from './prune-images.ts';

@@ -161,14 +161,4 @@ describe('createDockerBuilder', () => {
     expect(req.text()).toContain('starting');
     expect(await buildContainersOf(buildId)).toHaveLength(0);
   });
-
-  it('caps the output with one notice and lets the build finish', async () => {
-    const src = await writeTree(path.join(tmp, 'noisy-app'), { noisy: '', Procfile: 'web: true\n' });
-    const buildId = `b6-${run}`;
-    const req = request(tarOf(src), { appId, buildId });
-    const result = await builder({ outputLimitBytes: 2000 }).build(req);
-    images.push(result.image!);
-    expect(req.lines.filter((l) => l.includes('Build output exceeded 2000 bytes'))).toHaveLength(1);
-    expect(req.text()).not.toContain('line 2000 of noise');
-  });
 });

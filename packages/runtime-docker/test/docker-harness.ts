@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import { packDirectory } from '@platform/archive';
 import type { Artifact } from '@platform/types';
-import { createReleaseImage } from '../src/index.ts';
+// Release images are the docker builder's artifact: the runtime tests make theirs the same way.
+import { createReleaseImage } from '@platform/builder-docker';
 
 export const STACK_IMAGE = 'platform/stack:latest';
 

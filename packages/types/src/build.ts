@@ -31,7 +31,11 @@ export interface BuildResult {
   image?: string | undefined;
 }
 
-/** Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure. */
+/**
+ * Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure.
+ * Drivers (`packages/builder-local`, `packages/builder-docker`) share `packages/builder-kit` and pass
+ * `test/contracts/builder.contract.ts`.
+ */
 export interface Builder {
   build(request: BuildRequest): Promise<BuildResult>;
   /** Removes what the builder keeps for an app between builds (its build cache). For a destroyed app. */

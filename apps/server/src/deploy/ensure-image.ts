@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
-import { createReleaseImage } from '@platform/runtime-docker';
+import { createReleaseImage } from '@platform/builder-docker';
 
 /**
  * Docker mode: a release image collected by the image GC (beyond PLATFORM_IMAGES_TO_KEEP) is recreated from the

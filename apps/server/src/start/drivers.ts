@@ -4,7 +4,7 @@ import type { Store } from '@platform/store-postgres';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
-import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder';
+import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import type { ServerConfig } from '../config.ts';
 import { chooseRuntime, type RuntimeDecision } from '../runtime-choice.ts';
 import { processIsolation } from '../process-isolation.ts';

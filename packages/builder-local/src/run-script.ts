@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createBuildOutput } from '@platform/builder-kit';
 
 export interface RunScriptOptions {
   argv: [string, ...string[]];
@@ -10,7 +11,7 @@ export interface RunScriptOptions {
   timeoutMs: number;
   /** Output beyond this many bytes is dropped with one notice; the script keeps running. */
   outputLimitBytes: number;
-  /** One call per line of merged stdout/stderr (trailing \r removed, over-long lines cut). */
+  /** One call per line of merged stdout/stderr (UTF-8; trailing \r removed; lines over 8192 characters come in pieces). */
   onLine: (line: string) => void;
   signal?: AbortSignal | undefined;
 }
@@ -22,7 +23,6 @@ export interface RunScriptResult {
   aborted: boolean;
 }
 
-const MAX_LINE = 8192;
 const KILL_GRACE_MS = 3000;
 
 /**
@@ -43,8 +43,6 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
     });
     let timedOut = false;
     let aborted = false;
-    let emitted = 0;
-    let cut = false;
     let graceTimer: NodeJS.Timeout | undefined;
 
     const killGroup = (sig: NodeJS.Signals): void => {
@@ -60,43 +58,10 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
       graceTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
     };
 
-    const emit = (line: string): void => {
-      if (cut) return;
-      const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
-      emitted += Buffer.byteLength(text) + 1;
-      if (emitted > options.outputLimitBytes) {
-        cut = true;
-        options.onLine(
-          ` !     Build output exceeded ${options.outputLimitBytes} bytes; the rest is not shown.`,
-        );
-        return;
-      }
-      options.onLine(text);
-    };
-    const splitter = (): { push: (chunk: Buffer) => void; end: () => void } => {
-      let rest = '';
-      return {
-        push(chunk) {
-          rest += chunk.toString('utf8');
-          let nl: number;
-          while ((nl = rest.indexOf('\n')) >= 0) {
-            emit(rest.slice(0, nl).replace(/\r$/, ''));
-            rest = rest.slice(nl + 1);
-          }
-          // A line without a newline that keeps growing is emitted in pieces.
-          if (rest.length > MAX_LINE) {
-            emit(rest);
-            rest = '';
-          }
-        },
-        end() {
-          if (rest !== '') emit(rest.replace(/\r$/, ''));
-          rest = '';
-        },
-      };
-    };
-    const out = splitter();
-    const err = splitter();
+    // One splitter per stream over one shared cap: a character cut between two reads stays whole.
+    const output = createBuildOutput(options.onLine, options.outputLimitBytes);
+    const out = output.stream();
+    const err = output.stream();
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
 
@@ -124,8 +89,7 @@ export function runScript(options: RunScriptOptions): Promise<RunScriptResult> {
       clearTimeout(timer);
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      out.end();
-      err.end();
+      output.flush();
       resolve({ code, signal, timedOut, aborted });
     });
   });

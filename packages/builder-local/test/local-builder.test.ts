@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar } from '@platform/archive';
 import { createLocalBuilder } from '../src/index.ts';
@@ -102,41 +101,9 @@ describe('createLocalBuilder with the node-app fixture', () => {
   });
 });
 
+// Failures both builders share (compile, detect, Procfile, output cap, cancel) are in the builder contract suite.
 describe('createLocalBuilder failures', () => {
   const builder = (extra = {}) => createLocalBuilder({ buildpacksDir, ...dirs, ...extra });
-  const slugCount = async () => (await fsp.readdir(dirs.slugsDir).catch(() => [])).length;
-
-  it('fails when the build script fails, with the Heroku message and no slug', async () => {
-    const before = await slugCount();
-    const req = request(tarOf(fixture('failing-build-app')), { appId: 'app-failing' });
-    await expect(builder().build(req)).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED' });
-    expect(req.text()).toContain('fixture build step failing on purpose');
-    expect(req.lines).toContain(' !     Push rejected, failed to compile Node.js app.');
-    expect(await slugCount()).toBe(before);
-  });
-
-  it('fails clearly when no buildpack detects the app', async () => {
-    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
-      'README.md': 'nothing to build\n',
-    });
-    const req = request(tarOf(src), { appId: 'app-none' });
-    await expect(builder().build(req)).rejects.toMatchObject({
-      code: 'PLT_BUILD_FAILED',
-      message: 'No default language could be detected for this app.',
-    });
-    expect(req.lines).toContain(' !     No default language could be detected for this app.');
-    await fsp.rm(src, { recursive: true });
-  });
-
-  it('reports a bad Procfile with its line number', async () => {
-    const req = request(tarOf(fixture('bad-procfile-app')), { appId: 'app-bad-procfile' });
-    const err = await builder()
-      .build(req)
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'PLT_BUILD_FAILED' });
-    expect((err as Error).message).toMatch(/^Procfile line 3: /);
-    expect(req.text()).toContain(' !     Procfile line 3: ');
-  });
 
   it('refuses an unsafe source tree before running any buildpack', async () => {
     const src = await fsp.mkdtemp(path.join(tmp, 'src-'));
@@ -149,18 +116,6 @@ describe('createLocalBuilder failures', () => {
     expect(err).toMatchObject({ code: 'PLT_BUILD_FAILED' });
     expect((err as Error).message).toContain('Unsafe archive entry');
     expect(req.text()).not.toContain('Determining which buildpack');
-    await fsp.rm(src, { recursive: true });
-  });
-
-  it('refuses a Procfile that is a symlink', async () => {
-    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), { 'real-procfile': 'web: x\n' });
-    await fsp.symlink('real-procfile', path.join(src, 'Procfile'));
-    const req = request(tarOf(src), { appId: 'app-link-procfile' });
-    const err = await builder({ buildpacksDir: probePacks })
-      .build(req)
-      .catch((e: unknown) => e);
-    // The procfile buildpack's detect sees a file through the link; the builder does not follow it.
-    expect((err as Error).message).toBe('Procfile is a symlink; it must be a regular file.');
     await fsp.rm(src, { recursive: true });
   });
 });
@@ -221,73 +176,6 @@ describe('createLocalBuilder environment and limits (probe buildpack)', () => {
     });
     expect(Date.now() - started).toBeLessThan(30_000);
     await fsp.rm(src, { recursive: true });
-  });
-
-  it('stops when the request is aborted', async () => {
-    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
-      probe: 'echo probe sleeping\nsleep 60\n',
-    });
-    const ac = new AbortController();
-    const req = request(tarOf(src), {
-      appId: 'app-abort',
-      signal: ac.signal,
-      output: (line: string) => {
-        if (line === 'probe sleeping') ac.abort();
-      },
-    });
-    await expect(builder().build(req)).rejects.toMatchObject({
-      code: 'PLT_BUILD_FAILED',
-      message: 'Build cancelled.',
-    });
-    await fsp.rm(src, { recursive: true });
-  });
-
-  it('cuts output over the limit with a notice and lets the build finish', async () => {
-    const src = await writeTree(await fsp.mkdtemp(path.join(tmp, 'src-')), {
-      probe: 'for i in $(seq 1 2000); do echo "noisy line $i"; done\n',
-      Procfile: 'web: echo hi\n',
-    });
-    const req = request(tarOf(src), { appId: 'app-noisy' });
-    const result = await builder({ outputLimitBytes: 2000 }).build(req);
-    expect(result.processTypes).toEqual({ web: 'echo hi' });
-    expect(req.text()).toContain(' !     Build output exceeded 2000 bytes; the rest is not shown.');
-    expect(req.text()).not.toContain('noisy line 2000');
-    expect(req.text()).toContain('-----> Compressing...'); // the builder's own lines still show
-    await fsp.rm(src, { recursive: true });
-  });
-
-  it('builds a Procfile-only app and leaves .slugignore paths out of the slug', async () => {
-    const src = await fsp.mkdtemp(path.join(tmp, 'src-'));
-    await fsp.cp(fixture('procfile-app'), src, { recursive: true });
-    await writeTree(src, {
-      '.slugignore': '# docs\n*.md\n/tmp/\n',
-      'tmp/big.bin': 'x',
-      'docs/guide.md': 'y',
-    });
-    const req = request(tarOf(src), { appId: 'app-procfile' });
-    const result = await builder().build(req);
-    expect(result.buildpack).toBe('Procfile');
-    expect(result.processTypes).toEqual({ web: 'node server.js', release: 'echo release phase ran' });
-    const app = path.join(tmp, 'run-procfile');
-    await extractTar(fs.createReadStream(result.slug.path), app);
-    expect((await fsp.readdir(app)).sort()).toEqual(['.slugignore', 'Procfile', 'docs', 'server.js']);
-    expect(await fsp.readdir(path.join(app, 'docs'))).toEqual([]);
-    await fsp.rm(src, { recursive: true });
-  });
-});
-
-describe('storeSlug', () => {
-  it('is content-addressed', async () => {
-    const { storeSlug } = await import('../src/index.ts');
-    const dir = path.join(tmp, 'store');
-    const a = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
-    const b = await storeSlug(dir, Readable.from([Buffer.from('same bytes')]));
-    expect(a).toEqual(b);
-    expect(a.checksum).toBe(createHash('sha256').update('same bytes').digest('hex'));
-    await expect(storeSlug(dir, Readable.from([Buffer.alloc(100)]), { maxBytes: 10 })).rejects.toThrow(
-      /too large/,
-    );
-    expect(await fsp.readdir(dir)).toEqual([`${a.checksum}.tgz`]);
   });
 });
 

@@ -1,3 +1,6 @@
+/** True for a path (relative to the app, `/`-separated) that stays out of the slug. */
+export type SlugExclude = (relPath: string, isDirectory: boolean) => boolean;
+
 /**
  * `.slugignore`: gitignore-like patterns for paths left out of the slug (Heroku removes them after
  * the build; leaving them out of the tar has the same effect and never follows a symlink).
@@ -5,9 +8,7 @@
  * trailing `/` (directories only); a pattern without an inner `/` matches at any depth.
  * Not supported (ignored): `!` negations.
  */
-export function createSlugIgnore(
-  text: string | null,
-): ((relPath: string, isDirectory: boolean) => boolean) | undefined {
+export function createSlugIgnore(text: string | null): SlugExclude | undefined {
   if (text === null) return undefined;
   const rules: Array<{ re: RegExp; dirOnly: boolean }> = [];
   for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {

@@ -4,8 +4,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { packDirectory } from '@platform/archive';
-import { safeJoin } from '@platform/archive';
+import { packDirectory, safeJoin } from '@platform/archive';
+import type { SlugExclude } from './slugignore.ts';
 
 export interface StoredSlug {
   /** Absolute path: `<slugsDir>/<sha256>.tgz`. */
@@ -64,7 +64,7 @@ export class SlugTooLargeError extends Error {
 export async function packSlug(
   buildDir: string,
   slugsDir: string,
-  options: { maxBytes?: number; exclude?: (rel: string, isDir: boolean) => boolean } = {},
+  options: { maxBytes?: number; exclude?: SlugExclude | undefined } = {},
 ): Promise<StoredSlug> {
   const pass = new PassThrough();
   const packing = packDirectory(buildDir, pass, {

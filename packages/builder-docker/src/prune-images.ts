@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { dockerStatus, isNotFound, type RuntimeLogger } from './docker-errors.ts';
+import type { BuilderLogger } from '@platform/builder-kit';
+import { dockerStatus, isNotFound } from './docker-errors.ts';
 
 export interface PruneImagesOptions {
   docker: Docker;
@@ -11,7 +12,7 @@ export interface PruneImagesOptions {
   protect?: readonly string[] | undefined;
   /** Also keeps an image when this says so (e.g. its `platform.build` label names a release to keep). */
   keepImage?: ((image: Docker.ImageInfo) => boolean) | undefined;
-  logger?: RuntimeLogger | undefined;
+  logger?: BuilderLogger | undefined;
 }
 
 /**

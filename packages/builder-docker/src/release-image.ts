@@ -7,7 +7,8 @@ import zlib from 'node:zlib';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { APP_NAME_RE, ErrorCodes, PlatformError } from '@platform/types';
-import { dockerError, isNotFound, type RuntimeLogger } from './docker-errors.ts';
+import type { BuilderLogger } from '@platform/builder-kit';
+import { dockerError, isNotFound } from './docker-errors.ts';
 
 export interface CreateReleaseImageOptions {
   docker: Docker;
@@ -20,7 +21,7 @@ export interface CreateReleaseImageOptions {
   buildId: string;
   /** Owner of the extracted files: the stack's dyno user. Default 1000:1000. */
   owner?: { uid: number; gid: number } | undefined;
-  logger?: RuntimeLogger | undefined;
+  logger?: BuilderLogger | undefined;
 }
 
 /** Docker's tag grammar. */

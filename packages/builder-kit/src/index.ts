@@ -1,0 +1,11 @@
+export { runBuild, buildFailed, createRejecter, envDirFiles, describeBuildError, BUILD_DEFAULTS } from './build-run.ts';
+export type { BuilderLogger, RunBuildOptions } from './build-run.ts';
+export { runnerArgv, runnerEnvironment, runnerFailure, stoppedReason } from './runner.ts';
+export { RUNNER_SCRIPT, RELEASE_OUT_NAME, BUILDPACK_NAME_FILE, type RunnerPaths } from './runner.ts';
+export { finishBuild, appFileProblem, APP_FILE_MAX_BYTES, type FinishedBuild } from './finish-build.ts';
+export { createBuildOutput, BUILD_LINE_MAX_CHARS, type BuildOutput } from './build-output.ts';
+export { resolveProcessTypes, parseReleaseYaml, describeProcessTypes } from './process-types.ts';
+export type { ResolvedProcessTypes } from './process-types.ts';
+export { storeSlug, packSlug, formatSize, SLUG_MTIME, SlugTooLargeError } from './slug.ts';
+export type { StoredSlug } from './slug.ts';
+export { createSlugIgnore, type SlugExclude } from './slugignore.ts';

@@ -1,0 +1,71 @@
+import type { PlatformError } from '@platform/types';
+import { buildFailed } from './build-run.ts';
+
+/**
+ * The buildpack runner contract (`buildpacks/_runner/build`), the same on the host and in a build container:
+ *
+ *   <buildpacks>/_runner/build BUILD_DIR CACHE_DIR ENV_DIR BUILDPACKS_DIR RELEASE_OUT_FILE
+ *
+ * with exactly `runnerEnvironment(…)` (plus a PATH, and extra CA certificates where needed) as its environment.
+ * It prints Heroku-style lines, and on success writes the chosen buildpack's `bin/release` YAML to
+ * RELEASE_OUT_FILE and its name to RELEASE_OUT_FILE`.buildpack`.
+ */
+export const RUNNER_SCRIPT = '_runner/build';
+/** File name of RELEASE_OUT_FILE inside the output directory the builder gives the runner. */
+export const RELEASE_OUT_NAME = 'release.yml';
+/** File name of the buildpack's name, next to RELEASE_OUT_FILE. */
+export const BUILDPACK_NAME_FILE = `${RELEASE_OUT_NAME}.buildpack`;
+
+/** Where the runner finds and puts things (absolute paths, in the runner's own file system). */
+export interface RunnerPaths {
+  /** The buildpacks: `order`, one directory per buildpack, `_runner/build`. */
+  buildpacks: string;
+  /** The app being built (BUILD_DIR); becomes the slug. */
+  build: string;
+  /** The app's cache (CACHE_DIR); each buildpack gets `<cache>/<buildpack>`. */
+  cache: string;
+  /** ENV_DIR: one file per config var. */
+  env: string;
+  /** RELEASE_OUT_FILE, `<out dir>/release.yml`. */
+  releaseOut: string;
+}
+
+/** The runner's argv: `[<buildpacks>/_runner/build, BUILD, CACHE, ENV_DIR, BUILDPACKS, RELEASE_OUT]`. */
+export function runnerArgv(paths: RunnerPaths): [string, ...string[]] {
+  return [`${paths.buildpacks}/${RUNNER_SCRIPT}`, paths.build, paths.cache, paths.env, paths.buildpacks, paths.releaseOut];
+}
+
+/**
+ * The platform values of the build's environment (config vars are never here: they are ENV_DIR files):
+ * `HOME`, `STACK`, `LANG=C.UTF-8`, `REQUEST_ID=<build id>`.
+ */
+export function runnerEnvironment(input: { home: string; stack: string; buildId: string }): Record<string, string> {
+  return { HOME: input.home, STACK: input.stack, LANG: 'C.UTF-8', REQUEST_ID: input.buildId };
+}
+
+/** The Heroku-style reasons of the runner's own exit codes; it has printed them already. */
+const RUNNER_EXITS: Readonly<Record<number, string>> = {
+  1: 'The buildpack failed to compile the app.',
+  2: 'No default language could be detected for this app.',
+  3: "The buildpack's bin/release failed.",
+};
+
+/**
+ * The PLT_BUILD_FAILED error for a runner that ended with `status` (an exit code other than 0, or a signal
+ * name). A known code gives its reason, already printed by the runner; any other status is printed through
+ * `reject` as ` !     The build runner exited with <status>.`
+ */
+export function runnerFailure(
+  status: number | string | null,
+  reject: (message: string) => PlatformError,
+): PlatformError {
+  const known = typeof status === 'number' ? RUNNER_EXITS[status] : undefined;
+  if (known) return buildFailed(known);
+  return reject(`The build runner exited with ${status}.`);
+}
+
+/** The reason of a build the builder stopped: `Build cancelled.` or `Build timed out after N s and was stopped.` */
+export function stoppedReason(why: 'abort' | 'timeout', timeoutMs: number): string {
+  if (why === 'abort') return 'Build cancelled.';
+  return `Build timed out after ${Math.round(timeoutMs / 1000)} s and was stopped.`;
+}
