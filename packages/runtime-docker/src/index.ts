@@ -1,5 +1,5 @@
 export { createDockerRuntime, type DockerRuntimeOptions } from './docker-runtime.ts';
 export { createReleaseImage, type CreateReleaseImageOptions } from './release-image.ts';
 export { pruneImages, type PruneImagesOptions } from './prune-images.ts';
-export { LABEL, LAUNCH_SCRIPT } from './dyno-container.ts';
+export { LABEL } from './dyno-container.ts';
 export type { RuntimeLogger } from './docker-errors.ts';
