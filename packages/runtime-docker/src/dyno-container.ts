@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Dyno, DynoSize, DynoSpec } from '@platform/types';
-import { IMAGE_APP_DIR, IMAGE_LAUNCH_SCRIPT, appEnvironment, launchArgv, signalName } from '@platform/runtime-kit';
+import { IMAGE_APP_DIR, IMAGE_LAUNCH_SCRIPT, dynoEnvironment, launchArgv, signalName } from '@platform/runtime-kit';
 
 /** Pure translation between a DynoSpec, the container it becomes, and the Dyno read back from labels. */
 
@@ -26,12 +26,14 @@ export interface ContainerSettings {
   size: DynoSize;
 }
 
-/** The dyno's whole environment: config (runtime-kit's `appEnvironment`) + platform vars. Image vars (PATH, LANG) are merged by the engine. */
+/**
+ * The dyno's whole environment as `KEY=value` strings: config + platform vars (runtime-kit's `dynoEnvironment`).
+ * Image vars (PATH, LANG) are merged by the engine.
+ */
 export function dynoEnv(spec: DynoSpec, port: number): string[] {
-  const env = Object.entries(appEnvironment(spec.env)).map(([key, value]) => `${key}=${value}`);
   // docker-init (tini) forwards signals to the whole process group: SIGTERM reaches every process.
-  env.push('HOME=/app', `DYNO=${spec.name}`, `PORT=${port}`, 'TINI_KILL_PROCESS_GROUP=1');
-  return env;
+  const env = dynoEnvironment(spec.env, { dyno: spec.name, port, home: IMAGE_APP_DIR, extra: { TINI_KILL_PROCESS_GROUP: '1' } });
+  return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
 /**

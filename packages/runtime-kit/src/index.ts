@@ -1,5 +1,5 @@
 export { DRIVER_VARIABLES, METADATA_VARIABLES, PLATFORM_VARIABLES, isPlatformVariable } from './platform-variables.ts';
-export { appEnvironment } from './dyno-env.ts';
+export { appEnvironment, dynoEnvironment, type DynoEnvironmentInput } from './dyno-env.ts';
 export { createLineSplitter, MAX_LINE_CHARS, type LineSplitter } from './line-splitter.ts';
 export { createDynoOutputLines, type DynoOutputLines } from './dyno-output.ts';
 export { MIN_DYNO_MEMORY_MB, validateDynoSpec, type SpecRequirements } from './dyno-spec.ts';

@@ -2,6 +2,7 @@ import { ErrorCodes, PlatformError, type AttachedDyno, type DynoSpec, type Runti
 import {
   DEFAULT_STOP_GRACE_MS,
   appEnvironment,
+  dynoEnvironment,
   copyDyno,
   createRuntimeEvents,
   dynoFromSpec,
@@ -82,7 +83,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
   async function launch(spec: DynoSpec, attach: { tty: boolean } | null): Promise<FakeDyno> {
     if (closed) throw runtimeClosedError('memory');
     validateDynoSpec(spec, { image: options.requireImage === true, runtime: 'memory' });
-    const config = appEnvironment(spec.env);
+    const config = appEnvironment(spec.env); // checked before anything is reserved
     const behaviour = behaviourFor(rule, spec);
     if (behaviour.startError) throw behaviour.startError;
     const web = spec.type === 'web';
@@ -91,7 +92,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
     if (closed) throw runtimeClosedError('memory'); // close() ran while the port was being reserved
     const port = web ? (listener?.port ?? nextFakePort++) : 0;
     const id = `mem-${nextId++}`;
-    const env = { ...config, HOME: '/app', DYNO: spec.name, ...(web ? { PORT: String(port) } : {}) };
+    const env = dynoEnvironment(config, { dyno: spec.name, port: web ? port : null, home: '/app' });
     const fake = createFakeDyno({ dyno: dynoFromSpec(id, spec, { host, port }), spec, env, behaviour, listener, events, attach });
     dynos.set(id, fake);
     started.push(spec);
