@@ -4,6 +4,13 @@
  * behaviour is observed only through `onOutput`, `onExit`, `list()` and HTTP.
  *
  *   describeRuntimeContract('process', async () => ({ runtime, makeArtifact, cleanup, nonRoot: true }));
+ *
+ * A driver whose dynos are not real processes (runtime-memory's fake records) says so with the capability
+ * flag `runsArtifacts: false`: the cases that need the fixture apps' code to run (sockets, env, signals,
+ * bash, attached stdio) are skipped, visibly, and the harness's `script` plays the fixture's part where a case
+ * checks the runtime's own plumbing (line splitting, exit reports, list, stop):
+ *
+ *   describeRuntimeContract('memory', async () => ({ runtime, makeArtifact, cleanup, script }), { runsArtifacts: false });
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +25,28 @@ export interface RuntimeContractHarness {
   cleanup(): Promise<void>;
   /** When true, dynos must run as a non-root uid (process driver as root → unprivileged user). */
   nonRoot?: boolean | undefined;
+  /**
+   * For a driver that does not run artifacts (`runsArtifacts: false`): does what a fixture app would have done,
+   * through the driver's own control API. Required then; unused otherwise.
+   */
+  script?: ContractScript | undefined;
+}
+
+/** Plays a fixture app's part on a driver whose dynos run no code. */
+export interface ContractScript {
+  /** The dyno writes `text` (bytes as UTF-8; partial lines allowed) to one of its streams. */
+  write(id: string, stream: 'stdout' | 'stderr', text: string): void;
+  /** The dyno's main process exits on its own with `code`. */
+  exit(id: string, code: number): void;
+}
+
+/** What a driver can do, fixed per driver (known when the suite is collected, so skipped cases show as skipped). */
+export interface RuntimeCapabilities {
+  /**
+   * Dynos run the artifact's code as real processes: fixture apps bind sockets, read their env, handle signals,
+   * run through bash, spawn children, read stdin. Default true; false for a driver of fake dynos.
+   */
+  runsArtifacts?: boolean | undefined;
 }
 
 /** Config values that break naive quoting, shell splicing or env-file formats. */
@@ -33,7 +62,14 @@ const TRICKY_CONFIG: Record<string, string> = {
   SEMICOLON: 'x; echo pwned',
 };
 
-export function describeRuntimeContract(name: string, setup: () => Promise<RuntimeContractHarness>): void {
+export function describeRuntimeContract(
+  name: string,
+  setup: () => Promise<RuntimeContractHarness>,
+  capabilities: RuntimeCapabilities = {},
+): void {
+  const runsArtifacts = capabilities.runsArtifacts !== false;
+  /** A case that needs the fixture apps' code to run. */
+  const itRuns = it.skipIf(!runsArtifacts);
   describe(`Runtime contract: ${name}`, () => {
     let harness: RuntimeContractHarness;
     let runtime: Runtime;
@@ -89,7 +125,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
 
     const envApp = { 'server.js': ENV_SERVER, '.profile.d/contract.sh': PROFILE_SCRIPT };
 
-    it('starts a web dyno that binds $PORT and answers HTTP at the reported address', async () => {
+    itRuns('starts a web dyno that binds $PORT and answers HTTP at the reported address', async () => {
       const dyno = await startDyno(envApp, 'env', { command: 'node server.js' });
       expect(dyno).toMatchObject({ app: 'contract-app', type: 'web', name: 'web.1', running: true });
       expect(dyno.address.port).toBeGreaterThan(0);
@@ -97,7 +133,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(res).toEqual({ status: 200, body: 'hello from web.1' });
     });
 
-    it('gives the dyno its config byte-exact, PORT and DYNO, and nothing of the server environment', async () => {
+    itRuns('gives the dyno its config byte-exact, PORT and DYNO, and nothing of the server environment', async () => {
       const sentinelKey = `PLATFORM_CONTRACT_SENTINEL_${randomUUID().slice(0, 8).toUpperCase()}`;
       const sentinelValue = randomUUID();
       process.env[sentinelKey] = sentinelValue;
@@ -127,7 +163,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       }
     });
 
-    it('lets the platform values of PORT and DYNO win over config vars', async () => {
+    itRuns('lets the platform values of PORT and DYNO win over config vars', async () => {
       const dyno = await startDyno(envApp, 'env', {
         command: 'node server.js',
         env: { DYNO: 'fake.9', PORT: '1' },
@@ -139,7 +175,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(seen.env.PORT).not.toBe('1');
     });
 
-    it('runs the dyno as a non-root user when configured so', async ({ skip }) => {
+    itRuns('runs the dyno as a non-root user when configured so', async ({ skip }) => {
       if (!harness.nonRoot) skip();
       const dyno = await startDyno(envApp, 'env', { command: 'node server.js' });
       const seen = JSON.parse((await waitForHttp(dyno.address, '/env')).body) as {
@@ -155,6 +191,15 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
         type: 'worker',
         command: 'node crash.js',
       });
+      if (!runsArtifacts) {
+        // What CRASHER does: both streams, a partial last line, exit 3.
+        const script = harness.script!;
+        script.write(dyno.id, 'stdout', 'to stdout\n');
+        script.write(dyno.id, 'stderr', 'to stderr\n');
+        script.write(dyno.id, 'stdout', 'line one\nline ');
+        script.write(dyno.id, 'stdout', 'two\npartial without newline');
+        script.exit(dyno.id, 3);
+      }
       const exit = await rec.waitForExit(dyno.id);
       expect(exit).toMatchObject({
         id: dyno.id,
@@ -182,7 +227,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect((await runtime.list()).map((d) => d.id)).not.toContain(dyno.id);
     });
 
-    it('runs the command through bash, so it may use variables and shell syntax', async () => {
+    itRuns('runs the command through bash, so it may use variables and shell syntax', async () => {
       const dyno = await startDyno({ 'crash.js': CRASHER }, 'crash', {
         type: 'run',
         name: 'run.4520',
@@ -199,16 +244,21 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
         type: 'worker',
         command: 'node graceful.js',
       });
+      if (!runsArtifacts) harness.script!.write(dyno.id, 'stdout', 'ready\n');
       await rec.waitForLine(dyno.id, (l) => l === 'ready');
       await runtime.stop(dyno.id, { graceMs: 20_000 });
       const exit = await rec.waitForExit(dyno.id);
-      expect(exit).toMatchObject({ code: 0, requested: true });
-      expect(rec.linesOf(dyno.id)).toContain('got SIGTERM');
+      expect(exit).toMatchObject({ requested: true });
+      if (runsArtifacts) {
+        // GRACEFUL's own handler: it says so and exits 0.
+        expect(exit.code).toBe(0);
+        expect(rec.linesOf(dyno.id)).toContain('got SIGTERM');
+      }
       expect(rec.exitsOf(dyno.id)).toHaveLength(1);
       expect((await runtime.list()).map((d) => d.id)).not.toContain(dyno.id);
     });
 
-    it('stop() SIGKILLs a dyno that ignores SIGTERM after graceMs, child processes included', async () => {
+    itRuns('stop() SIGKILLs a dyno that ignores SIGTERM after graceMs, child processes included', async () => {
       const dyno = await startDyno({ 'stubborn.js': STUBBORN }, 'stubborn', { command: 'node stubborn.js' });
       await rec.waitForLine(dyno.id, (l) => l === 'grandchild listening');
       expect(await httpGet(dyno.address, '/')).toEqual({ status: 200, body: 'grandchild' });
@@ -266,7 +316,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       return { ...attached, out, stdoutEnded, waitFor };
     }
 
-    it('startAttached pipes stdin to the process and delivers EOF (no TTY), keeping stderr apart', async () => {
+    itRuns('startAttached pipes stdin to the process and delivers EOF (no TTY), keeping stderr apart', async () => {
       const a = await startAttached('cat; echo done >&2', false);
       expect(a.dyno).toMatchObject({ type: 'run', name: 'run.77', running: true });
       a.stdin.write('hello\n');
@@ -280,7 +330,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(rec.linesOf(a.dyno.id)).toEqual([]);
     });
 
-    it('startAttached reports the exit code through onExit', async () => {
+    itRuns('startAttached reports the exit code through onExit', async () => {
       const a = await startAttached('echo before; exit 3', false);
       a.stdin.end();
       const exit = await rec.waitForExit(a.dyno.id);
@@ -289,7 +339,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(rec.exitsOf(a.dyno.id)).toHaveLength(1);
     });
 
-    it('startAttached with a TTY shows an interactive prompt, follows resizes and delivers Ctrl-C', async () => {
+    itRuns('startAttached with a TTY shows an interactive prompt, follows resizes and delivers Ctrl-C', async () => {
       // `waiting` comes from the process that Ctrl-C must reach (bash itself ignores a SIGINT its child survived).
       const a = await startAttached('test -t 0 && read -p "name? " n && echo "hi $n" && stty size && exec sh -c "echo waiting; exec sleep 600"', true);
       expect(a.stderr).toBeNull();
@@ -304,13 +354,32 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect(rec.linesOf(a.dyno.id)).toEqual([]);
     });
 
-    it('stop() ends an attached dyno and ends its output', async () => {
+    itRuns('stop() ends an attached dyno and ends its output', async () => {
       const a = await startAttached('echo started; sleep 600', false);
       await a.waitFor(/started/);
       await runtime.stop(a.dyno.id, { graceMs: 2_000, signal: 'SIGHUP' });
       await a.stdoutEnded;
       expect(await rec.waitForExit(a.dyno.id)).toMatchObject({ requested: true });
       expect((await runtime.list()).map((d) => d.id)).not.toContain(a.dyno.id);
+    });
+
+    it('refuses an invalid spec with PLT_INVALID_PARAMS before starting anything', async () => {
+      const appId = randomUUID();
+      const base = {
+        app: 'contract-app',
+        appId,
+        releaseId: randomUUID(),
+        releaseVersion: 1,
+        type: 'worker',
+        name: 'worker.1',
+        command: 'node crash.js',
+        env: {},
+        artifact: await artifact('crash', { 'crash.js': CRASHER }),
+      };
+      for (const bad of [{ name: 'worker 1; rm -rf /' }, { app: '../etc' }, { command: '' }, { env: { 'BAD-KEY': 'x' } }]) {
+        await expect(runtime.start({ ...base, ...bad }), JSON.stringify(bad)).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      }
+      expect((await runtime.list()).filter((d) => d.appId === appId)).toEqual([]);
     });
 
     it('stop() of an unknown id resolves', async () => {

@@ -1,12 +1,7 @@
 import { ErrorCodes, PlatformError } from '@platform/types';
 
-/** The subset of a pino logger this package uses. */
-export interface RuntimeLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+/** The subset of a pino logger this package uses (runtime-kit's, shared by every driver). */
+export type { RuntimeLogger } from '@platform/runtime-kit';
 
 /** HTTP status of a failed Docker Engine API call (dockerode puts it on the error), if any. */
 export function dockerStatus(err: unknown): number | undefined {

@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:os';
 import type Docker from 'dockerode';
-import {
-  APP_NAME_RE,
-  DYNO_NAME_RE,
-  ErrorCodes,
-  PROCESS_TYPE_RE,
-  PlatformError,
-  SLUG_LAUNCH_SCRIPT,
-  type Dyno,
-  type DynoSize,
-  type DynoSpec,
-} from '@platform/types';
-import { appEnvironment } from '@platform/runtime-kit';
+import type { Dyno, DynoSize, DynoSpec } from '@platform/types';
+import { IMAGE_APP_DIR, IMAGE_LAUNCH_SCRIPT, dynoEnvironment, launchArgv, signalName } from '@platform/runtime-kit';
 
 /** Pure translation between a DynoSpec, the container it becomes, and the Dyno read back from labels. */
 
@@ -28,9 +17,6 @@ export const LABEL = {
   port: 'platform.port',
 } as const;
 
-/** The shared slug launch (see `SLUG_LAUNCH_SCRIPT`), from the image's /app. */
-export const LAUNCH_SCRIPT = `cd /app || exit 1\n${SLUG_LAUNCH_SCRIPT}`;
-
 export interface ContainerSettings {
   /** This platform instance's id: the value of every container's `platform.managed` label. */
   instance: string;
@@ -40,33 +26,22 @@ export interface ContainerSettings {
   size: DynoSize;
 }
 
-export function validateSpec(spec: DynoSpec): void {
-  const bad = (field: string) =>
-    new PlatformError(ErrorCodes.invalidParams, `Invalid dyno spec: ${field}.`, { details: { field } });
-  if (!APP_NAME_RE.test(spec.app)) throw bad('app');
-  if (!PROCESS_TYPE_RE.test(spec.type)) throw bad('type');
-  if (!DYNO_NAME_RE.test(spec.name)) throw bad('name');
-  if (typeof spec.command !== 'string' || spec.command.length === 0 || spec.command.includes('\0')) {
-    throw bad('command');
-  }
-  if (!spec.artifact?.image) {
-    throw new PlatformError(
-      ErrorCodes.runtimeUnavailable,
-      `Release ${spec.releaseVersion} of ${spec.app} has no Docker image; the docker runtime needs one (rebuild the app).`,
-      { details: { app: spec.app, releaseId: spec.releaseId } },
-    );
-  }
-  if (spec.size && !(spec.size.memoryMb >= 6 && spec.size.pids >= 1)) throw bad('size');
-}
-
-/** The dyno's whole environment: config (runtime-kit's `appEnvironment`) + platform vars. Image vars (PATH, LANG) are merged by the engine. */
+/**
+ * The dyno's whole environment as `KEY=value` strings: config + platform vars (runtime-kit's `dynoEnvironment`).
+ * Image vars (PATH, LANG) are merged by the engine.
+ */
 export function dynoEnv(spec: DynoSpec, port: number): string[] {
-  const env = Object.entries(appEnvironment(spec.env)).map(([key, value]) => `${key}=${value}`);
   // docker-init (tini) forwards signals to the whole process group: SIGTERM reaches every process.
-  env.push('HOME=/app', `DYNO=${spec.name}`, `PORT=${port}`, 'TINI_KILL_PROCESS_GROUP=1');
-  return env;
+  const env = dynoEnvironment(spec.env, { dyno: spec.name, port, home: IMAGE_APP_DIR, extra: { TINI_KILL_PROCESS_GROUP: '1' } });
+  return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
+/**
+ * The container a dyno becomes: the release image, runtime-kit's launch script from /app, the dyno's env, the
+ * settings' user, network and limits (the spec's size, else the default), hardened (no capabilities, no new
+ * privileges, no binds, tini as PID 1), and labelled so `list()` can rebuild the dyno. Pure; the spec is
+ * checked before (`validateDynoSpec(spec, { image: true })`).
+ */
 export function containerOptions(spec: DynoSpec, settings: ContainerSettings): Docker.ContainerCreateOptions {
   const size = spec.size ?? settings.size;
   const memory = Math.floor(size.memoryMb * 1024 * 1024);
@@ -74,11 +49,11 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings): D
     // Readable in `docker ps`; the random suffix keeps names unique across restarts.
     name: `platform-${spec.app}-${spec.name}-${randomBytes(4).toString('hex')}`,
     Image: spec.artifact.image!,
-    Cmd: ['bash', '-c', LAUNCH_SCRIPT, 'dyno', spec.command],
+    Cmd: launchArgv(spec.command, IMAGE_LAUNCH_SCRIPT),
     Entrypoint: [],
     Env: dynoEnv(spec, settings.port),
     User: settings.user,
-    WorkingDir: '/app',
+    WorkingDir: IMAGE_APP_DIR,
     Labels: {
       ...spec.labels,
       [LABEL.managed]: settings.instance,
@@ -123,6 +98,7 @@ export function isManaged(labels: Record<string, string> | undefined, instance: 
   return labels?.[LABEL.managed] === instance;
 }
 
+/** The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). */
 export function dynoFromContainer(facts: ContainerFacts): Dyno {
   const l = facts.labels;
   return {
@@ -144,8 +120,22 @@ export function dynoFromContainer(facts: ContainerFacts): Dyno {
 export function exitFromStatus(status: number | null): { code: number | null; signal: string | null } {
   if (status === null) return { code: null, signal: null };
   if (status > 128 && status < 128 + 32) {
-    const name = Object.entries(constants.signals).find(([, n]) => n === status - 128)?.[0];
+    const name = signalName(status - 128);
     if (name) return { code: null, signal: name };
   }
   return { code: status, signal: null };
+}
+
+/**
+ * The Dyno of an inspected container on `network` (its IP there is the dyno's address). `running` defaults to the
+ * engine's state; a dyno just started passes true (from then on its exit is reported by the watch).
+ */
+export function dynoFromInspect(info: Docker.ContainerInspectInfo, network: string, running = info.State.Running): Dyno {
+  return dynoFromContainer({
+    id: info.Id,
+    labels: info.Config.Labels ?? {},
+    running,
+    ip: info.NetworkSettings.Networks[network]?.IPAddress ?? '',
+    startedAt: new Date(info.State.StartedAt),
+  });
 }

@@ -1,3 +1,3 @@
 export { createDockerRuntime, type DockerRuntimeOptions } from './docker-runtime.ts';
-export { LABEL, LAUNCH_SCRIPT } from './dyno-container.ts';
+export { LABEL } from './dyno-container.ts';
 export type { RuntimeLogger } from './docker-errors.ts';

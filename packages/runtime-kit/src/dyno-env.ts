@@ -28,3 +28,32 @@ export function appEnvironment(config: Readonly<Record<string, string>>): Record
   }
   return env;
 }
+
+export interface DynoEnvironmentInput {
+  /** The dyno's name: `DYNO`. */
+  dyno: string;
+  /** `PORT`, or null for none (the process driver gives it to web dynos only). */
+  port: number | null;
+  /** `HOME`: the app directory as the dyno sees it (`/app` in an image). */
+  home: string;
+  /** Values the app's config may override (the process driver's `PATH`). */
+  defaults?: Readonly<Record<string, string>> | undefined;
+  /** Driver values set last (docker's `TINI_KILL_PROCESS_GROUP`). */
+  extra?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * A dyno's whole environment: `defaults`, then the app's config (`appEnvironment`: checked, platform names
+ * dropped), then the platform's `HOME`, `DYNO`, `PORT` and the driver's `extra`, so the platform's values win.
+ * Nothing of the server's own environment. Throws PLT_INVALID_PARAMS as `appEnvironment`.
+ *
+ *   dynoEnvironment({ A: '1', PORT: '9' }, { dyno: 'web.1', port: 5000, home: '/app' })
+ *   → { A: '1', HOME: '/app', DYNO: 'web.1', PORT: '5000' }
+ */
+export function dynoEnvironment(config: Readonly<Record<string, string>>, input: DynoEnvironmentInput): Record<string, string> {
+  const env: Record<string, string> = { ...input.defaults, ...appEnvironment(config) };
+  env.HOME = input.home;
+  env.DYNO = input.dyno;
+  if (input.port !== null) env.PORT = String(input.port);
+  return Object.assign(env, input.extra);
+}

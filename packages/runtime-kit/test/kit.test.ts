@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METADATA_VARIABLES, PLATFORM_VARIABLES, appEnvironment, createLineSplitter, isPlatformVariable } from '../src/index.ts';
+import { METADATA_VARIABLES, PLATFORM_VARIABLES, appEnvironment, createLineSplitter, dynoEnvironment, isPlatformVariable } from '../src/index.ts';
 import { dynoMetadata } from '../../process-manager/src/dyno-metadata.ts';
 
 function split(chunks: Array<string | Buffer>, max?: number): string[] {
@@ -48,5 +48,14 @@ describe('platform variables', () => {
     });
     expect(() => appEnvironment({ 'BAD-KEY': 'x' })).toThrow(expect.objectContaining({ code: 'PLT_INVALID_PARAMS' }));
     expect(() => appEnvironment({ K: 'a\0b' })).toThrow(expect.objectContaining({ code: 'PLT_INVALID_PARAMS' }));
+  });
+
+  it('dynoEnvironment lets config override defaults, and the platform override config', () => {
+    const env = dynoEnvironment(
+      { PATH: '/custom', A: '1', PORT: '9', DYNO: 'x', TINI_KILL_PROCESS_GROUP: '0' },
+      { dyno: 'web.1', port: 5000, home: '/app', defaults: { PATH: '/bin', LANG: 'C' }, extra: { TINI_KILL_PROCESS_GROUP: '1' } },
+    );
+    expect(env).toEqual({ PATH: '/custom', LANG: 'C', A: '1', HOME: '/app', DYNO: 'web.1', PORT: '5000', TINI_KILL_PROCESS_GROUP: '1' });
+    expect(dynoEnvironment({}, { dyno: 'worker.1', port: null, home: '/h' })).toEqual({ HOME: '/h', DYNO: 'worker.1' });
   });
 });

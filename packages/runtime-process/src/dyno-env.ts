@@ -1,4 +1,4 @@
-import { appEnvironment } from '@platform/runtime-kit';
+import { dynoEnvironment } from '@platform/runtime-kit';
 
 export interface DynoEnvInput {
   config: Readonly<Record<string, string>>;
@@ -12,12 +12,9 @@ export interface DynoEnvInput {
 /**
  * The whole environment of a dyno: the app's config plus the platform variables, and nothing of
  * the server's own environment. Config may set PATH (as on Heroku); PORT, DYNO and HOME are ours
- * (the one list is runtime-kit's `DRIVER_VARIABLES`). Throws PLT_INVALID_PARAMS for a bad key or value.
+ * (the one list is runtime-kit's `DRIVER_VARIABLES`; the assembly is runtime-kit's `dynoEnvironment`).
+ * Throws PLT_INVALID_PARAMS for a bad key or value.
  */
 export function buildDynoEnv(input: DynoEnvInput): Record<string, string> {
-  const env: Record<string, string> = { PATH: input.path, ...appEnvironment(input.config) };
-  env.HOME = input.home;
-  env.DYNO = input.dyno;
-  if (input.port !== null) env.PORT = String(input.port);
-  return env;
+  return dynoEnvironment(input.config, { dyno: input.dyno, port: input.port, home: input.home, defaults: { PATH: input.path } });
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import * as pty from 'node-pty';
+import { signalName as knownSignalName } from '@platform/runtime-kit';
 
 /** A started dyno process as the runtime tracks it, whether a plain child or a pseudo-terminal. */
 export interface Launched {
@@ -42,8 +42,7 @@ export interface PtyDyno {
   resize(cols: number, rows: number): void;
 }
 
-const signalName = (n: number | undefined): string | null =>
-  n ? (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `SIG${n}`) : null;
+const signalName = (n: number | undefined): string | null => (n ? (knownSignalName(n) ?? `SIG${n}`) : null);
 
 /**
  * Runs `file args` on a new pseudo-terminal (node-pty forks into a new session, so the process leads its

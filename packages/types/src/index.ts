@@ -1,5 +1,4 @@
 export * from './errors.ts';
 export * from './names.ts';
-export * from './launch.ts';
 export type * from './runtime.ts';
 export type * from './build.ts';
