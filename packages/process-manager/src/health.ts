@@ -12,8 +12,11 @@ export async function waitForPort(address: DynoAddress, signal: AbortSignal): Pr
     if (await probe(address)) return;
     attempt++;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, attempt < 20 ? 20 : 100);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      // One abort listener per wait, removed when the wait ends: a dyno that takes a minute to bind must not
+      // pile up hundreds of them on the signal.
+      const onAbort = () => (clearTimeout(t), resolve());
+      const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), attempt < 20 ? 20 : 100);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
   throw signal.reason ?? new Error('aborted');
