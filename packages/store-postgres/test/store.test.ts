@@ -1,32 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { createCipher } from '@platform/secrets';
-import { createStore, migrate, startEmbeddedPostgres, type EmbeddedPostgresHandle, type Store } from '../src/index.ts';
+import { createStore, migrate, type Store } from '../src/index.ts';
+import { startTestDatabase, type TestDatabase } from '../src/testing.ts';
 
-let dir: string;
-let embedded: EmbeddedPostgresHandle;
+let db: TestDatabase;
 let pool: pg.Pool;
 let store: Store;
-const key = randomBytes(32);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'platform-store-'));
-  embedded = await startEmbeddedPostgres({ dataDir: dir });
-  pool = new pg.Pool({ connectionString: embedded.url, max: 12 });
-  pool.on('error', () => undefined); // idle clients see the server stop at teardown
-  await migrate(pool);
-  store = createStore({ pool, cipher: createCipher(key) });
-  await store.verifyKey();
+  db = await startTestDatabase();
+  ({ pool, store } = db);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await embedded?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await db?.stop();
 });
 
 async function appWithBuild(name: string) {
