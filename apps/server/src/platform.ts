@@ -30,6 +30,7 @@ import type { ApiContext } from './api/context.ts';
 import { appFor, authenticate } from './api/auth.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
+import { createOneOffSizes } from './services/dyno-sizes.ts';
 
 export interface RunningPlatform {
   apiUrl: string;
@@ -245,6 +246,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logs,
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
+      oneOffSizes: createOneOffSizes(),
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.forgetApp(app.name);
@@ -276,7 +278,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         },
         authorize: async ({ app: name, token }) => {
           const user = await authenticate(ctx, token);
-          await appFor(ctx, { user } as Parameters<typeof appFor>[1], name);
+          await appFor(ctx, { user }, name);
           return user;
         },
       });

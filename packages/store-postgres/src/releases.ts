@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Cipher } from '@platform/secrets';
 import { PlatformError, ErrorCodes } from '@platform/types';
-import type { ConfigVars, ReleaseRecord, ReleaseStatus } from './records.ts';
-import { RELEASE_COLUMNS, toRelease } from './rows.ts';
+import type { BuildRecord, ConfigVars, ReleaseRecord, ReleaseStatus } from './records.ts';
+import { RELEASE_COLUMNS, toBuild, toRelease } from './rows.ts';
 import { withTransaction, type Queryable } from './tx.ts';
 
 export interface ReleaseListOptions {
@@ -162,6 +162,18 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
 
     /** The release that should be running: the newest succeeded one. */
     current: (appId: string) => currentIn(pool, appId),
+
+    /**
+     * The current release and its build (null for a release without one), or null before the first succeeded
+     * release: the one lookup behind process types, `apps:info` and what the process manager runs.
+     */
+    async currentWithBuild(appId: string): Promise<{ release: ReleaseRecord; build: BuildRecord | null } | null> {
+      const release = await currentIn(pool, appId);
+      if (!release) return null;
+      if (!release.buildId) return { release, build: null };
+      const b = await pool.query('SELECT * FROM builds WHERE id = $1', [release.buildId]);
+      return { release, build: b.rows[0] ? toBuild(b.rows[0]) : null };
+    },
 
     async latest(appId: string): Promise<ReleaseRecord | null> {
       const rows = await this.list(appId, { order: 'desc', max: 1 });

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { PlatformError, isPlatformError } from '@platform/types';
 import type { Builder, Runtime } from '@platform/types';
-import type { AppRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
+import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
 import type { GitPush } from '@platform/git-http';
 import type { Logger } from 'pino';
@@ -12,8 +12,9 @@ import type { Failpoint } from '../failpoints.ts';
 export interface DeployerOptions {
   store: Store;
   builder: Builder;
-  runtime: Runtime;
-  manager: ProcessManager;
+  /** Runs the release phase's one-off dyno. */
+  runtime: Pick<Runtime, 'start' | 'stop' | 'onOutput' | 'onExit'>;
+  manager: Pick<ProcessManager, 'deploy'>;
   logger: Logger;
   slugsDir: string;
   releaseTimeoutMs: number;
@@ -44,7 +45,7 @@ export function createDeployer(options: DeployerOptions) {
   const emit = (appId: string, message: string) => options.onEvent?.(appId, 'api', message);
   const failpoint = options.failpoint ?? (() => undefined);
 
-  const releaseTarget = (release: ReleaseRecord) => targetOf(store, options.slugsDir, release);
+  const releaseTarget = (release: ReleaseRecord, build?: BuildRecord | null) => targetOf(store, options.slugsDir, release, build);
 
   /** Runs the release phase (if any) and rolls the app onto the release. Returns the final status. */
   async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunBody, substituteProcessType } from '../src/api/routes/one-offs.ts';
+import { parseRunRequest, substituteProcessType } from '../../src/services/one-offs.ts';
 
 describe('substituteProcessType', () => {
   const commands = { migrate: 'node migrate.js', web: 'node server.js' };
@@ -12,14 +12,14 @@ describe('substituteProcessType', () => {
   });
 });
 
-describe('parseRunBody', () => {
+describe('parseRunRequest', () => {
   it('reads the Heroku fields with defaults', () => {
-    expect(parseRunBody({ command: ' bash ', attach: true, env: { TERM: 'xterm', COLUMNS: 120 }, time_to_live: 1800 })).toMatchObject({
+    expect(parseRunRequest({ command: ' bash ', attach: true, env: { TERM: 'xterm', COLUMNS: 120 }, time_to_live: 1800 })).toMatchObject({
       command: 'bash', attach: true, tty: true, env: { TERM: 'xterm', COLUMNS: '120' }, ttlMs: 1_800_000, size: undefined,
     });
-    expect(parseRunBody({ command: 'x', attach: true, force_no_tty: true }).tty).toBe(false);
-    expect(parseRunBody({ command: 'x' })).toMatchObject({ attach: false, tty: false, ttlMs: 86_400_000 });
-    expect(parseRunBody({ command: 'x', size: 'Standard-2X' }).size).toEqual({ memoryMb: 1024, pids: 512 });
+    expect(parseRunRequest({ command: 'x', attach: true, force_no_tty: true }).tty).toBe(false);
+    expect(parseRunRequest({ command: 'x' })).toMatchObject({ attach: false, tty: false, ttlMs: 86_400_000 });
+    expect(parseRunRequest({ command: 'x', size: 'Standard-2X' }).size).toEqual({ memoryMb: 1024, pids: 512 });
   });
   it.each([
     [{}, /command is required/],
@@ -33,6 +33,6 @@ describe('parseRunBody', () => {
     [{ command: 'x', time_to_live: 86_401 }, /time_to_live/],
     [{ command: 'x', type: 'web' }, /type must be run/],
   ])('refuses %j', (body, message) => {
-    expect(() => parseRunBody(body)).toThrow(message);
+    expect(() => parseRunRequest(body)).toThrow(message);
   });
 });
