@@ -68,12 +68,15 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
     /**
      * Applies config changes (null deletes) and, when the app has a current release, creates the release that
      * pairs that release's build with the new config. Returns the new config and the release (null without a build).
+     * `check` sees the config as it would be, under the app's row lock, and may throw to refuse the change: a rule
+     * over the whole config (the size cap) then holds however many changes race.
      */
     async updateConfig(input: {
       appId: string;
       changes: Record<string, string | null>;
       userId: string;
       description: string;
+      check?: ((config: Readonly<ConfigVars>) => void) | undefined;
     }): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
       return withTransaction(pool, async (client) => {
         const { configEnc } = await lockApp(client, input.appId);
@@ -82,6 +85,7 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
           if (value === null) delete config[key];
           else config[key] = value;
         }
+        input.check?.(config);
         const sealed = cipher.sealJson(config);
         await client.query('UPDATE apps SET config_enc = $2, updated_at = now() WHERE id = $1', [input.appId, sealed]);
         const current = await currentIn(client, input.appId);

@@ -91,15 +91,13 @@ export async function setConfigVars(
 ): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
   const app = await findApp(deps.store, user, appName);
   const changes = validateConfigChanges(body);
-  const merged = { ...(await deps.store.config.get(app.id)) };
-  for (const [k, v] of Object.entries(changes)) if (v === null) delete merged[k];
-  else merged[k] = v;
-  assertConfigSize(merged);
+  // The cap is checked on the merged config under the app's row lock: two changes that race cannot pass it together.
   const { config, release } = await deps.store.releases.updateConfig({
     appId: app.id,
     changes,
     userId: user.id,
     description: describeConfigChange(changes),
+    check: assertConfigSize,
   });
   if (release) {
     // Restart onto the new release (rolling, health-gated). A failed rollout marks the release failed;

@@ -78,4 +78,21 @@ describe('setConfigVars', () => {
     // Replacing a value counts the new size only.
     await setConfigVars(env.deps, user, 'cfg-cap', { A: 'z' });
   });
+
+  it('keeps the 32 kB cap when two changes race (the check holds the app lock)', async () => {
+    const user = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'cfg-race');
+    const half = 'x'.repeat(20 * 1024);
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled([
+        setConfigVars(env.deps, user, app.name, { [`A${round}`]: half }),
+        setConfigVars(env.deps, user, app.name, { [`B${round}`]: half }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'PLT_INVALID_PARAMS' } });
+      const config = await store.config.get(app.id);
+      expect(Object.entries(config).reduce((n, [k, v]) => n + k.length + v.length, 0)).toBeLessThanOrEqual(MAX_CONFIG_BYTES);
+      await setConfigVars(env.deps, user, app.name, Object.fromEntries(Object.keys(config).map((k) => [k, null])));
+    }
+  });
 });
