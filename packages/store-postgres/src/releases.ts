@@ -18,7 +18,20 @@ export interface ReleaseListOptions {
  * Versions are allocated under a row lock on the app, inside the creating transaction, so they stay
  * unique and gap-free however many deploys, config changes and rollbacks race.
  */
-export function createReleases(pool: pg.Pool, cipher: Cipher) {
+/** How many releases' decrypted config `releases.config` keeps by default (each at most 32 kB). */
+export const RELEASE_CONFIG_CACHE_SIZE = 256;
+
+export function createReleases(pool: pg.Pool, cipher: Cipher, options: { configCacheSize?: number } = {}) {
+  // A release's config never changes once written, so its decryption is kept, by release id, least recently used
+  // first out: the process manager asks for the current release's config on every reconcile tick.
+  const configs = new Map<string, Readonly<ConfigVars>>();
+  const cacheSize = options.configCacheSize ?? RELEASE_CONFIG_CACHE_SIZE;
+  const remember = (releaseId: string, config: ConfigVars) => {
+    configs.delete(releaseId);
+    configs.set(releaseId, Object.freeze({ ...config }));
+    while (configs.size > cacheSize) configs.delete(configs.keys().next().value!);
+  };
+
   async function insertRelease(
     client: Queryable,
     appId: string,
@@ -97,6 +110,9 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
           status: 'pending',
           userId: input.userId,
         });
+        // Known in clear here: deploying the release needs no second decryption. (A rolled-back transaction
+        // leaves an id nothing will ask for; it ages out.)
+        remember(release.id, config);
         return { config, release };
       });
     },
@@ -184,10 +200,19 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
       return rows[0] ?? null;
     },
 
+    /** The config a release runs with (a fresh copy each call); decrypted once per release while it stays cached. */
     async config(releaseId: string): Promise<ConfigVars> {
+      const cached = configs.get(releaseId);
+      if (cached) {
+        remember(releaseId, cached);
+        return { ...cached };
+      }
       const r = await pool.query('SELECT config_enc FROM releases WHERE id = $1', [releaseId]);
-      const enc = r.rows[0]?.config_enc as Buffer | null | undefined;
-      return enc ? cipher.openJson<ConfigVars>(enc) : {};
+      if (!r.rows[0]) return {};
+      const enc = r.rows[0].config_enc as Buffer | null;
+      const config = enc ? cipher.openJson<ConfigVars>(enc) : {};
+      remember(releaseId, config);
+      return { ...config };
     },
   };
 }

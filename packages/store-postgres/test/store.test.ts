@@ -110,4 +110,25 @@ describe('store', () => {
     const f = await store.formations.ensureTypes(app.id, ['web', 'worker', 'clock']);
     expect(f.map((x) => [x.type, x.quantity])).toEqual([['clock', 0], ['web', 3], ['worker', 0]]);
   });
+
+  it('decrypts a release config once while it stays among the last releaseConfigCacheSize read', async () => {
+    let opened = 0;
+    const counting = { ...db.cipher, openJson: <T>(blob: Buffer) => (opened++, db.cipher.openJson<T>(blob)) };
+    const small = createStore({ pool, cipher: counting, releaseConfigCacheSize: 2 });
+    const { user, app, build } = await appWithBuild('cache-app');
+    await small.releases.updateConfig({ appId: app.id, changes: { A: '1' }, userId: user.id, description: 'Set A' });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await small.releases.createForBuild({ appId: app.id, buildId: build.id, description: 'Deploy', userId: user.id, status: 'succeeded' })).id);
+    opened = 0;
+    const [a, b, c] = ids as [string, string, string];
+    for (const id of [a, b, a, b]) expect(await small.releases.config(id)).toEqual({ A: '1' });
+    expect(opened).toBe(2);
+    await small.releases.config(c); // evicts a, the least recently read
+    await small.releases.config(b);
+    await small.releases.config(a);
+    expect(opened).toBe(4);
+    // Each caller gets its own copy.
+    (await small.releases.config(a)).A = 'changed';
+    expect(await small.releases.config(a)).toEqual({ A: '1' });
+  });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
-import type { Store } from '@platform/store-postgres';
+import { createStore, type Store } from '@platform/store-postgres';
+import type { Cipher } from '@platform/secrets';
+import { appTarget } from '../../src/deploy/targets.ts';
 import { MAX_CONFIG_BYTES, describeConfigChange, getConfigVars, setConfigVars, validateConfigChanges } from '../../src/services/config.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
 
@@ -93,6 +95,31 @@ describe('setConfigVars', () => {
       const config = await store.config.get(app.id);
       expect(Object.entries(config).reduce((n, [k, v]) => n + k.length + v.length, 0)).toBeLessThanOrEqual(MAX_CONFIG_BYTES);
       await setConfigVars(env.deps, user, app.name, Object.fromEntries(Object.keys(config).map((k) => [k, null])));
+    }
+  });
+
+  it('decrypts a config change once, and the reconcile ticks after it not at all', async () => {
+    // A second view of the same database whose cipher counts decryptions.
+    let opened = 0;
+    const counting: Cipher = {
+      ...db.cipher,
+      open: (blob) => (opened++, db.cipher.open(blob)),
+      openJson: <T>(blob: Buffer) => (opened++, db.cipher.openJson<T>(blob)),
+    };
+    const counted = createStore({ pool: db.pool, cipher: counting });
+    const deps = await serviceDeps(counted);
+    try {
+      const user = await someUser(counted);
+      const { app } = await deployedApp(counted, deps.slugsDir, user, 'cfg-decrypt');
+      const tick = () => appTarget(counted, deps.slugsDir, app.id); // what the process manager loads per app per tick
+      await setConfigVars(deps.deps, user, app.name, { A: '0' });
+      await tick();
+      opened = 0;
+      const { release } = await setConfigVars(deps.deps, user, app.name, { A: '1' });
+      for (let i = 0; i < 3; i++) expect((await tick())?.release).toMatchObject({ id: release!.id, env: { A: '1' } });
+      expect(opened).toBe(1);
+    } finally {
+      await deps.cleanup();
     }
   });
 });
