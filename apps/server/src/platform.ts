@@ -27,10 +27,10 @@ import { createImageGc, registerImageGcRoute, type ImageGc } from './image-gc.ts
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
 import type { ApiContext } from './api/context.ts';
-import { appFor, authenticate } from './api/auth.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { createOneOffSizes } from './services/dyno-sizes.ts';
+import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
   apiUrl: string;
@@ -276,11 +276,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: async ({ app: name, token }) => {
-          const user = await authenticate(ctx, token);
-          await appFor(ctx, { user }, name);
-          return user;
-        },
+        authorize: ({ app: name, token }) => authorizePush(store, token, name),
       });
       registerImageGcRoute(app, ctx, gc);
     });

@@ -36,6 +36,15 @@ export interface DeployerOptions {
 export type Deployer = ReturnType<typeof createDeployer>;
 
 /**
+ * What git-http's `authorize` resolves for a push (services/pushes.ts `authorizePush`) and hands to `onPush` as
+ * `push.principal`: the pusher and the app, looked up once per request.
+ */
+export interface PushPrincipal {
+  user: User;
+  app: AppRecord;
+}
+
+/**
  * Build → release → run, for a push, a config change or a rollback. Each release goes through the same gate:
  * the release phase (Procfile `release:`) on the new release, then a health-gated rollout; failure of either
  * marks the release failed and leaves the running one serving.
@@ -80,8 +89,8 @@ export function createDeployer(options: DeployerOptions) {
   }
 
   async function onPush(push: GitPush): Promise<void> {
-    const user = push.principal as User;
-    const app = await store.apps.get(push.app);
+    // The app authorize() resolved for this receive-pack request: no second lookup by name.
+    const { user, app } = push.principal as PushPrincipal;
     const sha = push.update.newSha;
     const build = await store.builds.create({ appId: app.id, userId: user.id, sourceVersion: sha });
     emit(app.id, `Build started by user ${user.email}`);

@@ -39,7 +39,7 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 }
 
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
-export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: Builder } = {}) {
+export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
   const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [] };
   const dynos = new Map<string, DynoStatus[]>(); // by app id
@@ -66,7 +66,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
   };
   const deployer = createDeployer({
     store,
-    builder: options.builder ?? { build: async () => noRuntime(), forgetApp: async () => undefined },
+    builder: options.builder?.(slugsDir) ?? { build: async () => noRuntime(), forgetApp: async () => undefined },
     runtime: { start: noRuntime, stop: noRuntime, onOutput: () => () => undefined, onExit: () => () => undefined },
     manager,
     logger: silent as never,
@@ -86,6 +86,8 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
   };
   return {
     deps,
+    /** The real deployer the services use (its onPush too). */
+    deployer,
     recorded,
     slugsDir,
     /** Makes `status` one of the app's running dynos (as the manager would list it). */
