@@ -21,9 +21,10 @@ import { registerImageGcRoute } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
 import type { ApiContext } from './api/context.ts';
-import { appFor, authenticate } from './api/auth.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
+import { createOneOffSizes } from './services/dyno-sizes.ts';
+import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
   apiUrl: string;
@@ -123,6 +124,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logs: logs.hub,
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
+      oneOffSizes: createOneOffSizes(),
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
@@ -148,11 +150,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: async ({ app: name, token }) => {
-          const user = await authenticate(ctx, token);
-          await appFor(ctx, { user } as Parameters<typeof appFor>[1], name);
-          return user;
-        },
+        authorize: ({ app: name, token }) => authorizePush(store, token, name),
       });
       registerImageGcRoute(app, ctx, gc);
     });

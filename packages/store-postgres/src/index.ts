@@ -13,7 +13,7 @@ export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHan
 export { POSTGRES_DIR_NOT_TRAVERSABLE } from './traversal.ts';
 export { migrate } from './migrate.ts';
 export type { StoreLogger } from './logger.ts';
-export type { ReleaseListOptions } from './releases.ts';
+export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.ts';
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 
 /**
@@ -22,14 +22,14 @@ export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
  *   const store = createStore({ pool, cipher });
  *   const app = await store.apps.create({ name: 'myapp', ownerId: user.id });
  */
-export function createStore(options: { pool: pg.Pool; cipher: Cipher }) {
+export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseConfigCacheSize?: number }) {
   const { pool, cipher } = options;
   return {
     pool,
     accounts: createAccounts(pool),
     apps: createApps(pool),
     builds: createBuilds(pool),
-    releases: createReleases(pool, cipher),
+    releases: createReleases(pool, cipher, { configCacheSize: options.releaseConfigCacheSize }),
     config: createConfig(pool, cipher),
     formations: createFormations(pool),
     drains: createDrains(pool, cipher),

@@ -5,20 +5,18 @@ import { PlatformError, ErrorCodes } from '@platform/types';
 import type { ConfigVars, ReleaseRecord, ReleaseStatus } from './records.ts';
 import { RELEASE_COLUMNS, toRelease } from './rows.ts';
 import { withTransaction, type Queryable } from './tx.ts';
+import { RELEASE_CONFIG_CACHE_SIZE, createReleaseConfigs, createReleaseReads, currentIn } from './release-reads.ts';
 
-export interface ReleaseListOptions {
-  order?: 'asc' | 'desc';
-  max?: number;
-  /** Only versions strictly after (asc) / before (desc) this one: for Range paging. */
-  after?: number | undefined;
-}
+export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './release-reads.ts';
 
 /**
  * Releases are immutable once written, except for `status` moving out of `pending`.
  * Versions are allocated under a row lock on the app, inside the creating transaction, so they stay
  * unique and gap-free however many deploys, config changes and rollbacks race.
  */
-export function createReleases(pool: pg.Pool, cipher: Cipher) {
+export function createReleases(pool: pg.Pool, cipher: Cipher, options: { configCacheSize?: number | undefined } = {}) {
+  const configs = createReleaseConfigs(options.configCacheSize ?? RELEASE_CONFIG_CACHE_SIZE);
+
   async function insertRelease(
     client: Queryable,
     appId: string,
@@ -41,15 +39,6 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
     return { configEnc: r.rows[0].config_enc as Buffer | null };
   }
 
-  async function currentIn(client: Queryable, appId: string): Promise<ReleaseRecord | null> {
-    const r = await client.query(
-      `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id
-       WHERE r.app_id = $1 AND r.status = 'succeeded' ORDER BY r.version DESC LIMIT 1`,
-      [appId],
-    );
-    return r.rows[0] ? toRelease(r.rows[0]) : null;
-  }
-
   return {
     /** A deploy: the build's slug paired with the app's current config, as it is at this instant. */
     async createForBuild(input: {
@@ -68,12 +57,15 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
     /**
      * Applies config changes (null deletes) and, when the app has a current release, creates the release that
      * pairs that release's build with the new config. Returns the new config and the release (null without a build).
+     * `check` sees the config as it would be, under the app's row lock, and may throw to refuse the change: a rule
+     * over the whole config (the size cap) then holds however many changes race.
      */
     async updateConfig(input: {
       appId: string;
       changes: Record<string, string | null>;
       userId: string;
       description: string;
+      check?: ((config: Readonly<ConfigVars>) => void) | undefined;
     }): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
       return withTransaction(pool, async (client) => {
         const { configEnc } = await lockApp(client, input.appId);
@@ -82,6 +74,7 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
           if (value === null) delete config[key];
           else config[key] = value;
         }
+        input.check?.(config);
         const sealed = cipher.sealJson(config);
         await client.query('UPDATE apps SET config_enc = $2, updated_at = now() WHERE id = $1', [input.appId, sealed]);
         const current = await currentIn(client, input.appId);
@@ -93,6 +86,9 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
           status: 'pending',
           userId: input.userId,
         });
+        // Known in clear here: deploying the release needs no second decryption. (A rolled-back transaction
+        // leaves an id nothing will ask for; it ages out.)
+        configs.remember(release.id, config);
         return { config, release };
       });
     },
@@ -128,51 +124,7 @@ export function createReleases(pool: pg.Pool, cipher: Cipher) {
       return r.rows.map((row: { app_id: string; version: number }) => ({ appId: row.app_id, version: Number(row.version) }));
     },
 
-    async list(appId: string, options: ReleaseListOptions = {}): Promise<ReleaseRecord[]> {
-      const desc = options.order === 'desc';
-      const params: unknown[] = [appId, Math.min(Math.max(options.max ?? 200, 1), 1000)];
-      let where = 'r.app_id = $1';
-      if (options.after !== undefined) {
-        params.push(options.after);
-        where += desc ? ' AND r.version < $3' : ' AND r.version > $3';
-      }
-      const r = await pool.query(
-        `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE ${where}
-         ORDER BY r.version ${desc ? 'DESC' : 'ASC'} LIMIT $2`,
-        params,
-      );
-      return r.rows.map(toRelease);
-    },
-
-    /** By version number (`7`, `v7`) or id. */
-    async get(appId: string, idOrVersion: string): Promise<ReleaseRecord> {
-      const m = /^v?([1-9][0-9]{0,8})$/.exec(idOrVersion);
-      const r = m
-        ? await pool.query(
-            `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE r.app_id = $1 AND r.version = $2`,
-            [appId, Number(m[1])],
-          )
-        : await pool.query(
-            `SELECT ${RELEASE_COLUMNS} FROM releases r JOIN users u ON u.id = r.user_id WHERE r.app_id = $1 AND r.id::text = $2`,
-            [appId, idOrVersion],
-          );
-      if (!r.rows[0]) throw new PlatformError(ErrorCodes.releaseNotFound, "Couldn't find that release.");
-      return toRelease(r.rows[0]);
-    },
-
-    /** The release that should be running: the newest succeeded one. */
-    current: (appId: string) => currentIn(pool, appId),
-
-    async latest(appId: string): Promise<ReleaseRecord | null> {
-      const rows = await this.list(appId, { order: 'desc', max: 1 });
-      return rows[0] ?? null;
-    },
-
-    async config(releaseId: string): Promise<ConfigVars> {
-      const r = await pool.query('SELECT config_enc FROM releases WHERE id = $1', [releaseId]);
-      const enc = r.rows[0]?.config_enc as Buffer | null | undefined;
-      return enc ? cipher.openJson<ConfigVars>(enc) : {};
-    },
+    ...createReleaseReads(pool, cipher, configs),
   };
 }
 

@@ -1,32 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { createCipher } from '@platform/secrets';
-import { createStore, migrate, startEmbeddedPostgres, type EmbeddedPostgresHandle, type Store } from '../src/index.ts';
+import { createStore, migrate, type Store } from '../src/index.ts';
+import { startTestDatabase, type TestDatabase } from '../src/testing.ts';
 
-let dir: string;
-let embedded: EmbeddedPostgresHandle;
+let db: TestDatabase;
 let pool: pg.Pool;
 let store: Store;
-const key = randomBytes(32);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'platform-store-'));
-  embedded = await startEmbeddedPostgres({ dataDir: dir });
-  pool = new pg.Pool({ connectionString: embedded.url, max: 12 });
-  pool.on('error', () => undefined); // idle clients see the server stop at teardown
-  await migrate(pool);
-  store = createStore({ pool, cipher: createCipher(key) });
-  await store.verifyKey();
+  db = await startTestDatabase();
+  ({ pool, store } = db);
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await embedded?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await db?.stop();
 });
 
 async function appWithBuild(name: string) {
@@ -120,5 +109,26 @@ describe('store', () => {
     await store.formations.setQuantities(app.id, [{ type: 'web', quantity: 3 }]);
     const f = await store.formations.ensureTypes(app.id, ['web', 'worker', 'clock']);
     expect(f.map((x) => [x.type, x.quantity])).toEqual([['clock', 0], ['web', 3], ['worker', 0]]);
+  });
+
+  it('decrypts a release config once while it stays among the last releaseConfigCacheSize read', async () => {
+    let opened = 0;
+    const counting = { ...db.cipher, openJson: <T>(blob: Buffer) => (opened++, db.cipher.openJson<T>(blob)) };
+    const small = createStore({ pool, cipher: counting, releaseConfigCacheSize: 2 });
+    const { user, app, build } = await appWithBuild('cache-app');
+    await small.releases.updateConfig({ appId: app.id, changes: { A: '1' }, userId: user.id, description: 'Set A' });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await small.releases.createForBuild({ appId: app.id, buildId: build.id, description: 'Deploy', userId: user.id, status: 'succeeded' })).id);
+    opened = 0;
+    const [a, b, c] = ids as [string, string, string];
+    for (const id of [a, b, a, b]) expect(await small.releases.config(id)).toEqual({ A: '1' });
+    expect(opened).toBe(2);
+    await small.releases.config(c); // evicts a, the least recently read
+    await small.releases.config(b);
+    await small.releases.config(a);
+    expect(opened).toBe(4);
+    // Each caller gets its own copy.
+    (await small.releases.config(a)).A = 'changed';
+    expect(await small.releases.config(a)).toEqual({ A: '1' });
   });
 });

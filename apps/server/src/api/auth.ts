@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { PlatformError } from '@platform/types';
-import type { AppRecord } from '@platform/store-postgres';
+import type { AppRecord, User } from '@platform/store-postgres';
 import type { ApiContext } from './context.ts';
+import { authenticate as authenticateToken } from '../services/accounts.ts';
+import { findApp } from '../services/apps.ts';
 
 /** Extracts a token from `Authorization: Bearer <t>` or Basic (any user, the token as password). */
 export function tokenFrom(header: string | undefined): string | null {
@@ -18,21 +19,12 @@ export function tokenFrom(header: string | undefined): string | null {
   return null;
 }
 
-export async function authenticate(ctx: ApiContext, token: string | null) {
-  if (!token) throw new PlatformError('PLT_UNAUTHORIZED', 'Invalid credentials provided. Run `platform login`.');
-  const user = await ctx.store.accounts.authenticate(token);
-  if (!user) throw new PlatformError('PLT_UNAUTHORIZED', 'Invalid credentials provided. Run `platform login`.');
-  return user;
+/** The token's user (services/accounts.ts); throws PLT_UNAUTHORIZED. */
+export async function authenticate(ctx: Pick<ApiContext, 'store'>, token: string | null): Promise<User> {
+  return authenticateToken(ctx.store, token);
 }
 
-/**
- * Finds an app the requesting user may act on: its owner or an admin. Other users get the same 404
- * as for a missing app, so app names do not leak.
- */
-export async function appFor(ctx: ApiContext, request: FastifyRequest, nameOrId: string): Promise<AppRecord> {
-  const app = await ctx.store.apps.find(nameOrId);
-  if (!app || (!request.user.isAdmin && app.ownerId !== request.user.id)) {
-    throw new PlatformError('PLT_APP_NOT_FOUND', "Couldn't find that app.");
-  }
-  return app;
+/** The app the requesting user may act on (services/apps.ts `findApp`); throws PLT_APP_NOT_FOUND. */
+export async function appFor(ctx: Pick<ApiContext, 'store'>, request: Pick<FastifyRequest, 'user'>, nameOrId: string): Promise<AppRecord> {
+  return findApp(ctx.store, request.user, nameOrId);
 }

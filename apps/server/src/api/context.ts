@@ -1,14 +1,14 @@
-import type { Store, User, AppRecord } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
+import type { User } from '@platform/store-postgres';
 import type { Logger } from 'pino';
+import type { LogHub } from '@platform/log-hub';
 import type { ServerConfig } from '../config.ts';
 import type { Deployer } from '../deploy/deployer.ts';
-import type { LogHub } from '@platform/log-hub';
+import type { ServiceDeps } from '../services/deps.ts';
 
-/** What route handlers are given. Built once at start-up by the app's wiring. */
-export interface ApiContext {
+/** What route handlers are given: the services' dependencies and more. Built once at start-up by the app's wiring. */
+export interface ApiContext extends ServiceDeps {
   config: Readonly<ServerConfig>;
-  store: Store;
   manager: ProcessManager;
   deployer: Deployer;
   /** The apps' log streams (not the platform's own pino log). */
@@ -19,11 +19,6 @@ export interface ApiContext {
     git: (app: string) => string;
     web: (app: string) => string;
   };
-  /**
-   * Stops routing and forgets an app's repo, caches, images, and `slugs` (the checksums its builds had, read
-   * before it was deleted from the store; a slug another app's build shares is kept).
-   */
-  forgetApp(app: AppRecord, slugs: readonly string[]): Promise<void>;
   /** Resolves true when the database answers a trivial query within a short time (for /healthz). */
   databaseReachable(): Promise<boolean>;
 }

@@ -1,10 +1,11 @@
 import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord, User } from '@platform/store-postgres';
 import type { DynoStatus } from '@platform/process-manager';
 import type { ApiContext } from './context.ts';
+import { isEligibleForRollback } from '../services/releases.ts';
 
 const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
 
-export function appJson(ctx: ApiContext, app: AppRecord, owner: Pick<User, 'id' | 'email'> | null, extra: { releasedAt?: Date | null; buildpack?: string | null; slugSize?: number | null } = {}) {
+export function appJson(ctx: Pick<ApiContext, 'urls'>, app: AppRecord, owner: Pick<User, 'id' | 'email'> | null, extra: { releasedAt?: Date | null; buildpack?: string | null; slugSize?: number | null } = {}) {
   return {
     id: app.id,
     name: app.name,
@@ -37,7 +38,7 @@ export function releaseJson(app: AppRecord, r: ReleaseRecord, currentId: string 
     description: r.description,
     status: r.status,
     current: r.id === currentId,
-    eligible_for_rollback: r.status === 'succeeded' && r.buildId !== null,
+    eligible_for_rollback: isEligibleForRollback(r),
     slug: r.buildId ? { id: r.buildId } : null,
     artifacts: r.buildId ? [{ type: 'slug', id: r.buildId }] : [],
     app: { id: app.id, name: app.name },
@@ -82,14 +83,15 @@ export function formationJson(app: AppRecord, f: FormationRecord, command: strin
   };
 }
 
-export function dynoJson(app: AppRecord, d: DynoStatus) {
+/** A dyno; `size` is its formation's (formation dynos) or the one it was started with (one-offs). */
+export function dynoJson(app: AppRecord, d: DynoStatus, size: string) {
   return {
     id: d.id,
     name: d.name,
     type: d.type,
     command: d.command,
     state: d.state,
-    size: 'standard',
+    size,
     attach_url: null,
     release: { id: d.releaseId, version: d.releaseVersion },
     app: { id: app.id, name: app.name },

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { PlatformError, isPlatformError } from '@platform/types';
 import type { Builder, Runtime } from '@platform/types';
-import type { AppRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
+import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
 import type { GitPush } from '@platform/git-http';
 import type { Logger } from 'pino';
@@ -12,8 +12,9 @@ import type { Failpoint } from '../failpoints.ts';
 export interface DeployerOptions {
   store: Store;
   builder: Builder;
-  runtime: Runtime;
-  manager: ProcessManager;
+  /** Runs the release phase's one-off dyno. */
+  runtime: Pick<Runtime, 'start' | 'stop' | 'onOutput' | 'onExit'>;
+  manager: Pick<ProcessManager, 'deploy'>;
   logger: Logger;
   slugsDir: string;
   releaseTimeoutMs: number;
@@ -35,6 +36,15 @@ export interface DeployerOptions {
 export type Deployer = ReturnType<typeof createDeployer>;
 
 /**
+ * What git-http's `authorize` resolves for a push (services/pushes.ts `authorizePush`) and hands to `onPush` as
+ * `push.principal`: the pusher and the app, looked up once per request.
+ */
+export interface PushPrincipal {
+  user: User;
+  app: AppRecord;
+}
+
+/**
  * Build → release → run, for a push, a config change or a rollback. Each release goes through the same gate:
  * the release phase (Procfile `release:`) on the new release, then a health-gated rollout; failure of either
  * marks the release failed and leaves the running one serving.
@@ -44,7 +54,7 @@ export function createDeployer(options: DeployerOptions) {
   const emit = (appId: string, message: string) => options.onEvent?.(appId, 'api', message);
   const failpoint = options.failpoint ?? (() => undefined);
 
-  const releaseTarget = (release: ReleaseRecord) => targetOf(store, options.slugsDir, release);
+  const releaseTarget = (release: ReleaseRecord, build?: BuildRecord | null) => targetOf(store, options.slugsDir, release, build);
 
   /** Runs the release phase (if any) and rolls the app onto the release. Returns the final status. */
   async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {
@@ -79,8 +89,8 @@ export function createDeployer(options: DeployerOptions) {
   }
 
   async function onPush(push: GitPush): Promise<void> {
-    const user = push.principal as User;
-    const app = await store.apps.get(push.app);
+    // The app authorize() resolved for this receive-pack request: no second lookup by name.
+    const { user, app } = push.principal as PushPrincipal;
     const sha = push.update.newSha;
     const build = await store.builds.create({ appId: app.id, userId: user.id, sourceVersion: sha });
     emit(app.id, `Build started by user ${user.email}`);

@@ -9,7 +9,7 @@ import type { ReleaseTarget } from '@platform/process-manager';
  * rejects with PLT_RELEASE_FAILED.
  */
 export async function runReleasePhase(input: {
-  runtime: Runtime;
+  runtime: Pick<Runtime, 'start' | 'stop' | 'onOutput' | 'onExit'>;
   app: AppRecord;
   target: ReleaseTarget;
   timeoutMs: number;

@@ -1,25 +1,30 @@
 import path from 'node:path';
-import { PlatformError } from '@platform/types';
-import type { ReleaseRecord, Store } from '@platform/store-postgres';
+import { ErrorCodes, PlatformError } from '@platform/types';
+import type { BuildRecord, ReleaseRecord, Store } from '@platform/store-postgres';
 import type { AppTarget, ReleaseTarget } from '@platform/process-manager';
 import { slugHealthcheck } from './healthcheck.ts';
 
-/** What the process manager needs to run a release: commands, artifact, config. */
-export async function releaseTarget(store: Store, slugsDir: string, release: ReleaseRecord): Promise<ReleaseTarget> {
-  if (!release.buildId) throw new PlatformError('PLT_NO_RELEASE', 'This release has no build to run.');
-  const build = await store.builds.get(release.appId, release.buildId);
-  if (!build.slugChecksum) throw new PlatformError('PLT_NO_RELEASE', 'This release has no slug to run.');
-  const slugPath = path.join(slugsDir, `${build.slugChecksum}.tgz`);
-  const healthcheck = await slugHealthcheck(slugPath, build.slugChecksum);
+/**
+ * What the process manager needs to run a release: commands, artifact, config, health check. `build` is the
+ * release's build when the caller has it already (else it is read).
+ *
+ * @throws PLT_NO_RELEASE for a release without a build or slug; PLT_BUILD_NOT_FOUND.
+ */
+export async function releaseTarget(store: Store, slugsDir: string, release: ReleaseRecord, build?: BuildRecord | null): Promise<ReleaseTarget> {
+  if (!release.buildId) throw new PlatformError(ErrorCodes.noRelease, 'This release has no build to run.');
+  const b = build?.id === release.buildId ? build : await store.builds.get(release.appId, release.buildId);
+  if (!b.slugChecksum) throw new PlatformError(ErrorCodes.noRelease, 'This release has no slug to run.');
+  const slugPath = path.join(slugsDir, `${b.slugChecksum}.tgz`);
+  const healthcheck = await slugHealthcheck(slugPath, b.slugChecksum);
   return {
     id: release.id,
     version: release.version,
-    commands: build.processTypes,
+    commands: b.processTypes,
     ...(healthcheck ? { healthcheck } : {}),
     artifact: {
       slugPath,
-      slugChecksum: build.slugChecksum,
-      image: build.image ?? undefined,
+      slugChecksum: b.slugChecksum,
+      image: b.image ?? undefined,
     },
     env: await store.releases.config(release.id),
   };
@@ -29,12 +34,12 @@ export async function releaseTarget(store: Store, slugsDir: string, release: Rel
 export async function appTarget(store: Store, slugsDir: string, appId: string): Promise<AppTarget | null> {
   const app = await store.apps.find(appId);
   if (!app) return null;
-  const current = await store.releases.current(appId);
+  const current = await store.releases.currentWithBuild(appId);
   const formations = await store.formations.list(appId);
   return {
     app: app.name,
     appId: app.id,
-    release: current ? await releaseTarget(store, slugsDir, current) : null,
+    release: current ? await releaseTarget(store, slugsDir, current.release, current.build) : null,
     quantities: Object.fromEntries(formations.map((f) => [f.type, f.quantity])),
   };
 }

@@ -1,62 +1,48 @@
 import type { FastifyInstance } from 'fastify';
-import { PlatformError, DYNO_NAME_RE } from '@platform/types';
 import type { ApiContext } from '../context.ts';
-import { appFor } from '../auth.ts';
 import { dynoJson } from '../serialize.ts';
+import { dynoFilter, getDyno, listDynos, restartDynos, stopDynos } from '../../services/dynos.ts';
+
+type AppParams = { Params: { app: string } };
 
 export function registerDynoRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get<{ Params: { app: string } }>('/apps/:app/dynos', async (request) => {
-    const app = await appFor(ctx, request, request.params.app);
-    return ctx.manager.dynos(app.id).map((d) => dynoJson(app, d));
+  api.get<AppParams>('/apps/:app/dynos', async (request) => {
+    const { app, dynos } = await listDynos(ctx, request.user, request.params.app);
+    return dynos.map((d) => dynoJson(app, d.status, d.size));
   });
 
   api.get<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (request) => {
-    const app = await appFor(ctx, request, request.params.app);
-    const dyno = ctx.manager.dynos(app.id).find((d) => d.name === request.params.dyno || d.id === request.params.dyno);
-    if (!dyno) throw new PlatformError('PLT_DYNO_NOT_FOUND', `No dyno ${request.params.dyno}.`);
-    return dynoJson(app, dyno);
+    const { app, dyno } = await getDyno(ctx, request.user, request.params.app, request.params.dyno);
+    return dynoJson(app, dyno.status, dyno.size);
   });
 
   // Restart all dynos, or one dyno / type: rolling for web.
-  api.delete<{ Params: { app: string } }>('/apps/:app/dynos', async (request, reply) => {
-    const app = await appFor(ctx, request, request.params.app);
-    await ctx.manager.restart(app.id);
+  api.delete<AppParams>('/apps/:app/dynos', async (request, reply) => {
+    await restartDynos(ctx, request.user, request.params.app);
     reply.status(202);
     return {};
   });
 
-  const stop = async (request: Parameters<typeof appFor>[1], appName: string, filter: { name?: string; type?: string }) => {
-    const app = await appFor(ctx, request, appName);
-    const stopped = await ctx.manager.stop(app.id, filter);
-    if (stopped === 0) throw new PlatformError('PLT_DYNO_NOT_FOUND', `No running dyno matches ${filter.name ?? filter.type}.`);
-    return {};
-  };
   api.post<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
     reply.status(202);
-    return stop(request, request.params.app, DYNO_NAME_RE.test(request.params.dyno) ? { name: request.params.dyno } : { type: request.params.dyno });
+    await stopDynos(ctx, request.user, request.params.app, dynoFilter(request.params.dyno));
+    return {};
   });
   api.post<{ Params: { app: string; type: string } }>('/apps/:app/formations/:type/actions/stop', async (request, reply) => {
     reply.status(202);
-    return stop(request, request.params.app, { type: request.params.type });
+    await stopDynos(ctx, request.user, request.params.app, { type: request.params.type });
+    return {};
   });
   api.delete<{ Params: { app: string; type: string } }>('/apps/:app/formations/:type', async (request, reply) => {
-    const app = await appFor(ctx, request, request.params.app);
-    if (!ctx.manager.dynos(app.id).some((d) => d.type === request.params.type)) {
-      throw new PlatformError('PLT_DYNO_NOT_FOUND', `No ${request.params.type} dynos are running.`);
-    }
-    await ctx.manager.restart(app.id, { type: request.params.type });
+    const { type } = request.params;
+    await restartDynos(ctx, request.user, request.params.app, { filter: { type }, missing: `No ${type} dynos are running.` });
     reply.status(202);
     return {};
   });
 
   api.delete<{ Params: { app: string; dyno: string } }>('/apps/:app/dynos/:dyno', async (request, reply) => {
-    const app = await appFor(ctx, request, request.params.app);
     const target = request.params.dyno;
-    const filter = DYNO_NAME_RE.test(target) ? { name: target } : { type: target };
-    if (!ctx.manager.dynos(app.id).some((d) => d.name === filter.name || d.type === filter.type)) {
-      throw new PlatformError('PLT_DYNO_NOT_FOUND', `No dyno or process type ${target}.`);
-    }
-    await ctx.manager.restart(app.id, filter);
+    await restartDynos(ctx, request.user, request.params.app, { filter: dynoFilter(target), missing: `No dyno or process type ${target}.` });
     reply.status(202);
     return {};
   });

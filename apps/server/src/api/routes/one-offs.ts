@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ErrorCodes, PlatformError, isValidConfigKey, type DynoSize } from '@platform/types';
 import type { OneOff } from '@platform/process-manager';
 import type { ApiContext } from '../context.ts';
-import { appFor } from '../auth.ts';
 import { dynoJson } from '../serialize.ts';
-import { releaseTarget } from '../../deploy/targets.ts';
+import { startOneOff } from '../../services/one-offs.ts';
 
 /**
  * One-off dynos (`platform run`): `POST /apps/:app/dynos` starts `run.N` on the current release. Attached runs
@@ -24,24 +21,10 @@ import { releaseTarget } from '../../deploy/targets.ts';
 const ATTACH_PATH_RE = /^\/dynos\/attach\/([A-Za-z0-9_-]{40,60})$/;
 /** A started attached dyno nobody attaches to within this window is stopped. */
 const ATTACH_WINDOW_MS = 60_000;
-const MAX_TTL_S = 86_400;
-const MAX_COMMAND_BYTES = 64 * 1024;
-const MAX_ENV_BYTES = 32 * 1024;
 /** Above this many unsent bytes on the socket, the dyno's output is paused until the client catches up. */
 const HIGH_WATER = 1024 * 1024;
 /** After the exit, how long the last output may take to reach the socket. */
 const OUTPUT_DRAIN_MS = 5_000;
-
-/** Sizes as in the formation; memory in MiB. Names are matched case-insensitively. */
-const SIZES: Record<string, DynoSize> = {
-  'standard': { memoryMb: 512, pids: 256 },
-  'standard-1x': { memoryMb: 512, pids: 256 },
-  'basic': { memoryMb: 512, pids: 256 },
-  'eco': { memoryMb: 512, pids: 256 },
-  'standard-2x': { memoryMb: 1024, pids: 512 },
-  'performance-m': { memoryMb: 2560, pids: 16_384 },
-  'performance-l': { memoryMb: 14_336, pids: 32_768 },
-};
 
 interface Pending {
   oneOff: OneOff;
@@ -95,89 +78,16 @@ export function createAttachSessions() {
 
 export type AttachSessions = ReturnType<typeof createAttachSessions>;
 
-interface RunRequest {
-  command: string;
-  attach: boolean;
-  tty: boolean;
-  env: Record<string, string>;
-  size: DynoSize | undefined;
-  sizeName: string;
-  ttlMs: number;
-}
-
-export function parseRunBody(body: unknown): RunRequest {
-  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const bad = (message: string) => new PlatformError(ErrorCodes.invalidParams, message);
-  if (typeof b.command !== 'string' || b.command.trim() === '') throw bad('A command is required, e.g. platform run bash.');
-  if (b.command.includes('\0') || Buffer.byteLength(b.command) > MAX_COMMAND_BYTES) throw bad('The command is too long or holds a NUL byte.');
-  if (b.attach !== undefined && b.attach !== null && typeof b.attach !== 'boolean') throw bad('attach must be true or false.');
-  if (b.type !== undefined && b.type !== null && b.type !== 'run') throw bad('type must be run.');
-  const env: Record<string, string> = {};
-  if (b.env !== undefined && b.env !== null) {
-    if (typeof b.env !== 'object' || Array.isArray(b.env)) throw bad('env must be an object of KEY: value.');
-    let bytes = 0;
-    for (const [k, v] of Object.entries(b.env as Record<string, unknown>)) {
-      if (!isValidConfigKey(k)) throw bad(`Invalid env var name ${JSON.stringify(k).slice(0, 80)}: use letters, digits and _.`);
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`env ${k} must be a string.`);
-      const value = String(v);
-      if (value.includes('\0')) throw bad(`env ${k} holds a NUL byte.`);
-      bytes += Buffer.byteLength(k) + Buffer.byteLength(value);
-      env[k] = value;
-    }
-    if (bytes > MAX_ENV_BYTES) throw bad('env is larger than 32 kB.');
-  }
-  let size: DynoSize | undefined;
-  if (b.size !== undefined && b.size !== null && b.size !== '') {
-    size = typeof b.size === 'string' ? SIZES[b.size.toLowerCase()] : undefined;
-    if (!size) throw bad(`Unknown dyno size ${JSON.stringify(b.size).slice(0, 40)}. Use one of: ${Object.keys(SIZES).join(', ')}.`);
-  }
-  let ttl = MAX_TTL_S;
-  if (b.time_to_live !== undefined && b.time_to_live !== null) {
-    ttl = typeof b.time_to_live === 'string' && /^\d+$/.test(b.time_to_live) ? Number(b.time_to_live) : (b.time_to_live as number);
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_S) throw bad(`time_to_live must be a whole number of seconds from 1 to ${MAX_TTL_S}.`);
-  }
-  const attach = b.attach === true;
-  const sizeName = size ? (b.size as string) : 'standard';
-  return { command: b.command.trim(), attach, tty: attach && b.force_no_tty !== true, env, size, sizeName, ttlMs: ttl * 1000 };
-}
-
-/** Heroku semantics: a first word naming a Procfile type is replaced by its command; the rest is appended. */
-export function substituteProcessType(command: string, commands: Readonly<Record<string, string>>): string {
-  const m = /^(\S+)(.*)$/s.exec(command)!;
-  const first = m[1]!;
-  return Object.hasOwn(commands, first) ? `${commands[first]}${m[2]}` : command;
-}
-
-const dimension = (raw: string | undefined, fallback: number) => {
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 && n < 10_000 ? n : fallback;
-};
-
 export function registerOneOffRoutes(api: FastifyInstance, ctx: ApiContext, sessions: AttachSessions): void {
   api.post<{ Params: { app: string } }>('/apps/:app/dynos', async (request, reply) => {
-    const app = await appFor(ctx, request, request.params.app);
-    const run = parseRunBody(request.body);
-    const current = await ctx.store.releases.current(app.id);
-    if (!current) throw new PlatformError('PLT_NO_RELEASE', `${app.name} has no release to run on yet. Deploy it first: git push platform main.`);
-    const release = await releaseTarget(ctx.store, path.join(ctx.config.dataDir, 'slugs'), current);
-    const oneOff = await ctx.manager.runOneOff({
-      app: app.name,
-      appId: app.id,
-      release,
-      command: substituteProcessType(run.command, release.commands),
-      env: { ...release.env, ...run.env },
-      size: run.size,
-      attach: run.attach ? { tty: run.tty, cols: dimension(run.env.COLUMNS, 80), rows: dimension(run.env.LINES, 24) } : null,
-      ttlMs: run.ttlMs,
-      by: request.user.email,
-    });
+    const { app, oneOff, run } = await startOneOff(ctx, request.user, request.params.app, request.body);
     let attachUrl: string | null = null;
     if (run.attach) {
       const secret = sessions.create(oneOff, app.id);
       attachUrl = `${ctx.urls.api().replace(/^http/, 'ws')}/dynos/attach/${secret}`;
     }
     reply.status(201);
-    return { ...dynoJson(app, oneOff.status), size: run.sizeName, attach_url: attachUrl };
+    return { ...dynoJson(app, oneOff.status, run.sizeName), attach_url: attachUrl };
   });
 }
 

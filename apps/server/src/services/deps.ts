@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { AppRecord, Store } from '@platform/store-postgres';
+import type { ProcessManager } from '@platform/process-manager';
+import type { Deployer } from '../deploy/deployer.ts';
+import type { ServerConfig } from '../config.ts';
+import type { OneOffSizes } from './dyno-sizes.ts';
+
+/**
+ * What the services need, and nothing more: the store, the parts of the process manager and deployer they drive,
+ * the limits they enforce. The API's context is one (it extends this); a test passes a real store and small
+ * stand-ins for the effects it does not exercise.
+ */
+export interface ServiceDeps {
+  store: Store;
+  manager: Pick<ProcessManager, 'dynos' | 'reconcile' | 'removeApp' | 'restart' | 'stop' | 'runOneOff'>;
+  deployer: Pick<Deployer, 'deployRelease' | 'assertRunnable' | 'releaseTarget' | 'event'>;
+  config: Pick<ServerConfig, 'maxDynosPerApp'>;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  /** The sizes of the one-off dynos this server started (formation dynos take theirs from the formation). */
+  oneOffSizes: OneOffSizes;
+  /**
+   * Stops routing and forgets an app's repo, caches, images, and `slugs` (the checksums its builds had, read
+   * before it was deleted from the store; a slug another app's build shares is kept).
+   */
+  forgetApp(app: AppRecord, slugs: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
+import type { Store } from '@platform/store-postgres';
+import type { GitPush } from '@platform/git-http';
+import type { Builder } from '@platform/types';
+import { authorizePush } from '../../src/services/pushes.ts';
+import { serviceDeps, someUser } from '../support/services.ts';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+/** The store with its app lookups counted (`get` goes through `find`). */
+function countingLookups(store: Store) {
+  const counter = { lookups: 0 };
+  const apps = { ...store.apps, find: (nameOrId: string) => (counter.lookups++, store.apps.find(nameOrId)) };
+  return { store: { ...store, apps } as Store, counter };
+}
+
+/** A builder that turns any source into one small slug in `slugsDir`. */
+function slugBuilder(slugsDir: string): Builder {
+  return {
+    async build(request) {
+      request.source.resume();
+      const slug = Buffer.from(`slug of ${request.app}`);
+      const checksum = createHash('sha256').update(slug).digest('hex');
+      const slugPath = path.join(slugsDir, `${checksum}.tgz`);
+      await writeFile(slugPath, slug);
+      request.output('-----> Node.js app detected');
+      return { slug: { path: slugPath, checksum, size: slug.length }, processTypes: { web: 'npm start' }, buildpack: 'Node.js' };
+    },
+    forgetApp: async () => undefined,
+  };
+}
+
+describe('pushes', () => {
+  it('authorises the owner or an admin, with a token, and hides the app from anyone else', async () => {
+    const owner = await someUser(db.store);
+    await db.store.apps.create({ name: 'push-auth', ownerId: owner.id });
+    const token = await db.store.accounts.createToken(owner.id, 'test');
+    expect(await authorizePush(db.store, token, 'push-auth')).toMatchObject({ user: { id: owner.id }, app: { name: 'push-auth' } });
+    await expect(authorizePush(db.store, null, 'push-auth')).rejects.toMatchObject({ code: 'PLT_UNAUTHORIZED' });
+    await expect(authorizePush(db.store, `${token}x`, 'push-auth')).rejects.toMatchObject({ code: 'PLT_UNAUTHORIZED' });
+    const stranger = await db.store.accounts.createToken((await someUser(db.store)).id, 'test');
+    await expect(authorizePush(db.store, stranger, 'push-auth')).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    const admin = await db.store.accounts.createToken((await someUser(db.store, true)).id, 'test');
+    expect((await authorizePush(db.store, admin, 'push-auth')).app.name).toBe('push-auth');
+  });
+
+  it('looks the app up once from authorisation to release', async () => {
+    const { store, counter } = countingLookups(db.store);
+    const env = await serviceDeps(store, { builder: slugBuilder });
+    try {
+      const owner = await someUser(store);
+      await store.apps.create({ name: 'push-once', ownerId: owner.id });
+      const token = await store.accounts.createToken(owner.id, 'test');
+      counter.lookups = 0;
+      const principal = await authorizePush(store, token, 'push-once');
+      const output: string[] = [];
+      const push: GitPush = {
+        app: 'push-once',
+        principal,
+        branch: 'main',
+        update: { ref: 'refs/heads/main', oldSha: '0'.repeat(40), newSha: 'a'.repeat(40) },
+        archive: () => Readable.from([]),
+        output: (line) => void output.push(line),
+        signal: new AbortController().signal,
+      };
+      await env.deployer.onPush(push);
+      expect(output).toContain('       Released v1');
+      expect(counter.lookups).toBe(1);
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
