@@ -145,7 +145,6 @@ export function createLogHub(options: LogHubOptions = {}) {
     const log = appLog(app);
     if (opts.tail && !closed) log.subscribers.add(sub);
     else sub.closed = true;
-    let pendingBacklog: LogEntry[] | null = backlog.length > 0 ? backlog : null;
     const close = () => {
       sub.closed = true;
       log.subscribers.delete(sub);
@@ -155,33 +154,7 @@ export function createLogHub(options: LogHubOptions = {}) {
         wake();
       }
     };
-    return {
-      async next() {
-        if (pendingBacklog) {
-          const b = pendingBacklog;
-          pendingBacklog = null;
-          return b;
-        }
-        while (sub.queue.length === 0 && sub.dropped === 0) {
-          if (sub.closed) return null;
-          await new Promise<void>((resolve) => (sub.wake = resolve));
-        }
-        const batch = sub.queue;
-        sub.queue = [];
-        if (sub.dropped > 0) {
-          // The gap comes after what was queued: the marker goes at the end of the batch.
-          batch.push({
-            time: Math.max(nowMicros(), (batch[batch.length - 1]?.time ?? 0) + 1),
-            source: 'platform',
-            process: 'logplex',
-            message: `Error L11 (Tail buffer overflow) -> This tail session dropped ${sub.dropped} messages since ${formatTimestamp(sub.droppedSince)}`,
-          });
-          sub.dropped = 0;
-        }
-        return batch;
-      },
-      close,
-    };
+    return tailSession(sub, backlog, close);
   }
 
   const drainOptions = (app: string, config: DrainConfig): DrainOptions => ({
@@ -274,5 +247,41 @@ export function createLogHub(options: LogHubOptions = {}) {
       closed = true;
       for (const app of [...apps.keys()]) forgetApp(app);
     },
+  };
+}
+
+/**
+ * One tail session's reader: the backlog first, then batches as they arrive; `next()` resolves null once the
+ * session is closed and drained. Entries a slow reader could not take are replaced by Logplex's L11 marker
+ * at the end of the next batch.
+ */
+function tailSession(sub: Subscriber, backlog: LogEntry[], close: () => void): LogSubscription {
+  let pendingBacklog: LogEntry[] | null = backlog.length > 0 ? backlog : null;
+  return {
+    async next() {
+      if (pendingBacklog) {
+        const b = pendingBacklog;
+        pendingBacklog = null;
+        return b;
+      }
+      while (sub.queue.length === 0 && sub.dropped === 0) {
+        if (sub.closed) return null;
+        await new Promise<void>((resolve) => (sub.wake = resolve));
+      }
+      const batch = sub.queue;
+      sub.queue = [];
+      if (sub.dropped > 0) {
+        // The gap comes after what was queued: the marker goes at the end of the batch.
+        batch.push({
+          time: Math.max(nowMicros(), (batch[batch.length - 1]?.time ?? 0) + 1),
+          source: 'platform',
+          process: 'logplex',
+          message: `Error L11 (Tail buffer overflow) -> This tail session dropped ${sub.dropped} messages since ${formatTimestamp(sub.droppedSince)}`,
+        });
+        sub.dropped = 0;
+      }
+      return batch;
+    },
+    close,
   };
 }
