@@ -8,7 +8,7 @@
 # Groups (a program, then the Debian package that provides it):
 #   native   make, g++, python3             node-gyp builds node-pty (one-off dynos with a terminal) at npm install
 #   server   tini, unshare, setpriv         as root, process-mode dynos run in PID namespaces under an init
-#   docker   dockerd, docker                the Docker engine and client (scripts/install-docker.sh starts it)
+#   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
@@ -18,7 +18,7 @@ set -euo pipefail
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
 group_server=(tini:tini unshare:util-linux setpriv:util-linux)
-group_docker=(dockerd:docker.io docker:docker.io)
+group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps)

@@ -46,7 +46,7 @@ const docker = (args: string[]) =>
     execFile('docker', args, (err, stdout) => resolve(err ? '' : stdout));
   });
 
-/** Force-removes the containers, then the images and volumes, carrying a label (best effort: cleanup must not fail a test). */
+/** Force-removes the containers, then the images, volumes and networks, carrying a label (best effort: cleanup must not fail a test). */
 async function removeDockerObjects(label: string): Promise<void> {
   const containers = (await docker(['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter(Boolean);
   if (containers.length) await docker(['rm', '-f', ...containers]);
@@ -54,6 +54,8 @@ async function removeDockerObjects(label: string): Promise<void> {
   if (images.length) await docker(['rmi', '-f', ...new Set(images)]);
   const volumes = (await docker(['volume', 'ls', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
   if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+  const networks = (await docker(['network', 'ls', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (networks.length) await docker(['network', 'rm', ...networks]);
 }
 
 /** Starts the real platformd on embedded Postgres in a temp data dir, on free ports. */

@@ -53,6 +53,18 @@ export interface ServerConfig {
    * (RFC 1918, CGNAT 100.64/10, IPv6 ULA) for self-hosted receivers, `loopback` for development. Default: none.
    */
   drainAllow: readonly DrainAllowance[];
+  /**
+   * Docker mode: the one network every dyno joins (PLATFORM_DYNO_NETWORK; docker-compose.yml sets `platform`,
+   * which platformd's own container joins), or null (the default) for a network per app, isolated from the others.
+   */
+  dynoNetwork: string | null;
+  /** Docker mode: the IPv4 range per-app networks take a /24 each from (PLATFORM_DYNO_SUBNETS, default 172.31.0.0/16). */
+  dynoSubnets: string;
+  /**
+   * Docker mode as root on the host: fence dynos and builds off the host and link-local addresses with iptables
+   * (PLATFORM_DYNO_FIREWALL=on, the default; `off` lets them reach what the host's own firewall allows).
+   */
+  dynoFirewall: boolean;
 }
 
 export class ConfigError extends Error {
@@ -155,7 +167,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
     drainAllow: Object.freeze(drainAllow),
+    dynoNetwork: str('PLATFORM_DYNO_NETWORK'),
+    dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '172.31.0.0/16',
+    dynoFirewall: (str('PLATFORM_DYNO_FIREWALL') ?? 'on') !== 'off',
   };
+  if (config.dynoNetwork !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(config.dynoNetwork)) problems.push('PLATFORM_DYNO_NETWORK must be a Docker network name');
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 172.31.0.0/16');
+  if (!['on', 'off'].includes(str('PLATFORM_DYNO_FIREWALL') ?? 'on')) problems.push('PLATFORM_DYNO_FIREWALL must be on or off');
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
+import { sweepAppNetworks } from '@platform/runtime-docker';
 import { createRouter, formatRouterLogLine } from '@platform/router';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
@@ -131,6 +132,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         logs.forgetId(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
         await builder.forgetApp(app.id);
+        await runtime.forgetApp?.(app.id);
         await gc?.forgetApp(app.id);
         await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
       },
@@ -169,6 +171,12 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     logs.ownPorts.push(routerPort);
     await manager.start();
     gc?.soon(); // after adoption: images running dynos use are kept
+    if (decision.kind === 'docker') {
+      // Networks of apps destroyed while no server ran (or mid-destroy): their dynos were stopped by start().
+      const live = new Set((await store.apps.list()).map((a) => a.id));
+      const swept = await sweepAppNetworks(decision.docker, instance, live, logger);
+      if (swept > 0) logger.info({ swept }, 'removed the networks of apps that no longer exist');
+    }
 
     return {
       apiUrl: apiUrl(),

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Dyno } from '@platform/types';
 import type { RuntimeEvents, RuntimeLogger } from '@platform/runtime-kit';
 import type { ContainerSettings } from './dyno-container.ts';
+import type { DynoNetworks } from './network.ts';
 
 /** Marks containers of attached one-offs (their output is a TTY stream or the caller's, not the log stream). */
 export const ATTACHED_LABEL = 'platform.attached';
@@ -25,8 +26,8 @@ export interface DockerContext {
   events: RuntimeEvents;
   /** Followed containers by id: started here or adopted from an earlier runtime. */
   watches: Map<string, Watch>;
-  /** Creates the dynos' network once (retried after a failure). */
-  ensureNetwork(): Promise<void>;
+  /** The network each app's dynos join (created on first use, retried after a failure). */
+  networks: DynoNetworks;
   /** Set by close(): nothing new is started or adopted. */
   closed: boolean;
 }

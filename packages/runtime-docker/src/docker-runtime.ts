@@ -3,15 +3,25 @@ import { ErrorCodes, PlatformError, type DynoSize, type Runtime } from '@platfor
 import { createRuntimeEvents, type RuntimeLogger } from '@platform/runtime-kit';
 import type { DockerContext } from './docker-context.ts';
 import { listDynos } from './list-dynos.ts';
-import { createNetworkGate } from './network.ts';
+import { createDynoNetworks, type DynoNetworking } from './network.ts';
+import { parsePool } from './subnets.ts';
 import { startAttachedDyno, startDyno } from './start-dyno.ts';
 import { stopContainer } from './stop-dyno.ts';
+
+/** The pool per-app dyno networks take their /24s from, unless configured (PLATFORM_DYNO_SUBNETS). */
+export const DEFAULT_DYNO_SUBNETS = '172.31.0.0/16';
 
 export interface DockerRuntimeOptions {
   /** A dockerode client, created by the app. */
   docker: Docker;
   logger?: RuntimeLogger | undefined;
-  /** Bridge network the dynos join (created if missing). The router must reach it. Default `platform`. */
+  /**
+   * How dynos are networked (see network.ts): `{ mode: 'per-app', pool }` gives each app a bridge of its own with
+   * a /24 from `pool`; `{ mode: 'shared', name }` puts every dyno on one bridge. The router must reach them.
+   * Default: per-app from 172.31.0.0/16.
+   */
+  networking?: DynoNetworking | undefined;
+  /** Shorthand for `networking: { mode: 'shared', name: network }`. */
   network?: string | undefined;
   /** Limits when a spec has no size. Default 512 MiB, 256 pids. */
   defaultSize?: DynoSize | undefined;
@@ -28,31 +38,32 @@ export interface DockerRuntimeOptions {
 }
 
 /**
- * The `docker` runtime: each dyno is a container of its release image on one bridge network (see README). The
+ * The `docker` runtime: each dyno is a container of its release image on its app's bridge network (see README). The
  * parts live in files of their own: start-dyno (start, startAttached), dyno-watch + log-follow (output and exit),
- * stop-dyno, list-dynos (with adoption). Throws PLT_INVALID_PARAMS for an invalid `instance`.
+ * stop-dyno, list-dynos (with adoption). Throws PLT_INVALID_PARAMS for an invalid `instance` or subnet pool.
  *
  *   const runtime = createDockerRuntime({ docker: new Docker(), logger, instance: 'a1b2' });
  */
 export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
   const { docker, logger } = options;
-  const network = options.network ?? 'platform';
   const instance = options.instance ?? '1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) throw new PlatformError(ErrorCodes.invalidParams, 'Invalid platform instance id.');
+  const networking: DynoNetworking =
+    options.networking ?? (options.network !== undefined ? { mode: 'shared', name: options.network } : { mode: 'per-app', pool: DEFAULT_DYNO_SUBNETS });
+  if (networking.mode === 'per-app') parsePool(networking.pool);
   const events = createRuntimeEvents(logger);
   const ctx: DockerContext = {
     docker,
     logger,
     settings: {
       instance,
-      network,
       user: options.user ?? '1000:1000',
       port: options.port ?? 5000,
       size: options.defaultSize ?? { memoryMb: 512, pids: 256 },
     },
     events,
     watches: new Map(),
-    ensureNetwork: createNetworkGate(docker, network, logger),
+    networks: createDynoNetworks(docker, networking, instance, logger),
     closed: false,
   };
   /** One stop per id at a time: a second call joins the first. */
@@ -72,6 +83,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       return pending;
     },
     list: (filter = {}) => listDynos(ctx, filter),
+    forgetApp: (appId) => ctx.networks.forget(appId),
     onExit: events.onExit,
     onOutput: events.onOutput,
     async close() {

@@ -20,7 +20,6 @@ export const LABEL = {
 export interface ContainerSettings {
   /** This platform instance's id: the value of every container's `platform.managed` label. */
   instance: string;
-  network: string;
   user: string;
   port: number;
   size: DynoSize;
@@ -38,11 +37,11 @@ export function dynoEnv(spec: DynoSpec, port: number): string[] {
 
 /**
  * The container a dyno becomes: the release image, runtime-kit's launch script from /app, the dyno's env, the
- * settings' user, network and limits (the spec's size, else the default), hardened (no capabilities, no new
+ * settings' user and limits, the app's `network` (the spec's size, else the default), hardened (no capabilities, no new
  * privileges, no binds, tini as PID 1), and labelled so `list()` can rebuild the dyno. Pure; the spec is
  * checked before (`validateDynoSpec(spec, { image: true })`).
  */
-export function containerOptions(spec: DynoSpec, settings: ContainerSettings): Docker.ContainerCreateOptions {
+export function containerOptions(spec: DynoSpec, settings: ContainerSettings, network: string): Docker.ContainerCreateOptions {
   const size = spec.size ?? settings.size;
   const memory = Math.floor(size.memoryMb * 1024 * 1024);
   return {
@@ -67,7 +66,7 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings): D
       [LABEL.port]: String(settings.port),
     },
     HostConfig: {
-      NetworkMode: settings.network,
+      NetworkMode: network,
       Init: true,
       Memory: memory,
       PidsLimit: size.pids,
@@ -126,16 +125,22 @@ export function exitFromStatus(status: number | null): { code: number | null; si
   return { code: status, signal: null };
 }
 
+/** A dyno container's address: its IP on the one network it joined (its app's, or the shared one); '' if none. */
+export function containerIp(networks: Record<string, { IPAddress?: string }> | undefined): string {
+  for (const n of Object.values(networks ?? {})) if (n.IPAddress) return n.IPAddress;
+  return '';
+}
+
 /**
- * The Dyno of an inspected container on `network` (its IP there is the dyno's address). `running` defaults to the
+ * The Dyno of an inspected container (its IP on its network is the dyno's address). `running` defaults to the
  * engine's state; a dyno just started passes true (from then on its exit is reported by the watch).
  */
-export function dynoFromInspect(info: Docker.ContainerInspectInfo, network: string, running = info.State.Running): Dyno {
+export function dynoFromInspect(info: Docker.ContainerInspectInfo, running = info.State.Running): Dyno {
   return dynoFromContainer({
     id: info.Id,
     labels: info.Config.Labels ?? {},
     running,
-    ip: info.NetworkSettings.Networks[network]?.IPAddress ?? '',
+    ip: containerIp(info.NetworkSettings.Networks),
     startedAt: new Date(info.State.StartedAt),
   });
 }

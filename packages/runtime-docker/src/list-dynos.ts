@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Dyno } from '@platform/types';
 import { dockerError } from './docker-errors.ts';
 import { ATTACHED_LABEL, type DockerContext } from './docker-context.ts';
-import { LABEL, dynoFromContainer, type ContainerFacts } from './dyno-container.ts';
+import { LABEL, containerIp, dynoFromContainer, type ContainerFacts } from './dyno-container.ts';
 import { watchDyno } from './dyno-watch.ts';
 
 /**
@@ -13,7 +13,7 @@ import { watchDyno } from './dyno-watch.ts';
  * Rejects with PLT_RUNTIME_UNAVAILABLE when the engine cannot list.
  */
 export async function listDynos(ctx: DockerContext, filter: { app?: string | undefined }): Promise<Dyno[]> {
-  const { network, instance } = ctx.settings;
+  const { instance } = ctx.settings;
   const labels = [`${LABEL.managed}=${instance}`, ...(filter.app !== undefined ? [`${LABEL.app}=${filter.app}`] : [])];
   let containers: Docker.ContainerInfo[];
   try {
@@ -28,7 +28,7 @@ export async function listDynos(ctx: DockerContext, filter: { app?: string | und
       id: c.Id,
       labels: c.Labels ?? {},
       running: c.State === 'running' || c.State === 'paused' || c.State === 'restarting',
-      ip: c.NetworkSettings?.Networks?.[network]?.IPAddress || known?.dyno.address.host || '',
+      ip: containerIp(c.NetworkSettings?.Networks) || known?.dyno.address.host || '',
       startedAt: known?.dyno.startedAt ?? new Date(c.Created * 1000),
     };
     if (c.State === 'created' || c.State === 'removing') continue; // being started or removed right now

@@ -15,8 +15,7 @@ import { watchDyno } from './dyno-watch.ts';
 export async function startDyno(ctx: DockerContext, spec: DynoSpec): Promise<Dyno> {
   if (ctx.closed) throw runtimeClosedError('docker');
   validateDynoSpec(spec, { image: true });
-  await ctx.ensureNetwork();
-  const createOptions = containerOptions(spec, ctx.settings);
+  const createOptions = containerOptions(spec, ctx.settings, await ctx.networks.forApp(spec.appId));
   let container: Docker.Container;
   try {
     container = await ctx.docker.createContainer(createOptions);
@@ -32,7 +31,7 @@ export async function startDyno(ctx: DockerContext, spec: DynoSpec): Promise<Dyn
   }
   try {
     await container.start();
-    const dyno = dynoFromInspect(await container.inspect(), ctx.settings.network, true); // running: reported by wait() from here on
+    const dyno = dynoFromInspect(await container.inspect(), true); // running: reported by wait() from here on
     watchDyno(ctx, dyno, true);
     ctx.logger?.info({ dyno: dyno.id, app: spec.app, name: spec.name, ip: dyno.address.host }, 'dyno started');
     return copyDyno(dyno);
@@ -50,8 +49,7 @@ export async function startDyno(ctx: DockerContext, spec: DynoSpec): Promise<Dyn
 export async function startAttachedDyno(ctx: DockerContext, spec: DynoSpec, attach: AttachOptions): Promise<AttachedDyno> {
   if (ctx.closed) throw runtimeClosedError('docker');
   validateDynoSpec(spec, { image: true });
-  await ctx.ensureNetwork();
-  const base = containerOptions(spec, ctx.settings);
+  const base = containerOptions(spec, ctx.settings, await ctx.networks.forApp(spec.appId));
   const createOptions: Docker.ContainerCreateOptions = {
     ...base,
     Labels: { ...base.Labels, [ATTACHED_LABEL]: attach.tty ? 'tty' : 'pipe' },
@@ -78,7 +76,7 @@ export async function startAttachedDyno(ctx: DockerContext, spec: DynoSpec, atta
       });
     };
     await resize(attach.cols ?? 80, attach.rows ?? 24);
-    const dyno = dynoFromInspect(await container.inspect(), ctx.settings.network, true);
+    const dyno = dynoFromInspect(await container.inspect(), true);
     watchDyno(ctx, dyno, true, ended);
     ctx.logger?.info({ dyno: dyno.id, app: spec.app, name: spec.name, tty: attach.tty }, 'attached dyno started');
     return { dyno: copyDyno(dyno), stdin, stdout, stderr, resize };

@@ -27,7 +27,7 @@ export async function stopContainer(ctx: DockerContext, id: string, stopOptions:
     throw dockerError('inspect dyno', err, { id });
   }
   if (!isManaged(info.Config.Labels, ctx.settings.instance)) return; // never touch containers this platform did not start
-  const entry = ctx.watches.get(info.Id) ?? (ctx.closed ? undefined : watchDyno(ctx, dynoFromInspect(info, ctx.settings.network), false));
+  const entry = ctx.watches.get(info.Id) ?? (ctx.closed ? undefined : watchDyno(ctx, dynoFromInspect(info), false));
   const exited = entry ? entry.reported : container.wait().then(() => {});
   if (info.State.Running) {
     if (entry) entry.requested = true;

@@ -135,6 +135,11 @@ export interface Runtime {
   stop(id: string, options?: StopOptions): Promise<void>;
   /** Dynos this driver knows about (for docker: every labelled container, including ones started before a restart). */
   list(filter?: { app?: string | undefined }): Promise<Dyno[]>;
+  /**
+   * Frees what the driver keeps for an app beyond its dynos (the docker driver's per-app network), once the app
+   * is destroyed and its dynos are stopped. Optional; never throws.
+   */
+  forgetApp?(appId: string): Promise<void>;
   /** Called once per dyno exit. Returns an unsubscribe function. */
   onExit(listener: (exit: DynoExit) => void): () => void;
   /** Called for every line a dyno writes. Returns an unsubscribe function. */

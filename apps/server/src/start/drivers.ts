@@ -11,6 +11,7 @@ import { processIsolation } from '../process-isolation.ts';
 import { createImageGc, type ImageGc } from '../image-gc.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
 import type { DataDirs } from './data-dirs.ts';
+import { fenceDockerWorkloads } from './docker-networks.ts';
 
 export interface Drivers {
   decision: RuntimeDecision;
@@ -38,9 +39,15 @@ export async function createDrivers(
   if (decision.kind === 'docker') {
     const leftover = await sweepBuildContainers(decision.docker, instance);
     if (leftover > 0) logger.warn({ leftover }, 'removed the build containers a previous server left behind');
+    const buildNetwork = await fenceDockerWorkloads(config, decision.docker, logger);
     drivers = {
       decision,
-      runtime: createDockerRuntime({ docker: decision.docker, instance, logger: logger.child({ component: 'runtime' }) }),
+      runtime: createDockerRuntime({
+        docker: decision.docker,
+        instance,
+        logger: logger.child({ component: 'runtime' }),
+        networking: config.dynoNetwork ? { mode: 'shared', name: config.dynoNetwork } : { mode: 'per-app', pool: config.dynoSubnets },
+      }),
       // Buildpacks run in a build container from the stack image, never on the host; the build returns the
       // release image.
       builder: createDockerBuilder({
@@ -51,6 +58,7 @@ export async function createDrivers(
         slugsDir: dirs.slugs,
         timeoutMs: config.buildTimeoutMs,
         caCertificatesFile: config.buildCaFile ?? undefined,
+        network: buildNetwork,
         logger: builderLogger,
       }),
       gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) }),
