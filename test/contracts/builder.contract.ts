@@ -196,6 +196,16 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       await expect(unsafe.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: expect.stringMatching(/^Could not unpack the source: /) });
       expect(unsafe.out.text()).not.toContain('Determining which buildpack');
 
+      // A symlink leaving the app: the same refusal, in the user's terms, from every builder (issue 20).
+      const linkSrc = await source({ Procfile: 'web: true\n' });
+      await fsp.symlink('../../../../etc/passwd', path.join(linkSrc, 'evil'));
+      const escaping = build(tarOf(linkSrc));
+      await expect(escaping.result).rejects.toMatchObject({
+        code: 'PLT_BUILD_FAILED',
+        message: expect.stringMatching(/^Could not unpack the source: .*evil.*points outside the archive/),
+      });
+      expect(escaping.out.text()).not.toContain('Determining which buildpack');
+
       const badKey = build(tarOf(await source({ Procfile: 'web: true\n' })), { env: { 'bad-key': 'x' } });
       await expect(badKey.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'Invalid config var name "bad-key".' });
       expect(badKey.out.lines).toEqual([' !     Invalid config var name "bad-key".']);

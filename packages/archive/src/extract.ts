@@ -6,7 +6,6 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { PlatformError, ErrorCodes, isPlatformError } from '@platform/types';
 import { createMaybeGunzip } from './maybe-gunzip.ts';
-import { isInside } from './safe-join.ts';
 
 export interface ExtractOptions {
   /** Cap on the sum of regular-file sizes. */
@@ -175,18 +174,8 @@ class Extraction {
   }
 
   async symlink(name: string, abs: string, target: string): Promise<void> {
-    if (target === '' || target.includes('\0')) throw unsafe(name, 'symlink has an invalid target');
-    if (path.isAbsolute(target)) throw unsafe(name, `symlink target ${target} is absolute`);
-    // Allow only `../../a/b` shapes: a `..` after a name (`s/../x`) is resolved by the kernel
-    // through `s`, which may itself be a symlink, so textual resolution could not be trusted.
-    const comps = target.split('/').filter((p) => p !== '' && p !== '.');
-    const firstName = comps.findIndex((c) => c !== '..');
-    if (firstName >= 0 && comps.slice(firstName).includes('..')) {
-      throw unsafe(name, `symlink target ${target} has ".." after a name`);
-    }
-    if (!isInside(this.root, path.resolve(path.dirname(abs), target))) {
-      throw unsafe(name, `symlink target ${target} points outside the archive`);
-    }
+    const problem = symlinkProblem(path.relative(this.root, abs).split(path.sep).join('/'), target);
+    if (problem) throw unsafe(name, problem);
     await this.clearForNonDir(name, abs);
     await fsp.symlink(target, abs);
     await this.chown(abs, true);
@@ -256,4 +245,23 @@ export async function extractTar(
     });
   }
   return { entries: job.entries, bytes: job.bytes };
+}
+
+/**
+ * Why a symlink entry `name` (a relative path inside the archive, `/`-separated) → `target` may not be stored,
+ * or null when it may: the target must be relative, non-empty, without NUL, of the shape `../../a/b` (a `..` after
+ * a name would be resolved by the kernel through that name, which may itself be a symlink), and land inside the
+ * archive. The one rule for every extraction and build context.
+ *
+ *   symlinkProblem('app/evil', '../../etc/passwd') → 'symlink target ../../etc/passwd points outside the archive'
+ */
+export function symlinkProblem(name: string, target: string): string | null {
+  if (target === '' || target.includes('\0')) return 'symlink has an invalid target';
+  if (path.posix.isAbsolute(target)) return `symlink target ${target} is absolute`;
+  const comps = target.split('/').filter((p) => p !== '' && p !== '.');
+  const firstName = comps.findIndex((c) => c !== '..');
+  if (firstName >= 0 && comps.slice(firstName).includes('..')) return `symlink target ${target} has ".." after a name`;
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(name), target));
+  if (resolved === '..' || resolved.startsWith('../')) return `symlink target ${target} points outside the archive`;
+  return null;
 }

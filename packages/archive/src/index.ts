@@ -1,4 +1,4 @@
-export { extractTar } from './extract.ts';
+export { extractTar, symlinkProblem } from './extract.ts';
 export type { ExtractOptions, ExtractResult } from './extract.ts';
 export { packDirectory } from './pack.ts';
 export type { PackOptions } from './pack.ts';

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { buildFailed, envDirFiles } from '@platform/builder-kit';
+import { symlinkProblem } from '@platform/archive';
 import { PlatformError } from '@platform/types';
 
 /** Where things live inside the build container. */
@@ -95,8 +96,10 @@ async function repackSource(
     bytes += header.size ?? 0;
     if (bytes > options.maxBytes) return fail(buildFailed(`The source is larger than ${options.maxBytes} bytes.`));
     if (type === 'symlink') {
-      const target = header.linkname ?? '';
-      if (target === '' || target.includes('\0')) return fail(unsafe(header.name, 'invalid symlink target'));
+      // The rule every extraction applies (process-mode builds too): a link leaving the app is refused here, in
+      // the user's terms, rather than by the engine when the release image is made.
+      const problem = symlinkProblem(name, header.linkname ?? '');
+      if (problem) return fail(unsafe(header.name, problem));
       symlinks.add(name);
     }
     const out = pack.entry(
