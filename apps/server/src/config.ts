@@ -65,6 +65,8 @@ export interface ServerConfig {
    * (PLATFORM_DYNO_FIREWALL=on, the default; `off` lets them reach what the host's own firewall allows).
    */
   dynoFirewall: boolean;
+  /** How often dynos' memory is sampled for the runtime-metrics line near the quota (PLATFORM_MEMORY_SAMPLE_INTERVAL, s). */
+  memorySampleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dynoNetwork: str('PLATFORM_DYNO_NETWORK'),
     dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '172.31.0.0/16',
     dynoFirewall: (str('PLATFORM_DYNO_FIREWALL') ?? 'on') !== 'off',
+    memorySampleMs: int('PLATFORM_MEMORY_SAMPLE_INTERVAL', 5, 1, 3600) * 1000,
   };
   if (config.dynoNetwork !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(config.dynoNetwork)) problems.push('PLATFORM_DYNO_NETWORK must be a Docker network name');
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 172.31.0.0/16');

@@ -93,6 +93,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logger: logger.child({ component: 'manager' }),
       bootTimeoutMs: config.bootTimeoutMs,
       healthWindowMs: config.healthWindowMs,
+      memorySampleMs: config.memorySampleMs,
       onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
       setRoutes: (app, targets) => router.setRoutes(app, targets),

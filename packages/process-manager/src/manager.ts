@@ -5,6 +5,7 @@ import { createConverge } from './converge.ts';
 import { createCrashBackoff } from './crash-backoff.ts';
 import { createDynoTable } from './dyno-table.ts';
 import { exitLines } from './exit-lines.ts';
+import { startMemorySampler } from './memory-samples.ts';
 import { createKeyedMutex } from './mutex.ts';
 import { runOneOff } from './one-offs.ts';
 import { UNMANAGED_TYPES } from './plan.ts';
@@ -44,6 +45,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
   const retire = createRetire({ runtime, table, graceMs, logger });
   const converge = createConverge({ runtime, table, boot, backoff, retire, onRolloutStep: options.onRolloutStep });
   let tick: NodeJS.Timeout | undefined;
+  const stopSampling = startMemorySampler({ runtime, table, intervalMs: options.memorySampleMs ?? 5_000, logger });
 
   const unsubscribeExit = runtime.onExit((exit) => {
     boot.exited(exit);
@@ -182,6 +184,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
 
     async close(): Promise<void> {
       if (tick) clearInterval(tick);
+      stopSampling();
       backoff.close();
       unsubscribeExit();
     },

@@ -83,6 +83,8 @@ export interface ProcessManagerOptions {
   onRolloutStep?: (() => void) | undefined;
   /** A dyno up this long before it crashes restarts its crash count (default 600 000 ms, 10 min). */
   crashResetMs?: number;
+  /** How often the memory of dynos that are up is sampled, ms (runtimes with `memoryUsage` only). Default 5 000. */
+  memorySampleMs?: number;
 }
 
 export interface OneOffInput {

@@ -45,6 +45,7 @@ function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quant
     graceMs: options.graceMs ?? 100,
     healthWindowMs: options.healthWindowMs ?? 0,
     tickMs: 3_600_000,
+    memorySampleMs: 20,
   });
   const h: Harness = {
     runtime,
@@ -161,6 +162,19 @@ describe('process manager on the in-memory runtime', () => {
     await until(() =>
       expect(h.events).toContain('worker.1: Error R15 (Memory quota vastly exceeded) -> the process used more than its 512 MB and was killed'),
     );
+  });
+
+  it("logs Heroku's runtime-metrics memory line for a dyno nearing its quota, at most once per quiet period", async () => {
+    const runtime = createMemoryRuntime();
+    const h = harness({ runtime, quantities: { worker: 2 } });
+    await deploy(h, release(1, { worker: 'node worker.js' }));
+    const [a, b] = (await runtime.list()).filter((d) => d.running).sort((x, y) => x.name.localeCompare(y.name));
+    const MB = 1024 * 1024;
+    runtime.setMemory(a!.id, { usedBytes: 470 * MB, limitBytes: 512 * MB }); // 92 %: reported
+    runtime.setMemory(b!.id, { usedBytes: 100 * MB, limitBytes: 512 * MB }); // 20 %: not
+    await until(() => expect(h.events).toContain('worker.1: source=worker.1 sample#memory_total=470.00MB sample#memory_quota=512.00MB'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(h.events.filter((e) => e.includes('sample#memory_total'))).toHaveLength(1);
   });
 
   it('scales down gracefully, and says R12 when a dyno ignores SIGTERM', async () => {

@@ -3,6 +3,7 @@ import { ErrorCodes, PlatformError, type DynoSize, type Runtime } from '@platfor
 import { createRuntimeEvents, type RuntimeLogger } from '@platform/runtime-kit';
 import type { DockerContext } from './docker-context.ts';
 import { listDynos } from './list-dynos.ts';
+import { memoryUsage } from './memory-usage.ts';
 import { createDynoNetworks, type DynoNetworking } from './network.ts';
 import { parsePool } from './subnets.ts';
 import { startAttachedDyno, startDyno } from './start-dyno.ts';
@@ -84,6 +85,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     },
     list: (filter = {}) => listDynos(ctx, filter),
     forgetApp: (appId) => ctx.networks.forget(appId),
+    memoryUsage: (id) => memoryUsage(docker, id),
     onExit: events.onExit,
     onOutput: events.onOutput,
     async close() {

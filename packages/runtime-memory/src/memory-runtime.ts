@@ -47,6 +47,8 @@ export interface MemoryRuntimeControl {
   inspect(id: string): Readonly<FakeDyno> | undefined;
   /** Every spec `start`/`startAttached` accepted, in order (stopped dynos included). */
   readonly started: readonly DynoSpec[];
+  /** What `memoryUsage(id)` answers from now on for a dyno (bytes); null: unknown. */
+  setMemory(id: string, usage: { usedBytes: number; limitBytes: number } | null): void;
 }
 
 /** A `Runtime` of fake dynos (attached ones included) plus its control API. */
@@ -68,6 +70,7 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
   const sockets = options.sockets !== false;
   const events = createRuntimeEvents(options.logger);
   const dynos = new Map<string, FakeDyno>();
+  const memory = new Map<string, { usedBytes: number; limitBytes: number }>();
   const started: DynoSpec[] = [];
   let rule = options.behaviour;
   let closed = false;
@@ -162,6 +165,11 @@ export function createMemoryRuntime(options: MemoryRuntimeOptions = {}): MemoryR
       rule = next;
     },
     inspect: (id) => dynos.get(id),
+    setMemory(id, usage) {
+      if (usage === null) memory.delete(id);
+      else memory.set(id, { ...usage });
+    },
+    memoryUsage: async (id) => (dynos.get(id)?.dyno.running ? (memory.get(id) ?? null) : null),
     started,
   };
 }

@@ -136,6 +136,11 @@ export interface Runtime {
   /** Dynos this driver knows about (for docker: every labelled container, including ones started before a restart). */
   list(filter?: { app?: string | undefined }): Promise<Dyno[]>;
   /**
+   * A running dyno's memory use and limit in bytes (what its limit counts: resident memory, not reclaimable
+   * cache), or null when unknown (gone, no limit). Optional: drivers without memory limits leave it out.
+   */
+  memoryUsage?(id: string): Promise<{ usedBytes: number; limitBytes: number } | null>;
+  /**
    * Frees what the driver keeps for an app beyond its dynos (the docker driver's per-app network), once the app
    * is destroyed and its dynos are stopped. Optional; never throws.
    */
