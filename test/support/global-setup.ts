@@ -14,6 +14,8 @@ const ours = (name: string, labels: Record<string, string> | undefined | null) =
   Object.keys(labels ?? {}).some((k) => k.startsWith('platform.')) ||
   (labels?.['com.docker.compose.project'] ?? '').startsWith('plt-e2e-');
 
+const ENGINE_NETWORKS = new Set(['platform', 'platform-builds']);
+
 async function snapshot(docker: Docker): Promise<Snapshot> {
   const [containers, volumes, networks, images] = await Promise.all([
     docker.listContainers({ all: true }),
@@ -24,7 +26,8 @@ async function snapshot(docker: Docker): Promise<Snapshot> {
   return {
     containers: new Map(containers.filter((c) => ours(c.Names?.[0] ?? '', c.Labels)).map((c) => [c.Id, c.Names?.[0] ?? c.Id])),
     volumes: new Map((volumes.Volumes ?? []).filter((v) => ours(v.Name, v.Labels)).map((v) => [v.Name, v.Name])),
-    networks: new Map(networks.filter((n) => ours(n.Name, n.Labels)).map((n) => [n.Id, n.Name])),
+    // The shared build and compose networks are the engine's infrastructure, kept like docker0 (not per test).
+    networks: new Map(networks.filter((n) => ours(n.Name, n.Labels) && !ENGINE_NETWORKS.has(n.Name)).map((n) => [n.Id, n.Name])),
     images: new Map(images.filter((i) => ours(i.RepoTags?.[0] ?? '', i.Labels)).map((i) => [i.Id, i.RepoTags?.[0] ?? i.Id])),
   };
 }
