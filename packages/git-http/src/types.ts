@@ -50,8 +50,14 @@ export interface GitHttpOptions {
   onPush(push: GitPush): Promise<void>;
   /** Base URL on which this fastify instance is reachable from local processes, e.g. http://127.0.0.1:5000 */
   internalUrl(): string;
-  /** Request body cap in bytes (raw and after gunzip), default 1 GiB → 413. */
+  /**
+   * Request body cap in bytes (raw and after gunzip), default 1 GiB. A push over it is refused in git's protocol
+   * (its reason on the pusher's terminal, nothing stored, `onPush` not called) once its body has been read (up
+   * to twice the cap); a larger body, or a fetch over it, gets 413.
+   */
   maxPackBytes?: number;
+  /** How the operator sets `maxPackBytes` (e.g. `PLATFORM_MAX_PUSH_BYTES`), named in the refusal. */
+  maxPackBytesSetting?: string;
   logger?: GitHttpLogger;
   /** PATH given to git (default: the standard system directories). */
   gitPath?: string;
