@@ -15,6 +15,12 @@ const ZERO_RE = /^0+$/;
 // git has validated ref names already; this only keeps control characters out of our output.
 const REF_RE = /^refs\/[^\x00-\x20\x7f]{1,1000}$/;
 const DEPLOY_REFS = { 'refs/heads/main': 'main', 'refs/heads/master': 'master' } as const;
+/** Said to a push from a shallow clone: it deploys, but the next one from another shallow clone needs a hand. */
+const SHALLOW_NOTE = [
+  ' !     Warning: this push comes from a shallow clone. It deploys as usual, but git cannot tell whether a later',
+  ' !     push from another shallow clone is a fast-forward ("rejected (fetch first)"): push those with --force,',
+  ' !     or fetch the full history first (`git fetch --unshallow`; in CI, a checkout with fetch-depth: 0).',
+];
 
 /** Quarantine env for git; empty when the push carried no objects (e.g. only deletions). */
 type Quarantine = Partial<Record<'GIT_OBJECT_DIRECTORY' | 'GIT_ALTERNATE_OBJECT_DIRECTORIES' | 'GIT_QUARANTINE_PATH', string>>;
@@ -179,6 +185,7 @@ export async function runPreReceive(
     if (current !== expected) {
       throw new Error(`${branch} was updated by another push meanwhile. Fetch, merge and push again.`);
     }
+    if (session.shallow()) for (const line of SHALLOW_NOTE) print(line);
     let open = true;
     try {
       await deps.onPush({

@@ -178,7 +178,9 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
       let session: ReturnType<typeof sessions.open> | undefined;
       let args: string[];
       if (svc === 'git-receive-pack') {
-        session = sessions.open({ app: admitted.app, principal: admitted.principal, repoDir: admitted.dir });
+        // Asked by the hook, which runs once the whole request (commands and pack) has been read.
+        const shallow = () => parseCommands(body.head()).shallow;
+        session = sessions.open({ app: admitted.app, principal: admitted.principal, repoDir: admitted.dir, shallow });
         // The hook finds the server and proves itself with these; env only, never argv or logs.
         extra.PLATFORM_GIT_HOOK_URL = options.internalUrl();
         extra.PLATFORM_GIT_HOOK_NONCE = session.nonce;

@@ -4,10 +4,12 @@ const FLUSH = '0000';
 /** The command section of a push is a few pkt-lines; a refusal needs only its refs and capabilities. */
 const HEAD_MAX = 64 * 1024;
 
-/** What a refusal needs from a receive-pack request: the refs it updates and whether it asked for side-band. */
+/** What a receive-pack request's command section says: the refs it updates, side-band, a shallow client. */
 export interface PushCommands {
   refs: string[];
   sideband: boolean;
+  /** The client is a shallow clone (`shallow <sha>` lines precede the commands). */
+  shallow: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export function captureHead(stream: Readable, max = HEAD_MAX): () => Buffer {
 export function parseCommands(head: Buffer): PushCommands {
   const refs: string[] = [];
   let sideband = false;
+  let shallow = false;
   let at = 0;
   while (at + 4 <= head.length) {
     const hex = head.subarray(at, at + 4).toString('latin1');
@@ -41,9 +44,10 @@ export function parseCommands(head: Buffer): PushCommands {
     const [command, caps] = line.split('\0');
     if (caps !== undefined) sideband = /(^| )side-band(-64k)?( |$)/.test(caps);
     const ref = /^[0-9a-f]{40,64} [0-9a-f]{40,64} (refs\/[^\x00-\x20\x7f]{1,1000})$/.exec(command ?? '')?.[1];
-    if (ref) refs.push(ref); // `shallow <sha>` lines (pushes from shallow clones) come first and are skipped
+    if (ref) refs.push(ref);
+    else if (/^shallow [0-9a-f]{40,64}$/.test(command ?? '')) shallow = true; // they come first, from shallow clones
   }
-  return { refs, sideband };
+  return { refs, sideband, shallow };
 }
 
 function pkt(payload: Buffer | string): Buffer {

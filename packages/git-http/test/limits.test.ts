@@ -95,14 +95,14 @@ describe('request body plumbing', () => {
     expect(peak).toBeLessThan(512 * 1024);
   });
 
-  it('reads the refs and side-band capability of a push (after shallow lines) and refuses each ref', () => {
+  it('reads the refs, side-band and shallowness of a push and refuses each ref', () => {
     const pkt = (line: string) => (line.length + 4).toString(16).padStart(4, '0') + line;
     const [a, b, z] = ['a'.repeat(40), 'b'.repeat(40), '0'.repeat(40)];
     const head = Buffer.from(
       pkt(`shallow ${a}\n`) + pkt(`${z} ${b} refs/heads/main\0report-status-v2 side-band-64k quiet\n`) + pkt(`${z} ${a} refs/tags/v1\n`) + '0000PACK',
     );
     const commands = parseCommands(head);
-    expect(commands).toEqual({ refs: ['refs/heads/main', 'refs/tags/v1'], sideband: true });
+    expect(commands).toEqual({ refs: ['refs/heads/main', 'refs/tags/v1'], sideband: true, shallow: true });
     const plain = refusalResponse({ ...commands, sideband: false }, ['ignored'], 'too large').toString();
     expect(plain).toBe(`${pkt('unpack too large\n')}${pkt('ng refs/heads/main too large\n')}${pkt('ng refs/tags/v1 too large\n')}0000`);
     const banded = refusalResponse(commands, ['line one'], 'too large').toString('latin1');
