@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { PlatformError, ErrorCodes } from '@platform/types';
+import { PlatformError, ErrorCodes, isPlatformError } from '@platform/types';
 import { gitEnv, spawnGit, subprocessError, Tail } from './git-spawn.ts';
 import { readRef, repoGit } from './repo-git.ts';
 import { isInside } from './repo-path.ts';
@@ -152,8 +152,8 @@ export async function runPreReceive(
   print: (line: string) => void,
 ): Promise<boolean> {
   const { app } = session;
-  const rejectWith = (message: string) => {
-    for (const line of message.split('\n')) print(` !     ${line}`);
+  const rejectWith = (message: string | null) => {
+    for (const line of message?.split('\n') ?? []) print(` !     ${line}`);
     print(` !     Push rejected to ${app}.`);
     return false;
   };
@@ -205,6 +205,7 @@ export async function runPreReceive(
     return true;
   } catch (err) {
     deps.logger.info({ app, err }, 'push rejected');
+    if (isPlatformError(err) && err.details?.shown === true) return rejectWith(null); // its reason is on screen already
     const message = err instanceof Error && err.message ? err.message : 'The push was rejected.';
     return rejectWith(message);
   }

@@ -46,7 +46,11 @@ export interface GitHttpOptions {
    * `WWW-Authenticate: Basic`), PLT_APP_NOT_FOUND (→ 404) or PLT_FORBIDDEN (→ 403). Returns the principal.
    */
   authorize(request: AuthorizeRequest): Promise<unknown>;
-  /** Runs inside pre-receive while the push is open. Throwing rejects the push with the error's message. */
+  /**
+   * Runs inside pre-receive while the push is open. Throwing rejects the push: the error's message is printed as
+   * ` !     …` lines, then ` !     Push rejected to <app>.` — only the latter when the error is a PlatformError with
+   * `details.shown: true` (its reason went through `output` already, e.g. a build failure the builder explained).
+   */
   onPush(push: GitPush): Promise<void>;
   /** Base URL on which this fastify instance is reachable from local processes, e.g. http://127.0.0.1:5000 */
   internalUrl(): string;

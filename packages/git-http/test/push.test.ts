@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes, PlatformError } from '@platform/types';
 import type { GitPush } from '../src/index.ts';
 import { basic, commitFiles, extractTar, git, rawRequest, remoteUrl, revParse, startServer, tempDir, TOKEN, workTree, type TestServer } from './helpers.ts';
 
@@ -75,6 +76,16 @@ describe('git push over smart HTTP', () => {
     expect(r.stderr).toContain('remote:  !     Push rejected to my-app.');
     expect(r.stderr).toContain('! [remote rejected] main -> main (pre-receive hook declined)');
     expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).toBeNull();
+
+    // An error whose reason onPush has printed already (details.shown) is not printed twice.
+    onPush = async (push) => {
+      push.output(' !     Procfile line 3: expected "<process type>: <command>"');
+      throw new PlatformError(ErrorCodes.buildFailed, 'Procfile line 3: expected "<process type>: <command>"', { details: { shown: true } });
+    };
+    const again = await git(['push', remoteUrl(s, 'my-app'), 'main'], { cwd: work, home });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.match(/Procfile line 3/g)).toHaveLength(1);
+    expect(again.stderr).toContain('remote:  !     Push rejected to my-app.');
   });
 
   it('accepts other branches and tags without calling onPush', async () => {
