@@ -1,7 +1,7 @@
-import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_GIT_PATH, gitEnv, spawnGit, Tail } from './git-spawn.ts';
+import { DEFAULT_GIT_PATH, gitEnv, spawnGit } from './git-spawn.ts';
+import { respondWithGit, sendResult, type GitInputState } from './git-response.ts';
 import { registerHookRoute } from './hook-route.ts';
 import { basicPassword, gitProtocol, killGroup, sendAuthError, sendError } from './http-util.ts';
 import { captureHead, drainBody, parseCommands, refusalResponse, tooLargeLines, tooLargeMessage } from './push-refusal.ts';
@@ -67,70 +67,13 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
     return { app, principal, dir };
   }
 
-  const sendResult = (reply: FastifyReply, contentType: string, body: Buffer | NodeJS.ReadableStream) =>
-    reply.code(200).header('content-type', contentType).header('cache-control', 'no-cache, max-age=0, must-revalidate').send(body);
   const sendTooLarge = (reply: FastifyReply) =>
     sendError(reply.header('connection', 'close'), 413, 'payload_too_large', tooLargeMessage(maxPackBytes, options.maxPackBytesSetting));
   /** git's answer to a push over the cap: the reason on the pusher's terminal, every ref rejected. */
   const refuseTooLarge = (app: string, head: Buffer) =>
     refusalResponse(parseCommands(head), tooLargeLines(app, maxPackBytes, options.maxPackBytesSetting), 'push too large');
-
-  /**
-   * Streams git's stdout as the response. Headers wait for git's first byte, so a body over the cap
-   * or a git failure before any output still gets a proper status.
-   */
-  function respond(
-    reply: FastifyReply,
-    child: ChildProcess,
-    contentType: string,
-    state: { readonly tooLarge: boolean; settle?: () => Promise<void>; refusal?: () => Buffer | null },
-    prefix?: Buffer,
-  ): Promise<void> {
-    children.add(child);
-    const stderr = new Tail();
-    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
-    // Client gone mid-request: kill git (and the hook) rather than finish a push nobody sees.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) killGroup(child);
-    });
-    return new Promise((resolve) => {
-      let started = false;
-      child.stdout!.once('data', (first: Buffer) => {
-        if (state.tooLarge) {
-          child.stdout!.resume(); // git's own report of the truncated pack: ours replaces it
-          return;
-        }
-        child.stdout!.pause();
-        started = true;
-        const body = new PassThrough();
-        if (prefix) body.write(prefix);
-        body.write(first);
-        child.stdout!.pipe(body);
-        sendResult(reply, contentType, body);
-        resolve();
-      });
-      child.on('error', (err) => logger.error({ err }, 'git spawn failed'));
-      child.on('close', async (code, signal) => {
-        children.delete(child);
-        if (code !== 0) logger.warn({ argv: child.spawnargs, code, signal, stderr: stderr.toString() }, 'git exited non-zero');
-        if (started) return;
-        // git gave up before the input ended: read the rest (bounded by the cap) to tell "too large" from bad input.
-        await state.settle?.();
-        const refusal = state.tooLarge ? (state.refusal?.() ?? null) : null;
-        if (refusal) sendResult(reply, contentType, refusal);
-        else if (state.tooLarge) sendTooLarge(reply);
-        else if (code === 0) {
-          // Nothing to say is a valid answer: git's probe before a pack over its http.postBuffer (1 MiB) is a
-          // bare flush packet, which receive-pack reads and exits 0 on without output. git-http-backend sends 200.
-          sendResult(reply, contentType, Buffer.alloc(0));
-        } else if (signal === null) {
-          // git refused the input (a malformed request or pack): the client's fault, in git's own words.
-          sendError(reply, 400, 'bad_request', `git: ${gitReason(stderr.toString())}`);
-        } else sendError(reply, 500, 'internal_server_error', 'git failed.');
-        resolve();
-      });
-    });
-  }
+  const respond = (reply: FastifyReply, child: ChildProcess, contentType: string, state: GitInputState, prefix?: Buffer) =>
+    respondWithGit({ children, logger, sendTooLarge }, reply, child, contentType, state, prefix);
 
   fastify.get('/:repo/info/refs', async (request, reply) => {
     const service = (request.query as { service?: unknown }).service;
@@ -208,10 +151,4 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
       return reply;
     });
   }
-}
-
-/** git's last message line, without server paths (they would tell a client where the data lives). */
-function gitReason(stderr: string): string {
-  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'the request was not understood';
-  return line.replace(/(^|[\s'"`(])\/[^\s'"`)]*/g, '$1<path>').slice(0, 300);
 }
