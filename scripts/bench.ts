@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,deploy,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -14,6 +14,7 @@ import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
+import { benchPush } from './bench/push.ts';
 import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
@@ -25,7 +26,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,deploy,router,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,deploy,push,router,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -47,6 +48,7 @@ const plan = quick
       cliReps: 10,
       herokuReps: 3,
       recoveryReps: 1,
+      pushReps: 1,
     }
   : {
       cold: 3,
@@ -65,6 +67,7 @@ const plan = quick
       cliReps: 30,
       herokuReps: 10,
       recoveryReps: 3,
+      pushReps: 3,
     };
 
 const started = performance.now();
@@ -155,6 +158,18 @@ async function main(): Promise<number> {
       } finally {
         await s.close();
       }
+    }
+    // Pushes exercise git-http and the request path, not the runtime driver: measured on process mode only.
+    if (only.has('push') && !docker) {
+      log(`starting platformd (${runtime}) for pushes by size`);
+      await attempt('git push by size', runtime, async () => {
+        const s = await openSession(runtime);
+        try {
+          await benchPush(s, report, { sizes: [1_000_000, 50_000_000], reps: plan.pushReps, log });
+        } finally {
+          await s.close();
+        }
+      });
     }
     if (only.has('recovery')) {
       log(`kill -9 recovery (${runtime})`);

@@ -109,7 +109,13 @@ export async function openSession(
   };
 }
 
-function tracePush(cwd: string, env: Record<string, string>, url: string): Promise<PushTrace> {
+/** `git push --progress <url> main` in `cwd`, timing each stderr line's arrival; `onLine` sees each as it comes. */
+export function tracePush(
+  cwd: string,
+  env: Record<string, string>,
+  url: string,
+  onLine?: (text: string) => void,
+): Promise<PushTrace> {
   const startedAt = performance.now();
   const child = spawn('git', ['push', '--progress', url, 'main'], {
     cwd,
@@ -124,7 +130,10 @@ function tracePush(cwd: string, env: Record<string, string>, url: string): Promi
     pending += chunk.toString();
     const parts = pending.split(/\r\n|\r|\n/);
     pending = parts.pop() ?? '';
-    for (const text of parts) lines.push({ t, text });
+    for (const text of parts) {
+      lines.push({ t, text });
+      onLine?.(text);
+    }
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);

@@ -81,6 +81,13 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       return { result, out };
     }
 
+    /** A failure is explained on the output exactly once: `line` once, and no ` !` line twice. */
+    const explainedOnce = (out: { lines: string[] }, line: string) => {
+      expect(out.lines.filter((l) => l === line), line).toHaveLength(1);
+      const bangs = out.lines.filter((l) => l.startsWith(' !'));
+      expect(new Set(bangs).size, bangs.join('\n')).toBe(bangs.length);
+    };
+
     const slugCount = async () => (await fsp.readdir(options.slugsDir).catch(() => [])).filter((f) => f.endsWith('.tgz')).length;
 
     it('builds a Procfile app with the real buildpack: slug, process types, output lines, .slugignore', async () => {
@@ -163,12 +170,13 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       expect(artifact).not.toContain('SECRET_TOKEN');
     });
 
-    it('fails a failing compile with PLT_BUILD_FAILED, the Heroku reason, and no slug', async () => {
+    it('fails a failing compile with PLT_BUILD_FAILED, the Heroku reason (once), and no slug', async () => {
       const before = await slugCount();
       const { result, out } = build(tarOf(fixture('failing-build-app')));
       await expect(result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'The buildpack failed to compile the app.' });
       expect(out.text()).toContain('fixture build step failing on purpose');
-      expect(out.lines).toContain(' !     Push rejected, failed to compile Node.js app.');
+      explainedOnce(out, ' !     Push rejected, failed to compile Node.js app.');
+      expect(out.text()).not.toContain('The buildpack failed to compile the app.'); // the runner's words stand
       expect(out.text()).not.toContain('-----> Compressing...');
       expect(await slugCount()).toBe(before);
     });
@@ -176,25 +184,26 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
     it('fails when no buildpack detects the app', async () => {
       const { result, out } = build(tarOf(await source({ 'README.md': 'nothing to build\n' })));
       await expect(result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'No default language could be detected for this app.' });
-      expect(out.lines).toContain(' !     No default language could be detected for this app.');
+      explainedOnce(out, ' !     No default language could be detected for this app.');
     });
 
     it('reports a bad Procfile with its line number, and refuses a Procfile that is a symlink', async () => {
       const bad = build(tarOf(fixture('bad-procfile-app')));
       await expect(bad.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: expect.stringMatching(/^Procfile line 3: /) });
-      expect(bad.out.text()).toContain(' !     Procfile line 3: ');
+      explainedOnce(bad.out, ` !     ${((await bad.result.catch((err: Error) => err)) as Error).message}`);
 
       const src = await source({ 'real-procfile': 'web: true\n' });
       await fsp.symlink('real-procfile', path.join(src, 'Procfile'));
       const link = build(tarOf(src));
       await expect(link.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'Procfile is a symlink; it must be a regular file.' });
-      expect(link.out.lines).toContain(' !     Procfile is a symlink; it must be a regular file.');
+      explainedOnce(link.out, ' !     Procfile is a symlink; it must be a regular file.');
     });
 
-    it('refuses an unsafe source or an invalid config var name before any buildpack runs', async () => {
+    it('refuses an unsafe source, an invalid config var name or build id before any buildpack runs', async () => {
       const unsafe = build(tarWith({ Procfile: 'web: true\n', '../evil': 'x' }));
       await expect(unsafe.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: expect.stringMatching(/^Could not unpack the source: /) });
       expect(unsafe.out.text()).not.toContain('Determining which buildpack');
+      explainedOnce(unsafe.out, ` !     ${((await unsafe.result.catch((err: Error) => err)) as Error).message}`);
 
       // A symlink leaving the app: the same refusal, in the user's terms, from every builder (issue 20).
       const linkSrc = await source({ Procfile: 'web: true\n' });
@@ -209,6 +218,11 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       const badKey = build(tarOf(await source({ Procfile: 'web: true\n' })), { env: { 'bad-key': 'x' } });
       await expect(badKey.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'Invalid config var name "bad-key".' });
       expect(badKey.out.lines).toEqual([' !     Invalid config var name "bad-key".']);
+
+      // Refused by the frame every builder shares, before the driver runs: explained all the same.
+      const badId = build(tarOf(await source({ Procfile: 'web: true\n' })), { buildId: '../escape' });
+      await expect(badId.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'Invalid build id.' });
+      expect(badId.out.lines).toEqual([' !     Invalid build id.']);
     });
 
     it('caps the output with one notice and still finishes the build', async () => {
@@ -225,7 +239,7 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       const slow = build(tarOf(src), { settings: { timeoutMs: 3000 } });
       await expect(slow.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'Build timed out after 3 s and was stopped.' });
       expect(slow.out.lines).toContain('starting');
-      expect(slow.out.lines).toContain(' !     Build timed out after 3 s and was stopped.');
+      explainedOnce(slow.out, ' !     Build timed out after 3 s and was stopped.');
 
       const ac = new AbortController();
       const cancelled = build(tarOf(src), { signal: ac.signal, output: (line) => line === 'starting' && ac.abort() });

@@ -27,6 +27,8 @@ export interface Release {
   version: number;
   description?: string | null;
   status?: ReleaseStatus | null;
+  /** platformd only (not Heroku): why a failed release failed. */
+  failure?: { kind: 'release_command' | 'boot' | 'interrupted' | 'other' | (string & {}); message: string } | null;
   current?: boolean;
   eligible_for_rollback?: boolean;
   user?: { id?: string; email?: string | null } | null;

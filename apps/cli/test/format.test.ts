@@ -93,6 +93,20 @@ describe('releases', () => {
     expect(releaseStatusLabel(status, plain)).toBe(label);
   });
 
+  it.each([
+    [{ kind: 'release_command', message: 'release command exited with status 7' }, 'release command failed'],
+    [{ kind: 'boot', message: 'web.1 exited during boot (status 3)' }, 'deploy failed: web.1 exited during boot (status 3)'],
+    [
+      { kind: 'boot', message: 'Error R10 (Boot timeout) -> web.1 failed to bind to $PORT within 60 seconds of launch' },
+      'deploy failed: Error R10 (Boot timeout) -> web.1 failed to bind to $PORT within 60 seconds of launch',
+    ],
+    [{ kind: 'interrupted', message: 'platform restarted' }, 'deploy interrupted: platform restarted'],
+    [{ kind: 'other', message: 'image gone' }, 'deploy failed: image gone'],
+    [null, 'release command failed'], // Heroku, or a release failed before failures were recorded
+  ] as const)('a failed release says why it failed (case %#)', (failure, label) => {
+    expect(releaseStatusLabel('failed', plain, failure)).toBe(label);
+  });
+
   it('lists releases with the current marker and status suffixes', () => {
     const lines = formatReleases(
       'my-app',
@@ -115,6 +129,12 @@ describe('releases', () => {
       'v11  Set A config vars release command failed  u@x.com              2024/01/01 12:29:00 +0000 (~ 60s ago)',
       'v10  Rollback to v2                            someone@example.com  2023/12/01 00:00:00 +0000',
     ]);
+  });
+
+  it('lists a deploy whose web dyno did not boot as a failed deploy with the reason, not as a failed release command', () => {
+    const failure = { kind: 'boot', message: 'web.1 exited during boot (status 3)' } as const;
+    const lines = formatReleases('my-app', [release(2, { status: 'failed', description: 'Deploy 1234abcd', failure })], plain, time);
+    expect(lines[1]).toBe('v2  Deploy 1234abcd deploy failed: web.1 exited during boot (status 3)  u@x.com  2024/01/01 12:29:00 +0000 (~ 60s ago)');
   });
 
   it('has no header marker without a current release, and a message when empty', () => {

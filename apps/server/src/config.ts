@@ -37,6 +37,11 @@ export interface ServerConfig {
   releaseTimeoutMs: number;
   maxDynosPerApp: number;
   /**
+   * Largest `git push` request body, bytes (PLATFORM_MAX_PUSH_BYTES, default 1 GiB, at least 64 KiB): a push over it
+   * is refused before anything is stored or built, with a message naming this setting.
+   */
+  maxPushBytes: number;
+  /**
    * Process mode as root: the one uid:gid every app's dynos and builds run as, when set (PLATFORM_DYNO_USER).
    * null (the default): each app gets users of its own (dynos and builds apart), from uid `appUidBase` up.
    */
@@ -161,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
     maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
+    maxPushBytes: int('PLATFORM_MAX_PUSH_BYTES', 1024 ** 3, 64 * 1024, 64 * 1024 ** 3),
     dynoUser,
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),

@@ -144,6 +144,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         reposDir: dirs.repos,
         logger: logger.child({ component: 'git' }),
         internalUrl: () => `http://127.0.0.1:${apiPort}`,
+        maxPackBytes: config.maxPushBytes,
+        maxPackBytesSetting: 'PLATFORM_MAX_PUSH_BYTES',
         onPush: async (push) => {
           try {
             await deployer.onPush(push);

@@ -17,7 +17,7 @@ export interface InterruptedDeploys {
  */
 export async function recoverInterruptedDeploys(store: Store, logger: Logger): Promise<InterruptedDeploys> {
   const builds = await store.builds.failPending(RESTART_REASON);
-  const releases = await store.releases.failPending();
+  const releases = await store.releases.failPending(RESTART_REASON);
   if (builds.length + releases.length > 0) {
     logger.warn({ builds: builds.length, releases: releases.length }, `failed the builds and releases a previous server left pending (${RESTART_REASON})`);
   }

@@ -44,6 +44,15 @@ export function buildFailed(message: string, cause?: unknown): PlatformError {
   return new PlatformError(ErrorCodes.buildFailed, message, cause === undefined ? {} : { cause });
 }
 
+/** Failures whose reason is on the pusher's screen already (printed by `reject`, or by the buildpack runner). */
+const explained = new WeakSet<Error>();
+
+/** Marks `error` as explained on the build output already, so `runBuild` does not print it again. Returns it. */
+export function explainedFailure(error: PlatformError): PlatformError {
+  explained.add(error);
+  return error;
+}
+
 /**
  * Returns `reject(message, cause?)`: prints ` !     message` for the pusher and returns the PLT_BUILD_FAILED
  * error to throw. For failures the buildpack runner has not already explained.
@@ -51,7 +60,7 @@ export function buildFailed(message: string, cause?: unknown): PlatformError {
 export function createRejecter(output: (line: string) => void): (message: string, cause?: unknown) => PlatformError {
   return (message, cause) => {
     output(` !     ${message}`);
-    return buildFailed(message, cause);
+    return explainedFailure(buildFailed(message, cause));
   };
 }
 
@@ -83,7 +92,9 @@ export interface RunBuildOptions {
  * The frame of every `Builder.build`: takes hold of `request.source` at once (Node drops the output of a
  * `git archive` that ends while nobody listens; a PassThrough buffers it), checks the app name, app id and build
  * id, runs `body` with the source, logs `build succeeded` / `build failed` with the time taken, and turns any
- * failure into PLT_BUILD_FAILED (a PLT_BUILD_FAILED error passes unchanged). Call it before any `await`.
+ * failure into PLT_BUILD_FAILED (a PLT_BUILD_FAILED error passes unchanged). Every failure is explained on
+ * `request.output` exactly once: one not printed already (through `reject`, or by the runner) gets
+ * ` !     <message>` here, so a caller never prints a build error again. Call it before any `await`.
  *
  *   build: (request) => runBuild(request, { logger }, (source) => buildIn(request, source)),
  */
@@ -107,6 +118,7 @@ export async function runBuild(
   } catch (err) {
     const describe = options.describe ?? describeBuildError;
     const error = isPlatformError(err) && err.code === ErrorCodes.buildFailed ? err : buildFailed(describe(err), err);
+    if (!(error instanceof Error) || !explained.has(error)) request.output(` !     ${error.message}`);
     options.logger?.warn({ ...log, reason: error.message, ms: Date.now() - started }, 'build failed');
     throw error;
   } finally {

@@ -1,4 +1,4 @@
-export { runBuild, buildFailed, createRejecter, envDirFiles, describeBuildError, BUILD_DEFAULTS } from './build-run.ts';
+export { runBuild, buildFailed, createRejecter, explainedFailure, envDirFiles, describeBuildError, BUILD_DEFAULTS } from './build-run.ts';
 export type { BuilderLogger, RunBuildOptions } from './build-run.ts';
 export { runnerArgv, runnerEnvironment, runnerFailure, stoppedReason } from './runner.ts';
 export { RUNNER_SCRIPT, RELEASE_OUT_NAME, BUILDPACK_NAME_FILE, type RunnerPaths } from './runner.ts';

@@ -1,5 +1,5 @@
 import type { PlatformError } from '@platform/types';
-import { buildFailed } from './build-run.ts';
+import { buildFailed, explainedFailure } from './build-run.ts';
 
 /**
  * The buildpack runner contract (`buildpacks/_runner/build`), the same on the host and in a build container:
@@ -60,7 +60,7 @@ export function runnerFailure(
   reject: (message: string) => PlatformError,
 ): PlatformError {
   const known = typeof status === 'number' ? RUNNER_EXITS[status] : undefined;
-  if (known) return buildFailed(known);
+  if (known) return explainedFailure(buildFailed(known));
   return reject(`The build runner exited with ${status}.`);
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { PlatformError, ErrorCodes } from '@platform/types';
+import { PlatformError, ErrorCodes, isPlatformError } from '@platform/types';
 import { gitEnv, spawnGit, subprocessError, Tail } from './git-spawn.ts';
 import { readRef, repoGit } from './repo-git.ts';
 import { isInside } from './repo-path.ts';
@@ -15,6 +15,12 @@ const ZERO_RE = /^0+$/;
 // git has validated ref names already; this only keeps control characters out of our output.
 const REF_RE = /^refs\/[^\x00-\x20\x7f]{1,1000}$/;
 const DEPLOY_REFS = { 'refs/heads/main': 'main', 'refs/heads/master': 'master' } as const;
+/** Said to a push from a shallow clone: it deploys, but the next one from another shallow clone needs a hand. */
+const SHALLOW_NOTE = [
+  ' !     Warning: this push comes from a shallow clone. It deploys as usual, but git cannot tell whether a later',
+  ' !     push from another shallow clone is a fast-forward ("rejected (fetch first)"): push those with --force,',
+  ' !     or fetch the full history first (`git fetch --unshallow`; in CI, a checkout with fetch-depth: 0).',
+];
 
 /** Quarantine env for git; empty when the push carried no objects (e.g. only deletions). */
 type Quarantine = Partial<Record<'GIT_OBJECT_DIRECTORY' | 'GIT_ALTERNATE_OBJECT_DIRECTORIES' | 'GIT_QUARANTINE_PATH', string>>;
@@ -146,8 +152,8 @@ export async function runPreReceive(
   print: (line: string) => void,
 ): Promise<boolean> {
   const { app } = session;
-  const rejectWith = (message: string) => {
-    for (const line of message.split('\n')) print(` !     ${line}`);
+  const rejectWith = (message: string | null) => {
+    for (const line of message?.split('\n') ?? []) print(` !     ${line}`);
     print(` !     Push rejected to ${app}.`);
     return false;
   };
@@ -179,6 +185,7 @@ export async function runPreReceive(
     if (current !== expected) {
       throw new Error(`${branch} was updated by another push meanwhile. Fetch, merge and push again.`);
     }
+    if (session.shallow()) for (const line of SHALLOW_NOTE) print(line);
     let open = true;
     try {
       await deps.onPush({
@@ -198,6 +205,7 @@ export async function runPreReceive(
     return true;
   } catch (err) {
     deps.logger.info({ app, err }, 'push rejected');
+    if (isPlatformError(err) && err.details?.shown === true) return rejectWith(null); // its reason is on screen already
     const message = err instanceof Error && err.message ? err.message : 'The push was rejected.';
     return rejectWith(message);
   }

@@ -1,14 +1,15 @@
-import { PassThrough } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_GIT_PATH, gitEnv, spawnGit, Tail } from './git-spawn.ts';
+import { DEFAULT_GIT_PATH, gitEnv, spawnGit } from './git-spawn.ts';
+import { respondWithGit, sendResult, type GitInputState } from './git-response.ts';
 import { registerHookRoute } from './hook-route.ts';
-import { basicPassword, byteLimit, gitProtocol, killGroup, sendAuthError, sendError, TooLargeError } from './http-util.ts';
+import { basicPassword, gitProtocol, killGroup, sendAuthError, sendError } from './http-util.ts';
+import { captureHead, drainBody, parseCommands, refusalResponse, tooLargeLines, tooLargeMessage } from './push-refusal.ts';
 import { createPushQueue } from './push-queue.ts';
 import { createPushSessions } from './push-sessions.ts';
 import { parseRepoParam, repoDirFor } from './repo-path.ts';
 import { createRepoManager } from './repos.ts';
+import { pipeBody } from './request-body.ts';
 import type { GitHttpLogger, GitHttpOptions, GitService } from './types.ts';
 
 const GiB = 1024 ** 3;
@@ -66,61 +67,13 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
     return { app, principal, dir };
   }
 
-  /**
-   * Streams git's stdout as the response. Headers wait for git's first byte, so a body over the cap
-   * or a git failure before any output still gets a proper status.
-   */
-  function respond(
-    reply: FastifyReply,
-    child: ChildProcess,
-    contentType: string,
-    state: { tooLarge: boolean; settle?: () => Promise<void> },
-    prefix?: Buffer,
-  ): Promise<void> {
-    children.add(child);
-    const stderr = new Tail();
-    child.stderr!.on('data', (c: Buffer) => stderr.push(c));
-    // Client gone mid-request: kill git (and the hook) rather than finish a push nobody sees.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) killGroup(child);
-    });
-    return new Promise((resolve) => {
-      let started = false;
-      child.stdout!.once('data', (first: Buffer) => {
-        child.stdout!.pause();
-        if (state.tooLarge) return;
-        started = true;
-        const body = new PassThrough();
-        if (prefix) body.write(prefix);
-        body.write(first);
-        child.stdout!.pipe(body);
-        reply.code(200).header('content-type', contentType).header('cache-control', 'no-cache, max-age=0, must-revalidate');
-        reply.send(body);
-        resolve();
-      });
-      child.on('error', (err) => logger.error({ err }, 'git spawn failed'));
-      child.on('close', async (code, signal) => {
-        children.delete(child);
-        if (code !== 0) logger.warn({ argv: child.spawnargs, code, signal, stderr: stderr.toString() }, 'git exited non-zero');
-        if (started) return;
-        // git gave up before the input ended: read the rest (bounded by the cap) to tell "too large" from bad input.
-        await state.settle?.();
-        if (state.tooLarge) {
-          reply.header('connection', 'close');
-          sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
-        } else if (code === 0) {
-          // Nothing to say is a valid answer: git's probe before a pack over its http.postBuffer (1 MiB) is a
-          // bare flush packet, which receive-pack reads and exits 0 on without output. git-http-backend sends 200.
-          reply.code(200).header('content-type', contentType).header('cache-control', 'no-cache, max-age=0, must-revalidate');
-          reply.send(Buffer.alloc(0));
-        } else if (signal === null) {
-          // git refused the input (a malformed request or pack): the client's fault, in git's own words.
-          sendError(reply, 400, 'bad_request', `git: ${gitReason(stderr.toString())}`);
-        } else sendError(reply, 500, 'internal_server_error', 'git failed.');
-        resolve();
-      });
-    });
-  }
+  const sendTooLarge = (reply: FastifyReply) =>
+    sendError(reply.header('connection', 'close'), 413, 'payload_too_large', tooLargeMessage(maxPackBytes, options.maxPackBytesSetting));
+  /** git's answer to a push over the cap: the reason on the pusher's terminal, every ref rejected. */
+  const refuseTooLarge = (app: string, head: Buffer) =>
+    refusalResponse(parseCommands(head), tooLargeLines(app, maxPackBytes, options.maxPackBytesSetting), 'push too large');
+  const respond = (reply: FastifyReply, child: ChildProcess, contentType: string, state: GitInputState, prefix?: Buffer) =>
+    respondWithGit({ children, logger, sendTooLarge }, reply, child, contentType, state, prefix);
 
   fastify.get('/:repo/info/refs', async (request, reply) => {
     const service = (request.query as { service?: unknown }).service;
@@ -151,20 +104,26 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
       if (request.headers['content-type'] !== `application/x-${svc}-request`) {
         return sendError(reply, 415, 'unsupported_media_type', `Expected application/x-${svc}-request.`);
       }
-      if (Number(request.headers['content-length'] ?? 0) > maxPackBytes) {
-        reply.header('connection', 'close');
-        return sendError(reply, 413, 'payload_too_large', `Push is larger than the ${maxPackBytes}-byte limit.`);
-      }
       const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (!['identity', 'gzip', 'x-gzip'].includes(encoding)) {
         return sendError(reply, 415, 'unsupported_media_type', `Unsupported content encoding ${encoding}.`);
+      }
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > maxPackBytes) {
+        // Over the cap before git starts: a plain push body is read (bounded) and refused in git's protocol.
+        if (svc !== 'git-receive-pack' || encoding !== 'identity' || declared > 2 * maxPackBytes) return sendTooLarge(reply);
+        const head = captureHead(request.raw);
+        if (!(await drainBody(request.raw, declared))) return sendTooLarge(reply);
+        return sendResult(reply, `application/x-${svc}-result`, refuseTooLarge(admitted.app, head()));
       }
 
       const extra: Record<string, string> = gitProtocol(request.headers['git-protocol']);
       let session: ReturnType<typeof sessions.open> | undefined;
       let args: string[];
       if (svc === 'git-receive-pack') {
-        session = sessions.open({ app: admitted.app, principal: admitted.principal, repoDir: admitted.dir });
+        // Asked by the hook, which runs once the whole request (commands and pack) has been read.
+        const shallow = () => parseCommands(body.head()).shallow;
+        session = sessions.open({ app: admitted.app, principal: admitted.principal, repoDir: admitted.dir, shallow });
         // The hook finds the server and proves itself with these; env only, never argv or logs.
         extra.PLATFORM_GIT_HOOK_URL = options.internalUrl();
         extra.PLATFORM_GIT_HOOK_NONCE = session.nonce;
@@ -179,46 +138,17 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
         session.session.controller.abort();
         if (code === 0) repos.fixHead(admitted.dir).catch((err) => logger.warn({ err }, 'fixing HEAD failed'));
       });
-
-      // Body → [cap] → [gunzip → cap] → git. The request itself is only unpiped on failure, never
-      // destroyed, so a 413 can still be written.
-      const stages = [byteLimit(maxPackBytes), ...(encoding === 'identity' ? [] : [createGunzip(), byteLimit(maxPackBytes)])];
-      let upstream: NodeJS.ReadableStream = request.raw;
-      for (const stage of stages) upstream = upstream.pipe(stage);
-      upstream.pipe(child.stdin!);
-      const last = upstream;
-      const inputDone = new Promise<void>((resolve) => {
-        last.once('end', resolve);
-        last.once('close', resolve);
-        for (const stage of stages) stage.once('error', () => resolve());
-        request.raw.once('error', () => resolve());
-      });
+      // The request itself is only unpiped on failure, never destroyed, so a refusal can still be written.
+      const body = pipeBody(request.raw, encoding, maxPackBytes, child.stdin!, () => killGroup(child));
       const state = {
-        tooLarge: false,
-        settle: () => {
-          last.unpipe(child.stdin!);
-          last.resume(); // count (and drop) the rest
-          return inputDone;
+        get tooLarge() {
+          return body.tooLarge;
         },
+        settle: () => body.settle(),
+        refusal: () => (svc === 'git-receive-pack' && body.drained ? refuseTooLarge(admitted.app, body.head()) : null),
       };
-      const fail = (err: unknown) => {
-        if (err instanceof TooLargeError) state.tooLarge = true;
-        request.raw.unpipe();
-        for (const stage of stages) stage.destroy();
-        killGroup(child);
-      };
-      for (const stage of stages) stage.on('error', fail);
-      request.raw.on('error', fail);
-      child.stdin!.on('error', () => {}); // EPIPE when git stops reading early; its exit tells the story.
-
       await respond(reply, child, `application/x-${svc}-result`, state);
       return reply;
     });
   }
-}
-
-/** git's last message line, without server paths (they would tell a client where the data lives). */
-function gitReason(stderr: string): string {
-  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? 'the request was not understood';
-  return line.replace(/(^|[\s'"`(])\/[^\s'"`)]*/g, '$1<path>').slice(0, 300);
 }

@@ -5,6 +5,8 @@ export interface PushSession {
   app: string;
   principal: unknown;
   repoDir: string;
+  /** True when the push came from a shallow clone (its request starts with `shallow` lines); known once the hook runs. */
+  shallow(): boolean;
   controller: AbortController;
   /** Resolves when receive-pack has exited (refs updated or not). */
   ended: Promise<void>;

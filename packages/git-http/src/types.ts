@@ -46,12 +46,22 @@ export interface GitHttpOptions {
    * `WWW-Authenticate: Basic`), PLT_APP_NOT_FOUND (→ 404) or PLT_FORBIDDEN (→ 403). Returns the principal.
    */
   authorize(request: AuthorizeRequest): Promise<unknown>;
-  /** Runs inside pre-receive while the push is open. Throwing rejects the push with the error's message. */
+  /**
+   * Runs inside pre-receive while the push is open. Throwing rejects the push: the error's message is printed as
+   * ` !     …` lines, then ` !     Push rejected to <app>.` — only the latter when the error is a PlatformError with
+   * `details.shown: true` (its reason went through `output` already, e.g. a build failure the builder explained).
+   */
   onPush(push: GitPush): Promise<void>;
   /** Base URL on which this fastify instance is reachable from local processes, e.g. http://127.0.0.1:5000 */
   internalUrl(): string;
-  /** Request body cap in bytes (raw and after gunzip), default 1 GiB → 413. */
+  /**
+   * Request body cap in bytes (raw and after gunzip), default 1 GiB. A push over it is refused in git's protocol
+   * (its reason on the pusher's terminal, nothing stored, `onPush` not called) once its body has been read (up
+   * to twice the cap); a larger body, or a fetch over it, gets 413.
+   */
   maxPackBytes?: number;
+  /** How the operator sets `maxPackBytes` (e.g. `PLATFORM_MAX_PUSH_BYTES`), named in the refusal. */
+  maxPackBytesSetting?: string;
   logger?: GitHttpLogger;
   /** PATH given to git (default: the standard system directories). */
   gitPath?: string;

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes, PlatformError } from '@platform/types';
 import type { GitPush } from '../src/index.ts';
-import { basic, extractTar, git, rawRequest, remoteUrl, revParse, startServer, tempDir, TOKEN, workTree, type TestServer } from './helpers.ts';
+import { basic, commitFiles, extractTar, git, rawRequest, remoteUrl, revParse, startServer, tempDir, TOKEN, workTree, type TestServer } from './helpers.ts';
 
 let home: string;
 let server: TestServer | undefined;
@@ -75,6 +76,16 @@ describe('git push over smart HTTP', () => {
     expect(r.stderr).toContain('remote:  !     Push rejected to my-app.');
     expect(r.stderr).toContain('! [remote rejected] main -> main (pre-receive hook declined)');
     expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).toBeNull();
+
+    // An error whose reason onPush has printed already (details.shown) is not printed twice.
+    onPush = async (push) => {
+      push.output(' !     Procfile line 3: expected "<process type>: <command>"');
+      throw new PlatformError(ErrorCodes.buildFailed, 'Procfile line 3: expected "<process type>: <command>"', { details: { shown: true } });
+    };
+    const again = await git(['push', remoteUrl(s, 'my-app'), 'main'], { cwd: work, home });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.match(/Procfile line 3/g)).toHaveLength(1);
+    expect(again.stderr).toContain('remote:  !     Push rejected to my-app.');
   });
 
   it('accepts other branches and tags without calling onPush', async () => {
@@ -165,22 +176,49 @@ describe('git push over smart HTTP', () => {
     expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).toBeNull();
   });
 
-  it('takes a push from a shallow clone and keeps the branch', async () => {
+  it('takes pushes from shallow clones, a second shallow one and then the full history, and serves clones', async () => {
     const s = await start();
+    const bare = path.join(s.reposDir, 'my-app.git');
     const origin = await workTree(home, { 'a.txt': 'one' });
-    await git(['commit', '-q', '--allow-empty', '-m', 'second'], { cwd: origin, home });
-    const shallow = path.join(path.dirname(origin), `shallow-${Date.now()}`);
-    expect((await git(['clone', '-q', '--depth', '1', `file://${origin}`, shallow], { cwd: home, home })).code).toBe(0);
-    expect((await git(['rev-parse', '--is-shallow-repository'], { cwd: shallow, home })).stdout.trim()).toBe('true');
-    let calls = 0;
-    onPush = async () => void calls++;
-    const r = await git(['push', remoteUrl(s, 'my-app'), 'HEAD:refs/heads/main'], { cwd: shallow, home });
-    expect(r.code, r.stderr).toBe(0);
-    expect(calls).toBe(1);
-    expect(await revParse(path.join(s.reposDir, 'my-app.git'), home, 'refs/heads/main', true)).not.toBeNull();
+    await commitFiles(origin, home, { 'a.txt': 'two' }, 'second');
+    const shallowClone = async (name: string) => {
+      const dir = path.join(path.dirname(origin), `${name}-${Date.now()}`);
+      expect((await git(['clone', '-q', '--depth', '1', `file://${origin}`, dir], { cwd: home, home })).code).toBe(0);
+      expect((await git(['rev-parse', '--is-shallow-repository'], { cwd: dir, home })).stdout.trim()).toBe('true');
+      return dir;
+    };
+    const archives: string[] = [];
+    onPush = async (push) => {
+      const tree = await extractTar(push.archive(push.update.newSha), home);
+      archives.push(await fs.readFile(path.join(tree, 'a.txt'), 'utf8'));
+    };
+    const push = (cwd: string, ...flags: string[]) => git(['push', ...flags, remoteUrl(s, 'my-app'), 'HEAD:refs/heads/main'], { cwd, home });
+    const first = await push(await shallowClone('shallow-1'));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('remote:  !     Warning: this push comes from a shallow clone.');
+    // A later CI checkout lacks the deployed commit, so git's client cannot prove a fast-forward and refuses
+    // before sending anything (the warning above says so); --force is what CI deploys use.
+    await commitFiles(origin, home, { 'a.txt': 'three' }, 'third');
+    await commitFiles(origin, home, { 'a.txt': 'four' }, 'fourth');
+    const second = await shallowClone('shallow-2');
+    expect((await push(second)).stderr).toContain('[rejected]        HEAD -> main (fetch first)');
+    const forced = await push(second, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    // Then a developer pushes from a full clone.
+    await commitFiles(origin, home, { 'a.txt': 'five' }, 'fifth');
+    const full = await push(origin);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).not.toContain('shallow clone');
+    expect(archives).toEqual(['two', 'four', 'five']);
+    expect(await revParse(bare, home, 'refs/heads/main', true)).toBe(await revParse(origin, home, 'HEAD'));
+    const dest = path.join(await tempDir('clone'), 'c');
+    const clone = await git(['clone', '-q', remoteUrl(s, 'my-app'), dest], { cwd: home, home });
+    expect(clone.code, clone.stderr).toBe(0);
+    expect(await fs.readFile(path.join(dest, 'a.txt'), 'utf8')).toBe('five');
+    await fs.rm(path.dirname(dest), { recursive: true, force: true });
   });
 
-  it('rejects a body over maxPackBytes with 413', async () => {
+  it('answers a body over twice maxPackBytes with a plain 413 (it is not read to its end)', async () => {
     const s = await start({ maxPackBytes: 64 * 1024 });
     const random = (await import('node:crypto')).randomBytes(512 * 1024).toString('base64');
     const work = await workTree(home, { 'big.txt': random });

@@ -24,8 +24,9 @@ export function createBootGate(options: BootGateOptions) {
 
   /**
    * Starts dyno `name` of `type` on `release` and resolves once it is up (and, for web, routed). Throws
-   * PLT_BOOT_TIMEOUT — after stopping it — when it cannot bind in time, exits during boot or the health window,
-   * or fails its health check; a runtime error of `start` passes through.
+   * PLT_BOOT_TIMEOUT — after stopping it — when it cannot bind in time (`details.reason: 'bind-timeout'`, Heroku's
+   * R10), exits during boot (`'exited'`) or the health window (`'crashed'`), or fails its health check; `details.dynoId`
+   * and `details.dyno` (e.g. `web.1`) name the dyno where known. A runtime error of `start` passes through.
    */
   async function start(target: AppTarget, release: ReleaseTarget, type: string, name: string): Promise<Tracked> {
     const command = release.commands[type]!;
@@ -52,7 +53,9 @@ export function createBootGate(options: BootGateOptions) {
     const timer = setTimeout(
       () =>
         controller.abort(
-          new PlatformError(ErrorCodes.bootTimeout, `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`),
+          new PlatformError(ErrorCodes.bootTimeout, `${name} failed to bind to $PORT within ${Math.round(bootTimeoutMs / 1000)} seconds of launch`, {
+            details: { dynoId: dyno.id, dyno: name, reason: 'bind-timeout' },
+          }),
         ),
       bootTimeoutMs,
     );
@@ -65,6 +68,7 @@ export function createBootGate(options: BootGateOptions) {
           bound
             ? `${name} crashed (${how}) within ${Math.round(healthWindowMs / 1000)} seconds of binding to $PORT`
             : `${name} exited during boot (${how})`,
+          { details: { dynoId: dyno.id, dyno: name, reason: bound ? 'crashed' : 'exited' } },
         ),
       );
     });

@@ -35,6 +35,17 @@ export interface BuildRecord {
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired';
 
+/**
+ * Why a release failed: `release_command` (the Procfile `release:` command exited non-zero or timed out), `boot`
+ * (a web dyno of the new release did not come up: R10, an exit or crash, a failed health check), `interrupted`
+ * (platformd stopped before it went live), `other` (anything else in the rollout). `message` is the reason as
+ * shown to users, e.g. `web.1 exited during boot (status 3)`.
+ */
+export interface ReleaseFailure {
+  kind: 'release_command' | 'boot' | 'interrupted' | 'other';
+  message: string;
+}
+
 export interface ReleaseRecord {
   id: string;
   appId: string;
@@ -42,6 +53,8 @@ export interface ReleaseRecord {
   buildId: string | null;
   description: string;
   status: ReleaseStatus;
+  /** Set when `status` is `failed` (null for releases failed before failures were recorded). */
+  failure: ReleaseFailure | null;
   userId: string;
   userEmail: string;
   createdAt: Date;

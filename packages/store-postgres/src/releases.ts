@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Cipher } from '@platform/secrets';
 import { PlatformError, ErrorCodes } from '@platform/types';
-import type { ConfigVars, ReleaseRecord, ReleaseStatus } from './records.ts';
+import type { ConfigVars, ReleaseFailure, ReleaseRecord, ReleaseStatus } from './records.ts';
 import { RELEASE_COLUMNS, toRelease } from './rows.ts';
 import { withTransaction, type Queryable } from './tx.ts';
 import { RELEASE_CONFIG_CACHE_SIZE, createReleaseConfigs, createReleaseReads, currentIn } from './release-reads.ts';
@@ -110,17 +110,29 @@ export function createReleases(pool: pg.Pool, cipher: Cipher, options: { configC
       });
     },
 
-    async setStatus(id: string, status: ReleaseStatus): Promise<void> {
-      await pool.query(`UPDATE releases SET status = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, status]);
+    /**
+     * Moves a pending release to `succeeded` or `failed` (with why: `failure`, required for `failed`); a release
+     * that is no longer pending is left as it is.
+     */
+    async setStatus(id: string, status: Exclude<ReleaseStatus, 'pending'>, failure?: ReleaseFailure): Promise<void> {
+      const f = status === 'failed' ? (failure ?? { kind: 'other', message: 'the release failed' }) : null;
+      await pool.query(
+        `UPDATE releases SET status = $2, failure_kind = $3, failure_message = $4, updated_at = now() WHERE id = $1 AND status = 'pending'`,
+        [id, status, f?.kind ?? null, f?.message ?? null],
+      );
     },
 
     /**
      * Fails every release still pending (its release phase or rollout was cut short by the previous server's
-     * end). For start-up, before the process manager converges apps on their current releases.
-     * Returns `{ appId, version }` each.
+     * end), as `interrupted` with `reason`. For start-up, before the process manager converges apps on their
+     * current releases. Returns `{ appId, version }` each.
      */
-    async failPending(): Promise<Array<{ appId: string; version: number }>> {
-      const r = await pool.query(`UPDATE releases SET status = 'failed', updated_at = now() WHERE status = 'pending' RETURNING app_id, version`);
+    async failPending(reason: string): Promise<Array<{ appId: string; version: number }>> {
+      const r = await pool.query(
+        `UPDATE releases SET status = 'failed', failure_kind = 'interrupted', failure_message = $1, updated_at = now()
+         WHERE status = 'pending' RETURNING app_id, version`,
+        [reason],
+      );
       return r.rows.map((row: { app_id: string; version: number }) => ({ appId: row.app_id, version: Number(row.version) }));
     },
 

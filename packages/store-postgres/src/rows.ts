@@ -1,4 +1,4 @@
-import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord } from './records.ts';
+import type { AppRecord, BuildRecord, FormationRecord, ReleaseFailure, ReleaseRecord } from './records.ts';
 
 type Row = Record<string, unknown>;
 
@@ -39,6 +39,7 @@ export function toRelease(r: Row): ReleaseRecord {
     buildId: (r.build_id as string | null) ?? null,
     description: r.description as string,
     status: r.status as ReleaseRecord['status'],
+    failure: r.failure_kind ? { kind: r.failure_kind as ReleaseFailure['kind'], message: (r.failure_message as string | null) ?? '' } : null,
     userId: r.user_id as string,
     userEmail: (r.user_email as string | undefined) ?? '',
     createdAt: r.created_at as Date,
@@ -58,4 +59,5 @@ export function toFormation(r: Row): FormationRecord {
 }
 
 export const RELEASE_COLUMNS =
-  'r.id, r.app_id, r.version, r.build_id, r.description, r.status, r.user_id, u.email AS user_email, r.created_at, r.updated_at';
+  'r.id, r.app_id, r.version, r.build_id, r.description, r.status, r.failure_kind, r.failure_message, r.user_id, u.email AS user_email, ' +
+  'r.created_at, r.updated_at';

@@ -32,7 +32,8 @@ export interface BuildResult {
 }
 
 /**
- * Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure.
+ * Runs buildpacks and produces a slug. Throws PlatformError PLT_BUILD_FAILED (message says why) on failure, with
+ * the failure already explained on `output`, exactly once (` !     …` lines): a caller prints no build error again.
  * Drivers (`packages/builder-local`, `packages/builder-docker`) share `packages/builder-kit` and pass
  * `test/contracts/builder.contract.ts`.
  */

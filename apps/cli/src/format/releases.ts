@@ -2,12 +2,19 @@ import type { Release } from '../api-types.ts';
 import { header, styledObject, table, type Style } from './style.ts';
 import { formatAgo, type TimeOptions } from './time.ts';
 
-/** Heroku's status-helper: the suffix shown after a release's description, or undefined. */
-export function releaseStatusLabel(status: string | null | undefined, style: Style): string | undefined {
+/**
+ * Heroku's status-helper: the suffix shown after a release's description, or undefined. A failed release says why
+ * when the server tells (`failure`, platformd only): `release command failed` only when it was the release command,
+ * `deploy failed: web.1 exited during boot (status 3)` when a dyno did not boot, `deploy interrupted: …` when the
+ * server stopped mid-deploy. Without `failure` (Heroku, older servers) it is Heroku's `release command failed`.
+ */
+export function releaseStatusLabel(status: string | null | undefined, style: Style, failure?: Release['failure']): string | undefined {
   switch (status) {
     case 'pending':
       return style.yellow('release command executing');
     case 'failed':
+      if (failure?.kind === 'boot' || failure?.kind === 'other') return style.red(`deploy failed: ${failure.message}`);
+      if (failure?.kind === 'interrupted') return style.red(`deploy interrupted: ${failure.message}`);
       return style.red('release command failed');
     case 'expired':
       return style.gray('release expired');
@@ -17,7 +24,7 @@ export function releaseStatusLabel(status: string | null | undefined, style: Sty
 }
 
 export function describeRelease(release: Release, style: Style): string {
-  const label = releaseStatusLabel(release.status, style);
+  const label = releaseStatusLabel(release.status, style, release.failure);
   const description = release.description ?? '';
   return label ? `${description} ${label}`.trim() : description;
 }

@@ -37,6 +37,9 @@ export function releaseJson(app: AppRecord, r: ReleaseRecord, currentId: string 
     version: r.version,
     description: r.description,
     status: r.status,
+    // Beyond Heroku's shape: why a failed release failed ({kind, message}; kind release_command, boot, interrupted
+    // or other), so `platform releases` can say "release command failed" only when that is what happened.
+    failure: r.failure,
     current: r.id === currentId,
     eligible_for_rollback: isEligibleForRollback(r),
     slug: r.buildId ? { id: r.buildId } : null,

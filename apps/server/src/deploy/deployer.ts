@@ -1,11 +1,12 @@
 import { access } from 'node:fs/promises';
-import { PlatformError, isPlatformError } from '@platform/types';
+import { ErrorCodes, PlatformError, isPlatformError } from '@platform/types';
 import type { Builder, Runtime } from '@platform/types';
 import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
 import type { GitPush } from '@platform/git-http';
 import type { Logger } from 'pino';
 import { runReleasePhase } from './release-phase.ts';
+import { failedDyno, releaseFailure, tailDynoOutput, type ReleaseStage } from './release-failure.ts';
 import { releaseTarget as targetOf } from './targets.ts';
 import type { Failpoint } from '../failpoints.ts';
 
@@ -56,15 +57,23 @@ export function createDeployer(options: DeployerOptions) {
 
   const releaseTarget = (release: ReleaseRecord, build?: BuildRecord | null) => targetOf(store, options.slugsDir, release, build);
 
-  /** Runs the release phase (if any) and rolls the app onto the release. Returns the final status. */
+  /**
+   * Runs the release phase (if any) and rolls the app onto the release. Returns the final status. On failure the
+   * release is marked failed with why (`releaseFailure`: its release command, a web dyno's boot, or else), the
+   * app's log says so, a failed boot's dyno output (its last lines) goes to `output`, and the error is rethrown with
+   * that reason as its message (its code kept: PLT_RELEASE_FAILED, PLT_BOOT_TIMEOUT, …; `details.failure`).
+   */
   async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {
     const target = await releaseTarget(release);
+    let stage: ReleaseStage = 'prepare';
+    const tail = tailDynoOutput(options.runtime, app.name);
     try {
       if (options.ensureImage && target.artifact.image && release.buildId) {
         await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath, image: target.artifact.image });
       }
       await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
       if (target.commands.release !== undefined) {
+        stage = 'release_command';
         output('Running release command...');
         emit(app.id, `Running release v${release.version} commands`);
         let first = true;
@@ -76,15 +85,23 @@ export function createDeployer(options: DeployerOptions) {
         };
         await runReleasePhase({ runtime: options.runtime, app, target, timeoutMs: options.releaseTimeoutMs, output: phaseOutput });
       }
+      stage = 'rollout';
       // Marked succeeded (so current) under the manager's app lock, before any reconcile can run.
       await options.manager.deploy(app.id, target, () => store.releases.setStatus(release.id, 'succeeded'));
       emit(app.id, `Release v${release.version} created`);
       return 'succeeded' as const;
     } catch (err) {
-      await store.releases.setStatus(release.id, 'failed');
-      emit(app.id, `Release v${release.version} failed: ${(err as Error).message}`);
-      logger.warn({ app: app.name, version: release.version, err }, 'release failed');
-      throw err;
+      const failure = releaseFailure(err, stage);
+      await store.releases.setStatus(release.id, 'failed', failure);
+      emit(app.id, `Release v${release.version} failed: ${failure.message}`);
+      logger.warn({ app: app.name, version: release.version, failure: failure.kind, err }, 'release failed');
+      const dyno = failedDyno(err);
+      const said = dyno ? tail.lines(dyno.id) : [];
+      if (said.length > 0) output(`       ${dyno!.name} said before it stopped:`);
+      for (const line of said) output(`       | ${line}`);
+      throw new PlatformError(isPlatformError(err) ? err.code : ErrorCodes.releaseFailed, failure.message, { cause: err, details: { failure } });
+    } finally {
+      tail.stop();
     }
   }
 
@@ -103,6 +120,7 @@ export function createDeployer(options: DeployerOptions) {
       if (/^-----> .* app detected$/.test(line)) failpoint('during-compile');
     };
     let result;
+    let built = false;
     try {
       result = await options.builder.build({
         app: app.name,
@@ -112,6 +130,7 @@ export function createDeployer(options: DeployerOptions) {
         env: await store.config.get(app.id),
         output: buildOutput,
       });
+      built = true;
       failpoint('after-slug');
       let image: string | undefined;
       if (options.toImage) {
@@ -131,6 +150,10 @@ export function createDeployer(options: DeployerOptions) {
     } catch (err) {
       await store.builds.fail(build.id, (err as Error).message);
       emit(app.id, 'Build failed');
+      // The builder has explained its own failures on the output (Builder contract): git-http must not repeat them.
+      if (isPlatformError(err) && err.code === ErrorCodes.buildFailed && built === false) {
+        throw new PlatformError(ErrorCodes.buildFailed, err.message, { cause: err, details: { shown: true } });
+      }
       throw isPlatformError(err) ? err : new PlatformError('PLT_BUILD_FAILED', 'Build failed.', { cause: err });
     }
 
