@@ -27,6 +27,11 @@ export default tseslint.config(
     },
   },
   {
+    // A newcomer follows a push or a config change without reading a closure longer than this (issue 13).
+    files: ['apps/*/src/**/*.ts', 'packages/*/src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // Packages take options objects; only apps read the environment (apps/server/src/config.ts).
     files: ['packages/*/src/**/*.ts'],
     rules: {
