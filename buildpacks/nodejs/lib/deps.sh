@@ -114,6 +114,8 @@ locally, commit yarn.lock and push again." yarn install --immutable
 run_script() {
   local name=$1 cmd
   case "$PM" in npm) cmd=(npm run "$name") ;; yarn | yarn-berry) cmd=(yarn run "$name") ;; pnpm) cmd=(pnpm run "$name") ;; esac
+  # Yarn 2+ refuses `yarn run` before its first install (no install state yet): heroku-prebuild runs through npm.
+  if [ "$PM" = yarn-berry ] && [ "$name" = heroku-prebuild ]; then cmd=(npm run "$name"); fi
   info "Running ${cmd[*]}"
   run_or_fail "The \"$name\" script in package.json failed. Reproduce it with \`NODE_ENV=$NODE_ENV ${cmd[*]}\`
 after a clean install, fix it, commit and push again." "${cmd[@]}"
