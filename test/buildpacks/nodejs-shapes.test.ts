@@ -145,8 +145,8 @@ describe('the shared cache', () => {
     }[];
     const latest = view.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true })).pop()!;
     const hex = Buffer.from(latest['dist.integrity'].replace(/^sha512-/, ''), 'base64').toString('hex');
-    await fsp.mkdir(path.join(sharedCacheDir, 'nodejs'), { recursive: true });
-    await fsp.writeFile(path.join(sharedCacheDir, 'nodejs', `${hex}.tgz`), 'not npm at all');
+    await fsp.mkdir(sharedCacheDir, { recursive: true });
+    await fsp.writeFile(path.join(sharedCacheDir, `nodejs-${hex}.tgz`), 'not npm at all');
     const { app, run } = await build({ 'package.json': pkg({ engines: { node: '22.x' } }) });
     expect(run.code, run.text).toBe(0);
     expect(run.text).toContain(`The cached npm@${latest.version} does not match the registry's sha512; downloading it again`);

@@ -26,7 +26,11 @@ setup_caches() {
         export YARN_CACHE_FOLDER="$base/yarn-berry"
       fi
       ;;
-    pnpm) export npm_config_store_dir="$base/pnpm-store" pnpm_config_store_dir="$base/pnpm-store" ;;
+    pnpm)
+      export npm_config_store_dir="$base/pnpm-store" pnpm_config_store_dir="$base/pnpm-store"
+      # pnpm 11 installs before `pnpm run` when node_modules looks stale: the buildpack decides when to install.
+      export pnpm_config_verify_deps_before_run=false
+      ;;
   esac
 }
 
@@ -147,7 +151,13 @@ prune_dependencies() {
       ;;
     pnpm)
       if [ "${PNPM_SKIP_PRUNING:-}" = true ]; then info "Skipping because PNPM_SKIP_PRUNING is 'true'"; return 0; fi
-      run_or_fail "Pruning devDependencies with pnpm failed." pnpm prune --prod --ignore-scripts
+      if [ -f "$BUILD_DIR/pnpm-workspace.yaml" ]; then
+        # `pnpm prune` does not handle a workspace: install the production tree again, from the store.
+        run_or_fail "Pruning devDependencies with pnpm failed." \
+          pnpm install --prod --frozen-lockfile --prefer-offline --ignore-scripts --config.confirmModulesPurge=false
+      else
+        run_or_fail "Pruning devDependencies with pnpm failed." pnpm prune --prod --ignore-scripts
+      fi
       ;;
   esac
 }

@@ -4,11 +4,13 @@
 # The registry is asked through the build host's own node and npm (the bootstrap tools, BOOTSTRAP_NODE and
 # BOOTSTRAP_NPM_CLI), which do the semver matching; the app's code never runs on them.
 #
-# Tarball store: $SHARED_CACHE_DIR/nodejs when the builder provides a directory shared by all apps' builds, else
-# this app's CACHE_DIR/tarballs. Files are named by the sha512 the registry publishes for the package
-# (dist.integrity). The shared store is untrusted — another app's build can write into it — so a tarball is
-# copied out to a private file, its sha512 checked against the registry's answer of THIS build, and only then
-# unpacked; a mismatch is reported and replaced by a fresh download.
+# Tarball store: $SHARED_CACHE_DIR when the builder provides a directory shared by all apps' builds, else this app's
+# CACHE_DIR/tarballs. Files are `nodejs-<sha512 hex>.tgz`, named by the sha512 the registry publishes for the package
+# (dist.integrity), directly in that directory: it is sticky when builds run as per-app users, so a file can be
+# replaced only by the user who wrote it (a subdirectory would belong to whichever app created it first).
+# The shared store is untrusted — another app's build can write into it — so a tarball is copied out to a private
+# file, its sha512 checked against the registry's answer of THIS build, and only then unpacked; a mismatch is
+# reported and replaced by a fresh download.
 
 registry_npm() {
   # In the app dir, so that its .npmrc (registry, proxy, auth) applies; npm's metadata cache is this app's.
@@ -42,10 +44,9 @@ integrity_hex() {
 fetch_verified() {
   local spec=$1 integrity=$2 dest=$3 hex store cached dl
   hex=$(integrity_hex "$integrity")
-  store=${SHARED_CACHE_DIR:+$SHARED_CACHE_DIR/nodejs}
-  store=${store:-$CACHE_DIR/tarballs}
+  store=${SHARED_CACHE_DIR:-$CACHE_DIR/tarballs}
   mkdir -p "$store" 2>/dev/null || true
-  cached="$store/$hex.tgz"
+  cached="$store/nodejs-$hex.tgz"
   if [ -n "$hex" ] && [ -f "$cached" ]; then
     if cp "$cached" "$dest" 2>/dev/null && [ "$(sha512sum "$dest" | cut -d ' ' -f 1)" = "$hex" ]; then
       info "Using $spec from the cache (sha512 verified)"
@@ -69,7 +70,7 @@ persists, the registry or a proxy in between serves altered files."
   # Publish for later builds: a private name first, then an atomic rename (refused in a sticky directory when
   # another build user owns the name, which is fine: readers verify).
   if [ -n "$hex" ] && [ -w "$store" ]; then
-    local tmp="$store/.$hex.$$.tmp"
+    local tmp="$store/.nodejs-$hex.$$.tmp"
     if cp "$dest" "$tmp" 2>/dev/null && chmod 0644 "$tmp" && mv -f "$tmp" "$cached" 2>/dev/null; then :; else rm -f "$tmp"; fi
   fi
 }
