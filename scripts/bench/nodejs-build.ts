@@ -19,9 +19,24 @@ const exec = promisify(execFile);
 const buildpacksDir = path.resolve(import.meta.dirname, '../../buildpacks');
 
 const DEPENDENCIES = {
-  commander: '12.1.0', chalk: '4.1.2', debug: '4.3.7', dayjs: '1.11.13', uuid: '10.0.0', lodash: '4.17.21',
-  yargs: '17.7.2', semver: '7.6.3', minimist: '1.2.8', 'mime-types': '2.1.35', picomatch: '4.0.2', kleur: '4.1.5',
-  cookie: '0.7.2', 'escape-html': '1.0.3', depd: '2.0.0', statuses: '2.0.1', 'on-finished': '2.4.1', vary: '1.1.2',
+  commander: '12.1.0',
+  chalk: '4.1.2',
+  debug: '4.3.7',
+  dayjs: '1.11.13',
+  uuid: '10.0.0',
+  lodash: '4.17.21',
+  yargs: '17.7.2',
+  semver: '7.6.3',
+  minimist: '1.2.8',
+  'mime-types': '2.1.35',
+  picomatch: '4.0.2',
+  kleur: '4.1.5',
+  cookie: '0.7.2',
+  'escape-html': '1.0.3',
+  depd: '2.0.0',
+  statuses: '2.0.1',
+  'on-finished': '2.4.1',
+  vary: '1.1.2',
 };
 const PNPM = 'pnpm@9.15.9';
 const YARN = 'yarn@1.22.22';
@@ -49,16 +64,29 @@ async function makeApp(dir: string, manager: Manager): Promise<void> {
   };
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   const opts = { cwd: dir, maxBuffer: 16 * 1024 * 1024 };
-  if (manager === 'npm') await exec('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], opts);
+  if (manager === 'npm')
+    await exec(
+      'npm',
+      ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
+      opts,
+    );
   if (manager === 'yarn') {
-    await exec('npx', ['-y', YARN, 'install', '--ignore-scripts', '--ignore-engines', '--non-interactive'], opts);
+    await exec(
+      'npx',
+      ['-y', YARN, 'install', '--ignore-scripts', '--ignore-engines', '--non-interactive'],
+      opts,
+    );
     await rm(path.join(dir, 'node_modules'), { recursive: true, force: true });
   }
   if (manager === 'pnpm') await exec('npx', ['-y', PNPM, 'install', '--lockfile-only'], opts);
 }
 
 /** One build of a fresh copy of `app`: wall time and the buildpack's step timings (ms). */
-async function buildOnce(app: string, cache: string, shared: string): Promise<{ ms: number; steps: Map<string, number> }> {
+async function buildOnce(
+  app: string,
+  cache: string,
+  shared: string,
+): Promise<{ ms: number; steps: Map<string, number> }> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-nodejs-run-'));
   try {
     const build = path.join(scratch, 'app');
@@ -66,11 +94,21 @@ async function buildOnce(app: string, cache: string, shared: string): Promise<{ 
     await mkdir(path.join(scratch, 'env'));
     await mkdir(path.join(scratch, 'home'));
     const started = performance.now();
-    const child = spawn(path.join(buildpacksDir, '_runner/build'), [build, cache, path.join(scratch, 'env'), buildpacksDir, path.join(scratch, 'release.yml')], {
-      cwd: build,
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: path.join(scratch, 'home'), STACK: 'bookworm', LANG: 'C.UTF-8', SHARED_CACHE_DIR: shared },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.join(buildpacksDir, '_runner/build'),
+      [build, cache, path.join(scratch, 'env'), buildpacksDir, path.join(scratch, 'release.yml')],
+      {
+        cwd: build,
+        env: {
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          HOME: path.join(scratch, 'home'),
+          STACK: 'bookworm',
+          LANG: 'C.UTF-8',
+          SHARED_CACHE_DIR: shared,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (text += d));
@@ -95,7 +133,10 @@ export async function benchNodejsBuilds(report: Report, options: NodejsBuildOpti
       const app = path.join(root, `app-${manager}`);
       options.log(`nodejs build (${manager}): making the app and its lockfile`);
       await makeApp(app, manager);
-      const samples: Record<'cold' | 'new app' | 'warm', Array<{ ms: number; steps: Map<string, number> }>> = {
+      const samples: Record<
+        'cold' | 'new app' | 'warm',
+        Array<{ ms: number; steps: Map<string, number> }>
+      > = {
         cold: [],
         'new app': [],
         warm: [],
@@ -115,7 +156,12 @@ export async function benchNodejsBuilds(report: Report, options: NodejsBuildOpti
       }
       for (const [kind, runs] of Object.entries(samples)) {
         const label = kind === 'new app' ? 'new app, shared cache warm' : kind;
-        report.add({ bench: `Node.js build, 39 packages: ${label} (${manager})`, runtime: 'host', unit: 'ms', values: runs.map((r) => r.ms) });
+        report.add({
+          bench: `Node.js build, 39 packages: ${label} (${manager})`,
+          runtime: 'host',
+          unit: 'ms',
+          values: runs.map((r) => r.ms),
+        });
         const names = [...new Set(runs.flatMap((r) => [...r.steps.keys()]))];
         report.breakdown({
           title: `Node.js build steps, ${label} (${manager})`,

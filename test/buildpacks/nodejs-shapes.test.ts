@@ -2,7 +2,8 @@
  * The Node.js buildpack's version rules and the repo shapes it refuses, each with the message naming the fix:
  * engines.node (exact, ^, open-ended), .nvmrc, no range → the current LTS, a range no release satisfies,
  * invalid package.json, two lockfiles, a declared package manager without its lockfile, a failing build script,
- * heroku-postbuild over build, a checked-in node_modules, and the shared cache refusing a poisoned tarball.
+ * heroku-postbuild over build, a checked-in node_modules, a pnpm workspace, and the shared cache refusing a poisoned
+ * tarball.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT, appDir, inDyno, runBuildpacks, sharedCacheDir } from './nodejs-helpers.ts';
+import { BUILD_TIMEOUT, appDir, inDyno, repoRoot, runBuildpacks, sharedCacheDir } from './nodejs-helpers.ts';
 
 let tmp: string;
 beforeAll(async () => {
@@ -133,6 +134,18 @@ describe('build scripts', () => {
     expect(run.text).toContain(' !     node_modules is checked into source control: rebuilding it for Node.js 22.');
     expect(run.text).toContain('Rebuilding any native modules (npm rebuild)');
     expect(fs.readFileSync(path.join(app, 'node_modules/local/built-by'), 'utf8')).toMatch(/^v22\./);
+  }, BUILD_TIMEOUT);
+});
+
+describe('workspaces', () => {
+  it('installs a pnpm workspace from its root: a package finds its workspace sibling at run time, devDependencies pruned', async () => {
+    const app = await fsp.mkdtemp(path.join(tmp, 'pnpm-ws-'));
+    await fsp.cp(path.join(repoRoot, 'test/fixtures/nodejs-pnpm-workspace'), app, { recursive: true });
+    const run = await runBuildpacks(app, path.join(tmp, 'cache-pnpm-ws'));
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain('Installing node modules (pnpm install --frozen-lockfile, from pnpm-lock.yaml)');
+    expect((await inDyno(app, 'node packages/api/index.js')).trim()).toBe('hi from shared 60000');
+    expect(fs.existsSync(path.join(app, 'node_modules/is-number'))).toBe(false);
   }, BUILD_TIMEOUT);
 });
 
