@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -15,6 +15,7 @@ import { benchDeploys } from './bench/deploy.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
 import { benchPush } from './bench/push.ts';
+import { benchNodejsBuilds } from './bench/nodejs-build.ts';
 import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
@@ -26,7 +27,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,deploy,push,router,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,deploy,push,router,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -49,6 +50,8 @@ const plan = quick
       herokuReps: 3,
       recoveryReps: 1,
       pushReps: 1,
+      nodejsCold: 1,
+      nodejsWarm: 2,
     }
   : {
       cold: 3,
@@ -68,6 +71,8 @@ const plan = quick
       herokuReps: 10,
       recoveryReps: 3,
       pushReps: 3,
+      nodejsCold: 2,
+      nodejsWarm: 3,
     };
 
 const started = performance.now();
@@ -108,6 +113,14 @@ async function main(): Promise<number> {
     log('CLI start-up');
     await attempt('CLI start-up', '–', () =>
       benchCli(report, { reps: plan.cliReps, herokuReps: plan.herokuReps, installHeroku: !quick, log }),
+    );
+  }
+
+  // The Node.js buildpack on the host (cold, new app with the shared cache warm, warm), npm, yarn and pnpm.
+  if (only.has('nodejs')) {
+    log('Node.js buildpack builds');
+    await attempt('Node.js builds', 'host', () =>
+      benchNodejsBuilds(report, { coldReps: plan.nodejsCold, warmReps: plan.nodejsWarm, log }),
     );
   }
 

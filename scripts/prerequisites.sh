@@ -8,6 +8,8 @@
 # Groups (a program, then the Debian package that provides it):
 #   native   make, g++, python3             node-gyp builds node-pty (one-off dynos with a terminal) at npm install
 #   server   tini, unshare, setpriv         as root, process-mode dynos run in PID namespaces under an init
+#            libatomic.so.1, libstdc++.so.6 the apps' own Node.js (official binaries, from the Node.js buildpack)
+#                                           runs on the host in process mode and needs these libraries
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -17,7 +19,7 @@ set -euo pipefail
 
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
-group_server=(tini:tini unshare:util-linux setpriv:util-linux)
+group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
@@ -50,7 +52,10 @@ add_group() {
 for g in "$@"; do add_group "$g"; done
 
 has() {
-  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+  case "$1" in
+    *.so.*) ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$1 " || [ -e "/lib/x86_64-linux-gnu/$1" ] || [ -e "/usr/lib/x86_64-linux-gnu/$1" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;;
+  esac
 }
 
 missing_programs=()

@@ -42,6 +42,19 @@ const PROBE_COMPILE = [
   '',
 ].join('\n');
 
+/** The app's `sharer` file holds `<group> <name>`: leaves `<name>` in SHARED_CACHE_DIR/sharer/<group>, lists the group. */
+const SHARER_COMPILE = [
+  '#!/usr/bin/env bash',
+  'set -e',
+  '[ -n "$SHARED_CACHE_DIR" ] || { echo "no shared cache"; exit 1; }',
+  'case "$SHARED_CACHE_DIR" in "$2"*) echo "shared cache inside the app cache"; exit 1 ;; esac',
+  'read -r group name < "$1/sharer"',
+  'mkdir -p "$SHARED_CACHE_DIR/sharer/$group"',
+  'echo "$name" > "$SHARED_CACHE_DIR/sharer/$group/$name"',
+  'echo "shared: $(ls "$SHARED_CACHE_DIR/sharer/$group" | tr "\\n" " ")"',
+  '',
+].join('\n');
+
 /** The contract's buildpacks, in front of the real `nodejs` and `procfile` ones. */
 export const CONTRACT_BUILDPACKS: Record<string, string> = {
   'probe/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/probe" ] && echo Probe\n',
@@ -54,7 +67,9 @@ export const CONTRACT_BUILDPACKS: Record<string, string> = {
   'slow/bin/compile': '#!/usr/bin/env bash\necho starting; sleep 600\n',
   'noisy/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/noisy" ] && echo Noisy\n',
   'noisy/bin/compile': '#!/usr/bin/env bash\nfor i in $(seq 1 2000); do echo "line $i of noise"; done\n',
-  order: 'probe\nutf8\ncacher\nslow\nnoisy\nnodejs\nprocfile\n',
+  'sharer/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/sharer" ] && echo Sharer\n',
+  'sharer/bin/compile': SHARER_COMPILE,
+  order: 'probe\nutf8\ncacher\nslow\nnoisy\nsharer\nnodejs\nprocfile\n',
 };
 
 /** Writes `files` under `dir` (`bin/` scripts executable); returns `dir`. */

@@ -152,6 +152,19 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       expect(other.out.lines).toContain('build number 1 from the cache');
     });
 
+    it("gives all apps' builds one shared cache (SHARED_CACHE_DIR) apart from the app caches, kept by forgetApp", async () => {
+      const first = build(tarOf(await source({ sharer: `${run} app-a\n`, Procfile: 'web: true\n' })), { app: 'share-a' });
+      await first.result;
+      expect(first.out.lines).toContain('shared: app-a ');
+      const second = build(tarOf(await source({ sharer: `${run} app-b\n`, Procfile: 'web: true\n' })), { app: 'share-b' });
+      await second.result;
+      expect(second.out.lines).toContain('shared: app-a app-b ');
+      await harness.createBuilder(options).forgetApp(`contract-${run}-share-a`);
+      const third = build(tarOf(await source({ sharer: `${run} app-c\n`, Procfile: 'web: true\n' })), { app: 'share-c' });
+      await third.result;
+      expect(third.out.lines).toContain('shared: app-a app-b app-c ');
+    });
+
     it('gives config to the build only as ENV_DIR files: never in its environment, output, slug or artifact', async () => {
       const env = { SECRET_TOKEN: SECRET, OTHER: 'x y "z"' };
       const { result, out } = build(tarOf(await source({ probe: '', Procfile: 'web: true\n' })), { env });
@@ -179,7 +192,7 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       expect(out.text()).not.toContain('The buildpack failed to compile the app.'); // the runner's words stand
       expect(out.text()).not.toContain('-----> Compressing...');
       expect(await slugCount()).toBe(before);
-    });
+    }, 300_000); // the Node.js buildpack fetches Node.js before the app's build script fails
 
     it('fails when no buildpack detects the app', async () => {
       const { result, out } = build(tarOf(await source({ 'README.md': 'nothing to build\n' })));

@@ -23,6 +23,8 @@ export interface BuildContainerOptions {
   pids?: number | undefined;
   cpus?: number | undefined;
   caCertificates: boolean;
+  /** Named volume shared by every app's builds at PATHS.sharedCache (`SHARED_CACHE_DIR`); none when unset. */
+  sharedCacheVolume?: string | undefined;
 }
 
 /**
@@ -41,7 +43,8 @@ export async function sweepBuildContainers(docker: Docker, instance = '1'): Prom
  * A missing stack image → PLT_BUILD_FAILED saying how to build it.
  */
 export function createBuildContainer(o: BuildContainerOptions, request: BuildRequest, volume: string): Promise<Docker.Container> {
-  const env = runnerEnvironment({ home: PATHS.home, stack: o.stack, buildId: request.buildId });
+  const sharedCache = o.sharedCacheVolume ? PATHS.sharedCache : undefined;
+  const env = runnerEnvironment({ home: PATHS.home, stack: o.stack, buildId: request.buildId, sharedCache });
   return o.docker
     .createContainer({
       name: `platform-build-${request.app}-${request.buildId}`,
@@ -76,7 +79,10 @@ export function createBuildContainer(o: BuildContainerOptions, request: BuildReq
         SecurityOpt: ['no-new-privileges'],
         Privileged: false,
         Binds: [],
-        Mounts: [{ Type: 'volume', Source: volume, Target: PATHS.cache }],
+        Mounts: [
+          { Type: 'volume', Source: volume, Target: PATHS.cache },
+          ...(o.sharedCacheVolume ? [{ Type: 'volume' as const, Source: o.sharedCacheVolume, Target: PATHS.sharedCache }] : []),
+        ],
         // Output is streamed to the pusher; the engine keeps no copy.
         LogConfig: { Type: 'none', Config: {} },
         RestartPolicy: { Name: 'no' },
@@ -106,23 +112,31 @@ export async function putBuildpacks(container: Docker.Container, buildpacksDir: 
  * it is first mounted over (Docker copies it up at create): mounting it once over /app, which belongs to the dyno
  * user, in a container that is never started, makes the cache writable by builds without running as root.
  */
-export async function ensureCacheVolume(o: BuildContainerOptions, appId: string): Promise<string> {
+export function ensureCacheVolume(o: BuildContainerOptions, appId: string): Promise<string> {
+  return ensureBuildVolume(o, cacheVolumeName(appId), { 'platform.app-id': appId, 'platform.cache': '1' });
+}
+
+/** The shared cache volume (created when missing, writable by builds as `ensureCacheVolume`'s are). */
+export function ensureSharedCacheVolume(o: BuildContainerOptions, name: string): Promise<string> {
+  return ensureBuildVolume(o, name, { 'platform.managed': o.instance, 'platform.shared-cache': '1' });
+}
+
+async function ensureBuildVolume(o: BuildContainerOptions, name: string, labels: Record<string, string>): Promise<string> {
   const { docker } = o;
-  const name = cacheVolumeName(appId);
   try {
     await docker.getVolume(name).inspect();
     return name;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
   }
-  await docker.createVolume({ Name: name, Labels: { 'platform.app-id': appId, 'platform.cache': '1' } });
+  await docker.createVolume({ Name: name, Labels: labels });
   try {
     const primer = await docker.createContainer({
       Image: o.stackImage,
       Entrypoint: [],
       Cmd: ['true'],
       NetworkDisabled: true,
-      Labels: { [LABEL_BUILD_CONTAINER]: '1', 'platform.managed': o.instance, 'platform.app-id': appId },
+      Labels: { [LABEL_BUILD_CONTAINER]: '1', 'platform.managed': o.instance, ...labels },
       HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: name, Target: PATHS.build }] },
     });
     await primer.remove({ force: true });

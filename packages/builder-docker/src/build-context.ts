@@ -12,6 +12,7 @@ export const PATHS = {
   platform: '/platform',
   buildpacks: '/platform/buildpacks',
   cache: '/platform/cache',
+  sharedCache: '/platform/shared-cache',
   env: '/platform/env',
   home: '/platform/home',
   out: '/platform/out',

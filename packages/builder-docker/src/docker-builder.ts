@@ -13,13 +13,20 @@ import {
 } from '@platform/builder-kit';
 import { PlatformError, type Builder, type BuildRequest, type BuildResult } from '@platform/types';
 import { PATHS, packBuildContext } from './build-context.ts';
-import { cacheVolumeName, createBuildContainer, ensureCacheVolume, putBuildpacks, type BuildContainerOptions } from './build-container.ts';
+import {
+  cacheVolumeName,
+  createBuildContainer,
+  ensureCacheVolume,
+  ensureSharedCacheVolume,
+  putBuildpacks,
+  type BuildContainerOptions,
+} from './build-container.ts';
 import { readAppFile, readContainerFiles, storeSlugFromContainer } from './container-files.ts';
 import { createReleaseImage } from './release-image.ts';
 
 export interface DockerBuilderOptions {
   docker: Docker;
-  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-1`. */
+  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-2`. */
   stackImage: string;
   /** Host directory with `order`, one directory per buildpack and `_runner/build`; copied into each build. */
   buildpacksDir: string;
@@ -46,6 +53,11 @@ export interface DockerBuilderOptions {
    * e.g. the host's `/etc/ssl/certs/ca-certificates.crt` behind a TLS-intercepting proxy. Default none.
    */
   caCertificatesFile?: string | undefined;
+  /**
+   * Named volume every app's builds share at `SHARED_CACHE_DIR` (created when missing), for downloads any app can
+   * reuse, e.g. Node.js releases. Untrusted by design: buildpacks verify what they read there. Default none.
+   */
+  sharedCacheVolume?: string | undefined;
   /** Value of $STACK in the build. Default `bookworm`. */
   stack?: string;
   /** This platform instance's id, in every build container's `platform.managed` label. Default `1`. */
@@ -78,12 +90,14 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     pids: options.pids,
     cpus: options.cpus,
     caCertificates: Boolean(options.caCertificatesFile),
+    sharedCacheVolume: options.sharedCacheVolume,
   };
 
   async function buildIn(request: BuildRequest, source: Readable): Promise<BuildResult> {
     const { output } = request;
     const reject = createRejecter(output);
     const volume = await ensureCacheVolume(containers, request.appId);
+    if (options.sharedCacheVolume) await ensureSharedCacheVolume(containers, options.sharedCacheVolume);
     const container = await createBuildContainer(containers, request, volume);
     let killed: 'timeout' | 'abort' | null = null;
     const kill = (why: 'timeout' | 'abort') => {

@@ -9,12 +9,14 @@ const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
 describeBuilderContract('docker', async () => {
   const docker = await requireDocker();
   const images = new Set<string>();
+  const sharedCacheVolume = `platform-test-shared-cache-${process.pid}-${Date.now()}`;
   return {
     createBuilder(options) {
       const builder = createDockerBuilder({
         docker,
         stackImage: STACK_IMAGE,
         caCertificatesFile: existsSync(HOST_CA) ? HOST_CA : undefined,
+        sharedCacheVolume,
         ...options,
       });
       return {
@@ -32,6 +34,7 @@ describeBuilderContract('docker', async () => {
     },
     async cleanup() {
       await Promise.all([...images].map((image) => docker.getImage(image).remove({ force: true }).catch(() => {})));
+      await docker.getVolume(sharedCacheVolume).remove().catch(() => {});
     },
   };
 });

@@ -37,10 +37,15 @@ export function runnerArgv(paths: RunnerPaths): [string, ...string[]] {
 
 /**
  * The platform values of the build's environment (config vars are never here: they are ENV_DIR files):
- * `HOME`, `STACK`, `LANG=C.UTF-8`, `REQUEST_ID=<build id>`.
+ * `HOME`, `STACK`, `LANG=C.UTF-8`, `REQUEST_ID=<build id>`, and `SHARED_CACHE_DIR` when the builder gives builds a
+ * directory shared by all apps (buildpacks keep downloads there that any app may reuse, e.g. Node.js releases).
+ * Every app's build can write into it: a buildpack must treat what it reads there as untrusted and verify it
+ * (the Node.js buildpack checks each tarball's sha512 against the registry's answer before using it).
  */
-export function runnerEnvironment(input: { home: string; stack: string; buildId: string }): Record<string, string> {
-  return { HOME: input.home, STACK: input.stack, LANG: 'C.UTF-8', REQUEST_ID: input.buildId };
+export function runnerEnvironment(input: { home: string; stack: string; buildId: string; sharedCache?: string | undefined }): Record<string, string> {
+  const env: Record<string, string> = { HOME: input.home, STACK: input.stack, LANG: 'C.UTF-8', REQUEST_ID: input.buildId };
+  if (input.sharedCache) env.SHARED_CACHE_DIR = input.sharedCache;
+  return env;
 }
 
 /** The Heroku-style reasons of the runner's own exit codes; it has printed them already. */

@@ -31,6 +31,12 @@ export interface LocalBuilderOptions {
   cacheDir: string;
   /** Content-addressed slugs: `<slugsDir>/<sha256>.tgz`. */
   slugsDir: string;
+  /**
+   * A directory every app's build may read and write (`SHARED_CACHE_DIR`), for downloads any app can reuse.
+   * Created when missing: sticky and world-writable (1777) when builds run as per-app users, so a build can add
+   * files but not remove another user's. Untrusted by design: buildpacks verify what they read there. Default none.
+   */
+  sharedCacheDir?: string;
   /** Temporary build directories (`build_XXXXXX`), removed after each build. */
   workDir: string;
   /** Value of $STACK in the build (default `bookworm`). */
@@ -115,6 +121,7 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
     const homeDir = path.join(tmp, 'home');
     const outDir = path.dirname(paths.releaseOut);
     for (const dir of [paths.build, homeDir, outDir, paths.cache]) await fsp.mkdir(dir, { recursive: true });
+    const sharedCache = options.sharedCacheDir ? await ensureSharedCache(options.sharedCacheDir, user !== undefined) : undefined;
     await fsp.mkdir(paths.env, { mode: 0o700 });
 
     try {
@@ -150,7 +157,7 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
       cwd: paths.build,
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
-        ...runnerEnvironment({ home: homeDir, stack: options.stack ?? BUILD_DEFAULTS.stack, buildId: req.buildId }),
+        ...runnerEnvironment({ home: homeDir, stack: options.stack ?? BUILD_DEFAULTS.stack, buildId: req.buildId, sharedCache }),
       },
       // In the sandbox, setpriv switches user inside the namespace; unshare itself must start as root.
       uid: sandboxed ? undefined : user?.uid,
@@ -186,6 +193,16 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
       await fsp.rm(safeJoin(options.cacheDir, appId), { recursive: true, force: true });
     },
   };
+}
+
+/** The shared cache directory (absolute), made once: 1777 when builds run as other users, else 0755. */
+async function ensureSharedCache(dir: string, otherUsers: boolean): Promise<string> {
+  const abs = path.resolve(dir);
+  await fsp.mkdir(abs, { recursive: true });
+  const st = await fsp.lstat(abs);
+  if (!st.isDirectory()) throw buildFailed(`The shared build cache ${abs} is not a directory.`);
+  if (otherUsers && (st.mode & 0o7777) !== 0o1777) await fsp.chmod(abs, 0o1777);
+  return abs;
 }
 
 /** chown -R without following symlinks (lchown). */

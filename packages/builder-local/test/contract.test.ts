@@ -18,7 +18,13 @@ async function harness(extra: Partial<LocalBuilderOptions>): Promise<BuilderCont
   await fsp.chmod(root, 0o755);
   return {
     createBuilder: (options) =>
-      createLocalBuilder({ ...options, cacheDir: path.join(root, 'cache'), workDir: path.join(root, 'work'), ...extra }),
+      createLocalBuilder({
+        ...options,
+        cacheDir: path.join(root, 'cache'),
+        sharedCacheDir: path.join(root, 'shared-cache'),
+        workDir: path.join(root, 'work'),
+        ...extra,
+      }),
     cleanup: () => fsp.rm(root, { recursive: true, force: true }),
   };
 }

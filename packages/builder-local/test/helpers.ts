@@ -9,6 +9,13 @@ import type { BuildRequest } from '@platform/types';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const buildpacksDir = path.join(repoRoot, 'buildpacks');
 export const fixture = (name: string): string => path.join(repoRoot, 'test/fixtures', name);
+/**
+ * A shared build cache that outlives the test run (as the server's does), so Node.js releases are downloaded once
+ * per machine rather than once per test file. Safe to share: the buildpack verifies what it reads there.
+ */
+export const testSharedCacheDir = path.join(os.tmpdir(), 'platform-test-shared-cache');
+/** Builds that download and unpack Node.js: minutes on a loaded two-core machine. */
+export const NODE_BUILD_TIMEOUT = 300_000;
 
 /** A tar stream of `dir`, as the git receiver would hand over (`tar` here stands in for `git archive`). */
 export function tarOf(dir: string): Readable {

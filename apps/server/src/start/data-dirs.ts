@@ -7,6 +7,8 @@ export interface DataDirs {
   repos: string;
   slugs: string;
   cache: string;
+  /** Process mode: downloads every app's builds may reuse (`SHARED_CACHE_DIR`; builder-local makes it 1777). */
+  sharedCache: string;
   builds: string;
   dynos: string;
   dynoRegistry: string;
@@ -23,6 +25,7 @@ export async function prepareDataDirs(dataDir: string): Promise<DataDirs> {
     repos: path.join(dataDir, 'repos'),
     slugs: path.join(dataDir, 'slugs'),
     cache: path.join(dataDir, 'cache'),
+    sharedCache: path.join(dataDir, 'shared-cache'),
     builds: path.join(dataDir, 'builds'),
     dynos: path.join(dataDir, 'dynos'),
     dynoRegistry: path.join(dataDir, 'dyno-registry'),

@@ -59,6 +59,8 @@ export async function createDrivers(
         timeoutMs: config.buildTimeoutMs,
         caCertificatesFile: config.buildCaFile ?? undefined,
         network: buildNetwork,
+        // Node.js releases and other downloads any app's build may reuse (verified at every use).
+        sharedCacheVolume: `platform-shared-cache-${instance}`,
         logger: builderLogger,
       }),
       gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) }),
@@ -85,6 +87,7 @@ export async function createDrivers(
         pidNamespace: isolation.buildPidNamespace,
         buildpacksDir: config.buildpacksDir,
         cacheDir: dirs.cache,
+        sharedCacheDir: dirs.sharedCache,
         slugsDir: dirs.slugs,
         workDir: dirs.builds,
         timeoutMs: config.buildTimeoutMs,

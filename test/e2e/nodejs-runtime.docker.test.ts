@@ -1,0 +1,3 @@
+import { describeOwnNode } from './nodejs-runtime.ts';
+
+describeOwnNode('docker');
