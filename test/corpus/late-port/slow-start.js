@@ -1,0 +1,9 @@
+const http = require('node:http');
+
+const startedAt = Date.now();
+console.log('warming up before binding $PORT');
+setTimeout(() => {
+  http
+    .createServer((req, res) => res.end(`ready after ${Math.round((Date.now() - startedAt) / 1000)}s warm-up\n`))
+    .listen(process.env.PORT, () => console.log(`bound ${process.env.PORT} after the warm-up`));
+}, 8000);
