@@ -18,7 +18,7 @@ const siblingDrivers = (family, kit, message) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'buildpacks/**', 'test/fixtures/**', 'docs/sample-app/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'buildpacks/**', 'test/fixtures/**', 'test/corpus/**', 'docs/sample-app/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

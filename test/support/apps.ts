@@ -6,9 +6,14 @@ import { REPO_ROOT } from './platform.ts';
 import { run } from './cli.ts';
 
 /** Copies a fixture app into a fresh git repo with one commit on main. */
-export async function fixtureRepo(fixture: string, env: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), `platform-${fixture}-`));
-  await cp(path.join(REPO_ROOT, 'test', 'fixtures', fixture), dir, { recursive: true });
+export function fixtureRepo(fixture: string, env: Record<string, string>): Promise<string> {
+  return repoFrom(path.join(REPO_ROOT, 'test', 'fixtures', fixture), env);
+}
+
+/** Copies an app directory (dotfiles and a checked-in node_modules included) into a fresh git repo with one commit on main. */
+export async function repoFrom(source: string, env: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `platform-${path.basename(source)}-`));
+  await cp(source, dir, { recursive: true });
   await git(dir, env, ['init', '-q', '-b', 'main']);
   await git(dir, env, ['add', '-A']);
   await git(dir, env, ['commit', '-q', '-m', 'initial']);

@@ -1,0 +1,5 @@
+{
+  "targets": [
+    { "target_name": "checksum", "sources": ["src/checksum.c"] }
+  ]
+}

@@ -1,0 +1,1 @@
+export const message: string = 'compiled in postinstall, first edition';

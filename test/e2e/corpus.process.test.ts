@@ -1,0 +1,3 @@
+import { describeCorpus } from './corpus.ts';
+
+describeCorpus('process');
