@@ -72,6 +72,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     PLATFORM_ROUTER_HOST: '127.0.0.1',
     PLATFORM_RUNTIME: options.runtime ?? 'process',
     PLATFORM_LOG_LEVEL: 'debug',
+    // One download of each Node.js release per test run, not per test server (the cache is verified at every use).
+    PLATFORM_SHARED_CACHE_DIR: path.join(tmpdir(), 'shared-cache'),
+    PLATFORM_SHARED_CACHE_VOLUME: `platform-shared-cache-${path.basename(tmpdir())}`,
     ...options.env,
   };
   const child = spawn(process.execPath, [SERVER_BIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -70,6 +70,14 @@ export interface ServerConfig {
    * (PLATFORM_DYNO_FIREWALL=on, the default; `off` lets them reach what the host's own firewall allows).
    */
   dynoFirewall: boolean;
+  /**
+   * Where every app's builds share downloads (Node.js releases, package managers), verified at every use:
+   * process mode a directory (PLATFORM_SHARED_CACHE_DIR, default `<data dir>/shared-cache`), docker mode a volume
+   * (PLATFORM_SHARED_CACHE_VOLUME, default `platform-shared-cache-<instance id>`). Several platforms on one host may
+   * share one (test runs do).
+   */
+  sharedCacheDir: string | null;
+  sharedCacheVolume: string | null;
   /** How often dynos' memory is sampled for the runtime-metrics line near the quota (PLATFORM_MEMORY_SAMPLE_INTERVAL, s). */
   memorySampleMs: number;
 }
@@ -178,10 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dynoNetwork: str('PLATFORM_DYNO_NETWORK'),
     dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '172.31.0.0/16',
     dynoFirewall: (str('PLATFORM_DYNO_FIREWALL') ?? 'on') !== 'off',
+    sharedCacheDir: str('PLATFORM_SHARED_CACHE_DIR') === null ? null : path.resolve(str('PLATFORM_SHARED_CACHE_DIR')!),
+    sharedCacheVolume: str('PLATFORM_SHARED_CACHE_VOLUME'),
     memorySampleMs: int('PLATFORM_MEMORY_SAMPLE_INTERVAL', 5, 1, 3600) * 1000,
   };
   if (config.dynoNetwork !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(config.dynoNetwork)) problems.push('PLATFORM_DYNO_NETWORK must be a Docker network name');
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 172.31.0.0/16');
+  if (config.sharedCacheVolume !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(config.sharedCacheVolume)) problems.push('PLATFORM_SHARED_CACHE_VOLUME must be a Docker volume name');
   if (!['on', 'off'].includes(str('PLATFORM_DYNO_FIREWALL') ?? 'on')) problems.push('PLATFORM_DYNO_FIREWALL must be on or off');
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -60,7 +60,7 @@ export async function createDrivers(
         caCertificatesFile: config.buildCaFile ?? undefined,
         network: buildNetwork,
         // Node.js releases and other downloads any app's build may reuse (verified at every use).
-        sharedCacheVolume: `platform-shared-cache-${instance}`,
+        sharedCacheVolume: config.sharedCacheVolume ?? `platform-shared-cache-${instance}`,
         logger: builderLogger,
       }),
       gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) }),
@@ -87,7 +87,7 @@ export async function createDrivers(
         pidNamespace: isolation.buildPidNamespace,
         buildpacksDir: config.buildpacksDir,
         cacheDir: dirs.cache,
-        sharedCacheDir: dirs.sharedCache,
+        sharedCacheDir: config.sharedCacheDir ?? dirs.sharedCache,
         slugsDir: dirs.slugs,
         workDir: dirs.builds,
         timeoutMs: config.buildTimeoutMs,
