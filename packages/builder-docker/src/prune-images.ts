@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { BuilderLogger } from '@platform/builder-kit';
-import { dockerStatus, isNotFound } from './docker-errors.ts';
+import { dockerStatus, isNotFound } from '@platform/docker-kit';
 
 export interface PruneImagesOptions {
   docker: Docker;

@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { APP_NAME_RE, ErrorCodes, PlatformError } from '@platform/types';
 import type { BuilderLogger } from '@platform/builder-kit';
-import { dockerError, isNotFound } from './docker-errors.ts';
+import { dockerError, isNotFound } from '@platform/docker-kit';
 
 export interface CreateReleaseImageOptions {
   docker: Docker;

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Dyno } from '@platform/types';
-import { isNotFound } from './docker-errors.ts';
+import { isNotFound } from '@platform/docker-kit';
 import { LOG_DRAIN_MS, type DockerContext, type Watch } from './docker-context.ts';
 import { exitFromStatus } from './dyno-container.ts';
 import { followLogs, type LogFollower } from './log-follow.ts';

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Dyno } from '@platform/types';
-import { dockerError } from './docker-errors.ts';
+import { dockerError } from '@platform/docker-kit';
 import { ATTACHED_LABEL, type DockerContext } from './docker-context.ts';
 import { LABEL, containerIp, dynoFromContainer, type ContainerFacts } from './dyno-container.ts';
 import { watchDyno } from './dyno-watch.ts';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Dyno, DynoOutput } from '@platform/types';
 import { createDynoOutputLines, type RuntimeLogger } from '@platform/runtime-kit';
-import { isNotFound } from './docker-errors.ts';
+import { isNotFound } from '@platform/docker-kit';
 import { demuxBuffer, sinceParam, splitTimestamp, type LogFrame } from './log-frames.ts';
 
 export interface FollowOptions {

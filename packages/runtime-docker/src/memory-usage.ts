@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { isNotFound } from './docker-errors.ts';
+import { isNotFound } from '@platform/docker-kit';
 
 /** The part of the engine's stats answer this reads (cgroup v1 and v2 name the reclaimable cache differently). */
 interface MemoryStats {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { RuntimeLogger } from '@platform/runtime-kit';
-import { dockerError, dockerStatus } from './docker-errors.ts';
+import { dockerError, dockerStatus } from '@platform/docker-kit';
 import { LABEL } from './dyno-container.ts';
 import { freeSubnet } from './subnets.ts';
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { ErrorCodes, PlatformError, isPlatformError, type AttachedDyno, type AttachOptions, type Dyno, type DynoSpec } from '@platform/types';
 import { copyDyno, runtimeClosedError, validateDynoSpec } from '@platform/runtime-kit';
 import { attachStdio } from './attach-stdio.ts';
-import { dockerError, dockerStatus, isNotFound } from './docker-errors.ts';
+import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { ATTACHED_LABEL, type DockerContext } from './docker-context.ts';
 import { containerOptions, dynoFromInspect } from './dyno-container.ts';
 import { watchDyno } from './dyno-watch.ts';

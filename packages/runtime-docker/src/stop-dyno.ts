@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { StopOptions } from '@platform/types';
 import { DEFAULT_STOP_GRACE_MS } from '@platform/runtime-kit';
-import { dockerError, dockerStatus, isNotFound } from './docker-errors.ts';
+import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { LOG_DRAIN_MS, type DockerContext } from './docker-context.ts';
 import { dynoFromInspect, isManaged } from './dyno-container.ts';
 import { watchDyno } from './dyno-watch.ts';

@@ -1,0 +1,1 @@
+export { dockerError, dockerStatus, isNotFound } from './docker-errors.ts';
