@@ -19,20 +19,24 @@ export interface CrashBackoffOptions {
 export function createCrashBackoff(options: CrashBackoffOptions) {
   const counts = new Map<string, number>();
   const notBefore = new Map<string, number>();
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   let closed = false;
 
   const key = (appId: string, name: string) => `${appId}/${name}`;
 
+  /** One timer per app, for the earliest slot due: a later crash never postpones an earlier restart. */
   function schedule(appId: string, delayMs: number) {
     if (closed) return;
-    clearTimeout(timers.get(appId));
+    const at = Date.now() + delayMs;
+    const current = timers.get(appId);
+    if (current && current.at <= at) return;
+    if (current) clearTimeout(current.timer);
     const timer = setTimeout(() => {
       timers.delete(appId);
       options.onDue(appId);
     }, delayMs);
     timer.unref();
-    timers.set(appId, timer);
+    timers.set(appId, { timer, at });
   }
 
   /** Counts one failure of the slot and schedules its app's restart; `upForMs` (null: never up) resets a long-lived slot. */
@@ -52,8 +56,17 @@ export function createCrashBackoff(options: CrashBackoffOptions) {
     crashed: (appId: string, name: string, upForMs: number) => record(appId, name, upForMs),
     /** A replacement could not boot (R10): counts like a crash without the reset. */
     bootFailed: (appId: string, name: string) => record(appId, name, null),
-    /** True while the slot's restart delay has not passed at `now`. */
-    waiting: (appId: string, name: string, now: number) => (notBefore.get(key(appId, name)) ?? 0) > now,
+    /**
+     * True while the slot's restart delay has not passed at `now`; the app's reconcile is then (re)scheduled for
+     * when it has. (A timer may fire a millisecond before `Date.now()` says its delay is over: without this, such a
+     * slot would wait for the periodic tick.)
+     */
+    waiting(appId: string, name: string, now: number): boolean {
+      const due = notBefore.get(key(appId, name)) ?? 0;
+      if (due <= now) return false;
+      schedule(appId, due - now);
+      return true;
+    },
     /** A new release or a manual restart starts every slot of the app afresh. */
     reset(appId: string) {
       for (const k of [...counts.keys(), ...notBefore.keys()]) {
@@ -64,12 +77,12 @@ export function createCrashBackoff(options: CrashBackoffOptions) {
     },
     /** No delayed restart of the app happens after this (the app is being removed). */
     cancel(appId: string) {
-      clearTimeout(timers.get(appId));
+      clearTimeout(timers.get(appId)?.timer);
       timers.delete(appId);
     },
     close() {
       closed = true;
-      for (const t of timers.values()) clearTimeout(t);
+      for (const t of timers.values()) clearTimeout(t.timer);
       timers.clear();
     },
   };
