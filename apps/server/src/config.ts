@@ -63,7 +63,7 @@ export interface ServerConfig {
    * which platformd's own container joins), or null (the default) for a network per app, isolated from the others.
    */
   dynoNetwork: string | null;
-  /** Docker mode: the IPv4 range per-app networks take a /24 each from (PLATFORM_DYNO_SUBNETS, default 172.31.0.0/16). */
+  /** Docker mode: the IPv4 range per-app networks take a /24 each from (PLATFORM_DYNO_SUBNETS, default 10.213.0.0/16). */
   dynoSubnets: string;
   /**
    * Docker mode as root on the host: fence dynos and builds off the host and link-local addresses with iptables
@@ -184,14 +184,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
     drainAllow: Object.freeze(drainAllow),
     dynoNetwork: str('PLATFORM_DYNO_NETWORK'),
-    dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '172.31.0.0/16',
+    dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '10.213.0.0/16',
     dynoFirewall: (str('PLATFORM_DYNO_FIREWALL') ?? 'on') !== 'off',
     sharedCacheDir: str('PLATFORM_SHARED_CACHE_DIR') === null ? null : path.resolve(str('PLATFORM_SHARED_CACHE_DIR')!),
     sharedCacheVolume: str('PLATFORM_SHARED_CACHE_VOLUME'),
     memorySampleMs: int('PLATFORM_MEMORY_SAMPLE_INTERVAL', 5, 1, 3600) * 1000,
   };
   if (config.dynoNetwork !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(config.dynoNetwork)) problems.push('PLATFORM_DYNO_NETWORK must be a Docker network name');
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 172.31.0.0/16');
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 10.213.0.0/16');
   if (config.sharedCacheVolume !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(config.sharedCacheVolume)) problems.push('PLATFORM_SHARED_CACHE_VOLUME must be a Docker volume name');
   if (!['on', 'off'].includes(str('PLATFORM_DYNO_FIREWALL') ?? 'on')) problems.push('PLATFORM_DYNO_FIREWALL must be on or off');
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');

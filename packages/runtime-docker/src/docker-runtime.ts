@@ -10,7 +10,7 @@ import { startAttachedDyno, startDyno } from './start-dyno.ts';
 import { stopContainer } from './stop-dyno.ts';
 
 /** The pool per-app dyno networks take their /24s from, unless configured (PLATFORM_DYNO_SUBNETS). */
-export const DEFAULT_DYNO_SUBNETS = '172.31.0.0/16';
+export const DEFAULT_DYNO_SUBNETS = '10.213.0.0/16';
 
 export interface DockerRuntimeOptions {
   /** A dockerode client, created by the app. */
@@ -19,7 +19,7 @@ export interface DockerRuntimeOptions {
   /**
    * How dynos are networked (see network.ts): `{ mode: 'per-app', pool }` gives each app a bridge of its own with
    * a /24 from `pool`; `{ mode: 'shared', name }` puts every dyno on one bridge. The router must reach them.
-   * Default: per-app from 172.31.0.0/16.
+   * Default: per-app from 10.213.0.0/16.
    */
   networking?: DynoNetworking | undefined;
   /** Shorthand for `networking: { mode: 'shared', name: network }`. */

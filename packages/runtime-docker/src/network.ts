@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { RuntimeLogger } from '@platform/runtime-kit';
@@ -17,6 +18,23 @@ export interface DynoNetworks {
   forApp(appId: string): Promise<string>;
   /** Removes a per-app network (its dynos must be gone); nothing for a shared one. Never throws. */
   forget(appId: string): Promise<void>;
+}
+
+/**
+ * The IPv4 destinations this host routes to (its LAN, a VPN, a cloud VPC — `/proc/net/route`, the default route
+ * left out): a dyno network on one of them would hide those hosts from the dynos. [] where unreadable.
+ */
+export async function hostRoutes(): Promise<string[]> {
+  const text = await readFile('/proc/net/route', 'utf8').catch(() => '');
+  const le = (hex: string) => [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).reverse();
+  const routes: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8 || f[1] === '00000000') continue; // the default route
+    const mask = le(f[7]!).reduce((bits, o) => bits + o.toString(2).replaceAll('0', '').length, 0);
+    routes.push(`${le(f[1]!).join('.')}/${mask}`);
+  }
+  return routes;
 }
 
 /** The per-app network's name and bridge interface name (15 characters at most, Linux's limit). */
@@ -46,14 +64,16 @@ export function createDynoNetworks(docker: Docker, networking: DynoNetworking, i
     return p;
   };
 
-  async function create(options: Docker.NetworkCreateOptions): Promise<boolean> {
+  /** Resolves null once created (or created meanwhile under the same name), else the engine's refusal of the subnet. */
+  async function create(options: Docker.NetworkCreateOptions): Promise<string | null> {
     try {
       await docker.createNetwork(options);
       logger?.info({ network: options.Name }, 'docker network created');
-      return true;
+      return null;
     } catch (err) {
-      if (dockerStatus(err) === 409) return true; // created meanwhile (same name)
-      if (/overlap|pool/i.test((err as Error).message)) return false; // subnet taken meanwhile: try the next
+      if (dockerStatus(err) === 409) return null; // created meanwhile (same name)
+      const message = String((err as { json?: { message?: unknown } }).json?.message ?? (err as Error).message);
+      if (/overlap|pool|address/i.test(message)) return message; // the subnet was taken meanwhile: try another
       throw dockerError(`create network ${options.Name}`, err);
     }
   }
@@ -62,7 +82,10 @@ export function createDynoNetworks(docker: Docker, networking: DynoNetworking, i
     const { name } = networking;
     const ensure = async () => {
       const found = await docker.listNetworks({ filters: { name: [name] } });
-      if (!found.some((n) => n.Name === name)) await create({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: '1' } });
+      if (!found.some((n) => n.Name === name)) {
+        const refused = await create({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL.managed]: '1' } });
+        if (refused) throw new PlatformError(ErrorCodes.runtimeUnavailable, `Could not create the dyno network ${name}: ${refused}`);
+      }
       return name;
     };
     return { forApp: () => once(name, ensure), forget: async () => {} };
@@ -71,18 +94,22 @@ export function createDynoNetworks(docker: Docker, networking: DynoNetworking, i
   const { pool } = networking;
   async function ensureApp(appId: string): Promise<string> {
     const { name, bridge } = appNetworkNames(appId);
-    for (let attempt = 0; attempt < 8; attempt++) {
+    // Subnets the engine refused here although no listed network had them (another platform creating its own at
+    // the same moment, or one still being torn down): not tried again by this call.
+    const refused = new Set<string>();
+    let last = '';
+    for (let attempt = 0; attempt < 32; attempt++) {
       const networks = await docker.listNetworks();
       if (networks.some((n) => n.Name === name)) return name;
       const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter(Boolean);
-      const subnet = freeSubnet(pool, used);
+      const subnet = freeSubnet(pool, [...used, ...(await hostRoutes()), ...refused]);
       if (subnet === null) {
         throw new PlatformError(
           ErrorCodes.runtimeUnavailable,
           `No free /24 left in the dyno subnet pool ${pool} (PLATFORM_DYNO_SUBNETS): destroy unused apps or widen the pool.`,
         );
       }
-      const created = await create({
+      const refusal = await create({
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
@@ -90,9 +117,11 @@ export function createDynoNetworks(docker: Docker, networking: DynoNetworking, i
         Options: { 'com.docker.network.bridge.name': bridge },
         Labels: { [LABEL.managed]: instance, [LABEL.appId]: appId },
       });
-      if (created) return name;
+      if (refusal === null) return name;
+      refused.add(subnet);
+      last = refusal;
     }
-    throw new PlatformError(ErrorCodes.runtimeUnavailable, `Could not create the network of app ${appId}: its subnets kept being taken.`);
+    throw new PlatformError(ErrorCodes.runtimeUnavailable, `Could not create the network of app ${appId}: the engine kept refusing its subnets (last: ${last}).`);
   }
 
   return {
