@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Report } from './report.ts';
 
-const exec = promisify(execFile);
+const execFileAsync = promisify(execFile);
 const buildpacksDir = path.resolve(import.meta.dirname, '../../buildpacks');
 
 const DEPENDENCIES = {
@@ -65,20 +65,20 @@ async function makeApp(dir: string, manager: Manager): Promise<void> {
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   const opts = { cwd: dir, maxBuffer: 16 * 1024 * 1024 };
   if (manager === 'npm')
-    await exec(
+    await execFileAsync(
       'npm',
       ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
       opts,
     );
   if (manager === 'yarn') {
-    await exec(
+    await execFileAsync(
       'npx',
       ['-y', YARN, 'install', '--ignore-scripts', '--ignore-engines', '--non-interactive'],
       opts,
     );
     await rm(path.join(dir, 'node_modules'), { recursive: true, force: true });
   }
-  if (manager === 'pnpm') await exec('npx', ['-y', PNPM, 'install', '--lockfile-only'], opts);
+  if (manager === 'pnpm') await execFileAsync('npx', ['-y', PNPM, 'install', '--lockfile-only'], opts);
 }
 
 /** One build of a fresh copy of `app`: wall time and the buildpack's step timings (ms). */
