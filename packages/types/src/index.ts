@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './names.ts';
 export type * from './runtime.ts';
 export type * from './build.ts';
+export type * from './router.ts';
