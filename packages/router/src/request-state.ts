@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { clientIp, requestIdFrom, stripHopByHop } from './headers.ts';
-import { appFromHost, hostHeaderCount } from './host.ts';
+import { hostHeaderCount } from './host.ts';
 import type { RouterLogEntry } from './log-line.ts';
 import { errorPage, NO_SUCH_APP_PAGE } from './pages.ts';
 import type { RouteTable, RouteTarget } from './route-table.ts';
@@ -35,12 +35,13 @@ export type Routing =
 
 /**
  * Routing shared by requests and upgrades: two Host headers → 400 (a request smuggling vector); a Host that
- * names no app under `domain` → 404 "No such app"; else the request's state and the app's web dynos.
+ * names no app (`appOf`: `<app>.<domain>` or a custom domain) → 404 "No such app"; else the request's state and
+ * the app's web dynos.
  */
-export function routeRequest(req: IncomingMessage, domain: string, table: RouteTable): Routing {
+export function routeRequest(req: IncomingMessage, appOf: (host: string) => string | null, table: RouteTable): Routing {
   if (hostHeaderCount(req.rawHeaders) > 1) return { kind: 'answer', status: 400, page: errorPage('Bad Request') };
   const host = req.headers.host ?? '';
-  const app = appFromHost(host, domain);
+  const app = appOf(host);
   const targets = app === null ? undefined : table.get(app);
   if (app === null || targets === undefined) return { kind: 'answer', status: 404, page: NO_SUCH_APP_PAGE };
   const ip = clientIp(req.socket.remoteAddress);
@@ -87,7 +88,8 @@ export function logEntryOf(state: RequestState): RouterLogEntry {
   const reached = state.connectedAt > 0;
   const entry: RouterLogEntry = {
     app: state.app,
-    at: state.code ? 'error' : 'info',
+    // H80 (maintenance mode) is Heroku's one code logged at=info: the app is not failing.
+    at: state.code && state.code !== 'H80' ? 'error' : 'info',
     method: state.method,
     path: state.path,
     host: state.host,

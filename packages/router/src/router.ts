@@ -6,6 +6,9 @@ import { APP_ERROR_PAGE, sendPage, writeRawAnswer } from './pages.ts';
 import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from './request-state.ts';
 import { createRouteTable, pickTarget, type RouteTarget } from './route-table.ts';
 import { proxyUpgrade } from './upgrade.ts';
+import { createAppHosts } from './app-hosts.ts';
+import { createEdgeSettings, MAINTENANCE_PAGE } from './edge-settings.ts';
+import type { AppEdgeSettings, RouterCertificate } from '@platform/types';
 
 export type { RequestState } from './request-state.ts';
 export { pickTarget, type RouteTarget } from './route-table.ts';
@@ -34,7 +37,13 @@ export interface RouterOptions {
 export interface Router {
   /** Sets an app's web dynos. `[]` = a known app with no web dyno up (503 H14). */
   setRoutes(app: string, targets: RouteTarget[]): void;
-  /** Forgets an app: its host answers 404. */
+  /** Sets an app's custom domains (exact or `*.example.com`; an exact name wins), replacing the previous list. */
+  setDomains(app: string, hostnames: readonly string[]): Promise<void>;
+  /** Sets an app's edge switches: maintenance answers every request 503 H80 with the maintenance page. */
+  setSettings(app: string, settings: AppEdgeSettings): Promise<void>;
+  /** Kept for the Router contract: this router serves plain HTTP only, so it keeps no certificate. */
+  setCertificates(certificates: readonly RouterCertificate[]): Promise<void>;
+  /** Forgets an app: its hosts answer 404. */
   removeApp(app: string): void;
   listen(port: number, host?: string): Promise<{ port: number }>;
   close(): Promise<void>;
@@ -43,10 +52,18 @@ export interface Router {
 
 const NO_BODY_LENGTH = '0';
 
+/** Heroku's H80: the app is in maintenance mode (503, logged at=info). */
+function inMaintenance(state: RequestState): void {
+  state.code = 'H80';
+  state.desc = 'Maintenance mode';
+  state.status = 503;
+}
+
 /**
  * The built-in HTTP router: Host `<app>.<domain>` → one of the app's web dynos, with Heroku's headers, retries,
  * H-codes and one log entry per request. Parts: the route table and connection pools (route-table.ts), routing
- * and headers (request-state.ts), forwarding with retries (forward.ts), WebSocket upgrades (upgrade.ts).
+ * and headers (request-state.ts), forwarding with retries (forward.ts), WebSocket upgrades (upgrade.ts), custom
+ * domains (app-hosts.ts), maintenance mode (edge-settings.ts).
  *
  *   const router = createRouter({ domain: 'localhost', onLog: (e) => hub.append(e.app, …) });
  *   router.setRoutes('shop', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: 5001 } }]);
@@ -58,6 +75,9 @@ export function createRouter(options: RouterOptions): Router {
   const maxAttempts = options.maxAttempts ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const table = createRouteTable();
+  const hosts = createAppHosts(domain);
+  const settings = createEdgeSettings();
+  const appOf = (host: string) => hosts.resolve(host);
 
   function log(state: RequestState): void {
     if (state.logged) return;
@@ -86,9 +106,14 @@ export function createRouter(options: RouterOptions): Router {
   };
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const routed = routeRequest(req, domain, table);
+    const routed = routeRequest(req, appOf, table);
     if (routed.kind === 'answer') return sendPage(res, routed.status, routed.page);
     const { state, targets } = routed;
+    if (settings.get(state.app).maintenance) {
+      inMaintenance(state);
+      sendPage(res, 503, MAINTENANCE_PAGE);
+      return log(state);
+    }
     res.on('close', () => {
       if (!res.writableFinished && !state.code) {
         state.code = 'H27';
@@ -111,9 +136,14 @@ export function createRouter(options: RouterOptions): Router {
   function onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    const routed = routeRequest(req, domain, table);
+    const routed = routeRequest(req, appOf, table);
     if (routed.kind === 'answer') return writeRawAnswer(socket, routed.status, routed.page);
     const { state, targets } = routed;
+    if (settings.get(state.app).maintenance) {
+      inMaintenance(state);
+      writeRawAnswer(socket, 503, MAINTENANCE_PAGE);
+      return log(state);
+    }
     if (targets.length === 0) {
       state.code = 'H14';
       state.desc = 'No web processes running';
@@ -150,7 +180,14 @@ export function createRouter(options: RouterOptions): Router {
   return {
     server,
     setRoutes: (app, targets) => table.set(app, targets),
-    removeApp: (app) => table.remove(app),
+    setDomains: async (app, hostnames) => hosts.setDomains(app, hostnames),
+    setSettings: async (app, value) => settings.set(app, value),
+    setCertificates: async () => undefined,
+    removeApp(app) {
+      table.remove(app);
+      hosts.removeApp(app);
+      settings.remove(app);
+    },
     listen(port, host = '0.0.0.0') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
