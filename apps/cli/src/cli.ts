@@ -28,6 +28,9 @@ import { register as registerDrains } from './commands/drains/index.ts';
 import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
+import { register as registerMaintenance } from './commands/maintenance/index.ts';
+import { register as registerMaintenanceOn } from './commands/maintenance/on.ts';
+import { register as registerMaintenanceOff } from './commands/maintenance/off.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -57,6 +60,9 @@ const commands = [
   registerDrainsAdd,
   registerDrainsRemove,
   registerImagesPrune,
+  registerMaintenance,
+  registerMaintenanceOn,
+  registerMaintenanceOff,
 ];
 
 function prefixLines(text: string): string {

@@ -13,6 +13,7 @@ import { prepareDataDirs } from './start/data-dirs.ts';
 import { databaseReachable, openDatabase } from './start/database.ts';
 import { createDrivers } from './start/drivers.ts';
 import { openAppLogs } from './start/app-logs.ts';
+import { applyEdgeState } from './start/edge-state.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -127,6 +128,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
       oneOffSizes: createOneOffSizes(),
+      edge: router,
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
@@ -165,8 +167,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
 
-    // Every known app is routable (503 until a web dyno is up, rather than 404).
-    for (const app of await store.apps.list()) router.setRoutes(app.name, []);
+    // Every known app is routable (503 until a web dyno is up, rather than 404), with its domains and switches.
+    await applyEdgeState(store, router);
     await bootstrapAdmin(config, store, logger, apiUrl());
     // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
     await manager.adopt();

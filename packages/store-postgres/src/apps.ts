@@ -44,6 +44,13 @@ export function createApps(pool: pg.Pool) {
       return app;
     },
 
+    /** Sets an app's maintenance flag (the edge answers 503 H80 while it is on); the record after the change. */
+    async setMaintenance(id: string, maintenance: boolean): Promise<AppRecord> {
+      const r = await pool.query('UPDATE apps SET maintenance = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, maintenance]);
+      if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
+      return toApp(r.rows[0]);
+    },
+
     async destroy(id: string): Promise<void> {
       await pool.query('DELETE FROM apps WHERE id = $1', [id]);
     },

@@ -73,6 +73,35 @@ export async function getAppInfo(deps: Pick<ServiceDeps, 'store'>, user: User, n
 }
 
 /**
+ * `PATCH /apps/{app}`: turns maintenance mode on or off (`{maintenance: boolean}`). While on, the edge answers
+ * every request to the app's hosts with 503, code H80 and the maintenance page; its dynos keep running (Heroku
+ * Dev Center, "Maintenance Mode"). The store changes first, then the edge is told; at start platformd tells the
+ * edge every app's state again. Renaming (`name`) is not supported: it would move the app's repo, default host and
+ * routes, and is refused rather than ignored.
+ *
+ * @throws PLT_APP_NOT_FOUND; PLT_INVALID_PARAMS for a body without a boolean `maintenance`, or with `name`.
+ */
+export async function updateApp(
+  deps: Pick<ServiceDeps, 'store' | 'edge' | 'logger'>,
+  user: User,
+  nameOrId: string,
+  input: { maintenance?: unknown; name?: unknown },
+): Promise<AppRecord> {
+  const app = await findApp(deps.store, user, nameOrId);
+  if (input.name !== undefined && input.name !== app.name) {
+    throw new PlatformError(ErrorCodes.invalidParams, 'Renaming an app is not supported yet: create a new app and push to it.', { details: { field: 'name' } });
+  }
+  if (input.maintenance === undefined) return app;
+  if (typeof input.maintenance !== 'boolean') {
+    throw new PlatformError(ErrorCodes.invalidParams, 'maintenance must be true or false.', { details: { field: 'maintenance' } });
+  }
+  const updated = await deps.store.apps.setMaintenance(app.id, input.maintenance);
+  await deps.edge.setSettings(updated.name, { maintenance: updated.maintenance, redirectHttps: false });
+  deps.logger.info({ app: app.name, user: user.email, maintenance: updated.maintenance }, 'maintenance mode changed');
+  return updated;
+}
+
+/**
  * Destroys an app: its rows (releases, builds, config, formation, drains), its dynos, its repo, build cache, images
  * and the slugs no other app's build shares. Returns the record as it was.
  *

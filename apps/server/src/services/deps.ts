@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Router } from '@platform/types';
 import type { AppRecord, Store } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
 import type { Deployer } from '../deploy/deployer.ts';
@@ -14,7 +15,12 @@ export interface ServiceDeps {
   store: Store;
   manager: Pick<ProcessManager, 'dynos' | 'reconcile' | 'removeApp' | 'restart' | 'stop' | 'runOneOff'>;
   deployer: Pick<Deployer, 'deployRelease' | 'assertRunnable' | 'releaseTarget' | 'event'>;
-  config: Pick<ServerConfig, 'maxDynosPerApp'>;
+  config: Pick<ServerConfig, 'maxDynosPerApp' | 'domain'>;
+  /**
+   * The edge (the router driver), told of each change of an app's domains, switches and certificates; the
+   * services call it after the store changed, and platformd replays the store into it at start.
+   */
+  edge: Pick<Router, 'setDomains' | 'setSettings' | 'setCertificates'>;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** The sizes of the one-off dynos this server started (formation dynos take theirs from the formation). */
   oneOffSizes: OneOffSizes;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
 import type { Store } from '@platform/store-postgres';
-import { createApp, destroyApp, findApp, getAppInfo, listApps } from '../../src/services/apps.ts';
+import { createApp, destroyApp, findApp, getAppInfo, listApps, updateApp } from '../../src/services/apps.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
 
 let db: TestDatabase;
@@ -64,5 +64,23 @@ describe('apps', () => {
     expect(await store.releases.list(app.id)).toEqual([]);
     expect(env.recorded.removed).toContain(app.id);
     expect(env.recorded.forgotten).toContain('apps-doomed');
+  });
+});
+
+describe('maintenance mode', () => {
+  it('turns maintenance on and off, tells the edge, and refuses a rename or a non-boolean', async () => {
+    const user = await someUser(store);
+    const other = await someUser(store);
+    await createApp(env.deps, user, { name: 'apps-maint' });
+    const on = await updateApp(env.deps, user, 'apps-maint', { maintenance: true });
+    expect(on.maintenance).toBe(true);
+    expect((await store.apps.get('apps-maint')).maintenance).toBe(true);
+    expect(env.recorded.edge.settings.get('apps-maint')).toEqual({ maintenance: true, redirectHttps: false });
+    expect((await updateApp(env.deps, user, 'apps-maint', { maintenance: false })).maintenance).toBe(false);
+    expect(env.recorded.edge.settings.get('apps-maint')).toEqual({ maintenance: false, redirectHttps: false });
+    await expect(updateApp(env.deps, user, 'apps-maint', { maintenance: 'yes' })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS', message: 'maintenance must be true or false.' });
+    await expect(updateApp(env.deps, user, 'apps-maint', { name: 'apps-renamed', maintenance: true })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+    await expect(updateApp(env.deps, other, 'apps-maint', { maintenance: true })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    expect((await store.apps.get('apps-maint')).maintenance).toBe(false);
   });
 });

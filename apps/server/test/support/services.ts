@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Builder, DynoExit } from '@platform/types';
+import type { AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
 import type { AppRecord, Store, User } from '@platform/store-postgres';
 import { createDeployer } from '../../src/deploy/deployer.ts';
@@ -23,6 +23,8 @@ export interface Recorded {
   forgotten: string[];
   events: string[];
   oneOffs: OneOffInput[];
+  /** What the edge (router) was last told, per app. */
+  edge: { domains: Map<string, readonly string[]>; settings: Map<string, AppEdgeSettings>; certificates: readonly RouterCertificate[] };
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => silent };
@@ -41,7 +43,9 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
 export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
-  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [] };
+  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [],
+    edge: { domains: new Map(), settings: new Map(), certificates: [] },
+  };
   const dynos = new Map<string, DynoStatus[]>(); // by app id
   const manager = {
     async deploy(_appId: string, release: ReleaseTarget, commit?: () => Promise<void>) {
@@ -79,7 +83,12 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     store,
     manager,
     deployer,
-    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100 },
+    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test' },
+    edge: {
+      setDomains: async (app, hostnames) => void recorded.edge.domains.set(app, [...hostnames]),
+      setSettings: async (app, settings) => void recorded.edge.settings.set(app, { ...settings }),
+      setCertificates: async (certificates) => void (recorded.edge.certificates = [...certificates]),
+    },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
 import { appJson } from '../serialize.ts';
 import { parseRange } from '../range.ts';
-import { createApp, destroyApp, getAppInfo, listApps } from '../../services/apps.ts';
+import { createApp, destroyApp, getAppInfo, listApps, updateApp } from '../../services/apps.ts';
 
 export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.get('/account', async (request) => ({ id: request.user.id, email: request.user.email }));
@@ -25,6 +25,12 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.get<{ Params: { app: string } }>('/apps/:app', async (request) => {
     const { app, release, build } = await getAppInfo(ctx, request.user, request.params.app);
     return appJson(ctx, app, null, { releasedAt: release?.createdAt ?? null, buildpack: build?.buildpack ?? null, slugSize: build?.slugSize ?? null });
+  });
+
+  api.patch<{ Params: { app: string } }>('/apps/:app', async (request) => {
+    const body = (request.body ?? {}) as { maintenance?: unknown; name?: unknown };
+    const app = await updateApp(ctx, request.user, request.params.app, { maintenance: body.maintenance, name: body.name });
+    return appJson(ctx, app, null);
   });
 
   api.delete<{ Params: { app: string } }>('/apps/:app', async (request) => {
