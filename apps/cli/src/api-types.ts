@@ -60,3 +60,17 @@ export interface Dyno {
 }
 
 export type ConfigVars = Record<string, string>;
+
+/** Heroku Platform API "Domain". */
+export interface Domain {
+  id: string;
+  hostname: string;
+  kind: 'heroku' | 'custom' | (string & {});
+  cname?: string | null;
+  status?: string | null;
+  acm_status?: string | null;
+  acm_status_reason?: string | null;
+  sni_endpoint?: { id: string; name: string } | null;
+  created_at?: string;
+  updated_at?: string;
+}

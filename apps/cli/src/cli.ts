@@ -29,6 +29,10 @@ import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
+import { register as registerDomains } from './commands/domains/index.ts';
+import { register as registerDomainsAdd } from './commands/domains/add.ts';
+import { register as registerDomainsRemove } from './commands/domains/remove.ts';
+import { register as registerDomainsWait } from './commands/domains/wait.ts';
 import { register as registerMaintenanceOn } from './commands/maintenance/on.ts';
 import { register as registerMaintenanceOff } from './commands/maintenance/off.ts';
 import { VERSION } from './version.ts';
@@ -61,6 +65,10 @@ const commands = [
   registerDrainsRemove,
   registerImagesPrune,
   registerMaintenance,
+  registerDomains,
+  registerDomainsAdd,
+  registerDomainsRemove,
+  registerDomainsWait,
   registerMaintenanceOn,
   registerMaintenanceOff,
 ];

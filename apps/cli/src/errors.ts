@@ -12,6 +12,7 @@ export const CliErrorCodes = {
   api: ErrorCodes.cliApi,
   usage: ErrorCodes.cliUsage,
   releaseFailed: ErrorCodes.cliReleaseFailed,
+  timeout: ErrorCodes.cliTimeout,
 } as const;
 
 /**

@@ -11,6 +11,8 @@ export interface AppRecord {
   name: string;
   ownerId: string;
   maintenance: boolean;
+  /** Automatic Certificate Management (ACME) on for the app's custom domains. */
+  acm: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -8,6 +8,7 @@ export function toApp(r: Row): AppRecord {
     name: r.name as string,
     ownerId: r.owner_id as string,
     maintenance: r.maintenance as boolean,
+    acm: r.acm as boolean,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };

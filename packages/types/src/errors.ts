@@ -57,6 +57,13 @@ export const ErrorCodes = {
   dynoNotFound: 'PLT_DYNO_NOT_FOUND',
   bootTimeout: 'PLT_BOOT_TIMEOUT',
   runtimeUnavailable: 'PLT_RUNTIME_UNAVAILABLE',
+  // the edge: domains, certificates
+  domainInvalid: 'PLT_DOMAIN_INVALID',
+  domainTaken: 'PLT_DOMAIN_TAKEN',
+  domainNotFound: 'PLT_DOMAIN_NOT_FOUND',
+  certificateInvalid: 'PLT_CERTIFICATE_INVALID',
+  sniEndpointNotFound: 'PLT_SNI_ENDPOINT_NOT_FOUND',
+  acmeFailed: 'PLT_ACME_FAILED',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',
@@ -81,6 +88,7 @@ export const ErrorCodes = {
   cliApi: 'PLT_CLI_API_ERROR',
   cliUsage: 'PLT_CLI_USAGE',
   cliReleaseFailed: 'PLT_CLI_RELEASE_FAILED',
+  cliTimeout: 'PLT_CLI_TIMEOUT',
 } as const;
 
 /** The union of every code: `PlatformError` takes nothing else, so a typo or a forgotten code fails to compile. */

@@ -2,6 +2,7 @@ import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord, User } fro
 import type { DynoStatus } from '@platform/process-manager';
 import type { ApiContext } from './context.ts';
 import { isEligibleForRollback } from '../services/releases.ts';
+import type { DomainView } from '../services/domains.ts';
 
 const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
 
@@ -23,7 +24,7 @@ export function appJson(ctx: Pick<ApiContext, 'urls'>, app: AppRecord, owner: Pi
     released_at: extra.releasedAt?.toISOString() ?? null,
     repo_size: null,
     slug_size: extra.slugSize ?? null,
-    acm: false,
+    acm: app.acm,
     internal_routing: null,
     archived_at: null,
     created_at: app.createdAt.toISOString(),
@@ -100,5 +101,22 @@ export function dynoJson(app: AppRecord, d: DynoStatus, size: string) {
     app: { id: app.id, name: app.name },
     created_at: d.since.toISOString(),
     updated_at: d.since.toISOString(),
+  };
+}
+
+/** Heroku Platform API "Domain". */
+export function domainJson(d: DomainView) {
+  return {
+    id: d.id,
+    hostname: d.hostname,
+    kind: d.kind,
+    cname: d.cname,
+    status: d.status,
+    acm_status: d.acmStatus,
+    acm_status_reason: d.acmStatusReason,
+    sni_endpoint: d.sniEndpoint,
+    app: { id: d.app.id, name: d.app.name },
+    created_at: d.createdAt.toISOString(),
+    updated_at: d.updatedAt.toISOString(),
   };
 }

@@ -3,12 +3,18 @@ import type { Store } from '@platform/store-postgres';
 
 /**
  * Tells the edge (the router driver) what the store holds, before it accepts a connection: every known app is
- * routable (503 until a web dyno is up, rather than 404) with its maintenance switch. Called once at start, so
+ * routable (503 until a web dyno is up, rather than 404) with its maintenance switch and custom domains. Called once at start, so
  * state changed through the API survives a platformd restart.
  */
-export async function applyEdgeState(store: Pick<Store, 'apps'>, edge: Pick<Router, 'setSettings'> & { setRoutes(app: string, targets: []): unknown }): Promise<void> {
+export async function applyEdgeState(
+  store: Pick<Store, 'apps' | 'domains'>,
+  edge: Pick<Router, 'setSettings' | 'setDomains'> & { setRoutes(app: string, targets: []): unknown },
+): Promise<void> {
+  const domains = new Map<string, string[]>();
+  for (const d of await store.domains.all()) domains.set(d.appId, [...(domains.get(d.appId) ?? []), d.hostname]);
   for (const app of await store.apps.list()) {
     await edge.setRoutes(app.name, []);
     await edge.setSettings(app.name, { maintenance: app.maintenance, redirectHttps: false });
+    await edge.setDomains(app.name, domains.get(app.id) ?? []);
   }
 }

@@ -40,3 +40,41 @@ describe('PATCH /apps/{app}', () => {
     expect((await call('PATCH', '/apps/nope-app', { maintenance: true })).statusCode).toBe(404);
   });
 });
+
+describe('/apps/{app}/domains', () => {
+  it('lists, adds, shows and removes domains in the Platform API shape; bad ones are 422 with an id', async () => {
+    await db.store.apps.create({ name: 'edge-dom', ownerId: user.id });
+    const added = await call('POST', '/apps/edge-dom/domains', { hostname: 'www.example.com' });
+    expect(added.statusCode).toBe(201);
+    const body = added.json();
+    expect(body).toEqual({
+      id: expect.any(String),
+      hostname: 'www.example.com',
+      kind: 'custom',
+      cname: 'edge-dom.localhost',
+      status: 'succeeded',
+      acm_status: null,
+      acm_status_reason: null,
+      sni_endpoint: null,
+      app: { id: expect.any(String), name: 'edge-dom' },
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    const list = (await call('GET', '/apps/edge-dom/domains')).json() as Array<{ hostname: string; kind: string }>;
+    expect(list.map((d) => [d.hostname, d.kind])).toEqual([['edge-dom.localhost', 'heroku'], ['www.example.com', 'custom']]);
+    expect((await call('GET', `/apps/edge-dom/domains/${body.id}`)).json()).toMatchObject({ hostname: 'www.example.com' });
+    expect((await call('GET', '/apps/edge-dom/domains/www.example.com')).json()).toMatchObject({ id: body.id });
+    const bad = await call('POST', '/apps/edge-dom/domains', { hostname: 'bad_name.example.com' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ id: 'invalid_params', message: expect.stringMatching(/not a valid hostname/) });
+    const taken = await call('POST', '/apps/edge-dom/domains', { hostname: 'www.example.com' });
+    expect(taken.statusCode).toBe(422);
+    expect(taken.json()).toEqual({ id: 'invalid_params', message: 'www.example.com is already a domain of this app.' });
+    expect((await call('POST', '/apps/edge-dom/domains', {})).statusCode).toBe(422);
+    const missing = await call('GET', '/apps/edge-dom/domains/nope.example.com');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ id: 'not_found', resource: 'domain' });
+    expect((await call('DELETE', '/apps/edge-dom/domains/www.example.com')).json()).toMatchObject({ hostname: 'www.example.com' });
+    expect((await call('GET', '/apps/edge-dom/domains')).json()).toHaveLength(1);
+  });
+});
