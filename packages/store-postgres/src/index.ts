@@ -8,6 +8,7 @@ import { createConfig, createReleases } from './releases.ts';
 import { createFormations } from './formations.ts';
 import { createDrains } from './drains.ts';
 import { createDomains } from './domains.ts';
+import { createSniEndpoints } from './sni-endpoints.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -17,6 +18,7 @@ export type { StoreLogger } from './logger.ts';
 export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.ts';
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
+export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
 
 /**
  * The platform's state, in Postgres. Takes a pool the app created (nothing connects on import).
@@ -36,6 +38,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     formations: createFormations(pool),
     drains: createDrains(pool, cipher),
     domains: createDomains(pool, cipher),
+    sniEndpoints: createSniEndpoints(pool, cipher),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

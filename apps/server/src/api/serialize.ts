@@ -3,6 +3,7 @@ import type { DynoStatus } from '@platform/process-manager';
 import type { ApiContext } from './context.ts';
 import { isEligibleForRollback } from '../services/releases.ts';
 import type { DomainView } from '../services/domains.ts';
+import type { SniEndpointView } from '../services/sni-endpoints.ts';
 
 const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
 
@@ -118,5 +119,34 @@ export function domainJson(d: DomainView) {
     app: { id: d.app.id, name: d.app.name },
     created_at: d.createdAt.toISOString(),
     updated_at: d.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Heroku Platform API "SNI Endpoint" (`domains` are the ids of the app's custom domains it covers), plus
+ * `warnings` (platformd only: e.g. an expiry within 30 days). The private key is never shown.
+ */
+export function sniEndpointJson(v: SniEndpointView) {
+  const e = v.endpoint;
+  return {
+    id: e.id,
+    name: e.name,
+    display_name: null,
+    certificate_chain: e.chainPem,
+    domains: v.domainIds,
+    app: { id: v.app.id, name: v.app.name },
+    ssl_cert: {
+      id: e.id,
+      'ca_signed?': !e.selfSigned,
+      'self_signed?': e.selfSigned,
+      cert_domains: e.domains,
+      subject: e.subject,
+      issuer: e.issuer,
+      starts_at: e.startsAt.toISOString(),
+      expires_at: e.expiresAt.toISOString(),
+    },
+    warnings: v.warnings,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
   };
 }

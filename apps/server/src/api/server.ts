@@ -13,6 +13,7 @@ import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } fro
 import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
 import { registerDrainRoutes } from './routes/drains.ts';
 import { registerDomainRoutes } from './routes/domains.ts';
+import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
@@ -66,6 +67,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerLogSessionRoutes(api, ctx, logSessions);
     registerDrainRoutes(api, ctx);
     registerDomainRoutes(api, ctx);
+    registerSniEndpointRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token: outside the authenticated scope.
   registerLogStreamRoutes(app, ctx, logSessions);

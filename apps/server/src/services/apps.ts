@@ -2,6 +2,7 @@ import { ErrorCodes, PlatformError, isValidAppName } from '@platform/types';
 import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
+import { syncCertificates } from './sni-endpoints.ts';
 
 /**
  * The app `nameOrId` (a name or an id) if `user` may act on it: its owner or an admin. Anyone else gets the same
@@ -102,23 +103,26 @@ export async function updateApp(
 }
 
 /**
- * Destroys an app: its rows (releases, builds, config, formation, drains), its dynos, its repo, build cache, images
+ * Destroys an app: its rows (releases, builds, config, formation, drains, domains, certificates), its dynos, its repo, build cache, images
  * and the slugs no other app's build shares. Returns the record as it was.
  *
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
   const app = await findApp(deps.store, user, nameOrId);
+  const hadCertificates = (await deps.store.sniEndpoints.list(app.id)).length > 0 || (await deps.store.domains.list(app.id)).some((d) => d.acmCertificate);
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
   const slugs = (await deps.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
   await deps.store.apps.destroy(app.id);
   await deps.manager.removeApp(app.id);
   await deps.forgetApp(app, slugs);
+  // Its domains and certificates went with its rows; the edge stops serving its certificates too.
+  if (hadCertificates) await syncCertificates(deps);
   deps.logger.info({ app: app.name, user: user.email }, 'app destroyed');
   return app;
 }

@@ -3,6 +3,7 @@ import { ErrorCodes, PlatformError } from '@platform/types';
 import type { AcmStatus, AppRecord, DomainRecord, User } from '@platform/store-postgres';
 import { findApp } from './apps.ts';
 import { isUnderDomain, normalizeHostname } from './hostnames.ts';
+import { coveringEndpoint } from './sni-endpoints.ts';
 import type { ServiceDeps } from './deps.ts';
 
 /**
@@ -82,9 +83,10 @@ export async function syncDomains(deps: Pick<ServiceDeps, 'store' | 'edge'>, app
  *
  * @throws PLT_APP_NOT_FOUND
  */
-export async function listDomains(deps: DomainDeps, user: User, appName: string, covering?: (hostname: string) => { id: string; name: string } | null): Promise<DomainView[]> {
+export async function listDomains(deps: DomainDeps, user: User, appName: string): Promise<DomainView[]> {
   const app = await findApp(deps.store, user, appName);
   const custom = await deps.store.domains.list(app.id);
+  const covering = coveringEndpoint(await deps.store.sniEndpoints.list(app.id));
   return [defaultDomain(deps, app), ...custom.map((d) => customDomain(deps, app, d, covering))];
 }
 
@@ -93,8 +95,8 @@ export async function listDomains(deps: DomainDeps, user: User, appName: string,
  *
  * @throws PLT_APP_NOT_FOUND; PLT_DOMAIN_NOT_FOUND
  */
-export async function getDomain(deps: DomainDeps, user: User, appName: string, hostnameOrId: string, covering?: (hostname: string) => { id: string; name: string } | null): Promise<DomainView> {
-  const all = await listDomains(deps, user, appName, covering);
+export async function getDomain(deps: DomainDeps, user: User, appName: string, hostnameOrId: string): Promise<DomainView> {
+  const all = await listDomains(deps, user, appName);
   let hostname: string | null = null;
   try {
     hostname = normalizeHostname(hostnameOrId);
@@ -134,7 +136,7 @@ export async function addDomain(deps: DomainDeps, user: User, appName: string, i
   const added = await deps.store.domains.add(app.id, hostname, app.acm ? 'pending' : null);
   await syncDomains(deps, app);
   deps.logger.info({ app: app.name, user: user.email, hostname }, 'domain added');
-  return customDomain(deps, app, added);
+  return customDomain(deps, app, added, coveringEndpoint(await deps.store.sniEndpoints.list(app.id)));
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { Router } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
+import { syncCertificates } from '../services/sni-endpoints.ts';
 
 /**
  * Tells the edge (the router driver) what the store holds, before it accepts a connection: every known app is
- * routable (503 until a web dyno is up, rather than 404) with its maintenance switch and custom domains. Called once at start, so
+ * routable (503 until a web dyno is up, rather than 404) with its maintenance switch and custom domains, and the certificates. Called once at start, so
  * state changed through the API survives a platformd restart.
  */
 export async function applyEdgeState(
-  store: Pick<Store, 'apps' | 'domains'>,
-  edge: Pick<Router, 'setSettings' | 'setDomains'> & { setRoutes(app: string, targets: []): unknown },
+  store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>,
+  edge: Pick<Router, 'setSettings' | 'setDomains' | 'setCertificates'> & { setRoutes(app: string, targets: []): unknown },
 ): Promise<void> {
   const domains = new Map<string, string[]>();
   for (const d of await store.domains.all()) domains.set(d.appId, [...(domains.get(d.appId) ?? []), d.hostname]);
@@ -17,4 +18,5 @@ export async function applyEdgeState(
     await edge.setSettings(app.name, { maintenance: app.maintenance, redirectHttps: false });
     await edge.setDomains(app.name, domains.get(app.id) ?? []);
   }
+  await syncCertificates({ store, edge });
 }

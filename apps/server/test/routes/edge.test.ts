@@ -3,6 +3,7 @@ import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/t
 import type { User } from '@platform/store-postgres';
 import { someUser } from '../support/services.ts';
 import { testApi } from '../support/api.ts';
+import { certificateFactory } from '../support/certs.ts';
 
 /** The edge's resources through the real API server: maintenance (PATCH /apps), domains, SNI endpoints. */
 let db: TestDatabase;
@@ -76,5 +77,49 @@ describe('/apps/{app}/domains', () => {
     expect(missing.json()).toMatchObject({ id: 'not_found', resource: 'domain' });
     expect((await call('DELETE', '/apps/edge-dom/domains/www.example.com')).json()).toMatchObject({ hostname: 'www.example.com' });
     expect((await call('GET', '/apps/edge-dom/domains')).json()).toHaveLength(1);
+  });
+});
+
+describe('/apps/{app}/sni-endpoints', () => {
+  it('uploads, lists, replaces and removes certificates in the Platform API shape; bad ones are 422 with an id', async () => {
+    const certs = await certificateFactory();
+    try {
+      const ca = await certs.ca();
+      const leaf = await certs.leaf(ca, ['shop.example.com']);
+      await db.store.apps.create({ name: 'edge-sni', ownerId: user.id });
+      const domain = (await call('POST', '/apps/edge-sni/domains', { hostname: 'shop.example.com' })).json();
+      const created = await call('POST', '/apps/edge-sni/sni-endpoints', { certificate_chain: leaf.cert + ca.cert, private_key: leaf.key });
+      expect(created.statusCode).toBe(201);
+      const body = created.json();
+      expect(body).toMatchObject({
+        id: expect.any(String),
+        name: expect.any(String),
+        certificate_chain: expect.stringContaining('BEGIN CERTIFICATE'),
+        domains: [domain.id],
+        app: { name: 'edge-sni' },
+        ssl_cert: { 'ca_signed?': true, 'self_signed?': false, cert_domains: ['shop.example.com'], subject: 'CN=shop.example.com', issuer: 'CN=Platform Test CA' },
+        warnings: [],
+      });
+      expect(JSON.stringify(body)).not.toContain('PRIVATE KEY');
+      expect((await call('GET', '/apps/edge-sni/domains/shop.example.com')).json()).toMatchObject({ sni_endpoint: { id: body.id, name: body.name } });
+      expect((await call('GET', '/apps/edge-sni/sni-endpoints')).json()).toHaveLength(1);
+      expect((await call('GET', `/apps/edge-sni/sni-endpoints/${body.name}`)).json()).toMatchObject({ id: body.id });
+
+      const mismatched = await call('POST', '/apps/edge-sni/sni-endpoints', { certificate_chain: leaf.cert, private_key: ca.key });
+      expect(mismatched.statusCode).toBe(422);
+      expect(mismatched.json()).toEqual({ id: 'invalid_params', message: 'The private key does not match the certificate (the first one of the chain).' });
+      expect((await call('PATCH', `/apps/edge-sni/sni-endpoints/${body.id}`, { certificate_chain: 'x', private_key: leaf.key })).statusCode).toBe(422);
+      expect((await call('GET', '/apps/edge-sni/sni-endpoints')).json()).toHaveLength(1);
+
+      const next = await certs.leaf(ca, ['shop.example.com', 'www.example.com']);
+      const patched = await call('PATCH', `/apps/edge-sni/sni-endpoints/${body.id}`, { certificate_chain: next.cert, private_key: next.key });
+      expect(patched.json()).toMatchObject({ id: body.id, ssl_cert: { cert_domains: ['shop.example.com', 'www.example.com'] } });
+      expect((await call('DELETE', `/apps/edge-sni/sni-endpoints/${body.id}`)).statusCode).toBe(200);
+      const gone = await call('GET', `/apps/edge-sni/sni-endpoints/${body.id}`);
+      expect(gone.statusCode).toBe(404);
+      expect(gone.json()).toMatchObject({ id: 'not_found', resource: 'sni-endpoint' });
+    } finally {
+      await certs.cleanup();
+    }
   });
 });
