@@ -4,6 +4,8 @@ import { request } from 'node:http';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { certificateFactory } from '../../apps/server/test/support/certs.ts';
+import { writeFile } from 'node:fs/promises';
 
 /** GET through the router with any Host header. */
 function getHost(routerUrl: string, host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
@@ -69,6 +71,35 @@ describe('edge (process runtime)', () => {
     const removed = await cli(['domains:remove', 'gone.example.org']);
     expect(removed.stdout).toBe(`Removing gone.example.org from ${app}... done\n`);
     expect((await getHost(server.routerUrl, 'gone.example.org')).status).toBe(404);
+  });
+
+  it('certs:add uploads a certificate that domains then show; certs, certs:info and certs:remove; a bad one is refused', async () => {
+    const certs = await certificateFactory();
+    try {
+      const ca = await certs.ca();
+      const leaf = await certs.leaf(ca, ['www.example.com'], 20);
+      await writeFile(path.join(certs.dir, 'chain.pem'), leaf.cert + ca.cert);
+      await writeFile(path.join(certs.dir, 'leaf.key'), leaf.key);
+      await writeFile(path.join(certs.dir, 'ca.key'), ca.key);
+      const bad = await cli(['certs:add', path.join(certs.dir, 'chain.pem'), path.join(certs.dir, 'ca.key')]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('The private key does not match the certificate');
+      expect((await cli(['certs'])).stdout).toBe(`${app} has no SSL certificates.\nUse platform certs:add CRT KEY to add one.\n`);
+
+      const add = await cli(['certs:add', path.join(certs.dir, 'chain.pem'), path.join(certs.dir, 'leaf.key')]);
+      expect(add.code, add.stderr).toBe(0);
+      const name = /now served by ([a-z0-9-]+)\./.exec(add.stdout)![1]!;
+      expect(add.stdout).toMatch(/Certificate details:\nCommon Name\(s\): www\.example\.com\nExpires At: +\d{4}-\d\d-\d\d \d\d:\d\d UTC\nIssuer: +CN=Platform Test CA/);
+      expect(add.stderr).toMatch(/The certificate expires in 1[89] days/);
+      expect((await cli(['certs'])).stdout).toMatch(new RegExp(`^Name +Common Name\\(s\\) +Expires +Trusted +Type +Domains\n${name} +www\\.example\\.com .* True +SNI +1\n$`));
+      expect((await cli(['domains'])).stdout).toMatch(new RegExp(`www\\.example\\.com +CNAME +${app}\\.localhost +${name}`));
+      expect((await cli(['certs:info'])).stdout).toContain(`=== ${name} (${app})\nCertificate details:`);
+      expect((await cli(['certs:remove'])).stderr).toContain(`Re-run with --confirm ${app}`);
+      const removed = await cli(['certs:remove', '--confirm', app]);
+      expect(removed.stdout).toBe(`Removing SSL certificate ${name} from ${app}... done\n`);
+    } finally {
+      await certs.cleanup();
+    }
   });
 
   it('maintenance:on answers 503 H80 with the maintenance page while the dynos keep running, across a restart', async () => {

@@ -74,3 +74,23 @@ export interface Domain {
   created_at?: string;
   updated_at?: string;
 }
+
+/** Heroku Platform API "SNI Endpoint" (`warnings` is platformd's). */
+export interface SniEndpoint {
+  id: string;
+  name: string;
+  certificate_chain?: string;
+  domains?: string[];
+  ssl_cert?: {
+    'ca_signed?'?: boolean;
+    'self_signed?'?: boolean;
+    cert_domains?: string[];
+    subject?: string;
+    issuer?: string;
+    starts_at?: string;
+    expires_at?: string;
+  };
+  warnings?: string[];
+  created_at?: string;
+  updated_at?: string;
+}

@@ -29,6 +29,10 @@ import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
+import { register as registerCerts } from './commands/certs/index.ts';
+import { register as registerCertsAdd } from './commands/certs/add.ts';
+import { register as registerCertsInfo } from './commands/certs/info.ts';
+import { register as registerCertsRemove } from './commands/certs/remove.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -65,6 +69,10 @@ const commands = [
   registerDrainsRemove,
   registerImagesPrune,
   registerMaintenance,
+  registerCerts,
+  registerCertsAdd,
+  registerCertsInfo,
+  registerCertsRemove,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,
