@@ -8,6 +8,7 @@ import { createRouteTable, pickTarget, type RouteTarget } from './route-table.ts
 import { proxyUpgrade } from './upgrade.ts';
 import { createAppHosts } from './app-hosts.ts';
 import { createEdgeSettings, MAINTENANCE_PAGE } from './edge-settings.ts';
+import { answerAcmeChallenge } from './acme-challenge.ts';
 import type { AppEdgeSettings, RouterCertificate } from '@platform/types';
 
 export type { RequestState } from './request-state.ts';
@@ -32,6 +33,11 @@ export interface RouterOptions {
   connectTimeoutMs?: number | undefined;
   /** Connection attempts per request across dynos (Heroku: 10). Default 10. */
   maxAttempts?: number | undefined;
+  /**
+   * ACME http-01: the key authorization of a challenge token platformd is proving, answered on any host at
+   * `/.well-known/acme-challenge/<token>` (acme-challenge.ts); undefined lets the request through to the app.
+   */
+  acmeChallenge?: ((token: string) => string | undefined) | undefined;
 }
 
 export interface Router {
@@ -106,6 +112,7 @@ export function createRouter(options: RouterOptions): Router {
   };
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (answerAcmeChallenge(req, res, options.acmeChallenge)) return;
     const routed = routeRequest(req, appOf, table);
     if (routed.kind === 'answer') return sendPage(res, routed.status, routed.page);
     const { state, targets } = routed;
