@@ -14,6 +14,7 @@
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
+#            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
 set -euo pipefail
 
@@ -23,7 +24,7 @@ group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:lib
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
-group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps)
+group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
 implies_test=(native server docker compose stack)

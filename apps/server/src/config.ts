@@ -59,6 +59,17 @@ export interface ServerConfig {
    */
   drainAllow: readonly DrainAllowance[];
   /**
+   * Automatic certificates (ACME http-01): the CA's directory URL (PLATFORM_ACME_DIRECTORY_URL, e.g. Let's Encrypt's
+   * https://acme-v02.api.letsencrypt.org/directory); null: `certs:auto:enable` is refused.
+   */
+  acmeDirectoryUrl: string | null;
+  /** Contact of the ACME account (PLATFORM_ACME_EMAIL); null: none. */
+  acmeEmail: string | null;
+  /** PEM file of roots to trust for the ACME server's own HTTPS besides the system's (PLATFORM_ACME_CA_FILE; a test CA). */
+  acmeCaFile: string | null;
+  /** How often automatic certificates are checked: pending and failing ones retried, those within 30 days of expiry renewed (PLATFORM_ACME_CHECK_INTERVAL, s). */
+  acmeCheckIntervalMs: number;
+  /**
    * Docker mode: the one network every dyno joins (PLATFORM_DYNO_NETWORK; docker-compose.yml sets `platform`,
    * which platformd's own container joins), or null (the default) for a network per app, isolated from the others.
    */
@@ -183,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
     drainAllow: Object.freeze(drainAllow),
+    acmeDirectoryUrl: str('PLATFORM_ACME_DIRECTORY_URL'),
+    acmeEmail: str('PLATFORM_ACME_EMAIL'),
+    acmeCaFile: str('PLATFORM_ACME_CA_FILE'),
+    acmeCheckIntervalMs: seconds('PLATFORM_ACME_CHECK_INTERVAL', 3600, 86_400 * 7),
     dynoNetwork: str('PLATFORM_DYNO_NETWORK'),
     dynoSubnets: str('PLATFORM_DYNO_SUBNETS') ?? '10.213.0.0/16',
     dynoFirewall: (str('PLATFORM_DYNO_FIREWALL') ?? 'on') !== 'off',
@@ -194,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 10.213.0.0/16');
   if (config.sharedCacheVolume !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(config.sharedCacheVolume)) problems.push('PLATFORM_SHARED_CACHE_VOLUME must be a Docker volume name');
   if (!['on', 'off'].includes(str('PLATFORM_DYNO_FIREWALL') ?? 'on')) problems.push('PLATFORM_DYNO_FIREWALL must be on or off');
+  if (config.acmeDirectoryUrl !== null && !/^https?:\/\/\S+$/.test(config.acmeDirectoryUrl)) problems.push('PLATFORM_ACME_DIRECTORY_URL must be an https:// URL');
+  if (config.acmeEmail !== null && !/^[^@\s]+@[^@\s]+$/.test(config.acmeEmail)) problems.push('PLATFORM_ACME_EMAIL must be an email address');
+  if (config.acmeCaFile !== null && !existsSync(config.acmeCaFile)) problems.push(`PLATFORM_ACME_CA_FILE: no file ${config.acmeCaFile}`);
+  if (config.acmeCheckIntervalMs < 1000) problems.push('PLATFORM_ACME_CHECK_INTERVAL must be at least 1 (second)');
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

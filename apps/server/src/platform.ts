@@ -14,6 +14,7 @@ import { databaseReachable, openDatabase } from './start/database.ts';
 import { createDrivers } from './start/drivers.ts';
 import { openAppLogs } from './start/app-logs.ts';
 import { applyEdgeState } from './start/edge-state.ts';
+import { openAcmeIssuer, startAcmManager } from './start/acme.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -70,8 +71,10 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
+    const acmeIssuer = await openAcmeIssuer(config, store);
     const router = createRouter({
       domain: config.domain,
+      acmeChallenge: acmeIssuer ? (token) => acmeIssuer.challenge(token) : undefined,
       logger: logger.child({ component: 'router' }),
       onLog: (entry) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
     });
@@ -104,6 +107,10 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     });
     cleanups.defer(() => manager.close());
 
+    const acm = acmeIssuer
+      ? startAcmManager(config, { issuer: acmeIssuer, store, edge: router, logger, cleanups, onEvent: (appId, message) => platformEvent(appId, undefined, 'acme', message) })
+      : null;
+
     const deployer = createDeployer({
       store,
       builder,
@@ -129,6 +136,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
       oneOffSizes: createOneOffSizes(),
       edge: router,
+      acm,
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
@@ -175,6 +183,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     routerPort = (await router.listen(config.routerPort, config.routerHost)).port;
     logs.ownPorts.push(routerPort);
     await manager.start();
+    acm?.start(); // once the router answers the http-01 challenges
     gc?.soon(); // after adoption: images running dynos use are kept
     if (decision.kind === 'docker') {
       // Networks of apps destroyed while no server ran (or mid-destroy): their dynos were stopped by start().

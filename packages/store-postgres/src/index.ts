@@ -9,6 +9,7 @@ import { createFormations } from './formations.ts';
 import { createDrains } from './drains.ts';
 import { createDomains } from './domains.ts';
 import { createSniEndpoints } from './sni-endpoints.ts';
+import { createAcmeAccounts } from './acme-accounts.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -18,6 +19,7 @@ export type { StoreLogger } from './logger.ts';
 export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.ts';
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
+export type { AcmeAccountRecord } from './acme-accounts.ts';
 export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
 
 /**
@@ -39,6 +41,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     drains: createDrains(pool, cipher),
     domains: createDomains(pool, cipher),
     sniEndpoints: createSniEndpoints(pool, cipher),
+    acmeAccounts: createAcmeAccounts(pool, cipher),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

@@ -21,6 +21,8 @@ export interface ServiceDeps {
    * services call it after the store changed, and platformd replays the store into it at start.
    */
   edge: Pick<Router, 'setDomains' | 'setSettings' | 'setCertificates'>;
+  /** Automatic certificates (ACME), or null when PLATFORM_ACME_DIRECTORY_URL is unset: `kick()` checks soon. */
+  acm: { kick(): void } | null;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** The sizes of the one-off dynos this server started (formation dynos take theirs from the formation). */
   oneOffSizes: OneOffSizes;

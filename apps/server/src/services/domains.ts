@@ -27,7 +27,7 @@ export interface DomainView {
   updatedAt: Date;
 }
 
-type DomainDeps = Pick<ServiceDeps, 'store' | 'edge' | 'config' | 'logger'>;
+type DomainDeps = Pick<ServiceDeps, 'store' | 'edge' | 'config' | 'logger' | 'acm'>;
 
 /** The default domain's id: stable, derived from the app's (it has no row). */
 function defaultDomainId(app: AppRecord): string {
@@ -135,6 +135,7 @@ export async function addDomain(deps: DomainDeps, user: User, appName: string, i
   }
   const added = await deps.store.domains.add(app.id, hostname, app.acm ? 'pending' : null);
   await syncDomains(deps, app);
+  if (app.acm) deps.acm?.kick();
   deps.logger.info({ app: app.name, user: user.email, hostname }, 'domain added');
   return customDomain(deps, app, added, coveringEndpoint(await deps.store.sniEndpoints.list(app.id)));
 }

@@ -84,6 +84,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     manager,
     deployer,
     config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test' },
+    acm: null,
     edge: {
       setDomains: async (app, hostnames) => void recorded.edge.domains.set(app, [...hostnames]),
       setSettings: async (app, settings) => void recorded.edge.settings.set(app, { ...settings }),

@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { DomainRecord, Store } from '@platform/store-postgres';
+import type { Router } from '@platform/types';
+import { EXPIRY_WARNING_DAYS } from '../services/certificates.ts';
+import { syncCertificates } from '../services/sni-endpoints.ts';
+import type { AcmeIssuer } from './issuer.ts';
+
+export interface AcmManager {
+  /** Runs a check soon (a domain was added, ACM enabled); checks already under way are followed by one more. */
+  kick(): void;
+  /** One check, awaited: every ACM domain without a valid certificate, or within 30 days of expiry, is issued. */
+  runOnce(): Promise<void>;
+  /** Periodic checks every `intervalMs` (renewals, retries of failing domains). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+export interface AcmManagerOptions {
+  store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>;
+  edge: Pick<Router, 'setCertificates'>;
+  issuer: AcmeIssuer;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  intervalMs: number;
+  /** Tells the app's log why (issued, renewed, failing). */
+  onEvent?: (appId: string, message: string) => void;
+  now?: () => number;
+}
+
+/** True when a domain of an ACM app needs a (new) certificate: none yet, or one expiring within 30 days. */
+export function needsCertificate(domain: DomainRecord, now: number): boolean {
+  const cert = domain.acmCertificate;
+  return !cert || cert.expiresAt.getTime() - now < EXPIRY_WARNING_DAYS * 86_400_000;
+}
+
+/**
+ * Automatic Certificate Management: for each app with ACM on, issues a certificate for every custom domain that has
+ * none and renews one within 30 days of expiry (Let's Encrypt's advice), one domain at a time. A failure marks
+ * the domain `failing` with the CA's reason and leaves it served over HTTP; the next check retries it.
+ */
+export function createAcmManager(options: AcmManagerOptions): AcmManager {
+  const { store, issuer, logger } = options;
+  const now = options.now ?? Date.now;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  async function check(): Promise<void> {
+    const apps = (await store.apps.list()).filter((a) => a.acm);
+    let changed = false;
+    for (const app of apps) {
+      for (const domain of await store.domains.list(app.id)) {
+        if (closed) return;
+        if (!needsCertificate(domain, now())) continue;
+        const renewal = domain.acmCertificate !== null;
+        try {
+          const cert = await issuer.issue(domain.hostname);
+          await store.domains.setAcm(domain.id, { status: 'cert issued', reason: null, certificate: cert });
+          changed = true;
+          logger.info({ app: app.name, hostname: domain.hostname, expiresAt: cert.expiresAt }, renewal ? 'certificate renewed' : 'certificate issued');
+          options.onEvent?.(app.id, `${renewal ? 'Renewed' : 'Issued'} the certificate of ${domain.hostname} (expires ${cert.expiresAt.toISOString()})`);
+        } catch (err) {
+          const reason = (err as Error).message;
+          // A renewal that fails keeps the current certificate (served until it expires): only the state changes.
+          await store.domains.setAcm(domain.id, { status: 'failing', reason });
+          logger.warn({ app: app.name, hostname: domain.hostname, reason }, 'automatic certificate failed');
+          options.onEvent?.(app.id, `Automatic certificate for ${domain.hostname} failed: ${reason}`);
+        }
+      }
+    }
+    if (changed) await syncCertificates({ store, edge: options.edge });
+  }
+
+  function runOnce(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await check();
+        } while (again && !closed);
+      } catch (err) {
+        logger.warn({ err }, 'automatic certificate check failed');
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    kick: () => void runOnce(),
+    runOnce,
+    start() {
+      timer = setInterval(() => void runOnce(), options.intervalMs);
+      timer.unref();
+      void runOnce();
+    },
+    async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
