@@ -11,6 +11,8 @@ export interface App {
   git_url?: string | null;
   web_url?: string | null;
   maintenance?: boolean;
+  /** Automatic Certificate Management on. */
+  acm?: boolean;
   owner?: { id?: string; email?: string | null } | null;
   region?: { name?: string } | null;
   stack?: { name?: string } | null;

@@ -33,6 +33,9 @@ import { register as registerCerts } from './commands/certs/index.ts';
 import { register as registerCertsAdd } from './commands/certs/add.ts';
 import { register as registerCertsInfo } from './commands/certs/info.ts';
 import { register as registerCertsRemove } from './commands/certs/remove.ts';
+import { register as registerCertsAuto } from './commands/certs/auto/index.ts';
+import { register as registerCertsAutoEnable } from './commands/certs/auto/enable.ts';
+import { register as registerCertsAutoDisable } from './commands/certs/auto/disable.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -73,6 +76,9 @@ const commands = [
   registerCertsAdd,
   registerCertsInfo,
   registerCertsRemove,
+  registerCertsAuto,
+  registerCertsAutoEnable,
+  registerCertsAutoDisable,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,
