@@ -27,6 +27,9 @@ export interface DomainView {
   updatedAt: Date;
 }
 
+/** Heroku's limit of custom domains per app (Dev Center, "Custom Domain Names for Apps"). */
+export const MAX_DOMAINS_PER_APP = 1000;
+
 type DomainDeps = Pick<ServiceDeps, 'store' | 'edge' | 'config' | 'logger' | 'acm'>;
 
 /** The default domain's id: stable, derived from the app's (it has no row). */
@@ -114,7 +117,7 @@ export async function getDomain(deps: DomainDeps, user: User, appName: string, h
  * app's ACM on, the domain starts `acm_status: pending` (the ACME issuer picks it up).
  *
  * @throws PLT_APP_NOT_FOUND; PLT_DOMAIN_INVALID (malformed, the platform's domain); PLT_DOMAIN_TAKEN (this app
- *   already has it, or another app does).
+ *   already has it, or another app does); PLT_INVALID_PARAMS past MAX_DOMAINS_PER_APP.
  */
 export async function addDomain(deps: DomainDeps, user: User, appName: string, input: { hostname?: unknown }): Promise<DomainView> {
   const app = await findApp(deps.store, user, appName);
@@ -132,6 +135,9 @@ export async function addDomain(deps: DomainDeps, user: User, appName: string, i
   if (existing) {
     const message = existing.appId === app.id ? `${hostname} is already a domain of this app.` : `${hostname} is currently in use by another app.`;
     throw new PlatformError(ErrorCodes.domainTaken, message, { details: { field: 'hostname' } });
+  }
+  if ((await deps.store.domains.list(app.id)).length >= MAX_DOMAINS_PER_APP) {
+    throw new PlatformError(ErrorCodes.invalidParams, `An app can have at most ${MAX_DOMAINS_PER_APP} custom domains. Remove one with domains:remove, or use a wildcard.`);
   }
   const added = await deps.store.domains.add(app.id, hostname, app.acm ? 'pending' : null);
   await syncDomains(deps, app);
