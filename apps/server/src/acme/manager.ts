@@ -55,6 +55,8 @@ export function createAcmManager(options: AcmManagerOptions): AcmManager {
         const renewal = domain.acmCertificate !== null;
         try {
           const cert = await issuer.issue(domain.hostname);
+          // ACM turned off (or the app destroyed) while the CA was validating: keep nothing.
+          if (!(await store.apps.find(app.id))?.acm) continue;
           await store.domains.setAcm(domain.id, { status: 'cert issued', reason: null, certificate: cert });
           changed = true;
           logger.info({ app: app.name, hostname: domain.hostname, expiresAt: cert.expiresAt }, renewal ? 'certificate renewed' : 'certificate issued');

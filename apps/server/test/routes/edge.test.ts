@@ -77,6 +77,11 @@ describe('/apps/{app}/domains', () => {
     expect(missing.json()).toMatchObject({ id: 'not_found', resource: 'domain' });
     expect((await call('DELETE', '/apps/edge-dom/domains/www.example.com')).json()).toMatchObject({ hostname: 'www.example.com' });
     expect((await call('GET', '/apps/edge-dom/domains')).json()).toHaveLength(1);
+    // A wildcard by name in the path (the CLI sends `*` as is: encodeURIComponent keeps it).
+    expect((await call('POST', '/apps/edge-dom/domains', { hostname: '*.example.com' })).statusCode).toBe(201);
+    expect((await call('GET', `/apps/edge-dom/domains/${encodeURIComponent('*.example.com')}`)).json()).toMatchObject({ hostname: '*.example.com' });
+    expect((await call('DELETE', '/apps/edge-dom/domains/*.example.com')).statusCode).toBe(200);
+    expect((await call('DELETE', '/apps/edge-dom/domains/edge-dom.localhost')).json()).toMatchObject({ id: 'invalid_params', message: expect.stringMatching(/default domain/) });
   });
 });
 

@@ -17,6 +17,7 @@ export function register(program: Command, ctx: Context): void {
       if (flags.json) return printJson(ctx.out, endpoints);
       if (endpoints.length === 0) return ctx.out(`${ctx.style.app(app)} has no SSL certificates.`, 'Use platform certs:add CRT KEY to add one.');
       ctx.out(...formatCerts(endpoints));
+      for (const e of endpoints) for (const w of e.warnings ?? []) ctx.warn(`${e.name}: ${w}`);
     });
 }
 
