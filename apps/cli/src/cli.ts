@@ -36,6 +36,7 @@ import { register as registerCertsRemove } from './commands/certs/remove.ts';
 import { register as registerCertsAuto } from './commands/certs/auto/index.ts';
 import { register as registerCertsAutoEnable } from './commands/certs/auto/enable.ts';
 import { register as registerCertsAutoDisable } from './commands/certs/auto/disable.ts';
+import { register as registerCertsAutoRefresh } from './commands/certs/auto/refresh.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -79,6 +80,7 @@ const commands = [
   registerCertsAuto,
   registerCertsAutoEnable,
   registerCertsAutoDisable,
+  registerCertsAutoRefresh,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

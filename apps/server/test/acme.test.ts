@@ -10,7 +10,7 @@ import { createAcmeIssuer } from '../src/acme/issuer.ts';
 import { createAcmManager, type AcmManager } from '../src/acme/manager.ts';
 import { createApp } from '../src/services/apps.ts';
 import { addDomain, getDomain } from '../src/services/domains.ts';
-import { disableAcm, enableAcm } from '../src/services/acm.ts';
+import { disableAcm, enableAcm, refreshAcm } from '../src/services/acm.ts';
 import { serviceDeps, someUser } from './support/services.ts';
 import { startPebble, type Pebble } from './support/pebble.ts';
 
@@ -115,5 +115,12 @@ describe('automatic certificates (ACME http-01, pebble)', () => {
     expect(wildcard).toMatchObject({ acmStatus: 'failing', acmStatusReason: expect.stringMatching(/DNS-01/) });
     expect(await get('broken.acme-bad.test')).toBe(200);
     expect(served.some((c) => c.app === 'acme-bad')).toBe(false);
+
+    // The DNS is fixed: certs:auto:refresh retries at once.
+    await pebble.setAddress('broken.acme-bad.test', '127.0.0.1');
+    await refreshAcm(env.deps, user, 'acme-bad');
+    await manager.runOnce();
+    expect(await getDomain(env.deps, user, 'acme-bad', 'broken.acme-bad.test')).toMatchObject({ acmStatus: 'cert issued', acmStatusReason: null });
+    expect(served.some((c) => c.app === 'acme-bad')).toBe(true);
   });
 });

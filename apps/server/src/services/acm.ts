@@ -43,3 +43,19 @@ export async function disableAcm(deps: AcmDeps, user: User, appName: string): Pr
   deps.logger.info({ app: app.name, user: user.email }, 'automatic certificates disabled');
   return updated;
 }
+
+/**
+ * `certs:auto:refresh` (`PATCH /apps/{app}/acm`): retries at once every domain that is failing or pending, and
+ * renews a certificate due within 30 days (the periodic check would do it later).
+ *
+ * @throws PLT_APP_NOT_FOUND; PLT_INVALID_PARAMS when ACM is off for the app or not configured.
+ */
+export async function refreshAcm(deps: AcmDeps, user: User, appName: string): Promise<AppRecord> {
+  const app = await findApp(deps.store, user, appName);
+  if (!app.acm || !deps.acm) throw new PlatformError(ErrorCodes.invalidParams, 'Automatic Certificate Management is not enabled on this app: run certs:auto:enable.');
+  for (const d of await deps.store.domains.list(app.id)) {
+    if (d.acmStatus === 'failing' && !d.acmCertificate) await deps.store.domains.setAcm(d.id, { status: 'pending', reason: null });
+  }
+  deps.acm.kick();
+  return app;
+}

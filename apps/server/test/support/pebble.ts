@@ -95,8 +95,10 @@ export async function startPebble(options: { httpPort: number }): Promise<Pebble
     caFile: file('ca.pem'),
     output,
     async setAddress(host, address) {
-      const res = await fetch(`http://127.0.0.1:${dnsMgmtPort}/add-a`, { method: 'POST', body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, addresses: [address] }) });
-      if (!res.ok) throw new Error(`challtestsrv add-a: ${res.status}`);
+      const fqdn = host.endsWith('.') ? host : `${host}.`;
+      const clear = await fetch(`http://127.0.0.1:${dnsMgmtPort}/clear-a`, { method: 'POST', body: JSON.stringify({ host: fqdn }) });
+      const add = await fetch(`http://127.0.0.1:${dnsMgmtPort}/add-a`, { method: 'POST', body: JSON.stringify({ host: fqdn, addresses: [address] }) });
+      if (!clear.ok || !add.ok) throw new Error(`challtestsrv: clear-a ${clear.status}, add-a ${add.status}`);
     },
     stop,
   };
