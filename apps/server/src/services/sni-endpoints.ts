@@ -41,11 +41,23 @@ async function viewOf(deps: Pick<ServiceDeps, 'store'>, app: AppRecord, endpoint
   };
 }
 
+/** The sync under way per edge: syncs run one after another, so the last one started reads the latest state. */
+const syncs = new WeakMap<object, Promise<void>>();
+
+type SyncDeps = { store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>; edge: Pick<ServiceDeps['edge'], 'setCertificates'> };
+
 /**
  * Tells the edge every certificate it serves: each app's SNI endpoints and the automatic certificates of its
- * domains, keys decrypted in memory only. Called after each change and at start.
+ * domains, keys decrypted in memory only. Called after each change and at start; calls are serialised per edge,
+ * so two changes racing cannot leave the older set in place.
  */
-export async function syncCertificates(deps: { store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>; edge: Pick<ServiceDeps['edge'], 'setCertificates'> }): Promise<void> {
+export function syncCertificates(deps: SyncDeps): Promise<void> {
+  const next = (syncs.get(deps.edge) ?? Promise.resolve()).catch(() => undefined).then(() => pushCertificates(deps));
+  syncs.set(deps.edge, next);
+  return next;
+}
+
+async function pushCertificates(deps: SyncDeps): Promise<void> {
   const names = new Map((await deps.store.apps.list()).map((a) => [a.id, a.name]));
   const certificates: RouterCertificate[] = [];
   for (const e of await deps.store.sniEndpoints.all()) {
