@@ -11,6 +11,8 @@ export interface AppRecord {
   name: string;
   ownerId: string;
   maintenance: boolean;
+  /** The buildpacks the app chose, in order (names of buildpacks dirs); empty: detection over the default order. */
+  buildpacks: string[];
   createdAt: Date;
   updatedAt: Date;
 }

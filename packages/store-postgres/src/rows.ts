@@ -8,6 +8,7 @@ export function toApp(r: Row): AppRecord {
     name: r.name as string,
     ownerId: r.owner_id as string,
     maintenance: r.maintenance as boolean,
+    buildpacks: (r.buildpacks as string[] | null) ?? [],
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };

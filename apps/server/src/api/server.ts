@@ -12,6 +12,7 @@ import { registerDynoRoutes } from './routes/dynos.ts';
 import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } from './routes/one-offs.ts';
 import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
 import { registerDrainRoutes } from './routes/drains.ts';
+import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
@@ -64,6 +65,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerOneOffRoutes(api, ctx, attachSessions);
     registerLogSessionRoutes(api, ctx, logSessions);
     registerDrainRoutes(api, ctx);
+    registerBuildpackInstallationRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token: outside the authenticated scope.
   registerLogStreamRoutes(app, ctx, logSessions);

@@ -14,7 +14,7 @@ export interface ServiceDeps {
   store: Store;
   manager: Pick<ProcessManager, 'dynos' | 'reconcile' | 'removeApp' | 'restart' | 'stop' | 'runOneOff'>;
   deployer: Pick<Deployer, 'deployRelease' | 'assertRunnable' | 'releaseTarget' | 'event'>;
-  config: Pick<ServerConfig, 'maxDynosPerApp'>;
+  config: Pick<ServerConfig, 'maxDynosPerApp' | 'buildpacksDir'>;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** The sizes of the one-off dynos this server started (formation dynos take theirs from the formation). */
   oneOffSizes: OneOffSizes;

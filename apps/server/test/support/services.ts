@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Builder, DynoExit } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
@@ -79,7 +80,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     store,
     manager,
     deployer,
-    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100 },
+    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, buildpacksDir: fileURLToPath(new URL('../../../../buildpacks', import.meta.url)) },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
