@@ -73,6 +73,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Runs `command` in `app` as a one-off dyno would (.profile.d first); resolves its exit code and output. */
+export async function runIn(app: string, command: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const script = 'for f in .profile.d/*.sh; do [ -f "$f" ] && . "$f"; done; exec bash -c "$0"';
+  const child = spawn('bash', ['-c', script, command], { cwd: app, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: app, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, output };
+}
+
 /**
  * Starts `command` (a process type's command) with bash in `app`, sourcing `.profile.d/*.sh` first as dynos do, with
  * PORT; resolves once the port accepts connections. `stop()` ends it.

@@ -1,7 +1,7 @@
 import { beforeAll } from 'vitest';
 import Docker from 'dockerode';
 
-export const STACK_IMAGE = 'platform/stack:bookworm-2';
+export const STACK_IMAGE = 'platform/stack:bookworm-3';
 
 /**
  * Docker end-to-end files call this first: without a Docker engine and the stack image they fail
