@@ -16,7 +16,9 @@ olds = set()
 for prefix in [venv] + [os.path.abspath(p) for p in sys.argv[2:]]:
     base = ("#!" + os.path.join(prefix, "bin", "python")).encode()
     olds.update((base, base + b"3", base + b"3.11"))
-TRAMPOLINE = b"#!/bin/sh\n'''exec' \"$(dirname -- \"$(readlink -f -- \"$0\")\")/python\" \"$0\" \"$@\"\n' '''\n"
+EXEC = b"'''exec' "
+END = b"' '''"
+TRAMPOLINE = b"#!/bin/sh\n" + EXEC + b"\"$(dirname -- \"$(readlink -f -- \"$0\")\")/python\" \"$0\" \"$@\"\n" + END + b"\n"
 
 count = 0
 for name in sorted(os.listdir(bin_dir)):
@@ -30,7 +32,19 @@ for name in sorted(os.listdir(bin_dir)):
         data = f.read()
     first, _, rest = data.partition(b"\n")
     if first.rstrip() in olds:
-        with open(path, "wb") as f:
-            f.write(TRAMPOLINE + rest)
-        count += 1
+        new = TRAMPOLINE + rest
+    elif first.rstrip() == b"#!/bin/sh" and rest.startswith(EXEC):
+        # pip's own form for an interpreter path too long for a #! line (deep build dirs): the same three lines,
+        # naming the build path; replaced when they name one of ours.
+        second, _, after = rest.partition(b"\n")
+        third, _, body = after.partition(b"\n")
+        named = second[len(EXEC):].split(b" ")[0].strip(b'"')
+        if b"#!" + named not in olds or third.strip() != END:
+            continue
+        new = TRAMPOLINE + body
+    else:
+        continue
+    with open(path, "wb") as f:
+        f.write(new)
+    count += 1
 print(f"       {count} command{'s' if count != 1 else ''} made relocatable")
