@@ -4,7 +4,7 @@
  * one-off on the same virtualenv; on the process runtime and on the docker runtime. Also: a repository nothing
  * detects is refused with one message naming what was looked for, and `platform buildpacks:*` choose buildpacks.
  */
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -12,27 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
-import { STACK_IMAGE } from '../support/docker.ts';
-import { startPythonIndex, type PythonIndex } from '../support/python-index.ts';
-
-/**
- * Docker mode: builds run on the `platform-builds` network, fenced off the host, so the index runs in a container
- * on that network (the stack's python3 serving the index directory), as a private index would on a real network.
- */
-async function indexContainer(docker: Docker, dir: string, label: string): Promise<{ url: string; host: string; remove: () => Promise<void> }> {
-  const container = await docker.createContainer({
-    Image: STACK_IMAGE,
-    Entrypoint: [],
-    Cmd: ['python3', '-m', 'http.server', '8080', '--directory', '/index'],
-    Labels: { [label]: '1' },
-    HostConfig: { Binds: [`${dir}:/index:ro`], NetworkMode: 'platform-builds' },
-  });
-  await container.start();
-  const info = await container.inspect();
-  const host = info.NetworkSettings.Networks['platform-builds']?.IPAddress;
-  if (!host) throw new Error('the index container has no address on platform-builds');
-  return { url: `http://${host}:8080`, host, remove: () => container.remove({ force: true }).then(() => undefined) };
-}
+import { servePythonIndexOnBuildNetwork, startPythonIndex, type PythonIndex } from '../support/python-index.ts';
 
 export function describePython(runtime: 'process' | 'docker') {
   describe(`a Python app (${runtime} runtime)`, () => {
@@ -55,8 +35,7 @@ export function describePython(runtime: 'process' | 'docker') {
       let indexUrl = index.url;
       const config: string[] = [`SECRET_TOKEN=${secret}`];
       if (runtime === 'docker') {
-        for (const entry of await readdir(tmp, { recursive: true })) await chmod(path.join(tmp, entry), (await stat(path.join(tmp, entry))).isDirectory() ? 0o755 : 0o644);
-        const c = await indexContainer(new Docker(), path.join(tmp, 'index'), `platform-test-python-index-${process.pid}`);
+        const c = await servePythonIndexOnBuildNetwork(new Docker(), path.join(tmp, 'index'));
         removeContainer = c.remove;
         indexUrl = c.url;
         config.push(`PIP_TRUSTED_HOST=${c.host}`);

@@ -15,6 +15,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { STACK_IMAGE } from './docker.ts';
 
 const execFileAsync = promisify(execFile);
 /** Debian's Python, the stack's (a pyenv shim may come first on PATH on a developer machine). */
@@ -164,4 +166,39 @@ export async function startPythonIndex(dir: string, options: { listen?: string; 
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Docker mode: builds run on the `platform-builds` network, fenced off the host, so a host-side index is out of
+ * their reach; this serves an index directory (`startPythonIndex` wrote it) from a container on that network (the
+ * stack's python3 -m http.server), as a private index would be served on a real network. Call after the platform
+ * server started (it creates the network). `remove()` removes the container.
+ */
+export async function servePythonIndexOnBuildNetwork(docker: Docker, dir: string): Promise<{ url: string; host: string; remove: () => Promise<void> }> {
+  // The container runs as the stack's unprivileged user: the index must be world-readable.
+  for (const entry of ['', ...(await fsp.readdir(dir, { recursive: true }))]) {
+    const file = path.join(dir, entry);
+    await fsp.chmod(file, (await fsp.stat(file)).isDirectory() ? 0o755 : 0o644);
+  }
+  for (let up = path.dirname(dir); up !== path.dirname(up); up = path.dirname(up)) {
+    if (up.startsWith(os.tmpdir()) && up !== os.tmpdir()) await fsp.chmod(up, 0o755);
+  }
+  const container = await docker.createContainer({
+    Image: STACK_IMAGE,
+    Entrypoint: [],
+    Cmd: ['python3', '-m', 'http.server', '8080', '--directory', '/index'],
+    Labels: { 'platform-test.python-index': String(process.pid) },
+    HostConfig: { Binds: [`${dir}:/index:ro`], NetworkMode: 'platform-builds' },
+  });
+  const remove = () => container.remove({ force: true }).then(() => undefined, () => undefined);
+  try {
+    await container.start();
+    const info = await container.inspect();
+    const host = info.NetworkSettings.Networks['platform-builds']?.IPAddress;
+    if (!host) throw new Error('the index container has no address on platform-builds');
+    return { url: `http://${host}:8080`, host, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
 }
