@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { STACK_IMAGE } from './docker.ts';
+import { STACK_IMAGE } from './stack-image.ts';
 
 const execFileAsync = promisify(execFile);
 /** Debian's Python, the stack's (a pyenv shim may come first on PATH on a developer machine). */
