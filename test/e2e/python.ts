@@ -133,6 +133,9 @@ export function describePython(runtime: 'process' | 'docker') {
       expect(r.code).not.toBe(0);
       expect(out.match(/No default language could be detected for this app/g), out).toHaveLength(1);
       for (const item of ['nodejs: package.json', 'python: requirements.txt', 'procfile: Procfile', 'static: index.html']) expect(out).toContain(item);
+      const logs = await platform(['logs', '-n', '200', '--app', `${app}-none`], { cwd: other, env });
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout.match(/No default language could be detected for this app/g), logs.stdout).toHaveLength(1);
     });
   });
 }
