@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -16,6 +16,7 @@ import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
 import { benchPush } from './bench/push.ts';
 import { benchNodejsBuilds } from './bench/nodejs-build.ts';
+import { benchStackBuilds } from './bench/stack-builds.ts';
 import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
@@ -27,7 +28,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,deploy,push,router,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,deploy,push,router,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -52,6 +53,8 @@ const plan = quick
       pushReps: 1,
       nodejsCold: 1,
       nodejsWarm: 2,
+      stacksCold: 1,
+      stacksWarm: 2,
     }
   : {
       cold: 3,
@@ -73,6 +76,8 @@ const plan = quick
       pushReps: 3,
       nodejsCold: 2,
       nodejsWarm: 3,
+      stacksCold: 2,
+      stacksWarm: 3,
     };
 
 const started = performance.now();
@@ -121,6 +126,14 @@ async function main(): Promise<number> {
     log('Node.js buildpack builds');
     await attempt('Node.js builds', 'host', () =>
       benchNodejsBuilds(report, { coldReps: plan.nodejsCold, warmReps: plan.nodejsWarm, log }),
+    );
+  }
+
+  // The static and Python buildpacks on the host: cold and warm builds of one small app each.
+  if (only.has('stacks')) {
+    log('static and Python buildpack builds');
+    await attempt('Static and Python builds', 'host', () =>
+      benchStackBuilds(report, { coldReps: plan.stacksCold, warmReps: plan.stacksWarm, log }),
     );
   }
 

@@ -21,7 +21,7 @@ fail() {
 version="$(node -p 'require("./package.json").version')"
 server_image="${PLATFORM_SERVER_IMAGE:-platform/server:${version}}"
 postgres_image="platform/postgres:15-bookworm-1"
-stack_image="platform/stack:bookworm-2"
+stack_image="platform/stack:bookworm-3"
 
 bash scripts/setup.sh
 bash scripts/install-docker.sh

@@ -10,6 +10,8 @@
 #   server   tini, unshare, setpriv         as root, process-mode dynos run in PID namespaces under an init
 #            libatomic.so.1, libstdc++.so.6 the apps' own Node.js (official binaries, from the Node.js buildpack)
 #                                           runs on the host in process mode and needs these libraries
+#            python3, python3 -m venv, pip  the Python buildpack builds virtualenvs on the host's (the stack's) Python
+#                                           in process mode (python3, python3-venv, python3-pip)
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -20,7 +22,8 @@ set -euo pipefail
 
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
-group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6)
+group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6
+  python3:python3 python3-venv:python3-venv python3-pip:python3-pip)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
@@ -54,6 +57,9 @@ for g in "$@"; do add_group "$g"; done
 
 has() {
   case "$1" in
+    # Python modules, not programs: Debian's python3 can create a venv (ensurepip's wheels), and has pip.
+    python3-venv) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && compgen -G '/usr/share/python-wheels/pip-*.whl' >/dev/null ;;
+    python3-pip) [ -x /usr/bin/python3 ] && /usr/bin/python3 -m pip --version >/dev/null 2>&1 ;;
     *.so.*) ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$1 " || [ -e "/lib/x86_64-linux-gnu/$1" ] || [ -e "/usr/lib/x86_64-linux-gnu/$1" ] ;;
     *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;;
   esac

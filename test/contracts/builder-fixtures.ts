@@ -69,6 +69,15 @@ export const CONTRACT_BUILDPACKS: Record<string, string> = {
   'noisy/bin/compile': '#!/usr/bin/env bash\nfor i in $(seq 1 2000); do echo "line $i of noise"; done\n',
   'sharer/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/sharer" ] && echo Sharer\n',
   'sharer/bin/compile': SHARER_COMPILE,
+  // A chosen sequence (multi-buildpack): `first` leaves an `export` that `second` must see; neither is detected
+  // unless chosen (they are not in the order).
+  'first/bin/detect': '#!/usr/bin/env bash\necho First\n',
+  'first/bin/compile':
+    '#!/usr/bin/env bash\nset -e\nbp=$(cd "$(dirname "$0")/.." && pwd)\necho "first ran" > "$1/first.txt"\nprintf \'export FIRST_SAID=%s\\n\' hello > "$bp/export"\n',
+  'first/bin/release': '#!/usr/bin/env bash\nprintf -- "---\\ndefault_process_types:\\n  web: first-web\\n"\n',
+  'second/bin/detect': '#!/usr/bin/env bash\n[ -f "$1/index.txt" ] && echo Second\n',
+  'second/bin/compile': '#!/usr/bin/env bash\nset -e\necho "second saw ${FIRST_SAID:-nothing}" > "$1/second.txt"\necho "       second saw ${FIRST_SAID:-nothing}"\n',
+  'second/bin/release': '#!/usr/bin/env bash\nprintf -- "---\\ndefault_process_types:\\n  web: second-web\\n"\n',
   order: 'probe\nutf8\ncacher\nslow\nnoisy\nsharer\nnodejs\nprocfile\n',
 };
 

@@ -198,6 +198,29 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       const { result, out } = build(tarOf(await source({ 'README.md': 'nothing to build\n' })));
       await expect(result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: 'No default language could be detected for this app.' });
       explainedOnce(out, ' !     No default language could be detected for this app.');
+      // What was looked for, once, in the order detection tried.
+      expect(out.lines.filter((l) => /^ {9}- /.test(l))).toEqual(expect.arrayContaining(['         - procfile']));
+      expect(out.lines.filter((l) => l.includes('platform buildpacks:set'))).toHaveLength(1);
+    });
+
+    it('runs the chosen buildpacks in sequence: each sees the export of the one before, the last gives the process types', async () => {
+      const { result, out } = build(tarOf(await source({ 'index.txt': 'hi\n' })), { buildpacks: ['first', 'second'] });
+      const built = await result;
+      expect(built.buildpack).toBe('First, Second');
+      expect(built.processTypes).toEqual({ web: 'second-web' });
+      expect(out.lines).toContain('-----> Using buildpacks: first second');
+      expect(out.lines.filter((l) => / app detected$/.test(l))).toEqual(['-----> First app detected', '-----> Second app detected']);
+      expect(out.lines).toContain('       second saw hello');
+      const { entries, bytes } = await readSlug(built.slug.path);
+      expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['first.txt', 'second.txt']));
+      expect(bytes.length).toBeGreaterThan(0);
+
+      const missing = build(tarOf(await source({ 'index.txt': 'hi\n' })), { buildpacks: ['first', 'nowhere'] });
+      await expect(missing.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED' });
+      explainedOnce(missing.out, ' !     Buildpack "nowhere" is not installed on this platform.');
+      const unfit = build(tarOf(await source({ 'other.txt': 'hi\n' })), { buildpacks: ['second'] });
+      await expect(unfit.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED' });
+      explainedOnce(unfit.out, ' !     App not compatible with buildpack: second');
     });
 
     it('reports a bad Procfile with its line number, and refuses a Procfile that is a symlink', async () => {

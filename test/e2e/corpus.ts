@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
 import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { createUserEnv, platform, run } from '../support/cli.ts';
 import { git, repoFrom } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 import { loadCorpus, type CorpusApp, type Checks } from '../support/corpus-manifest.ts';
+import { servePythonIndexOnBuildNetwork, startPythonIndex } from '../support/python-index.ts';
 import { checkBuild, checkHttp, checkLogs, checkRun, checkStream, checkWebSocket } from '../support/corpus-checks.ts';
 
 /**
@@ -52,6 +54,7 @@ export function describeCorpus(runtime: 'process' | 'docker', filter: (app: Corp
     let server: ServerHandle;
     let env: Record<string, string>;
     const tempDirs: string[] = [];
+    const cleanups: Array<() => Promise<void>> = [];
 
     beforeAll(async () => {
       server = await startServer({ runtime });
@@ -62,6 +65,7 @@ export function describeCorpus(runtime: 'process' | 'docker', filter: (app: Corp
     });
     afterAll(async () => {
       await server?.destroy();
+      for (const cleanup of cleanups) await cleanup();
       for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
     });
 
@@ -71,6 +75,28 @@ export function describeCorpus(runtime: 'process' | 'docker', filter: (app: Corp
       await chmod(dir, 0o777);
       tempDirs.push(dir);
       return dir;
+    };
+
+    /** The local Python package index (test/support/python-index.ts), started for the first app that names it. */
+    let pythonIndex: Promise<{ url: string; host: string }> | undefined;
+    const startIndex = async () => {
+      const dir = await tempDir();
+      const local = await startPythonIndex(dir);
+      cleanups.push(() => local.close());
+      if (runtime === 'process') return { url: local.url, host: '127.0.0.1' };
+      const served = await servePythonIndexOnBuildNetwork(new Docker(), dir);
+      cleanups.push(served.remove);
+      return served;
+    };
+    /** `{{tempDir}}`, `{{pythonIndex}}` (the index's base URL) and `{{pythonIndexHost}}` in a config value. */
+    const expandConfig = async (value: string) => {
+      let v = value;
+      if (v.includes('{{tempDir}}')) v = v.replaceAll('{{tempDir}}', await tempDir());
+      if (v.includes('{{pythonIndex')) {
+        const index = await (pythonIndex ??= startIndex());
+        v = v.replaceAll('{{pythonIndex}}', index.url).replaceAll('{{pythonIndexHost}}', index.host);
+      }
+      return v;
     };
 
     const push = async (repo: string) => {
@@ -94,7 +120,7 @@ export function describeCorpus(runtime: 'process' | 'docker', filter: (app: Corp
           const config = Object.entries(manifest.config ?? {});
           if (config.length) {
             const pairs: string[] = [];
-            for (const [k, v] of config) pairs.push(`${k}=${v.includes('{{tempDir}}') ? v.replaceAll('{{tempDir}}', await tempDir()) : v}`);
+            for (const [k, v] of config) pairs.push(`${k}=${await expandConfig(v)}`);
             await step('config:set', async () => {
               const r = await platform(['config:set', ...pairs], { cwd: repo, env });
               if (r.code !== 0) throw new Error(r.stderr);

@@ -72,7 +72,11 @@ export interface CorpusManifest {
   docker?: boolean;
   /** Why an app is not in the docker subset, when that is not a matter of time. */
   dockerNote?: string;
-  /** Config vars set after apps:create, before the first push. `{{tempDir}}` becomes a fresh directory any dyno may write. */
+  /**
+   * Config vars set after apps:create, before the first push. `{{tempDir}}` becomes a fresh directory any dyno may
+   * write; `{{pythonIndex}}` the base URL of the suite's local Python package index (tidewords, tinywsgi: see
+   * test/support/python-index.ts; `PIP_INDEX_URL={{pythonIndex}}/simple/`), `{{pythonIndexHost}}` its host.
+   */
   config?: Record<string, string>;
   build?: BuildExpectation;
   /** The formation right after the first deploy, exactly: process type → quantity (Heroku scales only web to 1). */

@@ -1,7 +1,9 @@
 import { beforeAll } from 'vitest';
 import Docker from 'dockerode';
 
-export const STACK_IMAGE = 'platform/stack:bookworm-2';
+import { STACK_IMAGE } from './stack-image.ts';
+
+export { STACK_IMAGE };
 
 /**
  * Docker end-to-end files call this first: without a Docker engine and the stack image they fail

@@ -27,6 +27,10 @@ import { register as registerLogs } from './commands/logs.ts';
 import { register as registerDrains } from './commands/drains/index.ts';
 import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
+import { register as registerBuildpacks } from './commands/buildpacks/index.ts';
+import { register as registerBuildpacksSet } from './commands/buildpacks/set.ts';
+import { register as registerBuildpacksAdd } from './commands/buildpacks/add.ts';
+import { register as registerBuildpacksClear } from './commands/buildpacks/clear.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
 import { register as registerCerts } from './commands/certs/index.ts';
@@ -71,6 +75,10 @@ const commands = [
   registerDrains,
   registerDrainsAdd,
   registerDrainsRemove,
+  registerBuildpacks,
+  registerBuildpacksSet,
+  registerBuildpacksAdd,
+  registerBuildpacksClear,
   registerImagesPrune,
   registerMaintenance,
   registerCerts,

@@ -189,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dynoUser,
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
-    stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-2',
+    stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-3',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),
     // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,

@@ -50,7 +50,10 @@ export function createBuildContainer(o: BuildContainerOptions, request: BuildReq
       name: `platform-build-${request.app}-${request.buildId}`,
       Image: o.stackImage,
       Entrypoint: [],
-      Cmd: ['bash', ...runnerArgv({ buildpacks: PATHS.buildpacks, build: PATHS.build, cache: PATHS.cache, env: PATHS.env, releaseOut: PATHS.releaseOut })],
+      Cmd: [
+        'bash',
+        ...runnerArgv({ buildpacks: PATHS.buildpacks, build: PATHS.build, cache: PATHS.cache, env: PATHS.env, releaseOut: PATHS.releaseOut }, request.buildpacks),
+      ],
       User: `${o.user.uid}:${o.user.gid}`,
       WorkingDir: PATHS.build,
       // Platform values only: config vars reach the build as ENV_DIR files, never here.

@@ -26,7 +26,7 @@ import { createReleaseImage } from './release-image.ts';
 
 export interface DockerBuilderOptions {
   docker: Docker;
-  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-2`. */
+  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-3`. */
   stackImage: string;
   /** Host directory with `order`, one directory per buildpack and `_runner/build`; copied into each build. */
   buildpacksDir: string;

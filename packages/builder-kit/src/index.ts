@@ -1,7 +1,8 @@
 export { runBuild, buildFailed, createRejecter, explainedFailure, envDirFiles, describeBuildError, BUILD_DEFAULTS } from './build-run.ts';
 export type { BuilderLogger, RunBuildOptions } from './build-run.ts';
 export { runnerArgv, runnerEnvironment, runnerFailure, stoppedReason } from './runner.ts';
-export { RUNNER_SCRIPT, RELEASE_OUT_NAME, BUILDPACK_NAME_FILE, type RunnerPaths } from './runner.ts';
+export { RUNNER_SCRIPT, RELEASE_OUT_NAME, BUILDPACK_NAME_FILE, BUILDPACK_NAME_RE, type RunnerPaths } from './runner.ts';
+export { installedBuildpacks } from './installed-buildpacks.ts';
 export { finishBuild, appFileProblem, APP_FILE_MAX_BYTES, type FinishedBuild } from './finish-build.ts';
 export { createBuildOutput, BUILD_LINE_MAX_CHARS, type BuildOutput } from './build-output.ts';
 export { resolveProcessTypes, parseReleaseYaml, describeProcessTypes } from './process-types.ts';

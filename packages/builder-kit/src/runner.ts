@@ -4,11 +4,12 @@ import { buildFailed, explainedFailure } from './build-run.ts';
 /**
  * The buildpack runner contract (`buildpacks/_runner/build`), the same on the host and in a build container:
  *
- *   <buildpacks>/_runner/build BUILD_DIR CACHE_DIR ENV_DIR BUILDPACKS_DIR RELEASE_OUT_FILE
+ *   <buildpacks>/_runner/build BUILD_DIR CACHE_DIR ENV_DIR BUILDPACKS_DIR RELEASE_OUT_FILE [BUILDPACK,…]
  *
+ * (the last argument only when the app has chosen its buildpacks: they run in that order, without detection)
  * with exactly `runnerEnvironment(…)` (plus a PATH, and extra CA certificates where needed) as its environment.
  * It prints Heroku-style lines, and on success writes the chosen buildpack's `bin/release` YAML to
- * RELEASE_OUT_FILE and its name to RELEASE_OUT_FILE`.buildpack`.
+ * RELEASE_OUT_FILE and its name to RELEASE_OUT_FILE`.buildpack` (the names of all, with several).
  */
 export const RUNNER_SCRIPT = '_runner/build';
 /** File name of RELEASE_OUT_FILE inside the output directory the builder gives the runner. */
@@ -30,9 +31,20 @@ export interface RunnerPaths {
   releaseOut: string;
 }
 
-/** The runner's argv: `[<buildpacks>/_runner/build, BUILD, CACHE, ENV_DIR, BUILDPACKS, RELEASE_OUT]`. */
-export function runnerArgv(paths: RunnerPaths): [string, ...string[]] {
-  return [`${paths.buildpacks}/${RUNNER_SCRIPT}`, paths.build, paths.cache, paths.env, paths.buildpacks, paths.releaseOut];
+/** A buildpack's name: the name of its directory under the buildpacks dir (also what the runner accepts). */
+export const BUILDPACK_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * The runner's argv: `[<buildpacks>/_runner/build, BUILD, CACHE, ENV_DIR, BUILDPACKS, RELEASE_OUT]`, then the
+ * chosen buildpacks joined by commas when there are any. Throws PLT_BUILD_FAILED for a name that is not one.
+ */
+export function runnerArgv(paths: RunnerPaths, buildpacks: readonly string[] = []): [string, ...string[]] {
+  const argv: [string, ...string[]] = [`${paths.buildpacks}/${RUNNER_SCRIPT}`, paths.build, paths.cache, paths.env, paths.buildpacks, paths.releaseOut];
+  for (const name of buildpacks) {
+    if (!BUILDPACK_NAME_RE.test(name)) throw buildFailed(`Invalid buildpack name ${JSON.stringify(name)}.`);
+  }
+  if (buildpacks.length > 0) argv.push(buildpacks.join(','));
+  return argv;
 }
 
 /**
@@ -53,6 +65,7 @@ const RUNNER_EXITS: Readonly<Record<number, string>> = {
   1: 'The buildpack failed to compile the app.',
   2: 'No default language could be detected for this app.',
   3: "The buildpack's bin/release failed.",
+  4: 'A chosen buildpack is not installed or does not apply to this app.',
 };
 
 /**

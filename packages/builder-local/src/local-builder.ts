@@ -153,7 +153,7 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
 
     const sandboxed = options.pidNamespace === true;
     const run = await runScript({
-      argv: sandboxedCommand(runnerArgv(paths), { pidNamespace: sandboxed, user: sandboxed ? user : null }),
+      argv: sandboxedCommand(runnerArgv(paths, req.buildpacks), { pidNamespace: sandboxed, user: sandboxed ? user : null }),
       cwd: paths.build,
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',

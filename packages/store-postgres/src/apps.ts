@@ -58,6 +58,13 @@ export function createApps(pool: pg.Pool) {
       return toApp(r.rows[0]);
     },
 
+    /** Replaces the app's chosen buildpacks (validated by the caller); returns the updated app. */
+    async setBuildpacks(id: string, buildpacks: readonly string[]): Promise<AppRecord> {
+      const r = await pool.query('UPDATE apps SET buildpacks = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, [...buildpacks]]);
+      if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
+      return toApp(r.rows[0]);
+    },
+
     async destroy(id: string): Promise<void> {
       await pool.query('DELETE FROM apps WHERE id = $1', [id]);
     },

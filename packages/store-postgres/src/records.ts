@@ -13,6 +13,8 @@ export interface AppRecord {
   maintenance: boolean;
   /** Automatic Certificate Management (ACME) on for the app's custom domains. */
   acm: boolean;
+  /** The buildpacks the app chose, in order (names of buildpacks dirs); empty: detection over the default order. */
+  buildpacks: string[];
   createdAt: Date;
   updatedAt: Date;
 }

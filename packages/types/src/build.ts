@@ -11,6 +11,11 @@ export interface BuildRequest {
   env: Readonly<Record<string, string>>;
   /** Receives build output one line at a time, already formatted (`-----> Node.js app detected`). */
   output: (line: string) => void;
+  /**
+   * The buildpacks the app chose (directory names under the buildpacks dir), run in this order without
+   * detection; absent or empty: the first of the default order whose bin/detect matches.
+   */
+  buildpacks?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
 }
 

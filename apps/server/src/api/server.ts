@@ -15,6 +15,7 @@ import { registerDrainRoutes } from './routes/drains.ts';
 import { registerDomainRoutes } from './routes/domains.ts';
 import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerAcmRoutes } from './routes/acm.ts';
+import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
@@ -70,6 +71,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerDomainRoutes(api, ctx);
     registerSniEndpointRoutes(api, ctx);
     registerAcmRoutes(api, ctx);
+    registerBuildpackInstallationRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token: outside the authenticated scope.
   registerLogStreamRoutes(app, ctx, logSessions);

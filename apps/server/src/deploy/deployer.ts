@@ -128,6 +128,7 @@ export function createDeployer(options: DeployerOptions) {
         buildId: build.id,
         source: push.archive(sha),
         env: await store.config.get(app.id),
+        buildpacks: app.buildpacks,
         output: buildOutput,
       });
       built = true;

@@ -22,7 +22,7 @@ afterAll(async () => {
   await db?.stop();
 });
 
-const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, extra: Record<string, string> = {}) =>
+const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, extra: Record<string, string> = {}) =>
   api.app.inject({ method, url, headers: { ...headers, ...extra }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 describe('API routes', () => {
@@ -42,6 +42,24 @@ describe('API routes', () => {
     expect((await call('GET', '/apps')).json().map((a: { name: string }) => a.name)).toEqual(['route-app']);
     expect((await call('DELETE', '/apps/route-app')).statusCode).toBe(200);
     expect((await call('GET', '/apps/route-app')).json()).toEqual({ id: 'not_found', message: "Couldn't find that app.", resource: 'app' });
+  });
+
+  it("gets and puts an app's buildpack installations in Heroku's shape; refuses unknown ones with 422", async () => {
+    expect((await call('POST', '/apps', { name: 'route-bp' })).statusCode).toBe(201);
+    expect((await call('GET', '/apps/route-bp/buildpack-installations')).json()).toEqual([]);
+    const put = await call('PUT', '/apps/route-bp/buildpack-installations', { updates: [{ buildpack: 'heroku/nodejs' }, { buildpack: 'procfile' }] });
+    expect(put.statusCode).toBe(200);
+    const expected = [
+      { buildpack: { name: 'nodejs', url: 'nodejs' }, ordinal: 0 },
+      { buildpack: { name: 'procfile', url: 'procfile' }, ordinal: 1 },
+    ];
+    expect(put.json()).toEqual(expected);
+    expect((await call('GET', '/apps/route-bp/buildpack-installations')).json()).toEqual(expected);
+    const bad = await call('PUT', '/apps/route-bp/buildpack-installations', { updates: [{ buildpack: 'https://github.com/x/y' }] });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ id: 'invalid_params', message: expect.stringContaining('is not installed on this platform. Installed buildpacks: nodejs') });
+    expect((await call('PUT', '/apps/route-bp/buildpack-installations', { nope: 1 })).statusCode).toBe(422);
+    expect((await call('PUT', '/apps/route-bp/buildpack-installations', { updates: [] })).json()).toEqual([]);
   });
 
   it('answers config changes with the whole config, and bad ones with 422', async () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
@@ -83,13 +84,13 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     store,
     manager,
     deployer,
-    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test' },
     acm: null,
     edge: {
       setDomains: async (app, hostnames) => void recorded.edge.domains.set(app, [...hostnames]),
       setSettings: async (app, settings) => void recorded.edge.settings.set(app, { ...settings }),
       setCertificates: async (certificates) => void (recorded.edge.certificates = [...certificates]),
     },
+    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test', buildpacksDir: fileURLToPath(new URL('../../../../buildpacks', import.meta.url)) },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),

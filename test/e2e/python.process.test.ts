@@ -1,0 +1,3 @@
+import { describePython } from './python.ts';
+
+describePython('process');
