@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
-import { createRouter, formatRouterLogLine } from '@platform/router';
+import { formatRouterLogLine } from '@platform/router-kit';
+import { createNodeRouter } from '@platform/router-node';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
@@ -69,7 +70,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
-    const router = createRouter({
+    const router = createNodeRouter({
       domain: config.domain,
       logger: logger.child({ component: 'router' }),
       onLog: (entry) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
@@ -128,7 +129,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
       oneOffSizes: createOneOffSizes(),
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
-        router.removeApp(app.name);
+        await router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
         logs.forgetId(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
@@ -166,7 +167,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     logs.ownPorts.push(apiPort);
 
     // Every known app is routable (503 until a web dyno is up, rather than 404).
-    for (const app of await store.apps.list()) router.setRoutes(app.name, []);
+    for (const app of await store.apps.list()) await router.setRoutes(app.name, []);
     await bootstrapAdmin(config, store, logger, apiUrl());
     // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
     await manager.adopt();

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { clientIp, requestIdFrom, stripHopByHop } from './headers.ts';
-import { appFromHost, hostHeaderCount } from './host.ts';
-import type { RouterLogEntry } from './log-line.ts';
-import { errorPage, NO_SUCH_APP_PAGE } from './pages.ts';
-import type { RouteTable, RouteTarget } from './route-table.ts';
+import { BAD_REQUEST_PAGE, NO_SUCH_APP_PAGE, requestIdFrom, type RouterLogEntry } from '@platform/router-kit';
+import type { RouteTarget } from '@platform/types';
+import { clientIp, stripHopByHop } from './headers.ts';
+import { hostHeaderCount } from './host.ts';
 
 /** Per-request state, also the source of the log entry. Times are epoch ms. */
 export interface RequestState {
@@ -31,17 +30,21 @@ export interface RequestState {
 /** What to do with a request: answer it at once (bad host header, unknown app), or route it. */
 export type Routing =
   | { kind: 'answer'; status: number; page: string }
-  | { kind: 'route'; state: RequestState; targets: RouteTarget[] };
+  | { kind: 'route'; state: RequestState; targets: readonly RouteTarget[] };
 
 /**
  * Routing shared by requests and upgrades: two Host headers → 400 (a request smuggling vector); a Host that
- * names no app under `domain` → 404 "No such app"; else the request's state and the app's web dynos.
+ * names no known app (`appOf`) → 404 "No such app"; else the request's state and the app's web dynos.
  */
-export function routeRequest(req: IncomingMessage, domain: string, table: RouteTable): Routing {
-  if (hostHeaderCount(req.rawHeaders) > 1) return { kind: 'answer', status: 400, page: errorPage('Bad Request') };
+export function routeRequest(
+  req: IncomingMessage,
+  appOf: (host: string) => string | null,
+  targetsOf: (app: string) => readonly RouteTarget[] | undefined,
+): Routing {
+  if (hostHeaderCount(req.rawHeaders) > 1) return { kind: 'answer', status: 400, page: BAD_REQUEST_PAGE };
   const host = req.headers.host ?? '';
-  const app = appFromHost(host, domain);
-  const targets = app === null ? undefined : table.get(app);
+  const app = appOf(host);
+  const targets = app === null ? undefined : targetsOf(app);
   if (app === null || targets === undefined) return { kind: 'answer', status: 404, page: NO_SUCH_APP_PAGE };
   const ip = clientIp(req.socket.remoteAddress);
   const prior = req.headers['x-forwarded-for'];

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { request, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRouter, type Router } from '../src/index.ts';
+import { createNodeRouter, type NodeRouter } from '../src/index.ts';
 import { closeServer, deadPort, get, logRecorder, rawExchange, startUpstream } from './helpers.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('router', () => {
-  let router: Router;
+  let router: NodeRouter;
   let port: number;
   let logs: ReturnType<typeof logRecorder>;
   const upstreams: Server[] = [];
@@ -25,7 +25,7 @@ describe('router', () => {
 
   async function start(requestTimeoutMs?: number) {
     logs = logRecorder();
-    router = createRouter({ domain: 'localhost', onLog: logs.onLog, requestTimeoutMs });
+    router = createNodeRouter({ domain: 'localhost', onLog: logs.onLog, requestTimeoutMs });
     ({ port } = await router.listen(0, '127.0.0.1'));
   }
 
@@ -48,7 +48,7 @@ describe('router', () => {
   });
 
   it('answers 503 and logs H14 for a known app without web dynos', async () => {
-    router.setRoutes('myapp', []);
+    await router.setRoutes('myapp', []);
     const res = await get(port, 'myapp.localhost', '/x');
     expect(res.status).toBe(503);
     const [entry] = await logs.waitFor(1);
@@ -64,7 +64,7 @@ describe('router', () => {
   });
 
   it('proxies to a dyno with the forwarding headers, and logs one entry', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1')]);
     const before = Date.now();
     const res = await get(port, 'MyApp.localhost:' + port, '/path?q=1', { 'x-forwarded-for': '1.2.3.4' });
     expect(res.status).toBe(200);
@@ -98,7 +98,7 @@ describe('router', () => {
   });
 
   it('keeps a valid client X-Request-Id and replaces an invalid one', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1')]);
     const valid = 'client-id-0123456789+/=';
     const kept = JSON.parse((await get(port, 'myapp.localhost', '/', { 'x-request-id': valid })).body);
     expect(kept.headers['x-request-id']).toBe(valid);
@@ -109,7 +109,7 @@ describe('router', () => {
   });
 
   it('rejects a request with two Host headers', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1')]);
     const answer = await rawExchange(
       port,
       'GET / HTTP/1.1\r\nHost: myapp.localhost\r\nHost: other.localhost\r\nConnection: close\r\n\r\n',
@@ -118,14 +118,14 @@ describe('router', () => {
   });
 
   it('answers 404 once an app is removed', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1')]);
     expect((await get(port, 'myapp.localhost')).status).toBe(200);
-    router.removeApp('myapp');
+    await router.removeApp('myapp');
     expect((await get(port, 'myapp.localhost')).status).toBe(404);
   });
 
   it('spreads requests over the dynos at random', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1'), await echoUpstream('web.2')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1'), await echoUpstream('web.2')]);
     const seen = new Set<string>();
     for (let i = 0; i < 40; i++) seen.add(JSON.parse((await get(port, 'myapp.localhost')).body).dyno);
     expect([...seen].sort()).toEqual(['web.1', 'web.2']); // all on one: probability 2^-39
@@ -138,7 +138,7 @@ describe('router', () => {
       req.on('end', () => res.end('got ' + Buffer.concat(chunks).toString()));
     });
     upstreams.push(up.server);
-    router.setRoutes('myapp', [
+    await router.setRoutes('myapp', [
       { dyno: 'web.1', address: { host: '127.0.0.1', port: await deadPort() } },
       { dyno: 'web.2', address: { host: '127.0.0.1', port: up.port } },
     ]);
@@ -158,7 +158,7 @@ describe('router', () => {
   });
 
   it('answers 503 H21 when every dyno refuses', async () => {
-    router.setRoutes('myapp', [
+    await router.setRoutes('myapp', [
       { dyno: 'web.1', address: { host: '127.0.0.1', port: await deadPort() } },
       { dyno: 'web.2', address: { host: '127.0.0.1', port: await deadPort() } },
     ]);
@@ -172,7 +172,7 @@ describe('router', () => {
     await start(200);
     const up = await startUpstream(() => {}); // never answers
     upstreams.push(up.server);
-    router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
+    await router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
     const res = await get(port, 'myapp.localhost', '/slow');
     expect(res.status).toBe(503);
     const [entry] = await logs.waitFor(1);
@@ -189,7 +189,7 @@ describe('router', () => {
   it('answers 503 H13 when the dyno closes the connection without a response', async () => {
     const up = await startUpstream((req) => req.socket.destroy());
     upstreams.push(up.server);
-    router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
+    await router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
     expect((await get(port, 'myapp.localhost')).status).toBe(503);
     const [entry] = await logs.waitFor(1);
     expect(entry).toMatchObject({ code: 'H13', status: 503 });
@@ -210,7 +210,7 @@ describe('router', () => {
       req.on('end', () => res.end(hash.digest('hex')));
     });
     upstreams.push(up.server);
-    router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
+    await router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
 
     const expected = createHash('sha256');
     const body = await new Promise<string>((resolve, reject) => {
@@ -250,7 +250,7 @@ describe('router', () => {
     const size = 5 * (1 << 20);
     const up = await startUpstream((_req, res) => res.end(Buffer.alloc(size, 1)));
     upstreams.push(up.server);
-    router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
+    await router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
     const res = await get(port, 'myapp.localhost');
     expect(res.body.length).toBe(size);
     const [entry] = await logs.waitFor(1);
@@ -267,7 +267,7 @@ describe('router', () => {
       );
       socket.on('data', (chunk: Buffer) => socket.write('echo:' + chunk.toString()));
     });
-    router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
+    await router.setRoutes('myapp', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
 
     const received = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
@@ -295,7 +295,7 @@ describe('router', () => {
   });
 
   it('logs exactly one entry per request over a keep-alive client connection', async () => {
-    router.setRoutes('myapp', [await echoUpstream('web.1')]);
+    await router.setRoutes('myapp', [await echoUpstream('web.1')]);
     const answer = await rawExchange(
       port,
       'GET /1 HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n' +

@@ -1,18 +1,19 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestState } from './request-state.ts';
-import type { RouteTarget } from './route-table.ts';
+import type { RouteTarget } from '@platform/types';
+import { withVia } from './headers.ts';
 
 export interface UpgradeJob {
   req: IncomingMessage;
   socket: Socket;
   head: Buffer;
   state: RequestState;
-  targets: RouteTarget[];
+  targets: readonly RouteTarget[];
   headers: IncomingHttpHeaders;
   maxAttempts: number;
   connectTimeoutMs: number;
-  pickTarget(targets: RouteTarget[], failed: Set<RouteTarget> | null): RouteTarget;
+  pickTarget(targets: readonly RouteTarget[], failed: Set<RouteTarget> | null): RouteTarget;
   /** Called once: `page` true when the router must still answer the client with a 503. */
   done(page: boolean): void;
 }
@@ -65,7 +66,7 @@ export function proxyUpgrade(job: UpgradeJob): void {
         finish(false);
         return;
       }
-      socket.write(statusLine(upRes) + rawHeaderLines(upRes.rawHeaders) + '\r\n');
+      socket.write(statusLine(upRes) + rawHeaderLines(withVia([...upRes.rawHeaders])) + '\r\n');
       if (upHead.length > 0) socket.write(upHead);
       if (job.head.length > 0) upSocket.write(job.head);
       upSocket.setNoDelay(true);

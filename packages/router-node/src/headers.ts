@@ -1,12 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-
-const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
-
-/** The client's X-Request-Id when it is 20–200 chars of [A-Za-z0-9+/=-], else a new UUID. */
-export function requestIdFrom(value: string | string[] | undefined): string {
-  return typeof value === 'string' && REQUEST_ID_RE.test(value) ? value : randomUUID();
-}
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and are not forwarded. */
 const HOP_BY_HOP = new Set([
@@ -52,4 +44,19 @@ export function forwardableRawHeaders(raw: string[]): string[] {
 export function clientIp(address: string | undefined): string {
   if (!address) return '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** What the router adds to every response's `Via` (Heroku's legacy router adds `1.1 vegur`). */
+export const VIA = '1.1 platform';
+
+/** Raw response headers with the router's hop appended to `Via` (RFC 9110 §7.6.3). Mutates and returns `raw`. */
+export function withVia(raw: string[]): string[] {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'via') {
+      raw[i + 1] = `${raw[i + 1]}, ${VIA}`;
+      return raw;
+    }
+  }
+  raw.push('Via', VIA);
+  return raw;
 }

@@ -6,7 +6,7 @@ import {
   type Server,
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { RouterLogEntry } from '../src/index.ts';
+import type { RouterLogEntry } from '@platform/router-kit';
 
 /** A real upstream on 127.0.0.1:0. */
 export async function startUpstream(handler: RequestListener): Promise<{ server: Server; port: number }> {

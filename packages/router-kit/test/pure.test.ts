@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appFromHost, formatRouterLogLine, pickTarget, requestIdFrom } from '../src/index.ts';
+import { appFromHost, createHostIndex, formatRouterLogLine, requestIdFrom } from '../src/index.ts';
 
 describe('appFromHost', () => {
   it.each([
@@ -49,11 +49,21 @@ describe('requestIdFrom', () => {
   });
 });
 
-describe('pickTarget', () => {
-  it('never picks a failed target while others remain', () => {
-    const a = { dyno: 'web.1', address: { host: '127.0.0.1', port: 1 } };
-    const b = { dyno: 'web.2', address: { host: '127.0.0.1', port: 2 } };
-    for (let i = 0; i < 50; i++) expect(pickTarget([a, b], new Set([a]))).toBe(b);
+describe('createHostIndex', () => {
+  it('resolves exact names before one-label wildcards, and forgets a removed app', () => {
+    const index = createHostIndex();
+    index.set('shop', ['www.shop.com', '*.shop.io']);
+    index.set('blog', ['EU.shop.io']);
+    expect(index.resolve('www.shop.com')).toBe('shop');
+    expect(index.resolve('us.shop.io')).toBe('shop');
+    expect(index.resolve('eu.shop.io')).toBe('blog');
+    expect(index.resolve('shop.io')).toBeNull();
+    expect(index.resolve('a.b.shop.io')).toBeNull();
+    index.set('shop', ['www.shop.com']);
+    expect(index.resolve('us.shop.io')).toBeNull();
+    index.remove('shop');
+    expect(index.resolve('www.shop.com')).toBeNull();
+    expect(index.resolve('eu.shop.io')).toBe('blog');
   });
 });
 

@@ -1,9 +1,10 @@
 import { request, type Agent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DynoAddress } from '@platform/types';
-import { forwardableRawHeaders } from './headers.ts';
+import { forwardableRawHeaders, withVia } from './headers.ts';
 import type { RequestState } from './request-state.ts';
-import { pickTarget, type RouteTarget } from './route-table.ts';
+import type { RouteTarget } from '@platform/types';
+import { pickTarget } from './route-table.ts';
 
 /** What forwarding needs from the router. Times in ms. */
 export interface ForwardContext {
@@ -28,7 +29,7 @@ export function forwardRequest(
   req: IncomingMessage,
   res: ServerResponse,
   state: RequestState,
-  targets: RouteTarget[],
+  targets: readonly RouteTarget[],
   headers: IncomingHttpHeaders,
   hasBody: boolean,
   failed: Set<RouteTarget> | null,
@@ -59,11 +60,17 @@ export function forwardRequest(
     // The body is only read once a dyno accepted the connection, so a refused connect can be
     // retried on another dyno with the body intact.
     if (hasBody) req.pipe(upReq);
-    responseTimer = setTimeout(() => {
-      done = true;
-      ctx.fail(state, res, 'H12', 'Request timeout');
-      upReq.destroy();
-    }, ctx.requestTimeoutMs);
+    // Heroku's 30 s start once the whole request reached the dyno: a slow upload is no H12.
+    const startClock = () => {
+      if (done || responded) return;
+      responseTimer = setTimeout(() => {
+        done = true;
+        ctx.fail(state, res, 'H12', 'Request timeout');
+        upReq.destroy();
+      }, ctx.requestTimeoutMs);
+    };
+    if (!hasBody || req.readableEnded) startClock();
+    else req.once('end', startClock);
   };
 
   upReq.on('socket', (socket: Socket) => {
@@ -88,7 +95,7 @@ export function forwardRequest(
     responded = true;
     if (responseTimer) clearTimeout(responseTimer);
     state.status = upRes.statusCode ?? 502;
-    res.writeHead(state.status, upRes.statusMessage, forwardableRawHeaders(upRes.rawHeaders));
+    res.writeHead(state.status, upRes.statusMessage, withVia(forwardableRawHeaders(upRes.rawHeaders)));
     upRes.on('data', (chunk: Buffer) => {
       state.bytes += chunk.length;
       if (!res.write(chunk)) upRes.pause();

@@ -1,12 +1,5 @@
 import { Agent } from 'node:http';
-import type { DynoAddress } from '@platform/types';
-
-/** One web dyno an app's requests may go to. */
-export interface RouteTarget {
-  /** Dyno name, e.g. `web.1`. */
-  dyno: string;
-  address: DynoAddress;
-}
+import type { DynoAddress, RouteTarget } from '@platform/types';
 
 /**
  * The router's table: each app's web dynos, and one keep-alive connection pool per dyno address. A new TCP
@@ -39,8 +32,8 @@ export function createRouteTable() {
 
   return {
     /** The app's web dynos: undefined for an unknown app (404), `[]` for a known one with none up (503 H14). */
-    get: (app: string): RouteTarget[] | undefined => routes.get(app),
-    set(app: string, targets: RouteTarget[]): void {
+    get: (app: string): readonly RouteTarget[] | undefined => routes.get(app),
+    set(app: string, targets: readonly RouteTarget[]): void {
       routes.set(app, targets.map((t) => ({ dyno: t.dyno, address: { host: t.address.host, port: t.address.port } })));
       prune();
     },
@@ -70,7 +63,7 @@ export function createRouteTable() {
 export type RouteTable = ReturnType<typeof createRouteTable>;
 
 /** Random choice among the dynos that have not failed for this request (Heroku balances randomly). */
-export function pickTarget(targets: RouteTarget[], failed: Set<RouteTarget> | null): RouteTarget {
+export function pickTarget(targets: readonly RouteTarget[], failed: Set<RouteTarget> | null): RouteTarget {
   if (!failed || failed.size === 0) return targets[Math.floor(Math.random() * targets.length)]!;
   const candidates = targets.filter((t) => !failed.has(t));
   const pool = candidates.length > 0 ? candidates : targets;
