@@ -1,3 +1,7 @@
+/**
+ * Real peers for the router contract: upstream dynos on 127.0.0.1:0, plain HTTP clients, raw sockets, a log recorder.
+ */
+import { createHash } from 'node:crypto';
 import {
   createServer,
   request,
@@ -111,4 +115,49 @@ export function logRecorder() {
       return entries;
     },
   };
+}
+
+/** An upstream answering with JSON {dyno, headers, method, url}, the way the contract's dynos answer. */
+export async function startEchoUpstream(dyno: string): Promise<{ server: Server; target: { dyno: string; address: { host: string; port: number } } }> {
+  const up = await startUpstream((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ dyno, headers: req.headers, method: req.method, url: req.url }));
+  });
+  return { server: up.server, target: { dyno, address: { host: '127.0.0.1', port: up.port } } };
+}
+
+/**
+ * Opens a connection and reports how it ended: `closed` once the router closed it (or reset it), with what it
+ * wrote before. `feed` is called every `everyMs` while the connection is open (a slow client's next bytes).
+ */
+export function watchConnection(
+  port: number,
+  first: string,
+  feed?: { everyMs: number; next: (n: number) => string },
+): Promise<{ text: string; closedAfterMs: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(first);
+      if (feed) {
+        let n = 0;
+        timer = setInterval(() => {
+          if (socket.writable) socket.write(feed.next(n++));
+        }, feed.everyMs);
+      }
+    });
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ text, closedAfterMs: Date.now() - started });
+    });
+  });
+}
+
+/** The `Sec-WebSocket-Accept` value for a key (RFC 6455 §4.2.2): proxies that check upgrades want it right. */
+export function webSocketAccept(key: string): string {
+  return createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
 }
