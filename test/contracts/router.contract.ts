@@ -115,9 +115,10 @@ export function describeRouterContract(name: string, start: (options: RouterCont
         fwd: '1.2.3.4, 127.0.0.1',
         dyno: 'web.1',
         status: 200,
-        bytes: Buffer.byteLength(res.body),
         protocol: 'http',
       });
+      // Heroku counts the bytes sent to the client; a driver may count the response headers too.
+      expect(entry!.bytes).toBeGreaterThanOrEqual(Buffer.byteLength(res.body));
       expect(entry!.host.toLowerCase()).toBe(`myapp.localhost:${port}`);
       expect(entry!.code).toBeUndefined();
       expect(formatRouterLogLine(entry!)).toMatch(LOG_LINE_RE);
@@ -269,6 +270,7 @@ export function describeRouterContract(name: string, start: (options: RouterCont
             `X-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`,
         );
         socket.on('data', (chunk: Buffer) => socket.write('echo:' + chunk.toString()));
+        socket.on('end', () => socket.end()); // as a WebSocket server does when its peer goes
       });
       await router.setRoutes('myapp', [target]);
       const received = await new Promise<string>((resolve, reject) => {

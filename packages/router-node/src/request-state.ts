@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { BAD_REQUEST_PAGE, NO_SUCH_APP_PAGE, requestIdFrom, type RouterLogEntry } from '@platform/router-kit';
+import { atOf, BAD_REQUEST_PAGE, NO_SUCH_APP_PAGE, requestIdFrom, type RouterLogEntry } from '@platform/router-kit';
 import type { RouteTarget } from '@platform/types';
 import { clientIp, stripHopByHop } from './headers.ts';
 import { hostHeaderCount } from './host.ts';
@@ -90,7 +90,7 @@ export function logEntryOf(state: RequestState): RouterLogEntry {
   const reached = state.connectedAt > 0;
   const entry: RouterLogEntry = {
     app: state.app,
-    at: state.code ? 'error' : 'info',
+    at: atOf(state.code),
     method: state.method,
     path: state.path,
     host: state.host,

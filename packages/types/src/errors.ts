@@ -57,6 +57,7 @@ export const ErrorCodes = {
   dynoNotFound: 'PLT_DYNO_NOT_FOUND',
   bootTimeout: 'PLT_BOOT_TIMEOUT',
   runtimeUnavailable: 'PLT_RUNTIME_UNAVAILABLE',
+  routerUnavailable: 'PLT_ROUTER_UNAVAILABLE',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

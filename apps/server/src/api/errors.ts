@@ -36,6 +36,7 @@ const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_DYNO_NOT_FOUND: { status: 404, id: 'not_found', resource: 'dyno' },
   PLT_BOOT_TIMEOUT: INTERNAL,
   PLT_RUNTIME_UNAVAILABLE: { status: 503, id: 'unavailable' },
+  PLT_ROUTER_UNAVAILABLE: { status: 503, id: 'unavailable' },
   PLT_UNSAFE_PATH: { status: 422, id: 'invalid_params' },
   PLT_UNSAFE_ARCHIVE: { status: 422, id: 'invalid_params' },
   PLT_INVALID_ARCHIVE: { status: 422, id: 'invalid_params' },

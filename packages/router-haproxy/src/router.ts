@@ -1,0 +1,229 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { wildcardSuffix, type RouterLogEntry } from '@platform/router-kit';
+import type { AppEdgeSettings, RouteTarget, Router } from '@platform/types';
+import { listenAccessLog } from './access-log.ts';
+import { createControlSocket } from './control-socket.ts';
+import { DEFAULT_TIMEOUTS, hostPort, pageFiles, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { readLiveState, type LeftoverServer } from './live-state.ts';
+import { launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
+import { createSerialQueue, retireServer, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { backendOf, emptyApp, serversOf, type ProxyApp, type ProxyState } from './proxy-state.ts';
+
+export interface RouterLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface HaproxyRouterOptions {
+  /** The HAProxy binary (Debian's `haproxy` package). Default `/usr/sbin/haproxy`. */
+  binary?: string | undefined;
+  /** The proxy's own directory (config, maps, pages, pid file, control socket), e.g. `<data dir>/router`. */
+  dir: string;
+  /** Apps are served at `<app>.<domain>`. */
+  domain: string;
+  /** Where the proxy accepts plain HTTP. */
+  listen: { host: string; port: number };
+  timeouts?: Partial<ProxyTimeouts> | undefined;
+  /** One entry per request to a known app, from the proxy's access log. */
+  onLog?: ((entry: RouterLogEntry) => void) | undefined;
+  logger?: RouterLogger | undefined;
+}
+
+/** The HAProxy driver: the `Router` contract, plus the proxy process's life, which outlives platformd. */
+export interface HaproxyRouter extends Router {
+  /** Adopts the proxy a previous platformd left running (pid file + control socket answer), else starts one. */
+  start(): Promise<{ adopted: boolean; pid: number }>;
+  /** The apps the proxy serves (after an adoption: what it served before; the caller removes the stale ones). */
+  apps(): string[];
+  /** The proxy master's pid (null before start). */
+  pid(): number | null;
+  /** Stops the proxy process for good; `close()` alone leaves it serving. */
+  stopProxy(): Promise<void>;
+}
+
+const META_VERSION = 1;
+
+/**
+ * Drives a real HAProxy as platformd's data path. Runtime changes go over the control socket (servers added,
+ * enabled, put in maintenance and deleted; map entries for hosts, wildcards and maintenance), and every change
+ * is also written to haproxy.cfg and the map files, so a reload or a restart loses nothing. A new app needs a
+ * new backend, which HAProxy 2.6 cannot add at run time: the config is rewritten and the proxy reloaded
+ * seamlessly (reloads asked for together are coalesced). Operations run one at a time, in call order.
+ *
+ *   const router = createHaproxyRouter({ dir: '/var/lib/platform/router', domain: 'localhost', listen: { host: '0.0.0.0', port: 8080 }, onLog });
+ *   await router.start();       // adopts a running proxy, or starts one
+ *   await router.setRoutes('shop', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: 5001 } }]);
+ *   await router.close();       // platformd stops; the proxy keeps serving
+ */
+export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRouter {
+  const files = proxyFiles(options.dir);
+  const binary = options.binary ?? '/usr/sbin/haproxy';
+  const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const domain = options.domain.toLowerCase();
+  const control = createControlSocket(files.adminSocket);
+  const { logger } = options;
+  let state: ProxyState = new Map();
+  /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
+  const pendingBackends = new Set<string>();
+  const leftovers = new Map<string, LeftoverServer>();
+  let masterPid: number | null = null;
+  let logPort = 0;
+  let closeLog: (() => Promise<void>) | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+
+  const { exclusive, idle } = createSerialQueue();
+
+  let queuedReload: Promise<void> | null = null;
+  function reloadSoon(): Promise<void> {
+    queuedReload ??= exclusive(async () => {
+      queuedReload = null;
+      await writeFiles();
+      await reloadProxy(masterPid!, control);
+      pendingBackends.clear();
+    });
+    return queuedReload;
+  }
+
+  const configText = () => renderConfig(state, { dir: options.dir, domain, listen: options.listen, logPort, timeouts });
+
+  async function writeFiles(): Promise<void> {
+    const maps = renderMaps(state, domain);
+    await writeAtomic(files.hostsMap, maps.hosts);
+    await writeAtomic(files.wildcardsMap, maps.wildcards);
+    await writeAtomic(files.maintenanceMap, maps.maintenance);
+    await writeAtomic(files.config, configText());
+  }
+
+  /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
+  function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
+    const existing = state.get(app);
+    if (existing) return { entry: existing, isNew: pendingBackends.has(app) };
+    const entry = emptyApp();
+    state.set(app, entry);
+    pendingBackends.add(app);
+    return { entry, isNew: true };
+  }
+
+  const setMap = (file: string, key: string, value: string | null) => setMapEntry(control, file, key, value);
+  const retire = (backend: string, name: string) => retireServer(control, leftovers, backend, name);
+  /** A custom hostname's map entry: exact names in hosts.map, `*.suffix` as `suffix` in wildcards.map. */
+  const setDomain = (name: string, app: string | null) =>
+    setMap(wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
+
+  async function applyRoutes(app: string, targets: readonly RouteTarget[]): Promise<boolean> {
+    const { entry, isNew } = entryOf(app);
+    const next = serversOf(targets);
+    const backend = backendOf(app);
+    if (!isNew) {
+      for (const [name, server] of next) {
+        if (entry.servers.has(name)) continue;
+        const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)}`);
+        // A dyno that left and came back at the same address is still there, in maintenance.
+        if (!/New server registered|Already exists/i.test(added)) throw new Error(`HAProxy refused a server for ${app}: ${added.trim()}`);
+        await control.send(`enable server ${backend}/${name}`);
+        leftovers.delete(`${backend}/${name}`);
+      }
+      for (const name of entry.servers.keys()) if (!next.has(name)) await retire(backend, name);
+    }
+    entry.servers = next;
+    await writeFiles();
+    return isNew;
+  }
+
+  async function applyDomains(app: string, hostnames: readonly string[]): Promise<boolean> {
+    const { entry, isNew } = entryOf(app);
+    const next = [...new Set(hostnames.map((h) => h.toLowerCase()))];
+    if (!isNew) {
+      for (const name of entry.domains) if (!next.includes(name)) await setDomain(name, null);
+      for (const name of next) await setDomain(name, app);
+    }
+    entry.domains = next;
+    await writeFiles();
+    return isNew;
+  }
+
+  async function applySettings(app: string, settings: AppEdgeSettings): Promise<boolean> {
+    const { entry, isNew } = entryOf(app);
+    if (!isNew && entry.maintenance !== settings.maintenance) await setMap(files.maintenanceMap, app, settings.maintenance ? '1' : null);
+    entry.maintenance = settings.maintenance;
+    entry.redirectHttps = settings.redirectHttps;
+    await writeFiles();
+    return isNew;
+  }
+
+  async function applyRemove(app: string): Promise<void> {
+    const entry = state.get(app);
+    if (!entry) return;
+    state.delete(app);
+    if (!pendingBackends.delete(app)) {
+      await setMap(files.hostsMap, `${app}.${domain}`, null);
+      for (const name of entry.domains) await setDomain(name, null);
+      await setMap(files.maintenanceMap, app, null);
+      for (const name of entry.servers.keys()) await retire(backendOf(app), name);
+    }
+    await writeFiles();
+  }
+
+  /** Runs a change in order; when it created an app, waits for the reload that gives it its backend. */
+  async function change(fn: () => Promise<boolean>): Promise<void> {
+    if (masterPid === null) throw new Error('the HAProxy router is not started');
+    if (await exclusive(fn)) await reloadSoon();
+  }
+
+  async function start(): Promise<{ adopted: boolean; pid: number }> {
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    for (const [path, text] of Object.entries(pageFiles(options.dir))) await writeAtomic(path, text);
+    const meta = JSON.parse(await readFile(files.meta, 'utf8').catch(() => '{}')) as { version?: number; logPort?: number };
+    const running = await livePid(files.pid);
+    const adopt = running !== null && (await control.alive());
+    // A restarted platformd listens where its proxy already sends the access log.
+    const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
+    closeLog = log.close;
+    logPort = log.port;
+    await writeAtomic(files.meta, JSON.stringify({ version: META_VERSION, logPort }));
+    if (adopt) {
+      masterPid = running;
+      const live = await readLiveState(control, files, domain);
+      state = live.state;
+      for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);
+      // A config written by another version (or lost) is rewritten and reloaded, seamlessly.
+      const onDisk = await readFile(files.config, 'utf8').catch(() => '');
+      if (onDisk !== configText()) {
+        await writeFiles();
+        await reloadProxy(masterPid!, control);
+      }
+      logger?.info({ pid: masterPid, apps: state.size }, 'adopted the running HAProxy');
+    } else {
+      await writeFiles();
+      masterPid = await launchProxy(binary, files, control);
+      logger?.info({ pid: masterPid }, 'started HAProxy');
+    }
+    sweeper = setInterval(() => void exclusive(() => sweepLeftovers(control, leftovers)).catch(() => undefined), 1_000);
+    sweeper.unref();
+    return { adopted: adopt, pid: masterPid! };
+  }
+
+  return {
+    start,
+    apps: () => [...state.keys()],
+    pid: () => masterPid,
+    setRoutes: (app, targets) => change(() => applyRoutes(app, targets)),
+    setDomains: (app, hostnames) => change(() => applyDomains(app, hostnames)),
+    setSettings: (app, settings) => change(() => applySettings(app, settings)),
+    // TLS termination is the next step (README): certificates are accepted and not served yet.
+    async setCertificates() {},
+    removeApp: (app) => change(async () => (await applyRemove(app), false)),
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await idle();
+      await closeLog?.();
+      closeLog = null;
+    },
+    async stopProxy() {
+      const pid = masterPid ?? (await livePid(files.pid));
+      if (pid !== null) await stopProxy(pid);
+      masterPid = null;
+    },
+  };
+}

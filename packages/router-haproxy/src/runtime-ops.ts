@@ -1,0 +1,47 @@
+import { rename, writeFile } from 'node:fs/promises';
+import type { ControlSocket } from './control-socket.ts';
+import type { LeftoverServer } from './live-state.ts';
+
+/** Writes a file whole or not at all (a reload never reads half a config), private to the router (0600). */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+/** Sets (or, with `value` null, deletes) one key of a map in the live proxy. */
+export async function setMapEntry(control: ControlSocket, file: string, key: string, value: string | null): Promise<void> {
+  await control.send(`del map ${file} ${key}`);
+  if (value !== null) await control.expect(`add map ${file} ${key} ${value}`);
+}
+
+/**
+ * Takes a server out of rotation at once (`state maint`: no new request, in-flight ones finish) and remembers
+ * it: HAProxy deletes a server only once it has no connection left (`del server`), which `sweepLeftovers` retries.
+ */
+export async function retireServer(control: ControlSocket, leftovers: Map<string, LeftoverServer>, backend: string, name: string): Promise<void> {
+  await control.send(`set server ${backend}/${name} state maint`);
+  leftovers.set(`${backend}/${name}`, { backend, name });
+}
+
+/** Deletes the retired servers HAProxy now lets go; ones already gone (after a reload) are forgotten. */
+export async function sweepLeftovers(control: ControlSocket, leftovers: Map<string, LeftoverServer>): Promise<void> {
+  for (const [key, { backend, name }] of leftovers) {
+    const out = await control.send(`del server ${backend}/${name}`).catch(() => 'error');
+    if (/Server deleted|No such (server|backend)/i.test(out)) leftovers.delete(key);
+  }
+}
+
+/** Runs async operations one at a time, in call order; a failed one does not stop the next. */
+export function createSerialQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    exclusive<T>(fn: () => Promise<T>): Promise<T> {
+      const run = tail.then(fn);
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    /** Resolves once everything queued so far has run. */
+    idle: () => tail.then(() => undefined),
+  };
+}
