@@ -3,8 +3,6 @@ import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
-import { formatRouterLogLine } from '@platform/router-kit';
-import { createNodeRouter } from '@platform/router-node';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
@@ -14,6 +12,7 @@ import { prepareDataDirs } from './start/data-dirs.ts';
 import { databaseReachable, openDatabase } from './start/database.ts';
 import { createDrivers } from './start/drivers.ts';
 import { openAppLogs } from './start/app-logs.ts';
+import { openRouter } from './start/router.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -70,14 +69,18 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
-    const router = createNodeRouter({
-      domain: config.domain,
-      logger: logger.child({ component: 'router' }),
-      onLog: (entry) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
+    const opened = await openRouter(config, {
+      logger,
+      cleanups,
+      onLog: (entry, line) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line }),
     });
-    // The router listens once the dynos that survived a restart are adopted and routed (see below).
+    const { router } = opened;
+    logger.info({ router: opened.kind, reason: opened.reason }, `router: ${opened.kind}`);
+    // The Node router listens once the dynos that survived a restart are adopted and routed (see below); an
+    // adopted HAProxy has served all along.
     let routerPort = config.routerPort;
-    cleanups.defer(() => router.close());
+    /** Apps the manager published routes for (adoption first: see below). */
+    const routed = new Set<string>();
 
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
@@ -97,7 +100,10 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       memorySampleMs: config.memorySampleMs,
       onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
-      setRoutes: (app, targets) => router.setRoutes(app, targets),
+      setRoutes: (app, targets) => {
+        routed.add(app);
+        return router.setRoutes(app, targets);
+      },
       onEvent: (e) => platformEvent(e.appId, e.app, e.source, e.message),
       listAppIds: async () => (await store.apps.list()).map((a) => a.id),
       loadTarget: (appId) => appTarget(store, dirs.slugs, appId),
@@ -166,12 +172,16 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
 
-    // Every known app is routable (503 until a web dyno is up, rather than 404).
-    for (const app of await store.apps.list()) await router.setRoutes(app.name, []);
     await bootstrapAdmin(config, store, logger, apiUrl());
     // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
     await manager.adopt();
-    routerPort = (await router.listen(config.routerPort, config.routerHost)).port;
+    // Every other known app is routable (503 until a web dyno is up, rather than 404); apps destroyed while no
+    // platformd ran leave an adopted proxy. Adoption comes first: an app is never set to no dynos in between.
+    const apps = await store.apps.list();
+    await Promise.all(apps.filter((a) => !routed.has(a.name)).map((a) => router.setRoutes(a.name, [])));
+    const known = new Set(apps.map((a) => a.name));
+    for (const stale of opened.served.filter((name) => !known.has(name))) await router.removeApp(stale);
+    routerPort = await opened.serve();
     logs.ownPorts.push(routerPort);
     await manager.start();
     gc?.soon(); // after adoption: images running dynos use are kept

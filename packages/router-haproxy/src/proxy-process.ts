@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ControlSocket } from './control-socket.ts';
 
@@ -94,4 +95,16 @@ export async function stopProxy(pid: number, graceMs = 5_000): Promise<void> {
   while (alive() && Date.now() < deadline) await delay(20);
   if (alive()) process.kill(pid, 'SIGKILL');
   while (alive()) await delay(20);
+}
+
+/** A TCP port free on `host` now (bound, then released for HAProxy to bind). */
+export async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,12 +1,12 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { wildcardSuffix, type RouterLogEntry } from '@platform/router-kit';
 import type { AppEdgeSettings, RouteTarget, Router } from '@platform/types';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, hostPort, pageFiles, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, hostPort, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
-import { launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
-import { createSerialQueue, retireServer, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
+import { createSerialQueue, prepareDir, retireServer, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
 import { backendOf, emptyApp, serversOf, type ProxyApp, type ProxyState } from './proxy-state.ts';
 
 export interface RouterLogger {
@@ -22,7 +22,7 @@ export interface HaproxyRouterOptions {
   dir: string;
   /** Apps are served at `<app>.<domain>`. */
   domain: string;
-  /** Where the proxy accepts plain HTTP. */
+  /** Where the proxy accepts plain HTTP. Port 0: the adopted proxy's port, else a free one (see `port()`). */
   listen: { host: string; port: number };
   timeouts?: Partial<ProxyTimeouts> | undefined;
   /** One entry per request to a known app, from the proxy's access log. */
@@ -38,11 +38,11 @@ export interface HaproxyRouter extends Router {
   apps(): string[];
   /** The proxy master's pid (null before start). */
   pid(): number | null;
+  /** The port it serves plain HTTP on (the one picked when `listen.port` was 0). */
+  port(): number;
   /** Stops the proxy process for good; `close()` alone leaves it serving. */
   stopProxy(): Promise<void>;
 }
-
-const META_VERSION = 1;
 
 /**
  * Drives a real HAProxy as platformd's data path. Runtime changes go over the control socket (servers added,
@@ -69,6 +69,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const leftovers = new Map<string, LeftoverServer>();
   let masterPid: number | null = null;
   let logPort = 0;
+  let listen = options.listen;
   let closeLog: (() => Promise<void>) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
 
@@ -85,7 +86,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return queuedReload;
   }
 
-  const configText = () => renderConfig(state, { dir: options.dir, domain, listen: options.listen, logPort, timeouts });
+  const configText = () => renderConfig(state, { dir: options.dir, domain, listen, logPort, timeouts });
 
   async function writeFiles(): Promise<void> {
     const maps = renderMaps(state, domain);
@@ -105,11 +106,10 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return { entry, isNew: true };
   }
 
-  const setMap = (file: string, key: string, value: string | null) => setMapEntry(control, file, key, value);
   const retire = (backend: string, name: string) => retireServer(control, leftovers, backend, name);
   /** A custom hostname's map entry: exact names in hosts.map, `*.suffix` as `suffix` in wildcards.map. */
   const setDomain = (name: string, app: string | null) =>
-    setMap(wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
+    setMapEntry(control, wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
 
   async function applyRoutes(app: string, targets: readonly RouteTarget[]): Promise<boolean> {
     const { entry, isNew } = entryOf(app);
@@ -145,7 +145,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
 
   async function applySettings(app: string, settings: AppEdgeSettings): Promise<boolean> {
     const { entry, isNew } = entryOf(app);
-    if (!isNew && entry.maintenance !== settings.maintenance) await setMap(files.maintenanceMap, app, settings.maintenance ? '1' : null);
+    if (!isNew && entry.maintenance !== settings.maintenance) await setMapEntry(control, files.maintenanceMap, app, settings.maintenance ? '1' : null);
     entry.maintenance = settings.maintenance;
     entry.redirectHttps = settings.redirectHttps;
     await writeFiles();
@@ -157,9 +157,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     if (!entry) return;
     state.delete(app);
     if (!pendingBackends.delete(app)) {
-      await setMap(files.hostsMap, `${app}.${domain}`, null);
+      await setMapEntry(control, files.hostsMap, `${app}.${domain}`, null);
       for (const name of entry.domains) await setDomain(name, null);
-      await setMap(files.maintenanceMap, app, null);
+      await setMapEntry(control, files.maintenanceMap, app, null);
       for (const name of entry.servers.keys()) await retire(backendOf(app), name);
     }
     await writeFiles();
@@ -172,16 +172,16 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   }
 
   async function start(): Promise<{ adopted: boolean; pid: number }> {
-    await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    for (const [path, text] of Object.entries(pageFiles(options.dir))) await writeAtomic(path, text);
-    const meta = JSON.parse(await readFile(files.meta, 'utf8').catch(() => '{}')) as { version?: number; logPort?: number };
+    const meta = await prepareDir(options.dir);
+    // Port 0: the port the proxy already listens on (a restart keeps it), else a free one.
+    listen = { host: options.listen.host, port: options.listen.port || meta.port || (await freePort(options.listen.host)) };
     const running = await livePid(files.pid);
     const adopt = running !== null && (await control.alive());
     // A restarted platformd listens where its proxy already sends the access log.
     const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
     closeLog = log.close;
     logPort = log.port;
-    await writeAtomic(files.meta, JSON.stringify({ version: META_VERSION, logPort }));
+    await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port }));
     if (adopt) {
       masterPid = running;
       const live = await readLiveState(control, files, domain);
@@ -208,6 +208,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     start,
     apps: () => [...state.keys()],
     pid: () => masterPid,
+    port: () => listen.port,
     setRoutes: (app, targets) => change(() => applyRoutes(app, targets)),
     setDomains: (app, hostnames) => change(() => applyDomains(app, hostnames)),
     setSettings: (app, settings) => change(() => applySettings(app, settings)),

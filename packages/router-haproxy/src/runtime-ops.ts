@@ -1,4 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { pageFiles, proxyFiles } from './haproxy-config.ts';
 import type { ControlSocket } from './control-socket.ts';
 import type { LeftoverServer } from './live-state.ts';
 
@@ -44,4 +45,20 @@ export function createSerialQueue() {
     /** Resolves once everything queued so far has run. */
     idle: () => tail.then(() => undefined),
   };
+}
+
+/** What router.json remembers between platformd runs: the ports the running proxy uses. */
+export interface RouterMeta {
+  version?: number;
+  /** UDP port the proxy sends its access log to. */
+  logPort?: number;
+  /** TCP port it serves plain HTTP on. */
+  port?: number;
+}
+
+/** Creates the router's directory (0700), writes the static pages, and reads router.json. */
+export async function prepareDir(dir: string): Promise<RouterMeta> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const [path, text] of Object.entries(pageFiles(dir))) await writeAtomic(path, text);
+  return JSON.parse(await readFile(proxyFiles(dir).meta, 'utf8').catch(() => '{}')) as RouterMeta;
 }
