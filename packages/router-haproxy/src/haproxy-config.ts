@@ -33,6 +33,9 @@ export interface ProxyConfigOptions {
   /** Apps are served at `<app>.<domain>`. */
   domain: string;
   listen: { host: string; port: number };
+  /** The TLS port, served only while at least one certificate is loaded (`hasCertificates`); null: no TLS. */
+  tlsPort: number | null;
+  hasCertificates: boolean;
   /** UDP port on 127.0.0.1 platformd receives the access log on. */
   logPort: number;
   timeouts: ProxyTimeouts;
@@ -48,6 +51,9 @@ export function proxyFiles(dir: string) {
     hostsMap: join(dir, 'hosts.map'),
     wildcardsMap: join(dir, 'wildcards.map'),
     maintenanceMap: join(dir, 'maintenance.map'),
+    redirectMap: join(dir, 'redirect-https.map'),
+    certsDir: join(dir, 'certs'),
+    crtList: join(dir, 'certs.list'),
     appError: join(dir, 'app-error.http'),
     noSuchApp: join(dir, 'no-such-app.html'),
     maintenance: join(dir, 'maintenance.html'),
@@ -70,10 +76,11 @@ export function pageFiles(dir: string): Record<string, string> {
 }
 
 /** The three maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, apps in maintenance. */
-export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string } {
+export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string } {
   const hosts: string[] = [];
   const wildcards: string[] = [];
   const maintenance: string[] = [];
+  const redirect: string[] = [];
   for (const [app, entry] of state) {
     hosts.push(`${app}.${domain} ${app}`);
     for (const name of entry.domains) {
@@ -82,9 +89,10 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
       else wildcards.push(`${suffix} ${app}`);
     }
     if (entry.maintenance) maintenance.push(`${app} 1`);
+    if (entry.redirectHttps) redirect.push(`${app} 1`);
   }
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance) };
+  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect) };
 }
 
 /**
@@ -92,7 +100,7 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
  * empty; numbers are HAProxy's: %Tc connect, %Tq until the request was read (headers), %Tw queue, %Ta total (ms).
  */
 export const LOG_FORMAT =
-  'PLT1 %{+Q}[var(txn.app)] %{+Q}s %ST %B %Tc %Tq %Tw %Ta %tsc %{+Q}ID %{+Q}[var(txn.code)] %{+Q}HM %{+Q}HU %{+Q}[var(txn.rawhost)] %{+Q}[var(txn.fwd)] %{+Q}[var(txn.proto)]';
+  'PLT1 %{+Q}[var(txn.app)] %{+Q}s %ST %B %Tc %Tq %Tw %Ta %tsc %{+Q}ID %{+Q}[var(txn.code)] %{+Q}HM %{+Q}[var(txn.pathq)] %{+Q}[var(txn.rawhost)] %{+Q}[var(txn.fwd)] %{+Q}[var(txn.proto)]';
 
 const ms = (value: number) => `${Math.max(1, Math.round(value))}ms`;
 
@@ -104,6 +112,7 @@ const ms = (value: number) => `${Math.max(1, Math.round(value))}ms`;
 export function renderConfig(state: ProxyState, options: ProxyConfigOptions): string {
   const f = proxyFiles(options.dir);
   const t = options.timeouts;
+  const tls = options.tlsPort !== null && options.hasCertificates;
   const lines = [
     '# Written by platformd (packages/router-haproxy); every runtime change is also written here.',
     'global',
@@ -130,9 +139,13 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '',
     'frontend http',
     `  bind ${options.listen.host}:${options.listen.port}`,
+    ...(tls ? [`  bind ${options.listen.host}:${options.tlsPort} ssl crt-list ${f.crtList} alpn h2,http/1.1`] : []),
     `  log-format "${LOG_FORMAT.replace(/"/g, '\\"')}"`,
     '  unique-id-format %[var(txn.rid)]',
     '  http-request set-var(txn.proto) str(http)',
+    '  http-request set-var(txn.proto) str(https) if { ssl_fc }',
+    // HTTP/2 requests carry an absolute URI: log the path and query only, as for HTTP/1.1.
+    '  http-request set-var(txn.pathq) pathq',
     '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr(x-request-id) -m reg ^[A-Za-z0-9+/=-]{20,200}$ }',
     '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
     '  http-request set-header X-Request-Id %[unique-id]',
@@ -140,7 +153,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '  http-request set-header X-Forwarded-For "%[req.fhdr(x-forwarded-for)], %[src]" if { req.fhdr(x-forwarded-for) -m found }',
     '  http-request set-header X-Forwarded-For %[src] unless { req.fhdr(x-forwarded-for) -m found }',
     '  http-request set-var(txn.fwd) req.fhdr(x-forwarded-for)',
-    '  http-request set-header X-Forwarded-Proto http',
+    '  http-request set-header X-Forwarded-Proto %[var(txn.proto)]',
     '  http-request set-header X-Forwarded-Port %[dst_port]',
     '  http-request set-var(txn.rawhost) req.hdr(host)',
     '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower,regsub(\\.$,)',
@@ -148,6 +161,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     `  http-request set-var(txn.app) var(txn.host),regsub(^[^.]*\\.,),map_str(${f.wildcardsMap}) if !{ var(txn.app) -m found } { var(txn.host) -m sub . }`,
     `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
+    ...(tls ? redirectRules(f.redirectMap, options.tlsPort!) : []),
     '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
     '  default_backend no-such-app',
     '  http-response add-header Via "1.1 platform"',
@@ -166,4 +180,17 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
 /** `host:port`, an IPv6 host in brackets. */
 export function hostPort(address: { host: string; port: number }): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * Plain-HTTP requests to an app that asked for HTTPS are redirected to the TLS port: 301 for GET and HEAD, 308
+ * otherwise (keeps the method and body). Only written while the TLS side serves.
+ */
+function redirectRules(redirectMap: string, tlsPort: number): string[] {
+  const target = `https://%[var(txn.host)]${tlsPort === 443 ? '' : `:${tlsPort}`}%[pathq]`;
+  const when = `!{ ssl_fc } { var(txn.app),map_str(${redirectMap}) -m found }`;
+  return [
+    `  http-request redirect location ${target} code 301 if ${when} METH_GET or ${when} METH_HEAD`,
+    `  http-request redirect location ${target} code 308 if ${when}`,
+  ];
 }

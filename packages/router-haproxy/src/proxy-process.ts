@@ -32,6 +32,11 @@ export async function launchProxy(binary: string, files: { config: string; pid: 
   throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy started but wrote no pid to ${files.pid}`);
 }
 
+/** Checks a config (and the certificates it loads) without touching the running proxy; throws HAProxy's words. */
+export function checkConfig(binary: string, config: string): Promise<void> {
+  return run(binary, ['-c', '-q', '-f', config]);
+}
+
 function run(binary: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });

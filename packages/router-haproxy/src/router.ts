@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { wildcardSuffix, type RouterLogEntry } from '@platform/router-kit';
-import type { AppEdgeSettings, RouteTarget, Router } from '@platform/types';
+import type { RouterLogEntry } from '@platform/router-kit';
+import type { Router, RouterCertificate } from '@platform/types';
+import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, hostPort, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
-import { createSerialQueue, prepareDir, retireServer, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
-import { backendOf, emptyApp, serversOf, type ProxyApp, type ProxyState } from './proxy-state.ts';
+import { createChanges } from './changes.ts';
+import { createSerialQueue, prepareDir, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
 
 export interface RouterLogger {
   info(obj: object, msg?: string): void;
@@ -24,6 +26,8 @@ export interface HaproxyRouterOptions {
   domain: string;
   /** Where the proxy accepts plain HTTP. Port 0: the adopted proxy's port, else a free one (see `port()`). */
   listen: { host: string; port: number };
+  /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
+  tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
   /** One entry per request to a known app, from the proxy's access log. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
@@ -40,6 +44,8 @@ export interface HaproxyRouter extends Router {
   pid(): number | null;
   /** The port it serves plain HTTP on (the one picked when `listen.port` was 0). */
   port(): number;
+  /** The TLS port (null without TLS). */
+  tlsPort(): number | null;
   /** Stops the proxy process for good; `close()` alone leaves it serving. */
   stopProxy(): Promise<void>;
 }
@@ -63,13 +69,15 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
   const { logger } = options;
-  let state: ProxyState = new Map();
+  const state: ProxyState = new Map();
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
   const pendingBackends = new Set<string>();
   const leftovers = new Map<string, LeftoverServer>();
   let masterPid: number | null = null;
   let logPort = 0;
   let listen = options.listen;
+  let tlsPort: number | null = options.tlsPort ?? null;
+  let certificateCount = 0;
   let closeLog: (() => Promise<void>) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
 
@@ -86,13 +94,15 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return queuedReload;
   }
 
-  const configText = () => renderConfig(state, { dir: options.dir, domain, listen, logPort, timeouts });
+  const configText = () =>
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts });
 
   async function writeFiles(): Promise<void> {
     const maps = renderMaps(state, domain);
     await writeAtomic(files.hostsMap, maps.hosts);
     await writeAtomic(files.wildcardsMap, maps.wildcards);
     await writeAtomic(files.maintenanceMap, maps.maintenance);
+    await writeAtomic(files.redirectMap, maps.redirect);
     await writeAtomic(files.config, configText());
   }
 
@@ -106,63 +116,19 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return { entry, isNew: true };
   }
 
-  const retire = (backend: string, name: string) => retireServer(control, leftovers, backend, name);
-  /** A custom hostname's map entry: exact names in hosts.map, `*.suffix` as `suffix` in wildcards.map. */
-  const setDomain = (name: string, app: string | null) =>
-    setMapEntry(control, wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
+  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
 
-  async function applyRoutes(app: string, targets: readonly RouteTarget[]): Promise<boolean> {
-    const { entry, isNew } = entryOf(app);
-    const next = serversOf(targets);
-    const backend = backendOf(app);
-    if (!isNew) {
-      for (const [name, server] of next) {
-        if (entry.servers.has(name)) continue;
-        const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)}`);
-        // A dyno that left and came back at the same address is still there, in maintenance.
-        if (!/New server registered|Already exists/i.test(added)) throw new Error(`HAProxy refused a server for ${app}: ${added.trim()}`);
-        await control.send(`enable server ${backend}/${name}`);
-        leftovers.delete(`${backend}/${name}`);
-      }
-      for (const name of entry.servers.keys()) if (!next.has(name)) await retire(backend, name);
-    }
-    entry.servers = next;
-    await writeFiles();
-    return isNew;
-  }
-
-  async function applyDomains(app: string, hostnames: readonly string[]): Promise<boolean> {
-    const { entry, isNew } = entryOf(app);
-    const next = [...new Set(hostnames.map((h) => h.toLowerCase()))];
-    if (!isNew) {
-      for (const name of entry.domains) if (!next.includes(name)) await setDomain(name, null);
-      for (const name of next) await setDomain(name, app);
-    }
-    entry.domains = next;
-    await writeFiles();
-    return isNew;
-  }
-
-  async function applySettings(app: string, settings: AppEdgeSettings): Promise<boolean> {
-    const { entry, isNew } = entryOf(app);
-    if (!isNew && entry.maintenance !== settings.maintenance) await setMapEntry(control, files.maintenanceMap, app, settings.maintenance ? '1' : null);
-    entry.maintenance = settings.maintenance;
-    entry.redirectHttps = settings.redirectHttps;
-    await writeFiles();
-    return isNew;
-  }
-
-  async function applyRemove(app: string): Promise<void> {
-    const entry = state.get(app);
-    if (!entry) return;
-    state.delete(app);
-    if (!pendingBackends.delete(app)) {
-      await setMapEntry(control, files.hostsMap, `${app}.${domain}`, null);
-      for (const name of entry.domains) await setDomain(name, null);
-      await setMapEntry(control, files.maintenanceMap, app, null);
-      for (const name of entry.servers.keys()) await retire(backendOf(app), name);
-    }
-    await writeFiles();
+  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
+  function applyCertificates(certificates: readonly RouterCertificate[]): Promise<void> {
+    if (masterPid === null) return Promise.reject(new Error('the HAProxy router is not started'));
+    return exclusive(async () => {
+      await installCertificates(files, binary, certificates, async (count) => {
+        certificateCount = count;
+        await writeFiles();
+      });
+      await reloadProxy(masterPid!, control);
+      pendingBackends.clear();
+    });
   }
 
   /** Runs a change in order; when it created an app, waits for the reload that gives it its backend. */
@@ -175,17 +141,19 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     const meta = await prepareDir(options.dir);
     // Port 0: the port the proxy already listens on (a restart keeps it), else a free one.
     listen = { host: options.listen.host, port: options.listen.port || meta.port || (await freePort(options.listen.host)) };
+    if (tlsPort === 0) tlsPort = meta.tlsPort || (await freePort(options.listen.host));
+    certificateCount = await countCertificates(files.crtList);
     const running = await livePid(files.pid);
     const adopt = running !== null && (await control.alive());
     // A restarted platformd listens where its proxy already sends the access log.
     const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
     closeLog = log.close;
     logPort = log.port;
-    await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port }));
+    await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port, tlsPort }));
     if (adopt) {
       masterPid = running;
       const live = await readLiveState(control, files, domain);
-      state = live.state;
+      for (const [app, entry] of live.state) state.set(app, entry);
       for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);
       // A config written by another version (or lost) is rewritten and reloaded, seamlessly.
       const onDisk = await readFile(files.config, 'utf8').catch(() => '');
@@ -209,12 +177,12 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     apps: () => [...state.keys()],
     pid: () => masterPid,
     port: () => listen.port,
-    setRoutes: (app, targets) => change(() => applyRoutes(app, targets)),
-    setDomains: (app, hostnames) => change(() => applyDomains(app, hostnames)),
-    setSettings: (app, settings) => change(() => applySettings(app, settings)),
-    // TLS termination is the next step (README): certificates are accepted and not served yet.
-    async setCertificates() {},
-    removeApp: (app) => change(async () => (await applyRemove(app), false)),
+    tlsPort: () => tlsPort,
+    setRoutes: (app, targets) => change(() => changes.routes(app, targets)),
+    setDomains: (app, hostnames) => change(() => changes.domains(app, hostnames)),
+    setSettings: (app, settings) => change(() => changes.settings(app, settings)),
+    setCertificates: (certificates) => applyCertificates(certificates),
+    removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);
       await idle();

@@ -54,6 +54,8 @@ export interface RouterMeta {
   logPort?: number;
   /** TCP port it serves plain HTTP on. */
   port?: number;
+  /** TCP port it serves TLS on (null: none). */
+  tlsPort?: number | null;
 }
 
 /** Creates the router's directory (0700), writes the static pages, and reads router.json. */
