@@ -15,6 +15,8 @@ export interface ServerConfig {
   /** Router listener. */
   routerHost: string;
   routerPort: number;
+  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy only; served once a certificate exists); null: none. */
+  routerTlsPort: number | null;
   /** PLATFORM_ROUTER: which router driver serves apps. */
   router: RouterChoice;
   /** The HAProxy binary (PLATFORM_HAPROXY_BIN, default /usr/sbin/haproxy, Debian's `haproxy`). */
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     port: int('PLATFORM_PORT', 5000, 0, 65535),
     routerHost: str('PLATFORM_ROUTER_HOST') ?? '0.0.0.0',
     routerPort: int('PLATFORM_ROUTER_PORT', 8080, 0, 65535),
+    routerTlsPort: str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535),
     router,
     haproxyBin: path.resolve(str('PLATFORM_HAPROXY_BIN') ?? '/usr/sbin/haproxy'),
     domain,

@@ -40,6 +40,7 @@ export async function openRouter(
     const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
     const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
+    if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
     return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port };
   }
   const router = createHaproxyRouter({
@@ -47,6 +48,7 @@ export async function openRouter(
     dir: path.join(config.dataDir, 'router'),
     domain: config.domain,
     listen: { host: config.routerHost, port: config.routerPort },
+    tlsPort: config.routerTlsPort,
     onLog,
     logger,
   });
