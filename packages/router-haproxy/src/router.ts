@@ -137,6 +137,20 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     if (await exclusive(fn)) await reloadSoon();
   }
 
+  /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
+  async function tick(): Promise<void> {
+    if (masterPid === null) return;
+    if ((await livePid(files.pid)) === null) {
+      logger?.error({ pid: masterPid }, 'HAProxy is gone: starting it again');
+      await writeFiles();
+      masterPid = await launchProxy(binary, files, control);
+      pendingBackends.clear();
+      leftovers.clear();
+      return;
+    }
+    await sweepLeftovers(control, leftovers);
+  }
+
   async function start(): Promise<{ adopted: boolean; pid: number }> {
     const meta = await prepareDir(options.dir);
     // Port 0: the port the proxy already listens on (a restart keeps it), else a free one.
@@ -167,7 +181,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       masterPid = await launchProxy(binary, files, control);
       logger?.info({ pid: masterPid }, 'started HAProxy');
     }
-    sweeper = setInterval(() => void exclusive(() => sweepLeftovers(control, leftovers)).catch(() => undefined), 1_000);
+    sweeper = setInterval(() => void exclusive(tick).catch((err) => logger?.error({ err }, 'router upkeep failed')), 1_000);
     sweeper.unref();
     return { adopted: adopt, pid: masterPid! };
   }
@@ -190,6 +204,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       closeLog = null;
     },
     async stopProxy() {
+      if (sweeper) clearInterval(sweeper);
       const pid = masterPid ?? (await livePid(files.pid));
       if (pid !== null) await stopProxy(pid);
       masterPid = null;

@@ -54,4 +54,28 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     await last.removeApp('other');
     expect((await get(port, 'other.localhost')).status).toBe(404);
   });
+
+  it('starts the proxy again when it dies under a running platformd, with its routes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-watchdog-'));
+    const port = await freePort();
+    const router = createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port } });
+    const up = await startEchoUpstream('web.1');
+    cleanups.push(async () => {
+      await router.close();
+      await router.stopProxy();
+      await closeServer(up.server);
+      await rm(dir, { recursive: true, force: true });
+    });
+    const { pid } = await router.start();
+    await router.setRoutes('shop', [up.target]);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = await get(port, 'shop.localhost').then((r) => r.status, () => 0);
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(200);
+    expect(router.pid()).not.toBe(pid);
+  });
 });
