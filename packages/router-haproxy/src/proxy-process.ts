@@ -2,17 +2,18 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { ErrorCodes, PlatformError } from '@platform/types';
-import type { ControlSocket } from './control-socket.ts';
+import { createControlSocket, type ControlSocket } from './control-socket.ts';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The master pid a pid file names, when that process is alive and is HAProxy (not a recycled pid); else null. */
+/** The master pid a pid file names, when that process is alive (not a zombie) and is HAProxy (not a recycled pid); else null. */
 export async function livePid(pidFile: string): Promise<number | null> {
   const text = await readFile(pidFile, 'utf8').catch(() => '');
   const pid = Number.parseInt(text.trim().split('\n')[0] ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 1) return null;
-  const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-  return comm.trim() === 'haproxy' ? pid : null;
+  // /proc/<pid>/stat: `<pid> (<comm>) <state> …`; a zombie (Z, an exited master init has not reaped yet) is gone.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return /^\d+ \(haproxy\) [^Z]/.test(stat) ? pid : null;
 }
 
 /**
@@ -20,13 +21,15 @@ export async function livePid(pidFile: string): Promise<number | null> {
  * a session of its own (spawned detached), so it survives platformd's death. The config is checked first
  * (`-c`), so a bad one is reported with HAProxy's own words and nothing starts. Resolves to the master's pid.
  */
-export async function launchProxy(binary: string, files: { config: string; pid: string }, control: ControlSocket): Promise<number> {
+export async function launchProxy(binary: string, files: { config: string; pid: string; masterSocket: string }, control: ControlSocket): Promise<number> {
   await run(binary, ['-c', '-q', '-f', files.config]);
-  await run(binary, ['-W', '-D', '-p', files.pid, '-f', files.config]);
-  // Started once its worker answers on the control socket (the master handles reload signals by then).
+  await run(binary, ['-W', '-D', '-p', files.pid, '-S', `${files.masterSocket},mode,600`, '-f', files.config]);
+  // Started once its worker answers on the control socket and its master on the master socket: a master still
+  // starting up would ignore a reload signal.
+  const master = createControlSocket(files.masterSocket);
   for (let i = 0; i < 250; i++) {
     const pid = await livePid(files.pid);
-    if (pid !== null && (await control.alive())) return pid;
+    if (pid !== null && (await control.alive()) && /^\d+\s+master\s/m.test(await master.send('show proc').catch(() => ''))) return pid;
     await delay(20);
   }
   throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy started but wrote no pid to ${files.pid}`);
@@ -64,7 +67,7 @@ export async function reloadProxy(masterPid: number, control: ControlSocket, tim
   process.kill(masterPid, 'SIGUSR2');
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
-  let resendAt = Date.now() + 2_000;
+  let resendAt = Date.now() + 1_000;
   while (Date.now() < deadline) {
     await delay(20);
     const now = workerPid(await control.send('show info').catch(() => ''));
@@ -73,7 +76,7 @@ export async function reloadProxy(masterPid: number, control: ControlSocket, tim
     // A master still starting up ignores the signal: ask again.
     if (streak === 0 && Date.now() > resendAt) {
       process.kill(masterPid, 'SIGUSR2');
-      resendAt = Date.now() + 2_000;
+      resendAt = Date.now() + 1_000;
     }
   }
   throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy did not reload within ${timeoutMs} ms (see its master ${masterPid})`);
@@ -86,20 +89,14 @@ function workerPid(info: string): number | null {
 
 /** Stops HAProxy for good: SIGTERM to the master (workers close at once), SIGKILL after `graceMs`. */
 export async function stopProxy(pid: number, graceMs = 5_000): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
+  // An exited master stays a zombie until its parent (init, it is a daemon) reaps it: that counts as gone.
+  const alive = async () => /^\d+ \(.*\) [^Z]/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+  if (!(await alive())) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await delay(20);
-  if (alive()) process.kill(pid, 'SIGKILL');
-  while (alive()) await delay(20);
+  while ((await alive()) && Date.now() < deadline) await delay(20);
+  if (await alive()) process.kill(pid, 'SIGKILL');
+  while (await alive()) await delay(20);
 }
 
 /** A TCP port free on `host` now (bound, then released for HAProxy to bind). */
