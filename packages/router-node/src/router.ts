@@ -170,7 +170,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       requestTimeout: 0,
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
-      // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block.
+      // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
       maxHeaderSize: 16_384,
       // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
       connectionsCheckingInterval: 1_000,
@@ -180,8 +180,9 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   server.on('upgrade', onUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    // Heroku (and HAProxy) answer 400 to a request line or headers over the limit, as to any unparsable request.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
