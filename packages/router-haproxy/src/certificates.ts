@@ -6,6 +6,14 @@ import { writeAtomic } from './runtime-ops.ts';
 
 const CERT_ID_RE = /^[A-Za-z0-9_.-]{1,100}$/;
 
+/** The files certificates live in (haproxy-config.ts `proxyFiles`). */
+export interface CertificateFiles {
+  certsDir: string;
+  crtList: string;
+  coveredMap: string;
+  coveredWildcardsMap: string;
+}
+
 /**
  * Writes the certificates HAProxy serves: one PEM per certificate (chain then key, 0600, in a 0700 directory
  * under the router's own) and the crt-list naming them. Certificates no longer listed are removed. Ids become
@@ -13,7 +21,7 @@ const CERT_ID_RE = /^[A-Za-z0-9_.-]{1,100}$/;
  * Returns the previous files' contents, so a failed config check can put them back (`restoreCertificates`).
  */
 export async function writeCertificates(
-  files: { certsDir: string; crtList: string },
+  files: CertificateFiles,
   certificates: readonly RouterCertificate[],
 ): Promise<Map<string, string>> {
   for (const c of certificates) {
@@ -35,29 +43,36 @@ export async function writeCertificates(
     if (!wanted.has(path)) await rm(path, { force: true });
   }
   await writeAtomic(files.crtList, [...wanted].map((p) => `${p}\n`).join(''));
+  // The hostnames the certificates cover: where an app's redirect to HTTPS applies.
+  const names = [...new Set(certificates.flatMap((c) => c.hostnames.map((h) => h.toLowerCase())))].filter((h) => /^(\*\.)?[a-z0-9.-]+$/.test(h));
+  const line = (h: string) => `${h} 1\n`;
+  await writeAtomic(files.coveredMap, names.filter((h) => !h.startsWith('*.')).map(line).join(''));
+  await writeAtomic(files.coveredWildcardsMap, names.filter((h) => h.startsWith('*.')).map((h) => line(h.slice(2))).join(''));
   return previous;
 }
 
 /** Every certificate file and the crt-list as they are now (path → content). */
-export async function snapshotCertificates(files: { certsDir: string; crtList: string }): Promise<Map<string, string>> {
+export async function snapshotCertificates(files: CertificateFiles): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of await readdir(files.certsDir).catch(() => [] as string[])) {
     const path = join(files.certsDir, name);
     out.set(path, await readFile(path, 'utf8'));
   }
-  const list = await readFile(files.crtList, 'utf8').catch(() => null);
-  if (list !== null) out.set(files.crtList, list);
+  for (const path of [files.crtList, files.coveredMap, files.coveredWildcardsMap]) {
+    const text = await readFile(path, 'utf8').catch(() => null);
+    if (text !== null) out.set(path, text);
+  }
   return out;
 }
 
 /** Puts back a snapshot: files it has are rewritten, certificate files it lacks are removed. */
-export async function restoreCertificates(files: { certsDir: string; crtList: string }, snapshot: Map<string, string>): Promise<void> {
+export async function restoreCertificates(files: CertificateFiles, snapshot: Map<string, string>): Promise<void> {
   for (const name of await readdir(files.certsDir).catch(() => [] as string[])) {
     const path = join(files.certsDir, name);
     if (!snapshot.has(path)) await rm(path, { force: true });
   }
   for (const [path, text] of snapshot) await writeAtomic(path, text);
-  if (!snapshot.has(files.crtList)) await rm(files.crtList, { force: true });
+  for (const path of [files.crtList, files.coveredMap, files.coveredWildcardsMap]) if (!snapshot.has(path)) await rm(path, { force: true });
 }
 
 /** How many certificates the crt-list names (0 when there is none). */
@@ -72,7 +87,7 @@ export async function countCertificates(crtList: string): Promise<number> {
  * The caller reloads on success.
  */
 export async function installCertificates(
-  files: { certsDir: string; crtList: string; config: string },
+  files: CertificateFiles & { config: string },
   binary: string,
   certificates: readonly RouterCertificate[],
   rewrite: (count: number) => Promise<void>,

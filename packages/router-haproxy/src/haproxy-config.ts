@@ -54,6 +54,8 @@ export function proxyFiles(dir: string) {
     redirectMap: join(dir, 'redirect-https.map'),
     certsDir: join(dir, 'certs'),
     crtList: join(dir, 'certs.list'),
+    coveredMap: join(dir, 'covered.map'),
+    coveredWildcardsMap: join(dir, 'covered-wildcards.map'),
     appError: join(dir, 'app-error.http'),
     noSuchApp: join(dir, 'no-such-app.html'),
     maintenance: join(dir, 'maintenance.html'),
@@ -161,7 +163,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     `  http-request set-var(txn.app) var(txn.host),regsub(^[^.]*\\.,),map_str(${f.wildcardsMap}) if !{ var(txn.app) -m found } { var(txn.host) -m sub . }`,
     `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
-    ...(tls ? redirectRules(f.redirectMap, options.tlsPort!) : []),
+    ...(tls ? redirectRules(f, options.tlsPort!) : []),
     '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
     '  default_backend no-such-app',
     '  http-response add-header Via "1.1 platform"',
@@ -183,13 +185,18 @@ export function hostPort(address: { host: string; port: number }): string {
 }
 
 /**
- * Plain-HTTP requests to an app that asked for HTTPS are redirected to the TLS port: 301 for GET and HEAD, 308
- * otherwise (keeps the method and body). Only written while the TLS side serves.
+ * Plain-HTTP requests to an app that asked for HTTPS, for a hostname a certificate covers (covered.map: exact
+ * names; covered-wildcards.map: `*.example.com` as `example.com`), are redirected to the TLS port: 301 for GET
+ * and HEAD, 308 otherwise (keeps the method and body). Only written while the TLS side serves.
  */
-function redirectRules(redirectMap: string, tlsPort: number): string[] {
+function redirectRules(f: ReturnType<typeof proxyFiles>, tlsPort: number): string[] {
   const target = `https://%[var(txn.host)]${tlsPort === 443 ? '' : `:${tlsPort}`}%[pathq]`;
-  const when = `!{ ssl_fc } { var(txn.app),map_str(${redirectMap}) -m found }`;
+  const when = '!{ ssl_fc } https_asked https_covered';
   return [
+    `  acl https_asked var(txn.app),map_str(${f.redirectMap}) -m found`,
+    // Two lines of one ACL are ORed: an exact name, or the name without its first label for a wildcard.
+    `  acl https_covered var(txn.host),map_str(${f.coveredMap}) -m found`,
+    `  acl https_covered var(txn.host),regsub(^[^.]*\\.,),map_str(${f.coveredWildcardsMap}) -m found`,
     `  http-request redirect location ${target} code 301 if ${when} METH_GET or ${when} METH_HEAD`,
     `  http-request redirect location ${target} code 308 if ${when}`,
   ];

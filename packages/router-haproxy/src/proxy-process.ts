@@ -22,7 +22,7 @@ export async function livePid(pidFile: string): Promise<number | null> {
  * (`-c`), so a bad one is reported with HAProxy's own words and nothing starts. Resolves to the master's pid.
  */
 export async function launchProxy(binary: string, files: { config: string; pid: string; masterSocket: string }, control: ControlSocket): Promise<number> {
-  await run(binary, ['-c', '-q', '-f', files.config]);
+  await run(binary, ['-c', '-f', files.config]);
   await run(binary, ['-W', '-D', '-p', files.pid, '-S', `${files.masterSocket},mode,600`, '-f', files.config]);
   // Started once its worker answers on the control socket and its master on the master socket: a master still
   // starting up would ignore a reload signal.
@@ -37,7 +37,7 @@ export async function launchProxy(binary: string, files: { config: string; pid: 
 
 /** Checks a config (and the certificates it loads) without touching the running proxy; throws HAProxy's words. */
 export function checkConfig(binary: string, config: string): Promise<void> {
-  return run(binary, ['-c', '-q', '-f', config]);
+  return run(binary, ['-c', '-f', config]);
 }
 
 function run(binary: string, args: string[]): Promise<void> {

@@ -79,12 +79,14 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: TLS termination', () => {
     expect(entries.at(-1)).toMatchObject({ path: '/h2?x=1', protocol: 'https' });
   });
 
-  it('redirects plain HTTP to HTTPS when the app asks: 301 for GET, 308 otherwise', async () => {
+  it('redirects plain HTTP to HTTPS when the app asks, for hostnames a certificate covers: 301 for GET, 308 otherwise', async () => {
     await router.setSettings('shop', { maintenance: false, redirectHttps: true });
     const res = await get(router.port(), 'www.tls.test', '/a?b=1');
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe(`https://www.tls.test:${router.tlsPort()}/a?b=1`);
     expect((await get(router.port(), 'www.tls.test', '/form', {}, 'POST', 'x')).status).toBe(308);
+    // A hostname no certificate covers stays on plain HTTP.
+    expect((await get(router.port(), 'shop.localhost')).status).toBe(200);
     expect((await httpsGet(router.tlsPort()!, 'www.tls.test')).status).toBe(200);
     await router.setSettings('shop', { maintenance: false, redirectHttps: false });
     expect((await get(router.port(), 'www.tls.test')).status).toBe(200);
