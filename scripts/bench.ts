@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   // The router drivers side by side (no platformd): throughput, added latency, route-update latency.
   if (only.has('edge')) {
     log('edge: router drivers');
-    await attempt('edge', '–', () => benchEdge(report, { seconds: plan.wrkSeconds, connections: 16, reps: quick ? 5 : 20, log }));
+    await attempt('edge', '–', () => benchEdge(report, { seconds: plan.wrkSeconds, connections: 16, reps: quick ? 5 : 20, apps: quick ? 200 : 1000, log }));
   }
 
   for (const runtime of runtimes) {

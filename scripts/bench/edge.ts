@@ -7,16 +7,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHaproxyRouter } from '@platform/router-haproxy';
+import { createHaproxyRouter, type HaproxyRouter } from '@platform/router-haproxy';
 import { createNodeRouter } from '@platform/router-node';
 import type { Router } from '@platform/types';
 import type { Report } from './report.ts';
 import { startNginx, which, wrk, type WrkResult } from './router.ts';
-import { ms, num, quantile, table } from './stats.ts';
+import { mb, ms, num, quantile, table } from './stats.ts';
 
 const UPSTREAM = `require('http').createServer((q, r) => r.end('ok ' + process.argv[1])).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
 
@@ -65,11 +65,12 @@ async function routeUpdates(router: Router, port: number, dynos: Array<{ port: n
   return { swap, fresh };
 }
 
-export async function benchEdge(report: Report, o: { seconds: number; connections: number; reps: number; log: (l: string) => void }) {
+export async function benchEdge(report: Report, o: { seconds: number; connections: number; reps: number; apps: number; log: (l: string) => void }) {
   if (!(await which('wrk'))) return report.note('edge: skipped — wrk is not installed (`bash scripts/prerequisites.sh bench`).');
   const dynos = [await startDyno('web.1'), await startDyno('web.2')];
   const results: Array<[string, WrkResult | null, { swap: number[]; fresh: number[] } | null]> = [];
   let logLines = 0;
+  let manyApps: string[][] | null = null;
   const measure = async (name: string, port: number, host: string | null) => {
     const url = `http://127.0.0.1:${port}/`;
     await wrk(url, host, Math.max(1, Math.round(o.seconds / 5)), o.connections);
@@ -97,6 +98,7 @@ export async function benchEdge(report: Report, o: { seconds: number; connection
         const run = await measure('haproxy', haproxy.port(), 'bench.localhost');
         o.log(`edge haproxy: ${logLines} access-log lines received for ${run.requests} requests (+ warm-up)`);
         results.push(['router-haproxy (HAProxy 2.6, log line per request)', run, await routeUpdates(haproxy, haproxy.port(), dynos, o.reps)]);
+        manyApps = await benchManyApps(haproxy, dynos[0]!.port, o);
       } finally {
         await haproxy.close();
         await haproxy.stopProxy();
@@ -135,7 +137,40 @@ export async function benchEdge(report: Report, o: { seconds: number; connection
       ]),
     ),
   );
+  if (manyApps) report.section(`edge: ${o.apps} apps with a custom domain each (HAProxy)`, table(['what', 'value'], manyApps));
   const haproxyRun = results.find(([name]) => name.startsWith('router-haproxy'))?.[1];
   if (haproxyRun && nginx) report.add({ bench: 'haproxy router throughput ÷ nginx', runtime: '–', unit: 'ratio', values: [haproxyRun.rps / nginx.rps], target: { kind: 'min', value: 1 } });
   if (haproxyRun) report.add({ bench: 'haproxy router p50 added vs direct', runtime: '–', unit: 'ms', values: [haproxyRun.p50 - direct.p50], target: { kind: 'max', value: 0.3 } });
+}
+
+/** Resident memory (bytes) of a process and its children (HAProxy's master and workers). */
+async function rssOf(pid: number): Promise<number> {
+  let total = 0;
+  const pids = [pid, ...(await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean).map(Number)];
+  for (const p of pids) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${p}/status`, 'utf8').catch(() => ''));
+    if (m) total += Number(m[1]) * 1024;
+  }
+  return total;
+}
+
+/** `apps` apps with a dyno and a custom domain each, set at once (reloads coalesce): time, memory, throughput. */
+async function benchManyApps(router: HaproxyRouter, dynoPort: number, o: { seconds: number; connections: number; apps: number; log: (l: string) => void }): Promise<string[][]> {
+  const before = await rssOf(router.pid()!);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.apps }, async (_, i) => {
+      await router.setRoutes(`many-${i}`, [{ dyno: 'web.1', address: { host: '127.0.0.1', port: dynoPort } }]);
+      await router.setDomains(`many-${i}`, [`www.many-${i}.test`]);
+    }),
+  );
+  const setupMs = performance.now() - started;
+  const r = await wrk(`http://127.0.0.1:${router.port()}/`, `www.many-${o.apps - 1}.test`, o.seconds, o.connections);
+  const after = await rssOf(router.pid()!);
+  o.log(`edge many apps: ${o.apps} set up in ${ms(setupMs)}, ${num(r.rps)} req/s, RSS ${mb(before)} → ${mb(after)}`);
+  return [
+    ['routes + domains for every app set (concurrently; new backends share reloads)', ms(setupMs)],
+    ['HAProxy resident memory before → after (master + workers)', `${mb(before)} → ${mb(after)}`],
+    ['throughput to the last app by its custom domain', `${num(r.rps)} req/s, p50 ${ms(r.p50)}`],
+  ];
 }
