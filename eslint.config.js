@@ -58,4 +58,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: siblingDrivers('builder', 'builder-kit', 'Builders never import each other: share through @platform/builder-kit.') }],
     },
   },
+  {
+    files: ['packages/router-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: siblingDrivers('router', 'router-kit', 'Router drivers never import each other: share through @platform/router-kit.') }],
+    },
+  },
 );

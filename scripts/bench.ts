@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,deploy,push,router,edge,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import os from 'node:os';
 import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
+import { benchEdge } from './bench/edge.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
 import { benchPush } from './bench/push.ts';
@@ -28,7 +29,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,deploy,push,router,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,deploy,push,router,edge,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -135,6 +136,11 @@ async function main(): Promise<number> {
     await attempt('Static and Python builds', 'host', () =>
       benchStackBuilds(report, { coldReps: plan.stacksCold, warmReps: plan.stacksWarm, log }),
     );
+  }
+  // The router drivers side by side (no platformd): throughput, added latency, route-update latency.
+  if (only.has('edge')) {
+    log('edge: router drivers');
+    await attempt('edge', '–', () => benchEdge(report, { seconds: plan.wrkSeconds, connections: 16, reps: quick ? 5 : 20, apps: quick ? 200 : 1000, log }));
   }
 
   for (const runtime of runtimes) {

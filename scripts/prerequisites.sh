@@ -15,6 +15,7 @@
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
+#   router   haproxy                        the native data path (packages/router-haproxy; PLATFORM_ROUTER=auto picks it)
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
@@ -27,10 +28,11 @@ group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:lib
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
+group_router=(haproxy:haproxy)
 group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
-implies_test=(native server docker compose stack)
+implies_test=(native server docker compose stack router)
 
 say() { echo "prerequisites: $*" >&2; }
 fail() {
@@ -43,12 +45,12 @@ if [ "${1:-}" = "--list" ]; then
   list_only=1
   shift
 fi
-[ "$#" -gt 0 ] || fail "name at least one group: native server docker compose stack test bench"
+[ "$#" -gt 0 ] || fail "name at least one group: native server docker compose stack router test bench"
 
 groups=()
 add_group() {
   local g="$1" implied
-  case "$g" in native | server | docker | compose | stack | test | bench) ;; *) fail "unknown group '$g' (native server docker compose stack test bench)" ;; esac
+  case "$g" in native | server | docker | compose | stack | router | test | bench) ;; *) fail "unknown group '$g' (native server docker compose stack router test bench)" ;; esac
   [[ " ${groups[*]:-} " == *" $g "* ]] && return 0
   groups+=("$g")
   if [ "$g" = test ]; then for implied in "${implies_test[@]}"; do add_group "$implied"; done; fi

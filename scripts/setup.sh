@@ -39,6 +39,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
 fi
 
 # As root, process-mode dynos run in PID namespaces under an init (tini); without root there is no sandbox.
-if [ "$(id -u)" -eq 0 ]; then bash scripts/prerequisites.sh server; fi
+# HAProxy is the data path that keeps serving while platformd restarts (PLATFORM_ROUTER=auto picks it).
+if [ "$(id -u)" -eq 0 ]; then bash scripts/prerequisites.sh server router; fi
 
 node scripts/build.mjs || fail "compiling the server and CLI failed (above); retry with: node scripts/build.mjs --force"

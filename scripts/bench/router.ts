@@ -61,7 +61,7 @@ const canConnect = (port: number) =>
   });
 
 /** Debian's nginx as a keep-alive reverse proxy to one upstream, in its own temp prefix; returns its port and a stop. */
-async function startNginx(
+export async function startNginx(
   upstreamPort: number,
 ): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-bench-nginx-'));
@@ -111,7 +111,7 @@ http {
   };
 }
 
-async function wrk(
+export async function wrk(
   url: string,
   host: string | null,
   seconds: number,
@@ -130,7 +130,7 @@ async function wrk(
   return parseWrk(r.stdout);
 }
 
-async function which(cmd: string): Promise<boolean> {
+export async function which(cmd: string): Promise<boolean> {
   const r = await run('sh', ['-c', 'command -v "$1"', 'sh', cmd]).catch(() => ({ code: 1 }));
   return r.code === 0;
 }

@@ -41,7 +41,8 @@ export async function openSession(
   serverEnv: Record<string, string> = {},
 ): Promise<Session> {
   // The log benchmark's drain receivers listen on loopback, which drains may reach only when allowed.
-  const server = await startServer({ runtime, env: { PLATFORM_LOG_LEVEL: 'info', PLATFORM_DRAIN_ALLOW: 'loopback', ...serverEnv } });
+  // The router bench's "builtin router" row measures the Node router; scripts/bench/edge.ts compares the drivers.
+  const server = await startServer({ runtime, env: { PLATFORM_LOG_LEVEL: 'info', PLATFORM_DRAIN_ALLOW: 'loopback', PLATFORM_ROUTER: 'node', ...serverEnv } });
   const env = await createUserEnv();
   const repo = await fixtureRepo('bench-app', env);
   const login = await platform(

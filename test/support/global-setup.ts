@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,9 @@ async function strayPids(runDir: string): Promise<number[]> {
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-    if (cwd.startsWith(prefix)) pids.push(Number(entry));
+    // A daemon (the HAProxy a platformd started, which outlives it) works in /, but names its files in argv.
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (cwd.startsWith(prefix) || argv.some((arg) => arg.startsWith(prefix))) pids.push(Number(entry));
   }
   return pids;
 }

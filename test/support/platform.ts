@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { livePid, stopProxy } from '@platform/router-haproxy';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The compiled server, as users run it (test/support/build.ts builds it before any test starts). */
@@ -21,8 +22,10 @@ export interface ServerHandle {
   child: ChildProcess;
   /** SIGTERM and wait for exit. Keeps the data dir. */
   stop(): Promise<number | null>;
-  /** Stops, then removes the data dir. */
+  /** Stops platformd and the HAProxy it drives (which outlives a stop by design), then removes the data dir. */
   destroy(): Promise<void>;
+  /** The pid of the HAProxy this server drives (`PLATFORM_ROUTER` haproxy/auto with HAProxy installed), else null. */
+  proxyPid(): Promise<number | null>;
 }
 
 export interface StartOptions {
@@ -112,10 +115,13 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
     output,
     child,
     stop,
+    proxyPid: () => livePid(path.join(dataDir, 'router', 'haproxy.pid')),
     async destroy() {
       // Docker dynos and release images outlive a server stop by design: remove this server's (by app id).
       const appIds = info.runtime === 'docker' ? await listAppIds(info.api, token) : [];
       await stop();
+      const proxy = await livePid(path.join(dataDir, 'router', 'haproxy.pid'));
+      if (proxy !== null) await stopProxy(proxy);
       for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -5,6 +5,8 @@ import { DRAIN_ALLOWANCES, type DrainAllowance } from '@platform/log-hub';
 import { FAILPOINTS, isFailpoint, type Failpoint } from './failpoints.ts';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process';
+/** The data path: HAProxy (native, outlives platformd), the built-in Node router, or auto (HAProxy when installed). */
+export type RouterChoice = 'auto' | 'haproxy' | 'node';
 
 export interface ServerConfig {
   /** API + git listener. */
@@ -13,6 +15,12 @@ export interface ServerConfig {
   /** Router listener. */
   routerHost: string;
   routerPort: number;
+  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy only; served once a certificate exists); null: none. */
+  routerTlsPort: number | null;
+  /** PLATFORM_ROUTER: which router driver serves apps. */
+  router: RouterChoice;
+  /** The HAProxy binary (PLATFORM_HAPROXY_BIN, default /usr/sbin/haproxy, Debian's `haproxy`). */
+  haproxyBin: string;
   /** Apps are served at <app>.<domain>:<routerPort>. */
   domain: string;
   /** Base URL users reach the API/git at (for git_url); derived from host/port when unset. */
@@ -136,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
 
   const runtime = (str('PLATFORM_RUNTIME') ?? 'auto') as RuntimeChoice;
   if (!['auto', 'docker', 'process'].includes(runtime)) problems.push('PLATFORM_RUNTIME must be auto, docker or process');
+  const router = (str('PLATFORM_ROUTER') ?? 'auto') as RouterChoice;
+  if (!['auto', 'haproxy', 'node'].includes(router)) problems.push('PLATFORM_ROUTER must be auto, haproxy or node');
   const domain = (str('PLATFORM_DOMAIN') ?? 'localhost').toLowerCase();
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain)) problems.push('PLATFORM_DOMAIN must be a DNS name such as apps.example.com');
   const publicUrl = str('PLATFORM_PUBLIC_URL');
@@ -168,6 +178,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     port: int('PLATFORM_PORT', 5000, 0, 65535),
     routerHost: str('PLATFORM_ROUTER_HOST') ?? '0.0.0.0',
     routerPort: int('PLATFORM_ROUTER_PORT', 8080, 0, 65535),
+    routerTlsPort: str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535),
+    router,
+    haproxyBin: path.resolve(str('PLATFORM_HAPROXY_BIN') ?? '/usr/sbin/haproxy'),
     domain,
     publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
     dataDir: path.resolve(str('PLATFORM_DATA_DIR') ?? defaultDataDir),

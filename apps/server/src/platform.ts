@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
-import { createRouter, formatRouterLogLine } from '@platform/router';
 import { gitHttpPlugin } from '@platform/git-http';
 import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
@@ -15,6 +14,7 @@ import { createDrivers } from './start/drivers.ts';
 import { openAppLogs } from './start/app-logs.ts';
 import { applyEdgeState } from './start/edge-state.ts';
 import { openAcmeIssuer, startAcmManager } from './start/acme.ts';
+import { openRouter } from './start/router.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -72,15 +72,19 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
     const acmeIssuer = await openAcmeIssuer(config, store);
-    const router = createRouter({
-      domain: config.domain,
+    const opened = await openRouter(config, {
+      logger,
+      cleanups,
       acmeChallenge: acmeIssuer ? (token) => acmeIssuer.challenge(token) : undefined,
-      logger: logger.child({ component: 'router' }),
-      onLog: (entry) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: formatRouterLogLine(entry) }),
+      onLog: (entry, line) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line }),
     });
-    // The router listens once the dynos that survived a restart are adopted and routed (see below).
+    const { router } = opened;
+    logger.info({ router: opened.kind, reason: opened.reason }, `router: ${opened.kind}`);
+    // The Node router listens once the dynos that survived a restart are adopted and routed (see below); an
+    // adopted HAProxy has served all along.
     let routerPort = config.routerPort;
-    cleanups.defer(() => router.close());
+    /** Apps the manager published routes for (adoption first: see below). */
+    const routed = new Set<string>();
 
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
@@ -100,7 +104,10 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       memorySampleMs: config.memorySampleMs,
       onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
-      setRoutes: (app, targets) => router.setRoutes(app, targets),
+      setRoutes: (app, targets) => {
+        routed.add(app);
+        return router.setRoutes(app, targets);
+      },
       onEvent: (e) => platformEvent(e.appId, e.app, e.source, e.message),
       listAppIds: async () => (await store.apps.list()).map((a) => a.id),
       loadTarget: (appId) => appTarget(store, dirs.slugs, appId),
@@ -138,7 +145,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       edge: router,
       acm,
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
-        router.removeApp(app.name);
+        await router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
         logs.forgetId(app.id);
         await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
@@ -175,12 +182,18 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
 
-    // Every known app is routable (503 until a web dyno is up, rather than 404), with its domains and switches.
-    await applyEdgeState(store, router);
     await bootstrapAdmin(config, store, logger, apiUrl());
     // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
     await manager.adopt();
-    routerPort = (await router.listen(config.routerPort, config.routerHost)).port;
+    // Every other known app is routable (503 until a web dyno is up, rather than 404); apps destroyed while no
+    // platformd ran leave an adopted proxy. Adoption comes first: an app is never set to no dynos in between.
+    const apps = await store.apps.list();
+    await Promise.all(apps.filter((a) => !routed.has(a.name)).map((a) => router.setRoutes(a.name, [])));
+    const known = new Set(apps.map((a) => a.name));
+    for (const stale of opened.served.filter((name) => !known.has(name))) await router.removeApp(stale);
+    // Each app's domains, switches and certificates from the store (an adopted proxy may hold an older set).
+    await applyEdgeState(store, router);
+    routerPort = await opened.serve();
     logs.ownPorts.push(routerPort);
     await manager.start();
     acm?.start(); // once the router answers the http-01 challenges

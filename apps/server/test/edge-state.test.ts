@@ -24,18 +24,14 @@ describe('applyEdgeState (platformd start)', () => {
       const leaf = await certs.leaf(ca, ['www.example.com']);
       const endpoint = await db.store.sniEndpoints.create(shop.id, 'state-cert-1', parseCertificateBundle(leaf.cert, leaf.key));
 
-      const routes = new Map<string, unknown[]>();
       const settings = new Map<string, AppEdgeSettings>();
       const domains = new Map<string, readonly string[]>();
       let certificates: readonly RouterCertificate[] = [];
       await applyEdgeState(db.store, {
-        setRoutes: (app, targets) => void routes.set(app, targets),
         setSettings: async (app, s) => void settings.set(app, s),
         setDomains: async (app, hostnames) => void domains.set(app, hostnames),
         setCertificates: async (c) => void (certificates = c),
       });
-      expect(routes.get('state-shop')).toEqual([]);
-      expect(routes.get('state-idle')).toEqual([]);
       expect(settings.get('state-shop')).toEqual({ maintenance: true, redirectHttps: false });
       expect(settings.get('state-idle')).toEqual({ maintenance: false, redirectHttps: false });
       expect(domains.get('state-shop')).toEqual(['www.example.com', '*.example.com']);

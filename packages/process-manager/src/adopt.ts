@@ -20,5 +20,5 @@ export async function adoptRunning(options: { runtime: Runtime; table: DynoTable
     table.nameApp(dyno.appId, dyno.app);
     table.tracked.set(dyno.id, { dyno, state: 'up', since: dyno.startedAt, draining: false });
   }
-  for (const appId of table.appIds()) table.publishRoutes(appId);
+  await Promise.all([...table.appIds()].map((appId) => table.publishRoutes(appId)));
 }

@@ -84,7 +84,8 @@ export function createBootGate(options: BootGateOptions) {
       await window;
       if (!table.tracked.has(dyno.id)) throw new PlatformError(ErrorCodes.bootTimeout, `${name} exited during boot`);
       table.setState(t, 'up');
-      table.publishRoutes(target.appId);
+      // Routed before a replaced dyno is retired (converge awaits this start).
+      await table.publishRoutes(target.appId);
       return t;
     } catch (err) {
       t.draining = true;

@@ -58,12 +58,13 @@ export function createConverge(options: ConvergeOptions) {
       for (const a of actions) if (a.kind === 'replace') await launch(a);
       await Promise.all(actions.filter((a) => a.kind === 'start').map((a) => launch(a as Extract<Action, { kind: 'start' }>)));
     } catch (err) {
-      await Promise.all(started.map((t) => ((t.draining = true), runtime.stop(t.dyno.id, { graceMs: 0 }).catch(() => undefined))));
-      table.publishRoutes(target.appId);
+      for (const t of started) t.draining = true;
+      await table.publishRoutes(target.appId);
+      await Promise.all(started.map((t) => runtime.stop(t.dyno.id, { graceMs: 0 }).catch(() => undefined)));
       throw err;
     }
     for (const a of actions) if (a.kind === 'stop') retiring.push(retire(a.id));
-    table.publishRoutes(target.appId);
+    await table.publishRoutes(target.appId);
     table.forgetSettledCrashes(target);
     return { retiring: Promise.all(retiring).then(() => undefined) };
   };

@@ -2,9 +2,13 @@ import type { DynoAddress } from '@platform/types';
 import type { AppTarget, DynoState, DynoStatus, PlatformEvent, Tracked } from './types.ts';
 
 export interface DynoTableOptions {
-  /** Publishes the web dynos that may receive traffic (the router's table for one app). */
-  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void;
+  /**
+   * Publishes the web dynos that may receive traffic (the router's table for one app); resolves once the router
+   * routes by it. A rejection is reported through `onPublishError` and never stops the manager.
+   */
+  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void | Promise<void>;
   onEvent?: ((event: PlatformEvent) => void) | undefined;
+  onPublishError?: ((err: unknown, app: string) => void) | undefined;
 }
 
 /**
@@ -19,6 +23,9 @@ export function createDynoTable(options: DynoTableOptions) {
 
   const emit = (appId: string, source: string, message: string) =>
     options.onEvent?.({ appId, app: appNames.get(appId) ?? '', source, message });
+
+  /** Per app, the last publication in flight: publications of one app reach the router in order. */
+  const publishing = new Map<string, Promise<void>>();
 
   const of = (appId: string) => [...tracked.values()].filter((t) => t.dyno.appId === appId);
 
@@ -48,14 +55,26 @@ export function createDynoTable(options: DynoTableOptions) {
       t.since = new Date();
     },
 
-    /** Sends the router the app's web dynos that are up and not draining. */
-    publishRoutes(appId: string) {
+    /**
+     * Sends the router the app's web dynos that are up and not draining, as they are now. Resolves once the
+     * router applied it (and every earlier publication of the app); never rejects. Callers that retire a dyno
+     * await it first, so no request goes to a dyno being stopped.
+     */
+    publishRoutes(appId: string): Promise<void> {
       const app = appNames.get(appId);
-      if (app === undefined) return;
+      if (app === undefined) return Promise.resolve();
       const targets = of(appId)
         .filter((t) => t.dyno.type === 'web' && t.state === 'up' && !t.draining)
         .map((t) => ({ dyno: t.dyno.name, address: t.dyno.address }));
-      options.setRoutes(app, targets);
+      const previous = publishing.get(appId) ?? Promise.resolve();
+      const next = previous
+        .then(() => options.setRoutes(app, targets))
+        .catch((err: unknown) => options.onPublishError?.(err, app));
+      publishing.set(appId, next);
+      void next.then(() => {
+        if (publishing.get(appId) === next) publishing.delete(appId);
+      });
+      return next;
     },
 
     statusOf,

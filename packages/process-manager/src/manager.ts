@@ -30,7 +30,11 @@ export function createProcessManager(options: ProcessManagerOptions) {
   const { runtime, logger } = options;
   const graceMs = options.graceMs ?? 30_000;
   const exclusive = createKeyedMutex();
-  const table = createDynoTable({ setRoutes: options.setRoutes, onEvent: options.onEvent });
+  const table = createDynoTable({
+    setRoutes: options.setRoutes,
+    onEvent: options.onEvent,
+    onPublishError: (err, app) => logger?.error({ err, app }, 'publishing routes failed'),
+  });
   const backoff = createCrashBackoff({
     backoffCapMs: options.backoffCapMs,
     crashResetMs: options.crashResetMs,
@@ -62,7 +66,7 @@ export function createProcessManager(options: ProcessManagerOptions) {
       table.markCrashed(t);
       backoff.crashed(appId, t.dyno.name, upForMs);
     }
-    table.publishRoutes(appId);
+    void table.publishRoutes(appId);
   });
 
   async function reconcile(appId: string): Promise<void> {

@@ -10,12 +10,13 @@ import type { ManagerLogger } from './types.ts';
  */
 export function createRetire(options: { runtime: Runtime; table: DynoTable; graceMs: number; logger?: ManagerLogger | undefined }) {
   const { runtime, table, graceMs, logger } = options;
-  return function retire(id: string, signal: 'SIGTERM' | 'SIGHUP' = 'SIGTERM'): Promise<void> {
+  return async function retire(id: string, signal: 'SIGTERM' | 'SIGHUP' = 'SIGTERM'): Promise<void> {
     const t = table.tracked.get(id);
     if (t) {
       t.draining = true;
-      table.publishRoutes(t.dyno.appId);
       table.emit(t.dyno.appId, t.dyno.name, `Stopping all processes with ${signal}`);
+      // The router stops sending it requests before it gets the signal.
+      await table.publishRoutes(t.dyno.appId);
     }
     const overdue = t
       ? setTimeout(() => {
@@ -24,7 +25,7 @@ export function createRetire(options: { runtime: Runtime; table: DynoTable; grac
           table.emit(t.dyno.appId, t.dyno.name, 'Stopping all processes with SIGKILL');
         }, graceMs)
       : undefined;
-    return runtime
+    await runtime
       .stop(id, { graceMs, signal })
       .catch((err) => logger?.warn({ err, id }, 'stopping a dyno failed'))
       .finally(() => clearTimeout(overdue));

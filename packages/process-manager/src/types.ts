@@ -66,8 +66,11 @@ export interface ProcessManagerOptions {
   loadTarget(appId: string): Promise<AppTarget | null>;
   /** App ids to converge on the periodic tick. */
   listAppIds(): Promise<string[]>;
-  /** Publishes the web dynos that may receive traffic. */
-  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void;
+  /**
+   * Publishes the web dynos that may receive traffic; the manager waits for the returned promise before it stops
+   * a dyno it took out of the routes (a failure is logged, and the stop goes on).
+   */
+  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void | Promise<void>;
   onEvent?: ((event: PlatformEvent) => void) | undefined;
   logger?: ManagerLogger | undefined;
   bootTimeoutMs?: number;

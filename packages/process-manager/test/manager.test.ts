@@ -30,7 +30,7 @@ afterEach(async () => {
   }
 });
 
-function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quantities?: Record<string, number>; runtime?: MemoryRuntime; graceMs?: number; healthWindowMs?: number } = {}): Harness {
+function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quantities?: Record<string, number>; runtime?: MemoryRuntime; graceMs?: number; healthWindowMs?: number; routeDelayMs?: number; onRoutes?: (addresses: string[]) => void } = {}): Harness {
   const runtime = options.runtime ?? createMemoryRuntime({ behaviour: options.behaviour ?? (() => ({})) });
   const events: string[] = [];
   let routed: string[] = [];
@@ -39,7 +39,12 @@ function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quant
     runtime,
     loadTarget: async () => (target.release === undefined ? null : target),
     listAppIds: async () => [APP_ID],
-    setRoutes: (_app, targets) => (routed = targets.map((t) => t.dyno).sort()),
+    setRoutes: async (_app, targets) => {
+      // A router that takes a while to apply a change (the native proxy's control socket).
+      if (options.routeDelayMs) await new Promise((resolve) => setTimeout(resolve, options.routeDelayMs));
+      routed = targets.map((t) => t.dyno).sort();
+      options.onRoutes?.(targets.map((t) => `${t.address.host}:${t.address.port}`));
+    },
     onEvent: (e) => events.push(`${e.source}: ${e.message}`),
     bootTimeoutMs: 400,
     graceMs: options.graceMs ?? 100,
@@ -107,6 +112,26 @@ describe('process manager on the in-memory runtime', () => {
       'web.2: Stopping all processes with SIGTERM',
     ]);
     expect(h.ps()).toEqual(['web.1 v2 up', 'web.2 v2 up']);
+  });
+
+  it('stops a replaced dyno only once the router applied the routes without it', async () => {
+    let applied: string[] = [];
+    const h = harness({ quantities: { web: 2 }, routeDelayMs: 60, onRoutes: (a) => (applied = a) });
+    const stop = h.runtime.stop.bind(h.runtime);
+    const routedWhenStopped: string[] = [];
+    h.runtime.stop = async (id, options) => {
+      const dyno = (await h.runtime.list()).find((d) => d.id === id);
+      if (dyno && applied.includes(`${dyno.address.host}:${dyno.address.port}`)) routedWhenStopped.push(dyno.name);
+      return stop(id, options);
+    };
+    await deploy(h, release(1));
+    await deploy(h, release(2));
+    await until(async () => expect(await h.running()).toEqual(['web.1 rel-2', 'web.2 rel-2']));
+    h.target.quantities = { web: 1 };
+    await h.manager.reconcile(APP_ID);
+    await until(async () => expect(await h.running()).toEqual(['web.1 rel-2']));
+    expect(routedWhenStopped).toEqual([]);
+    expect(h.routes()).toEqual(['web.1']);
   });
 
   const failedBoots: Array<[string, DynoBehaviour, number, RegExp]> = [

@@ -64,6 +64,7 @@ export const ErrorCodes = {
   certificateInvalid: 'PLT_CERTIFICATE_INVALID',
   sniEndpointNotFound: 'PLT_SNI_ENDPOINT_NOT_FOUND',
   acmeFailed: 'PLT_ACME_FAILED',
+  routerUnavailable: 'PLT_ROUTER_UNAVAILABLE',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

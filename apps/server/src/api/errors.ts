@@ -42,6 +42,7 @@ const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_CERTIFICATE_INVALID: { status: 422, id: 'invalid_params' },
   PLT_SNI_ENDPOINT_NOT_FOUND: { status: 404, id: 'not_found', resource: 'sni-endpoint' },
   PLT_ACME_FAILED: { status: 422, id: 'invalid_params' },
+  PLT_ROUTER_UNAVAILABLE: { status: 503, id: 'unavailable' },
   PLT_UNSAFE_PATH: { status: 422, id: 'invalid_params' },
   PLT_UNSAFE_ARCHIVE: { status: 422, id: 'invalid_params' },
   PLT_INVALID_ARCHIVE: { status: 422, id: 'invalid_params' },

@@ -3,18 +3,18 @@ import type { Store } from '@platform/store-postgres';
 import { syncCertificates } from '../services/sni-endpoints.ts';
 
 /**
- * Tells the edge (the router driver) what the store holds, before it accepts a connection: every known app is
- * routable (503 until a web dyno is up, rather than 404) with its maintenance switch and custom domains, and the certificates. Called once at start, so
- * state changed through the API survives a platformd restart.
+ * Tells the edge (the router driver) what the store holds besides routes (platform.ts publishes those, adopted
+ * dynos first): every app's maintenance switch and custom domains, and the certificates. Called once at start,
+ * so state changed through the API survives a platformd restart, and an adopted proxy drops what changed while
+ * no platformd ran.
  */
 export async function applyEdgeState(
   store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>,
-  edge: Pick<Router, 'setSettings' | 'setDomains' | 'setCertificates'> & { setRoutes(app: string, targets: []): unknown },
+  edge: Pick<Router, 'setSettings' | 'setDomains' | 'setCertificates'>,
 ): Promise<void> {
   const domains = new Map<string, string[]>();
   for (const d of await store.domains.all()) domains.set(d.appId, [...(domains.get(d.appId) ?? []), d.hostname]);
   for (const app of await store.apps.list()) {
-    await edge.setRoutes(app.name, []);
     await edge.setSettings(app.name, { maintenance: app.maintenance, redirectHttps: false });
     await edge.setDomains(app.name, domains.get(app.id) ?? []);
   }

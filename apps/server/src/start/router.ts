@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
+import { createHaproxyRouter } from '@platform/router-haproxy';
+import { createNodeRouter } from '@platform/router-node';
+import { PlatformError, type Router } from '@platform/types';
+import type { ServerConfig } from '../config.ts';
+import type { CleanupStack } from './cleanup-stack.ts';
+
+/** The router platformd drives, and how it comes to serve. */
+export interface OpenedRouter {
+  router: Router;
+  kind: 'haproxy' | 'node';
+  /** Why this driver (logged). */
+  reason: string;
+  /** Apps the data path already served when platformd started (an adopted proxy), so stale ones can be removed. */
+  served: readonly string[];
+  /** Makes it accept connections (Node: listens; HAProxy: already serving) and returns its port. */
+  serve(): Promise<number>;
+}
+
+/**
+ * PLATFORM_ROUTER=haproxy|node, or auto: HAProxy when its binary is installed (`PLATFORM_HAPROXY_BIN`), else the
+ * Node router. HAProxy runs as its own process under `<data dir>/router`, adopted when the previous platformd's
+ * proxy still answers; platformd's stop leaves it serving (scripts/stop-router.sh stops it for good). The Node
+ * router lives and dies with platformd.
+ */
+export async function openRouter(
+  config: Readonly<ServerConfig>,
+  ctx: {
+    onLog(entry: RouterLogEntry, line: string): void;
+    logger: Logger;
+    cleanups: CleanupStack;
+    /** ACME http-01 key authorizations by token (the Node router answers them on any host). */
+    acmeChallenge?: ((token: string) => string | undefined) | undefined;
+  },
+): Promise<OpenedRouter> {
+  const logger = ctx.logger.child({ component: 'router' });
+  const onLog = (entry: RouterLogEntry) => ctx.onLog(entry, formatRouterLogLine(entry));
+  const installed = existsSync(config.haproxyBin);
+  if (config.router === 'haproxy' && !installed) {
+    throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_ROUTER=haproxy but ${config.haproxyBin} is missing. Run: bash scripts/prerequisites.sh router`);
+  }
+  if (config.router === 'node' || !installed) {
+    const router = createNodeRouter({ domain: config.domain, logger, onLog, acmeChallenge: ctx.acmeChallenge });
+    ctx.cleanups.defer(() => router.close());
+    const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
+    if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
+    return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port };
+  }
+  const router = createHaproxyRouter({
+    binary: config.haproxyBin,
+    dir: path.join(config.dataDir, 'router'),
+    domain: config.domain,
+    listen: { host: config.routerHost, port: config.routerPort },
+    tlsPort: config.routerTlsPort,
+    onLog,
+    logger,
+  });
+  const { adopted, pid } = await router.start();
+  // platformd's stop closes the control plane only: the proxy keeps serving.
+  ctx.cleanups.defer(() => router.close());
+  const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'} pid ${pid}`;
+  return { router, kind: 'haproxy', reason, served: router.apps(), serve: async () => router.port() };
+}

@@ -1,0 +1,90 @@
+import { wildcardSuffix } from '@platform/router-kit';
+import type { AppEdgeSettings, RouteTarget } from '@platform/types';
+import type { ControlSocket } from './control-socket.ts';
+import { hostPort, type proxyFiles } from './haproxy-config.ts';
+import type { LeftoverServer } from './live-state.ts';
+import { backendOf, serversOf, type ProxyApp, type ProxyState } from './proxy-state.ts';
+import { retireServer, setMapEntry } from './runtime-ops.ts';
+
+/** What the changes work on: the router's state and its means (router.ts owns them). */
+export interface ChangeContext {
+  control: ControlSocket;
+  files: ReturnType<typeof proxyFiles>;
+  domain: string;
+  state: ProxyState;
+  leftovers: Map<string, LeftoverServer>;
+  pendingBackends: Set<string>;
+  /** The app's entry; `isNew` while its backend waits for a reload (then only the files change). */
+  entryOf(app: string): { entry: ProxyApp; isNew: boolean };
+  /** Writes the config and maps for the current state. */
+  writeFiles(): Promise<void>;
+}
+
+/**
+ * The router's changes, each applied to the live proxy over the control socket (unless the app's backend is
+ * still pending a reload) and then to the files. Each resolves to whether a reload must follow (a new app).
+ */
+export function createChanges(ctx: ChangeContext) {
+  const { control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles } = ctx;
+    const retire = (backend: string, name: string) => retireServer(control, leftovers, backend, name);
+    /** A custom hostname's map entry: exact names in hosts.map, `*.suffix` as `suffix` in wildcards.map. */
+    const setDomain = (name: string, app: string | null) =>
+      setMapEntry(control, wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
+
+  return {
+    async routes(app: string, targets: readonly RouteTarget[]): Promise<boolean> {
+      const { entry, isNew } = entryOf(app);
+      const next = serversOf(targets);
+      const backend = backendOf(app);
+      if (!isNew) {
+        for (const [name, server] of next) {
+          if (entry.servers.has(name)) continue;
+          const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)}`);
+          // A dyno that left and came back at the same address is still there, in maintenance.
+          if (!/New server registered|Already exists/i.test(added)) throw new Error(`HAProxy refused a server for ${app}: ${added.trim()}`);
+          await control.send(`enable server ${backend}/${name}`);
+          leftovers.delete(`${backend}/${name}`);
+        }
+        for (const name of entry.servers.keys()) if (!next.has(name)) await retire(backend, name);
+      }
+      entry.servers = next;
+      await writeFiles();
+      return isNew;
+    },
+
+    async domains(app: string, hostnames: readonly string[]): Promise<boolean> {
+      const { entry, isNew } = entryOf(app);
+      const next = [...new Set(hostnames.map((h) => h.toLowerCase()))];
+      if (!isNew) {
+        for (const name of entry.domains) if (!next.includes(name)) await setDomain(name, null);
+        for (const name of next) await setDomain(name, app);
+      }
+      entry.domains = next;
+      await writeFiles();
+      return isNew;
+    },
+
+    async settings(app: string, settings: AppEdgeSettings): Promise<boolean> {
+      const { entry, isNew } = entryOf(app);
+      if (!isNew && entry.maintenance !== settings.maintenance) await setMapEntry(control, files.maintenanceMap, app, settings.maintenance ? '1' : null);
+      if (!isNew && entry.redirectHttps !== settings.redirectHttps) await setMapEntry(control, files.redirectMap, app, settings.redirectHttps ? '1' : null);
+      entry.maintenance = settings.maintenance;
+      entry.redirectHttps = settings.redirectHttps;
+      await writeFiles();
+      return isNew;
+    },
+
+    async remove(app: string): Promise<void> {
+      const entry = state.get(app);
+      if (!entry) return;
+      state.delete(app);
+      if (!pendingBackends.delete(app)) {
+        await setMapEntry(control, files.hostsMap, `${app}.${domain}`, null);
+        for (const name of entry.domains) await setDomain(name, null);
+        await setMapEntry(control, files.maintenanceMap, app, null);
+        for (const name of entry.servers.keys()) await retire(backendOf(app), name);
+      }
+      await writeFiles();
+    },
+  };
+}

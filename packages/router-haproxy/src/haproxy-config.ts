@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import { APP_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE, wildcardSuffix } from '@platform/router-kit';
+import { backendOf, type ProxyState } from './proxy-state.ts';
+
+/** Timeouts of the data path, in ms. README "Timeouts" says which match Heroku. */
+export interface ProxyTimeouts {
+  /** No response byte (then no byte for this long) from the dyno → 503 H12 (H15 mid-response). */
+  requestMs: number;
+  /** Request line and headers must arrive within this (`timeout http-request`), else 408 and closed. */
+  headersMs: number;
+  /** An idle keep-alive client connection is closed after this (`timeout http-keep-alive`). */
+  keepAliveMs: number;
+  /** A client silent this long mid-request (a stalled upload) is cut off (`timeout client`). */
+  clientMs: number;
+  /** A dyno must accept the TCP connection within this (`timeout connect`), else H19 after retries. */
+  connectMs: number;
+  /** An upgraded connection (WebSocket) idle this long in both directions is closed (`timeout tunnel`). */
+  tunnelMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
+  requestMs: 30_000,
+  headersMs: 10_000,
+  keepAliveMs: 60_000,
+  clientMs: 55_000,
+  connectMs: 5_000,
+  tunnelMs: 3_600_000,
+};
+
+/** Where and how the proxy listens and logs; `dir` holds the config, maps, pages and sockets. */
+export interface ProxyConfigOptions {
+  dir: string;
+  /** Apps are served at `<app>.<domain>`. */
+  domain: string;
+  listen: { host: string; port: number };
+  /** The TLS port, served only while at least one certificate is loaded (`hasCertificates`); null: no TLS. */
+  tlsPort: number | null;
+  hasCertificates: boolean;
+  /** UDP port on 127.0.0.1 platformd receives the access log on. */
+  logPort: number;
+  timeouts: ProxyTimeouts;
+}
+
+/** The files the proxy reads, under `dir`. */
+export function proxyFiles(dir: string) {
+  return {
+    config: join(dir, 'haproxy.cfg'),
+    pid: join(dir, 'haproxy.pid'),
+    adminSocket: join(dir, 'admin.sock'),
+    masterSocket: join(dir, 'master.sock'),
+    hostsMap: join(dir, 'hosts.map'),
+    wildcardsMap: join(dir, 'wildcards.map'),
+    maintenanceMap: join(dir, 'maintenance.map'),
+    redirectMap: join(dir, 'redirect-https.map'),
+    certsDir: join(dir, 'certs'),
+    crtList: join(dir, 'certs.list'),
+    coveredMap: join(dir, 'covered.map'),
+    coveredWildcardsMap: join(dir, 'covered-wildcards.map'),
+    appError: join(dir, 'app-error.http'),
+    noSuchApp: join(dir, 'no-such-app.html'),
+    maintenance: join(dir, 'maintenance.html'),
+    meta: join(dir, 'router.json'),
+  };
+}
+
+/** A raw HTTP response file for `errorfile` (HAProxy sends it as is): 503 with the application-error page. */
+export function appErrorResponse(): string {
+  return (
+    'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html; charset=utf-8\r\ncache-control: no-cache, no-store\r\n' +
+    `content-length: ${Buffer.byteLength(APP_ERROR_PAGE)}\r\nconnection: close\r\n\r\n${APP_ERROR_PAGE}`
+  );
+}
+
+/** The static pages, by file (written once per start). */
+export function pageFiles(dir: string): Record<string, string> {
+  const f = proxyFiles(dir);
+  return { [f.appError]: appErrorResponse(), [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
+}
+
+/** The three maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, apps in maintenance. */
+export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string } {
+  const hosts: string[] = [];
+  const wildcards: string[] = [];
+  const maintenance: string[] = [];
+  const redirect: string[] = [];
+  for (const [app, entry] of state) {
+    hosts.push(`${app}.${domain} ${app}`);
+    for (const name of entry.domains) {
+      const suffix = wildcardSuffix(name);
+      if (suffix === null) hosts.push(`${name} ${app}`);
+      else wildcards.push(`${suffix} ${app}`);
+    }
+    if (entry.maintenance) maintenance.push(`${app} 1`);
+    if (entry.redirectHttps) redirect.push(`${app} 1`);
+  }
+  const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
+  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect) };
+}
+
+/**
+ * One access-log line per request, for platformd (access-log.ts parses it). Quoted fields (`%{+Q}`) may be
+ * empty; numbers are HAProxy's: %Tc connect, %Tq until the request was read (headers), %Tw queue, %Ta total (ms).
+ */
+export const LOG_FORMAT =
+  'PLT1 %{+Q}[var(txn.app)] %{+Q}s %ST %B %Tc %Tq %Tw %Ta %tsc %{+Q}ID %{+Q}[var(txn.code)] %{+Q}HM %{+Q}[var(txn.pathq)] %{+Q}[var(txn.rawhost)] %{+Q}[var(txn.fwd)] %{+Q}[var(txn.proto)]';
+
+const ms = (value: number) => `${Math.max(1, Math.round(value))}ms`;
+
+/**
+ * The whole haproxy.cfg for a state: one frontend that maps Host → app (exact names, then one-label wildcards)
+ * and adds Heroku's headers, one backend per app with its dynos as servers, and the platform's pages. Runtime
+ * changes (control-socket.ts) keep the live proxy equal to this file, so a reload or restart loses nothing.
+ */
+export function renderConfig(state: ProxyState, options: ProxyConfigOptions): string {
+  const f = proxyFiles(options.dir);
+  const t = options.timeouts;
+  const tls = options.tlsPort !== null && options.hasCertificates;
+  const lines = [
+    '# Written by platformd (packages/router-haproxy); every runtime change is also written here.',
+    'global',
+    `  stats socket ${f.adminSocket} mode 600 level admin expose-fd listeners`,
+    `  log 127.0.0.1:${options.logPort} len 8192 format raw local0 info`,
+    // Old workers keep their connections (WebSockets) across a reload, up to this.
+    '  hard-stop-after 1h',
+    '',
+    'defaults',
+    '  mode http',
+    '  log global',
+    '  option dontlognull',
+    `  timeout connect ${ms(t.connectMs)}`,
+    `  timeout client ${ms(t.clientMs)}`,
+    `  timeout server ${ms(t.requestMs)}`,
+    `  timeout http-request ${ms(t.headersMs)}`,
+    `  timeout http-keep-alive ${ms(t.keepAliveMs)}`,
+    `  timeout tunnel ${ms(t.tunnelMs)}`,
+    // A half-closed connection (a WebSocket whose one side left) is closed after this.
+    '  timeout client-fin 5s',
+    '  timeout server-fin 5s',
+    '  retries 3',
+    '  option redispatch 1',
+    '',
+    'frontend http',
+    `  bind ${options.listen.host}:${options.listen.port}`,
+    ...(tls ? [`  bind ${options.listen.host}:${options.tlsPort} ssl crt-list ${f.crtList} alpn h2,http/1.1`] : []),
+    `  log-format "${LOG_FORMAT.replace(/"/g, '\\"')}"`,
+    '  unique-id-format %[var(txn.rid)]',
+    '  http-request set-var(txn.proto) str(http)',
+    '  http-request set-var(txn.proto) str(https) if { ssl_fc }',
+    // HTTP/2 requests carry an absolute URI: log the path and query only, as for HTTP/1.1.
+    '  http-request set-var(txn.pathq) pathq',
+    '  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr(x-request-id) -m reg ^[A-Za-z0-9+/=-]{20,200}$ }',
+    '  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }',
+    '  http-request set-header X-Request-Id %[unique-id]',
+    '  http-request set-header X-Request-Start %[date(0,ms)]',
+    '  http-request set-header X-Forwarded-For "%[req.fhdr(x-forwarded-for)], %[src]" if { req.fhdr(x-forwarded-for) -m found }',
+    '  http-request set-header X-Forwarded-For %[src] unless { req.fhdr(x-forwarded-for) -m found }',
+    '  http-request set-var(txn.fwd) req.fhdr(x-forwarded-for)',
+    '  http-request set-header X-Forwarded-Proto %[var(txn.proto)]',
+    '  http-request set-header X-Forwarded-Port %[dst_port]',
+    '  http-request set-var(txn.rawhost) req.hdr(host)',
+    '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower,regsub(\\.$,)',
+    `  http-request set-var(txn.app) var(txn.host),map_str(${f.hostsMap})`,
+    `  http-request set-var(txn.app) var(txn.host),regsub(^[^.]*\\.,),map_str(${f.wildcardsMap}) if !{ var(txn.app) -m found } { var(txn.host) -m sub . }`,
+    `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
+    `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
+    ...(tls ? redirectRules(f, options.tlsPort!) : []),
+    '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
+    '  default_backend no-such-app',
+    '  http-response add-header Via "1.1 platform"',
+    '',
+    'backend no-such-app',
+    `  http-request return status 404 content-type "text/html; charset=utf-8" file ${f.noSuchApp} hdr cache-control "no-cache, no-store"`,
+  ];
+  for (const [app, entry] of state) {
+    lines.push('', `backend ${backendOf(app)}`, '  balance random');
+    for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
+    for (const server of entry.servers.values()) lines.push(`  server ${server.name} ${hostPort(server.address)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+export function hostPort(address: { host: string; port: number }): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * Plain-HTTP requests to an app that asked for HTTPS, for a hostname a certificate covers (covered.map: exact
+ * names; covered-wildcards.map: `*.example.com` as `example.com`), are redirected to the TLS port: 301 for GET
+ * and HEAD, 308 otherwise (keeps the method and body). Only written while the TLS side serves.
+ */
+function redirectRules(f: ReturnType<typeof proxyFiles>, tlsPort: number): string[] {
+  const target = `https://%[var(txn.host)]${tlsPort === 443 ? '' : `:${tlsPort}`}%[pathq]`;
+  const when = '!{ ssl_fc } https_asked https_covered';
+  return [
+    `  acl https_asked var(txn.app),map_str(${f.redirectMap}) -m found`,
+    // Two lines of one ACL are ORed: an exact name, or the name without its first label for a wildcard.
+    `  acl https_covered var(txn.host),map_str(${f.coveredMap}) -m found`,
+    `  acl https_covered var(txn.host),regsub(^[^.]*\\.,),map_str(${f.coveredWildcardsMap}) -m found`,
+    `  http-request redirect location ${target} code 301 if ${when} METH_GET or ${when} METH_HEAD`,
+    `  http-request redirect location ${target} code 308 if ${when}`,
+  ];
+}

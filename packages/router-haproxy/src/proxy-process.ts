@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { ErrorCodes, PlatformError } from '@platform/types';
+import { createControlSocket, type ControlSocket } from './control-socket.ts';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The master pid a pid file names, when that process is alive (not a zombie) and is HAProxy (not a recycled pid); else null. */
+export async function livePid(pidFile: string): Promise<number | null> {
+  const text = await readFile(pidFile, 'utf8').catch(() => '');
+  const pid = Number.parseInt(text.trim().split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  // /proc/<pid>/stat: `<pid> (<comm>) <state> …`; a zombie (Z, an exited master init has not reaped yet) is gone.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return /^\d+ \(haproxy\) [^Z]/.test(stat) ? pid : null;
+}
+
+/**
+ * Starts HAProxy in master-worker daemon mode (`-W -D`): the command exits once the master is up, leaving it in
+ * a session of its own (spawned detached), so it survives platformd's death. The config is checked first
+ * (`-c`), so a bad one is reported with HAProxy's own words and nothing starts. Resolves to the master's pid.
+ */
+export async function launchProxy(binary: string, files: { config: string; pid: string; masterSocket: string }, control: ControlSocket): Promise<number> {
+  await run(binary, ['-c', '-f', files.config]);
+  await run(binary, ['-W', '-D', '-p', files.pid, '-S', `${files.masterSocket},mode,600`, '-f', files.config]);
+  // Started once its worker answers on the control socket and its master on the master socket: a master still
+  // starting up would ignore a reload signal.
+  const master = createControlSocket(files.masterSocket);
+  for (let i = 0; i < 250; i++) {
+    const pid = await livePid(files.pid);
+    if (pid !== null && (await control.alive()) && /^\d+\s+master\s/m.test(await master.send('show proc').catch(() => ''))) return pid;
+    await delay(20);
+  }
+  throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy started but wrote no pid to ${files.pid}`);
+}
+
+/** Checks a config (and the certificates it loads) without touching the running proxy; throws HAProxy's words. */
+export function checkConfig(binary: string, config: string): Promise<void> {
+  return run(binary, ['-c', '-f', config]);
+}
+
+function run(binary: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4_000)));
+    child.on('error', (err) => reject(new PlatformError(ErrorCodes.routerUnavailable, `cannot run ${binary}: ${err.message}`, { cause: err })));
+    child.on('exit', (code, signal) => {
+      // The daemonised master may keep the stderr pipe: do not wait for it to close.
+      child.stderr.destroy();
+      if (code === 0) resolve();
+      else reject(new PlatformError(ErrorCodes.routerUnavailable, `${binary} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-1_000)}`));
+    });
+  });
+}
+
+/**
+ * A seamless reload (SIGUSR2 to the master): a new worker reads the config and takes over the listening sockets
+ * (`expose-fd listeners`), the old one finishes its connections (WebSockets included, up to `hard-stop-after`).
+ * Resolves once the control socket answers from the new worker, several times in a row, so that later runtime
+ * commands reach it and not the old one.
+ */
+export async function reloadProxy(masterPid: number, control: ControlSocket, timeoutMs = 15_000): Promise<void> {
+  const before = workerPid(await control.send('show info'));
+  process.kill(masterPid, 'SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  let resendAt = Date.now() + 1_000;
+  while (Date.now() < deadline) {
+    await delay(20);
+    const now = workerPid(await control.send('show info').catch(() => ''));
+    streak = now !== null && now !== before ? streak + 1 : 0;
+    if (streak >= 3) return;
+    // A master still starting up ignores the signal: ask again.
+    if (streak === 0 && Date.now() > resendAt) {
+      process.kill(masterPid, 'SIGUSR2');
+      resendAt = Date.now() + 1_000;
+    }
+  }
+  throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy did not reload within ${timeoutMs} ms (see its master ${masterPid})`);
+}
+
+function workerPid(info: string): number | null {
+  const m = /^Pid: (\d+)$/m.exec(info);
+  return m ? Number(m[1]) : null;
+}
+
+/** Stops HAProxy for good: SIGTERM to the master (workers close at once), SIGKILL after `graceMs`. */
+export async function stopProxy(pid: number, graceMs = 5_000): Promise<void> {
+  // An exited master stays a zombie until its parent (init, it is a daemon) reaps it: that counts as gone.
+  const alive = async () => /^\d+ \(.*\) [^Z]/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+  if (!(await alive())) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while ((await alive()) && Date.now() < deadline) await delay(20);
+  if (await alive()) process.kill(pid, 'SIGKILL');
+  while (await alive()) await delay(20);
+}
+
+/** A TCP port free on `host` now (bound, then released for HAProxy to bind). */
+export async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,60 @@
+import type { DynoAddress, RouteTarget } from '@platform/types';
+
+/** One dyno as an HAProxy server: its name in the backend carries the dyno and the address (`web.1--10.0.0.5:5000`). */
+export interface ProxyServer {
+  name: string;
+  dyno: string;
+  address: DynoAddress;
+}
+
+/** What the proxy serves for one app. */
+export interface ProxyApp {
+  servers: Map<string, ProxyServer>;
+  /** Custom hostnames, lower-case; `*.example.com` for a wildcard. */
+  domains: string[];
+  maintenance: boolean;
+  redirectHttps: boolean;
+}
+
+/** The whole desired (and, once applied, live) state of the proxy, by app name. */
+export type ProxyState = Map<string, ProxyApp>;
+
+const SEPARATOR = '--';
+
+/**
+ * An HAProxy server name for a dyno. Two dynos of one name coexist during a rolling deploy (the new web.1 is up
+ * before the old one stops), so the address is part of it. HAProxy allows `[A-Za-z0-9_.:-]` in names; an IPv6
+ * address's colons pass, its brackets are never written.
+ */
+export function serverNameOf(target: RouteTarget): string {
+  return `${target.dyno}${SEPARATOR}${target.address.host}:${target.address.port}`;
+}
+
+/** The dyno name in a server name (`web.1--127.0.0.1:5000` → `web.1`); null for `<NOSRV>` or a foreign name. */
+export function dynoOfServer(name: string): string | null {
+  const at = name.indexOf(SEPARATOR);
+  return at > 0 ? name.slice(0, at) : null;
+}
+
+/** The backend of an app. App names are `[a-z][a-z0-9-]*` (APP_NAME_RE), valid in HAProxy names as they are. */
+export const backendOf = (app: string): string => `app-${app}`;
+
+/** The app of a backend name, or null for the platform's own backends. */
+export function appOfBackend(backend: string): string | null {
+  return backend.startsWith('app-') ? backend.slice(4) : null;
+}
+
+/** A fresh app entry: no dyno (503 H14), no custom domain, switches off. */
+export function emptyApp(): ProxyApp {
+  return { servers: new Map(), domains: [], maintenance: false, redirectHttps: false };
+}
+
+/** Server entries for targets, by server name. */
+export function serversOf(targets: readonly RouteTarget[]): Map<string, ProxyServer> {
+  const servers = new Map<string, ProxyServer>();
+  for (const t of targets) {
+    const name = serverNameOf(t);
+    servers.set(name, { name, dyno: t.dyno, address: { host: t.address.host, port: t.address.port } });
+  }
+  return servers;
+}

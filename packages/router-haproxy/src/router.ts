@@ -1,0 +1,213 @@
+import { readFile } from 'node:fs/promises';
+import type { RouterLogEntry } from '@platform/router-kit';
+import type { Router, RouterCertificate } from '@platform/types';
+import { countCertificates, installCertificates } from './certificates.ts';
+import { listenAccessLog } from './access-log.ts';
+import { createControlSocket } from './control-socket.ts';
+import { DEFAULT_TIMEOUTS, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { readLiveState, type LeftoverServer } from './live-state.ts';
+import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
+import { createChanges } from './changes.ts';
+import { createSerialQueue, prepareDir, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
+
+export interface RouterLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface HaproxyRouterOptions {
+  /** The HAProxy binary (Debian's `haproxy` package). Default `/usr/sbin/haproxy`. */
+  binary?: string | undefined;
+  /** The proxy's own directory (config, maps, pages, pid file, control socket), e.g. `<data dir>/router`. */
+  dir: string;
+  /** Apps are served at `<app>.<domain>`. */
+  domain: string;
+  /** Where the proxy accepts plain HTTP. Port 0: the adopted proxy's port, else a free one (see `port()`). */
+  listen: { host: string; port: number };
+  /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
+  tlsPort?: number | null | undefined;
+  timeouts?: Partial<ProxyTimeouts> | undefined;
+  /** One entry per request to a known app, from the proxy's access log. */
+  onLog?: ((entry: RouterLogEntry) => void) | undefined;
+  logger?: RouterLogger | undefined;
+}
+
+/** The HAProxy driver: the `Router` contract, plus the proxy process's life, which outlives platformd. */
+export interface HaproxyRouter extends Router {
+  /** Adopts the proxy a previous platformd left running (pid file + control socket answer), else starts one. */
+  start(): Promise<{ adopted: boolean; pid: number }>;
+  /** The apps the proxy serves (after an adoption: what it served before; the caller removes the stale ones). */
+  apps(): string[];
+  /** The proxy master's pid (null before start). */
+  pid(): number | null;
+  /** The port it serves plain HTTP on (the one picked when `listen.port` was 0). */
+  port(): number;
+  /** The TLS port (null without TLS). */
+  tlsPort(): number | null;
+  /** Stops the proxy process for good; `close()` alone leaves it serving. */
+  stopProxy(): Promise<void>;
+}
+
+/**
+ * Drives a real HAProxy as platformd's data path. Runtime changes go over the control socket (servers added,
+ * enabled, put in maintenance and deleted; map entries for hosts, wildcards and maintenance), and every change
+ * is also written to haproxy.cfg and the map files, so a reload or a restart loses nothing. A new app needs a
+ * new backend, which HAProxy 2.6 cannot add at run time: the config is rewritten and the proxy reloaded
+ * seamlessly (reloads asked for together are coalesced). Operations run one at a time, in call order.
+ *
+ *   const router = createHaproxyRouter({ dir: '/var/lib/platform/router', domain: 'localhost', listen: { host: '0.0.0.0', port: 8080 }, onLog });
+ *   await router.start();       // adopts a running proxy, or starts one
+ *   await router.setRoutes('shop', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: 5001 } }]);
+ *   await router.close();       // platformd stops; the proxy keeps serving
+ */
+export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRouter {
+  const files = proxyFiles(options.dir);
+  const binary = options.binary ?? '/usr/sbin/haproxy';
+  const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const domain = options.domain.toLowerCase();
+  const control = createControlSocket(files.adminSocket);
+  const { logger } = options;
+  const state: ProxyState = new Map();
+  /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
+  const pendingBackends = new Set<string>();
+  const leftovers = new Map<string, LeftoverServer>();
+  let masterPid: number | null = null;
+  let logPort = 0;
+  let listen = options.listen;
+  let tlsPort: number | null = options.tlsPort ?? null;
+  let certificateCount = 0;
+  let closeLog: (() => Promise<void>) | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+
+  const { exclusive, idle } = createSerialQueue();
+
+  let queuedReload: Promise<void> | null = null;
+  function reloadSoon(): Promise<void> {
+    queuedReload ??= exclusive(async () => {
+      queuedReload = null;
+      await writeFiles();
+      await reloadProxy(masterPid!, control);
+      pendingBackends.clear();
+    });
+    return queuedReload;
+  }
+
+  const configText = () =>
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts });
+
+  async function writeFiles(): Promise<void> {
+    const maps = renderMaps(state, domain);
+    await writeAtomic(files.hostsMap, maps.hosts);
+    await writeAtomic(files.wildcardsMap, maps.wildcards);
+    await writeAtomic(files.maintenanceMap, maps.maintenance);
+    await writeAtomic(files.redirectMap, maps.redirect);
+    await writeAtomic(files.config, configText());
+  }
+
+  /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
+  function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
+    const existing = state.get(app);
+    if (existing) return { entry: existing, isNew: pendingBackends.has(app) };
+    const entry = emptyApp();
+    state.set(app, entry);
+    pendingBackends.add(app);
+    return { entry, isNew: true };
+  }
+
+  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
+
+  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
+  function applyCertificates(certificates: readonly RouterCertificate[]): Promise<void> {
+    if (masterPid === null) return Promise.reject(new Error('the HAProxy router is not started'));
+    return exclusive(async () => {
+      await installCertificates(files, binary, certificates, async (count) => {
+        certificateCount = count;
+        await writeFiles();
+      });
+      await reloadProxy(masterPid!, control);
+      pendingBackends.clear();
+    });
+  }
+
+  /** Runs a change in order; when it created an app, waits for the reload that gives it its backend. */
+  async function change(fn: () => Promise<boolean>): Promise<void> {
+    if (masterPid === null) throw new Error('the HAProxy router is not started');
+    if (await exclusive(fn)) await reloadSoon();
+  }
+
+  /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
+  async function tick(): Promise<void> {
+    if (masterPid === null) return;
+    if ((await livePid(files.pid)) === null) {
+      logger?.error({ pid: masterPid }, 'HAProxy is gone: starting it again');
+      await writeFiles();
+      masterPid = await launchProxy(binary, files, control);
+      pendingBackends.clear();
+      leftovers.clear();
+      return;
+    }
+    await sweepLeftovers(control, leftovers);
+  }
+
+  async function start(): Promise<{ adopted: boolean; pid: number }> {
+    const meta = await prepareDir(options.dir);
+    // Port 0: the port the proxy already listens on (a restart keeps it), else a free one.
+    listen = { host: options.listen.host, port: options.listen.port || meta.port || (await freePort(options.listen.host)) };
+    if (tlsPort === 0) tlsPort = meta.tlsPort || (await freePort(options.listen.host));
+    certificateCount = await countCertificates(files.crtList);
+    const running = await livePid(files.pid);
+    const adopt = running !== null && (await control.alive());
+    // A restarted platformd listens where its proxy already sends the access log.
+    const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
+    closeLog = log.close;
+    logPort = log.port;
+    await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port, tlsPort }));
+    if (adopt) {
+      masterPid = running;
+      const live = await readLiveState(control, files, domain);
+      for (const [app, entry] of live.state) state.set(app, entry);
+      for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);
+      // A config written by another version (or lost) is rewritten and reloaded, seamlessly.
+      const onDisk = await readFile(files.config, 'utf8').catch(() => '');
+      if (onDisk !== configText()) {
+        await writeFiles();
+        await reloadProxy(masterPid!, control);
+      }
+      logger?.info({ pid: masterPid, apps: state.size }, 'adopted the running HAProxy');
+    } else {
+      await writeFiles();
+      masterPid = await launchProxy(binary, files, control);
+      logger?.info({ pid: masterPid }, 'started HAProxy');
+    }
+    sweeper = setInterval(() => void exclusive(tick).catch((err) => logger?.error({ err }, 'router upkeep failed')), 1_000);
+    sweeper.unref();
+    return { adopted: adopt, pid: masterPid! };
+  }
+
+  return {
+    start,
+    apps: () => [...state.keys()],
+    pid: () => masterPid,
+    port: () => listen.port,
+    tlsPort: () => tlsPort,
+    setRoutes: (app, targets) => change(() => changes.routes(app, targets)),
+    setDomains: (app, hostnames) => change(() => changes.domains(app, hostnames)),
+    setSettings: (app, settings) => change(() => changes.settings(app, settings)),
+    setCertificates: (certificates) => applyCertificates(certificates),
+    removeApp: (app) => change(async () => (await changes.remove(app), false)),
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await idle();
+      await closeLog?.();
+      closeLog = null;
+    },
+    async stopProxy() {
+      if (sweeper) clearInterval(sweeper);
+      const pid = masterPid ?? (await livePid(files.pid));
+      if (pid !== null) await stopProxy(pid);
+      masterPid = null;
+    },
+  };
+}

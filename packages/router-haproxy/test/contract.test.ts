@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { describeRouterContract } from '../../../test/contracts/router.contract.ts';
+import { createHaproxyRouter } from '../src/index.ts';
+import { freePort } from './free-port.ts';
+
+const BINARY = '/usr/sbin/haproxy';
+
+if (existsSync(BINARY)) {
+  describeRouterContract('haproxy', async (options) => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-'));
+    const port = await freePort();
+    const router = createHaproxyRouter({
+      dir,
+      domain: options.domain,
+      listen: { host: '127.0.0.1', port },
+      onLog: options.onLog,
+      timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs },
+    });
+    await router.start();
+    return {
+      router,
+      port,
+      async close() {
+        await router.close();
+        await router.stopProxy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  });
+} else {
+  describe('router contract: haproxy', () => it.skip(`needs ${BINARY} (bash scripts/prerequisites.sh router)`, () => {}));
+}

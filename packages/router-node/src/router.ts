@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import {
+  APP_ERROR_PAGE,
+  appFromHost,
+  createHostIndex,
+  H_CODES,
+  hostnameOf,
+  MAINTENANCE_PAGE,
+  type HCode,
+  type RouterLogEntry,
+} from '@platform/router-kit';
+import type { AppEdgeSettings, Router } from '@platform/types';
+import { forwardRequest, type ForwardContext } from './forward.ts';
+import { sendPage, writeRawAnswer } from './pages.ts';
+import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from './request-state.ts';
+import { createRouteTable, pickTarget } from './route-table.ts';
+import { proxyUpgrade } from './upgrade.ts';
+import { answerAcmeChallenge } from './acme-challenge.ts';
+
+export type { RequestState } from './request-state.ts';
+export { pickTarget } from './route-table.ts';
+
+export interface RouterLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** Options of the Node router. Times in ms. */
+export interface NodeRouterOptions {
+  /** `localhost` → app "myapp" is served at Host `myapp.localhost[:port]`. */
+  domain: string;
+  logger?: RouterLogger | undefined;
+  /** Called once per request to a known app (unknown hosts have no app log to go to). */
+  onLog?: ((entry: RouterLogEntry) => void) | undefined;
+  /** No response bytes within this, counted from the end of the request body → 503 H12. Default 30 000. */
+  requestTimeoutMs?: number | undefined;
+  /** A connection not established within this counts as failed (H19 after retries). Default 5 000. */
+  connectTimeoutMs?: number | undefined;
+  /** Connection attempts per request across dynos (Heroku: 10). Default 10. */
+  maxAttempts?: number | undefined;
+  /** A client must send its request line and headers within this, else the connection is closed (408). Default 10 000. */
+  headersTimeoutMs?: number | undefined;
+  /** An idle keep-alive client connection is closed after this. Default 60 000. */
+  keepAliveTimeoutMs?: number | undefined;
+  /**
+   * ACME http-01: the key authorization of a challenge token platformd is proving, answered on any host at
+   * `/.well-known/acme-challenge/<token>` (acme-challenge.ts); undefined lets the request through to the app.
+   */
+  acmeChallenge?: ((token: string) => string | undefined) | undefined;
+}
+
+/** The Node router: the `Router` contract plus its own listener. */
+export interface NodeRouter extends Router {
+  listen(port: number, host?: string): Promise<{ port: number }>;
+  server: Server;
+}
+
+const NO_BODY_LENGTH = '0';
+
+/**
+ * The built-in HTTP router, the fallback data path where no native proxy is installed: Host `<app>.<domain>` or
+ * a custom domain → one of the app's web dynos, with Heroku's headers, retries, H-codes and one log entry per
+ * request. Parts: the route table and connection pools (route-table.ts), routing and headers (request-state.ts),
+ * forwarding with retries (forward.ts), WebSocket upgrades (upgrade.ts). Runs inside platformd: it stops with it.
+ *
+ *   const router = createNodeRouter({ domain: 'localhost', onLog: (e) => hub.append(e.app, …) });
+ *   await router.setRoutes('shop', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: 5001 } }]);
+ *   await router.listen(8080);
+ */
+export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
+  const domain = options.domain.toLowerCase();
+  const { logger, onLog } = options;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const table = createRouteTable();
+  const hosts = createHostIndex();
+  const settings = new Map<string, AppEdgeSettings>();
+
+  const appOf = (host: string): string | null => {
+    const name = hostnameOf(host);
+    if (name === null) return null;
+    return hosts.resolve(name) ?? appFromHost(name, domain);
+  };
+
+  function log(state: RequestState): void {
+    if (state.logged) return;
+    state.logged = true;
+    if (!onLog) return;
+    try {
+      onLog(logEntryOf(state));
+    } catch (err) {
+      logger?.error({ err }, 'router onLog failed');
+    }
+  }
+
+  function mark(state: RequestState, code: HCode): void {
+    state.code = code;
+    state.desc = H_CODES[code].desc;
+    state.status = H_CODES[code].status;
+  }
+
+  const forward: ForwardContext = {
+    agentFor: table.agentFor,
+    fail(state, res, code, desc) {
+      state.code = code;
+      state.desc = desc;
+      state.status = 503;
+      if (res.headersSent) res.destroy();
+      else sendPage(res, 503, APP_ERROR_PAGE);
+    },
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    connectTimeoutMs,
+    maxAttempts,
+    logger,
+  };
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (answerAcmeChallenge(req, res, options.acmeChallenge)) return;
+    const routed = routeRequest(req, appOf, table.get);
+    if (routed.kind === 'answer') return sendPage(res, routed.status, routed.page);
+    const { state, targets } = routed;
+    res.on('close', () => {
+      if (!res.writableFinished && !state.code) mark(state, 'H27');
+      log(state);
+    });
+    if (settings.get(state.app)?.maintenance) {
+      mark(state, 'H80');
+      return sendPage(res, 503, MAINTENANCE_PAGE);
+    }
+    if (targets.length === 0) return forward.fail(state, res, 'H14', H_CODES.H14.desc);
+    const headers = forwardedHeaders(req, state, false);
+    const hasBody =
+      headers['transfer-encoding'] !== undefined ||
+      (headers['content-length'] !== undefined && headers['content-length'] !== NO_BODY_LENGTH);
+    forwardRequest(forward, req, res, state, targets, headers, hasBody, null, 1);
+  }
+
+  // Upgraded connections leave the http server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Socket>();
+
+  function onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    const routed = routeRequest(req, appOf, table.get);
+    if (routed.kind === 'answer') return writeRawAnswer(socket, routed.status, routed.page);
+    const { state, targets } = routed;
+    const maintenance = settings.get(state.app)?.maintenance === true;
+    if (maintenance || targets.length === 0) {
+      mark(state, maintenance ? 'H80' : 'H14');
+      writeRawAnswer(socket, 503, maintenance ? MAINTENANCE_PAGE : APP_ERROR_PAGE);
+      return log(state);
+    }
+    proxyUpgrade({
+      req,
+      socket,
+      head,
+      state,
+      targets,
+      headers: forwardedHeaders(req, state, true),
+      maxAttempts,
+      connectTimeoutMs,
+      pickTarget,
+      done: (page) => {
+        if (page) writeRawAnswer(socket, 503, APP_ERROR_PAGE);
+        log(state);
+      },
+    });
+  }
+
+  // No limit on the whole request (requestTimeout 0): the body is streamed without limit, as on Heroku; only
+  // the request line and headers have a deadline (slow-header clients), and idle keep-alive sockets are closed.
+  const server = createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+      // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
+      maxHeaderSize: 16_384,
+      // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
+      connectionsCheckingInterval: 1_000,
+    },
+    onRequest,
+  );
+  server.on('upgrade', onUpgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    // Heroku (and HAProxy) answer 400 to a request line or headers over the limit, as to any unparsable request.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  return {
+    server,
+    async setRoutes(app, targets) {
+      table.set(app, targets);
+    },
+    async setDomains(app, hostnames) {
+      hosts.set(app, hostnames);
+    },
+    async setSettings(app, value) {
+      settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps });
+    },
+    // No TLS listener in the Node router: certificates are the native proxy's (README).
+    async setCertificates() {},
+    async removeApp(app) {
+      table.remove(app);
+      hosts.remove(app);
+      settings.delete(app);
+    },
+    listen(port, host = '0.0.0.0') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve({ port: typeof address === 'object' && address ? address.port : port });
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+        table.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The router driver contract: every `Router` (router-node inside platformd, router-haproxy driving a real
+ * HAProxy) passes this suite. It is driver-agnostic: a client reaches the router only over TCP on `port`, dynos
+ * are real HTTP servers on 127.0.0.1:0, and the router's log is observed only through `onLog`.
+ *
+ *   describeRouterContract('node', async (options) => { const r = createNodeRouter(options); … return { router: r, port, close } });
+ *
+ * Timeouts are short here (CONTRACT_TIMEOUTS) so the cases run fast; each driver documents its production values.
+ * Cases assert behaviour, never speed: a "cut off" client is one the router closes while it keeps sending.
+ */
+import { request, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
+import type { Router } from '@platform/types';
+import { closeServer, deadPort, get, logRecorder, rawExchange, startEchoUpstream, startUpstream, watchConnection, webSocketAccept } from './router-helpers.ts';
+
+/** What the suite asks a driver to start with. Times in ms. */
+export interface RouterContractOptions {
+  /** Apps are served at `<app>.<domain>`. */
+  domain: string;
+  onLog(entry: RouterLogEntry): void;
+  /** No response within this from the end of the request body → 503 H12. */
+  requestTimeoutMs: number;
+  /** Request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive client connection is closed after this. */
+  keepAliveTimeoutMs: number;
+}
+
+export interface RouterContractHarness {
+  router: Router;
+  /** The plain-HTTP port clients connect to on 127.0.0.1. */
+  port: number;
+  /** Stops the router and everything it started. */
+  close(): Promise<void>;
+}
+
+export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const LOG_LINE_RE =
+  /^at=info method=GET path="\/path\?q=1" host=\S+ request_id=\S+ fwd="1\.2\.3\.4, 127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/;
+
+export function describeRouterContract(name: string, start: (options: RouterContractOptions) => Promise<RouterContractHarness>): void {
+  describe(`router contract: ${name}`, () => {
+    let h: RouterContractHarness;
+    let router: Router;
+    let port: number;
+    let logs: ReturnType<typeof logRecorder>;
+    const upstreams: Server[] = [];
+
+    async function echo(dyno: string) {
+      const up = await startEchoUpstream(dyno);
+      upstreams.push(up.server);
+      return up.target;
+    }
+    async function upstream(handler: Parameters<typeof startUpstream>[0]) {
+      const up = await startUpstream(handler);
+      upstreams.push(up.server);
+      return { dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } };
+    }
+
+    beforeEach(async () => {
+      logs = logRecorder();
+      h = await start({ domain: 'localhost', onLog: logs.onLog, ...CONTRACT_TIMEOUTS });
+      ({ router, port } = h);
+    });
+    afterEach(async () => {
+      await h.close();
+      await Promise.all(upstreams.splice(0).map(closeServer));
+    });
+
+    it('answers 404 "No such app" for unknown hosts, without an app log entry', async () => {
+      const res = await get(port, 'nope.localhost');
+      expect(res.status).toBe(404);
+      expect(res.body).toContain('No such app');
+      expect((await get(port, 'localhost')).status).toBe(404);
+      expect((await get(port, 'a.b.localhost')).status).toBe(404);
+      expect(logs.entries).toEqual([]);
+    });
+
+    it('answers 503 H14 for a known app without web dynos', async () => {
+      await router.setRoutes('myapp', []);
+      const res = await get(port, 'myapp.localhost', '/x');
+      expect(res.status).toBe(503);
+      expect(res.body).toContain('Application error');
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ app: 'myapp', at: 'error', code: 'H14', desc: 'No web processes running', dyno: null, status: 503, path: '/x' });
+    });
+
+    it("proxies with Heroku's request headers, adds Via, and logs Heroku's line", async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      const before = Date.now();
+      const res = await get(port, 'MyApp.localhost:' + port, '/path?q=1', { 'x-forwarded-for': '1.2.3.4' });
+      expect(res.status).toBe(200);
+      expect(res.headers.via).toMatch(/1\.1 /);
+      const seen = JSON.parse(res.body) as { dyno: string; headers: Record<string, string>; url: string };
+      expect(seen).toMatchObject({ dyno: 'web.1', url: '/path?q=1' });
+      expect(seen.headers.host).toBe('MyApp.localhost:' + port);
+      expect(seen.headers['x-forwarded-for']).toBe('1.2.3.4, 127.0.0.1');
+      expect(seen.headers['x-forwarded-proto']).toBe('http');
+      expect(seen.headers['x-forwarded-port']).toBe(String(port));
+      const startMs = Number(seen.headers['x-request-start']);
+      expect(startMs).toBeGreaterThanOrEqual(before - 1);
+      expect(startMs).toBeLessThanOrEqual(Date.now());
+      expect(seen.headers['x-request-id']).toMatch(UUID_RE);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({
+        app: 'myapp',
+        at: 'info',
+        method: 'GET',
+        path: '/path?q=1',
+        requestId: seen.headers['x-request-id'],
+        fwd: '1.2.3.4, 127.0.0.1',
+        dyno: 'web.1',
+        status: 200,
+        protocol: 'http',
+      });
+      // Heroku counts the bytes sent to the client; a driver may count the response headers too.
+      expect(entry!.bytes).toBeGreaterThanOrEqual(Buffer.byteLength(res.body));
+      expect(entry!.host.toLowerCase()).toBe(`myapp.localhost:${port}`);
+      expect(entry!.code).toBeUndefined();
+      expect(formatRouterLogLine(entry!)).toMatch(LOG_LINE_RE);
+    });
+
+    it('keeps a valid client X-Request-Id and replaces an invalid one', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      const valid = 'client-id-0123456789+/=';
+      const kept = JSON.parse((await get(port, 'myapp.localhost', '/', { 'x-request-id': valid })).body);
+      expect(kept.headers['x-request-id']).toBe(valid);
+      for (const bad of ['bad id!', 'short', 'a'.repeat(201)]) {
+        const replaced = JSON.parse((await get(port, 'myapp.localhost', '/', { 'x-request-id': bad })).body);
+        expect(replaced.headers['x-request-id']).toMatch(UUID_RE);
+      }
+      const entries = await logs.waitFor(4);
+      expect(entries.map((e) => e.requestId)[0]).toBe(valid);
+    });
+
+    it('rejects a request with two Host headers', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      const answer = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: myapp.localhost\r\nHost: other.localhost\r\nConnection: close\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    });
+
+    it('applies route changes once their promise resolves', async () => {
+      const a = await echo('web.1');
+      const b = await echo('web.2');
+      await router.setRoutes('myapp', [a]);
+      expect(JSON.parse((await get(port, 'myapp.localhost')).body).dyno).toBe('web.1');
+      await router.setRoutes('myapp', [b]);
+      for (let i = 0; i < 5; i++) expect(JSON.parse((await get(port, 'myapp.localhost')).body).dyno).toBe('web.2');
+      await router.setRoutes('myapp', [a, b]);
+      const seen = new Set<string>();
+      for (let i = 0; i < 40; i++) seen.add(JSON.parse((await get(port, 'myapp.localhost')).body).dyno);
+      expect([...seen].sort()).toEqual(['web.1', 'web.2']); // all on one: probability 2^-39
+      await router.setRoutes('myapp', []);
+      expect((await get(port, 'myapp.localhost')).status).toBe(503);
+      await router.removeApp('myapp');
+      expect((await get(port, 'myapp.localhost')).status).toBe(404);
+    });
+
+    it('routes custom domains, exact names before wildcards, and forgets them with the app', async () => {
+      await router.setRoutes('shop', [await echo('web.1')]);
+      await router.setRoutes('blog', [await echo('web.2')]);
+      await router.setDomains('shop', ['www.shop.test', '*.shop.test']);
+      await router.setDomains('blog', ['blog.shop.test']);
+      const dynoAt = async (host: string) => {
+        const res = await get(port, host);
+        return res.status === 200 ? (JSON.parse(res.body) as { dyno: string }).dyno : res.status;
+      };
+      expect(await dynoAt('www.shop.test')).toBe('web.1');
+      expect(await dynoAt('EU.Shop.Test:' + port)).toBe('web.1');
+      expect(await dynoAt('blog.shop.test')).toBe('web.2');
+      expect(await dynoAt('shop.test')).toBe(404);
+      expect(await dynoAt('a.b.shop.test')).toBe(404);
+      await router.setDomains('shop', ['www.shop.test']);
+      expect(await dynoAt('eu.shop.test')).toBe(404);
+      expect(await dynoAt('www.shop.test')).toBe('web.1');
+      await router.removeApp('shop');
+      expect(await dynoAt('www.shop.test')).toBe(404);
+      expect(await dynoAt('shop.localhost')).toBe(404);
+      const entries = await logs.waitFor(4);
+      expect(entries.map((e) => e.app).sort()).toEqual(['blog', 'shop', 'shop', 'shop']);
+    });
+
+    it('answers 503 H80 with the maintenance page while an app is in maintenance, and serves again after', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      await router.setSettings('myapp', { maintenance: true, redirectHttps: false });
+      const res = await get(port, 'myapp.localhost', '/m');
+      expect(res.status).toBe(503);
+      expect(res.body).toContain('Maintenance');
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ app: 'myapp', code: 'H80', status: 503, path: '/m', dyno: null });
+      await router.setSettings('myapp', { maintenance: false, redirectHttps: false });
+      expect((await get(port, 'myapp.localhost')).status).toBe(200);
+    });
+
+    it('answers 503 H21 when every dyno refuses the connection', async () => {
+      await router.setRoutes('myapp', [
+        { dyno: 'web.1', address: { host: '127.0.0.1', port: await deadPort() } },
+        { dyno: 'web.2', address: { host: '127.0.0.1', port: await deadPort() } },
+      ]);
+      expect((await get(port, 'myapp.localhost')).status).toBe(503);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H21', status: 503 });
+    });
+
+    it('answers 503 H13 when the dyno closes the connection without a response', async () => {
+      await router.setRoutes('myapp', [await upstream((req) => req.socket.destroy())]);
+      expect((await get(port, 'myapp.localhost')).status).toBe(503);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ code: 'H13', status: 503, dyno: 'web.1' });
+    });
+
+    it('answers 503 H12 when the dyno sends nothing within the timeout after the request', async () => {
+      await router.setRoutes('myapp', [await upstream(() => {})]);
+      const res = await get(port, 'myapp.localhost', '/slow');
+      expect(res.status).toBe(503);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H12', desc: 'Request timeout', dyno: 'web.1', status: 503 });
+      expect(entry!.serviceMs).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.requestTimeoutMs - 50);
+    });
+
+    it('starts the request timeout at the end of the body: an upload slower than the timeout is no H12', async () => {
+      await router.setRoutes('myapp', [
+        await upstream((req, res) => {
+          let bytes = 0;
+          req.on('data', (c: Buffer) => (bytes += c.length));
+          req.on('end', () => res.end(`got ${bytes}`));
+        }),
+      ]);
+      const chunks = 8;
+      const everyMs = (2 * CONTRACT_TIMEOUTS.requestTimeoutMs) / chunks; // the upload lasts twice the timeout
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { host: 'myapp.localhost', 'content-length': String(chunks * 1000) }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        let sent = 0;
+        const timer = setInterval(() => {
+          req.write(Buffer.alloc(1000, 65));
+          if (++sent === chunks) {
+            clearInterval(timer);
+            req.end();
+          }
+        }, everyMs);
+      });
+      expect(answer).toEqual({ status: 200, body: `got ${chunks * 1000}` });
+    });
+
+    it('relays a large response and counts its bytes', async () => {
+      const size = 5 * (1 << 20);
+      await router.setRoutes('myapp', [await upstream((_req, res) => res.end(Buffer.alloc(size, 1)))]);
+      const res = await get(port, 'myapp.localhost');
+      expect(res.body.length).toBe(size);
+      const [entry] = await logs.waitFor(1);
+      expect(entry!.bytes).toBeGreaterThanOrEqual(size);
+    });
+
+    it('proxies a WebSocket upgrade and relays bytes both ways', async () => {
+      const target = await upstream((_req, res) => res.end('not an upgrade'));
+      const up = upstreams.at(-1)!;
+      up.on('upgrade', (req: IncomingMessage, socket) => {
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            `Sec-WebSocket-Accept: ${webSocketAccept(String(req.headers['sec-websocket-key']))}\r\n` +
+            `X-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`,
+        );
+        socket.on('data', (chunk: Buffer) => socket.write('echo:' + chunk.toString()));
+        socket.on('end', () => socket.end()); // as a WebSocket server does when its peer goes
+      });
+      await router.setRoutes('myapp', [target]);
+      const received = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            'GET /ws HTTP/1.1\r\nHost: myapp.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+              'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          );
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('\r\n\r\n') && !text.includes('echo:')) socket.write('ping');
+          if (text.includes('echo:ping')) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('error', reject);
+      });
+      expect(received).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      expect(received.toLowerCase()).toContain('x-seen-forwarded-for: 127.0.0.1');
+      expect(received.endsWith('echo:ping')).toBe(true);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ app: 'myapp', dyno: 'web.1', status: 101, path: '/ws' });
+    });
+
+    it('logs exactly one entry per request over a keep-alive client connection', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      const answer = await rawExchange(
+        port,
+        'GET /1 HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n' +
+          'GET /2 HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n' +
+          'GET /3 HTTP/1.1\r\nHost: myapp.localhost\r\nConnection: close\r\n\r\n',
+      );
+      expect(answer.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
+      const entries = await logs.waitFor(3);
+      expect(entries.map((e) => e.path).sort()).toEqual(['/1', '/2', '/3']);
+    });
+
+    it('refuses oversized request lines and headers with 400, as Heroku does, without reaching the dyno', async () => {
+      let reached = 0;
+      await router.setRoutes('myapp', [await upstream((_req, res) => (reached++, res.end('ok')))]);
+      const longLine = await rawExchange(port, `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: myapp.localhost\r\nConnection: close\r\n\r\n`);
+      expect(longLine).toMatch(/^HTTP\/1\.[01] 400 /);
+      const bigHeader = await rawExchange(port, `GET / HTTP/1.1\r\nHost: myapp.localhost\r\nX-Big: ${'b'.repeat(20_000)}\r\nConnection: close\r\n\r\n`);
+      expect(bigHeader).toMatch(/^HTTP\/1\.[01] 400 /);
+      expect(reached).toBe(0);
+    });
+
+    it('cuts off a client that sends its headers too slowly', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      // One header line every 200 ms, for ever: only the router's header timeout ends this connection.
+      const end = await watchConnection(port, 'GET / HTTP/1.1\r\nHost: myapp.localhost\r\n', { everyMs: 200, next: (n) => `X-Slow-${n}: y\r\n` });
+      expect(end.text).not.toMatch(/ 200 /);
+      expect(end.closedAfterMs).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.headersTimeoutMs - 50);
+    });
+
+    it('closes an idle keep-alive client connection', async () => {
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      const end = await watchConnection(port, 'GET / HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n');
+      expect(end.text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(end.closedAfterMs).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.keepAliveTimeoutMs - 50);
+    });
+  });
+}
