@@ -25,6 +25,7 @@ import type { ApiContext } from './api/context.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { createOneOffSizes } from './services/dyno-sizes.ts';
+import { createAccessEvents } from './services/access-events.ts';
 import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
@@ -127,6 +128,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logger,
       urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
       oneOffSizes: createOneOffSizes(),
+      accessEvents: createAccessEvents(),
       async forgetApp(app: AppRecord, slugs: readonly string[]) {
         router.removeApp(app.name);
         logs.hub.forgetApp(app.name);
@@ -155,7 +157,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: ({ app: name, token }) => authorizePush(store, token, name),
+        authorize: ({ app: name, token, service }) => authorizePush(store, token, name, service),
       });
       registerImageGcRoute(app, ctx, gc);
     });

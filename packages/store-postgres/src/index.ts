@@ -7,6 +7,7 @@ import { createBuilds } from './builds.ts';
 import { createConfig, createReleases } from './releases.ts';
 import { createFormations } from './formations.ts';
 import { createDrains } from './drains.ts';
+import { createCollaborators } from './collaborators.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -33,6 +34,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     config: createConfig(pool, cipher),
     formations: createFormations(pool),
     drains: createDrains(pool, cipher),
+    collaborators: createCollaborators(pool),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ApiContext } from './context.ts';
-import { authenticate, tokenFrom } from './auth.ts';
+import { access, defaultAccess, installAccessRules } from './access.ts';
+import { createAuthThrottle } from './auth-throttle.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerAppRoutes } from './routes/apps.ts';
 import { registerReleaseRoutes } from './routes/releases.ts';
@@ -13,14 +14,17 @@ import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } fro
 import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
 import { registerDrainRoutes } from './routes/drains.ts';
 import { registerCliRoutes } from './routes/cli.ts';
+import { registerUserRoutes } from './routes/users.ts';
+import { registerAuthorizationRoutes } from './routes/authorizations.ts';
+import { registerCollaboratorRoutes } from './routes/collaborators.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 
 /**
- * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP).
- * Every API route needs a token; the git routes do their own auth.
+ * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP, whose routes
+ * get the `git` rule: git-http authorises them itself). Every route declares its access rule (api/access.ts).
  */
 export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) => Promise<void>): FastifyInstance {
   // Typed as the default instance: the pino logger type would otherwise leak into every route signature.
@@ -35,40 +39,46 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
+  installAccessRules(app, ctx, createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 }));
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
   // 200 while the database answers; 503 (with Retry-After) while it does not, though apps keep serving.
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', access('public'), async (_request, reply) => {
     if (await ctx.databaseReachable()) return { status: 'ok', version: VERSION, database: 'ok' };
     reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S));
     return { status: 'degraded', version: VERSION, database: 'unavailable' };
   });
-  // The CLI's npm package holds no secret: outside the authenticated scope, so installing it needs no token.
+  // The CLI's npm package holds no secret, so installing it needs no token.
   registerCliRoutes(app);
   const logSessions = createLogSessions();
-
   const attachSessions = createAttachSessions();
-  app.register(async (api) => {
-    api.decorateRequest('user', null as never);
-    api.addHook('onRequest', async (request) => {
-      const user = await authenticate(ctx, tokenFrom(request.headers.authorization));
-      request.user = user;
-    });
-    registerAppRoutes(api, ctx);
-    registerReleaseRoutes(api, ctx);
-    registerBuildRoutes(api, ctx);
-    registerConfigRoutes(api, ctx);
-    registerFormationRoutes(api, ctx);
-    registerDynoRoutes(api, ctx);
-    registerOneOffRoutes(api, ctx, attachSessions);
-    registerLogSessionRoutes(api, ctx, logSessions);
-    registerDrainRoutes(api, ctx);
+  // Open log tails and attach sockets authenticated once, when they opened: a revocation closes those it covers.
+  const unsubscribe = ctx.accessEvents.subscribe((scope) => {
+    logSessions.revoke(scope);
+    attachSessions.revoke(scope);
   });
-  // The log stream URL carries its own one-time token: outside the authenticated scope.
+  app.addHook('onClose', async () => void unsubscribe());
+
+  registerAppRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerAuthorizationRoutes(app, ctx);
+  registerCollaboratorRoutes(app, ctx);
+  registerReleaseRoutes(app, ctx);
+  registerBuildRoutes(app, ctx);
+  registerConfigRoutes(app, ctx);
+  registerFormationRoutes(app, ctx);
+  registerDynoRoutes(app, ctx);
+  registerOneOffRoutes(app, ctx, attachSessions);
+  registerLogSessionRoutes(app, ctx, logSessions);
+  registerDrainRoutes(app, ctx);
+  // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);
   // The attach WebSocket URL carries its own one-time secret (from the authenticated POST /apps/:app/dynos).
   registerAttachUpgrade(app, ctx, attachSessions);
-  app.register(extra);
+  app.register(async (scope) => {
+    defaultAccess(scope, 'git');
+    await extra(scope);
+  });
   return app;
 }

@@ -1,25 +1,42 @@
 import { ErrorCodes, PlatformError, isValidAppName } from '@platform/types';
-import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
+import type { AppRecord, BuildRecord, Permission, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
 
+/** What an action needs on an app: one of Heroku's permissions, or being its owner (destroy, transfer). */
+export type AppNeed = Permission | 'owner';
+
 /**
- * The app `nameOrId` (a name or an id) if `user` may act on it: its owner or an admin. Anyone else gets the same
- * answer as for a missing app, so app names do not leak (Heroku answers 404 too).
+ * The app `nameOrId` (a name or an id) if `user` may do what `need` says on it: its owner or an admin may do
+ * anything; a collaborator what its permissions name (services/collaborators.ts). Anyone else gets the same answer
+ * as for a missing app, so app names do not leak (Heroku answers 404 too); a collaborator lacking the permission
+ * gets 403, naming it.
  *
- * @throws PLT_APP_NOT_FOUND "Couldn't find that app."
+ * @throws PLT_APP_NOT_FOUND "Couldn't find that app."; PLT_FORBIDDEN "You need the deploy permission on …".
  */
-export async function findApp(store: Pick<Store, 'apps'>, user: User, nameOrId: string): Promise<AppRecord> {
+export async function findApp(store: Pick<Store, 'apps' | 'collaborators'>, user: User, nameOrId: string, need: AppNeed = 'view'): Promise<AppRecord> {
   const app = await store.apps.find(nameOrId);
-  if (!app || (!user.isAdmin && app.ownerId !== user.id)) {
-    throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (!app) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (user.isAdmin || app.ownerId === user.id) return app;
+  const permissions = await store.collaborators.permissionsOf(app.id, user.id);
+  if (!permissions) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (need === 'owner' || !permissions.includes(need)) {
+    throw new PlatformError(
+      ErrorCodes.forbidden,
+      need === 'owner'
+        ? `Only the owner of ${app.name} (or an admin) can do that.`
+        : `You need the ${need} permission on ${app.name}; its owner can grant it with platform access:update.`,
+    );
   }
   return app;
 }
 
-/** The apps `user` may see (an admin: all), by name ascending. */
+/** The apps `user` may see (an admin: all; else those it owns or collaborates on), by name ascending. */
 export async function listApps(deps: Pick<ServiceDeps, 'store'>, user: User): Promise<AppRecord[]> {
-  return (await deps.store.apps.list()).filter((a) => user.isAdmin || a.ownerId === user.id);
+  const apps = await deps.store.apps.list();
+  if (user.isAdmin) return apps;
+  const shared = new Set(await deps.store.collaborators.appIdsOf(user.id));
+  return apps.filter((a) => a.ownerId === user.id || shared.has(a.id));
 }
 
 /**
@@ -79,17 +96,19 @@ export async function getAppInfo(deps: Pick<ServiceDeps, 'store'>, user: User, n
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'accessEvents'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, nameOrId);
+  const app = await findApp(deps.store, user, nameOrId, 'owner');
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
   const slugs = (await deps.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
   await deps.store.apps.destroy(app.id);
   await deps.manager.removeApp(app.id);
   await deps.forgetApp(app, slugs);
+  // Log tails and attach sessions of the app end; a new app of the same name is another app.
+  deps.accessEvents.revoked({ appId: app.id });
   deps.logger.info({ app: app.name, user: user.email }, 'app destroyed');
   return app;
 }

@@ -85,7 +85,7 @@ export async function scaleFormation(
   appName: string,
   updates: readonly ScaleUpdate[],
 ): Promise<{ app: AppRecord; formation: FormationEntry[] }> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'operate');
   const max = deps.config.maxDynosPerApp;
   const commands = await processTypes(deps.store, app.id);
   if (Object.keys(commands).length === 0) throw new PlatformError(ErrorCodes.noRelease, `${app.name} has no release yet: push code first.`);

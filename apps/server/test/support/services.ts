@@ -7,6 +7,7 @@ import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } f
 import type { AppRecord, Store, User } from '@platform/store-postgres';
 import { createDeployer } from '../../src/deploy/deployer.ts';
 import { createOneOffSizes } from '../../src/services/dyno-sizes.ts';
+import { createAccessEvents } from '../../src/services/access-events.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 
 /**
@@ -82,6 +83,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     config: { maxDynosPerApp: options.maxDynosPerApp ?? 100 },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
+    accessEvents: createAccessEvents(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
   };
   return {

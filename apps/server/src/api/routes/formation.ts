@@ -4,6 +4,7 @@ import type { AppRecord } from '@platform/store-postgres';
 import type { ApiContext } from '../context.ts';
 import { formationJson } from '../serialize.ts';
 import { getFormation, listFormation, scaleFormation, type FormationEntry, type ScaleUpdate } from '../../services/formation.ts';
+import { access } from '../access.ts';
 
 const json = (app: AppRecord, e: FormationEntry) => formationJson(app, e.formation, e.command);
 
@@ -21,23 +22,23 @@ function parseUpdates(body: unknown): ScaleUpdate[] {
 }
 
 export function registerFormationRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get<{ Params: { app: string } }>('/apps/:app/formation', async (request) => {
+  api.get<{ Params: { app: string } }>('/apps/:app/formation', access('app:view'), async (request) => {
     const { app, formation } = await listFormation(ctx, request.user, request.params.app);
     return formation.map((e) => json(app, e));
   });
 
-  api.get<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', async (request) => {
+  api.get<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', access('app:view'), async (request) => {
     const { app, entry } = await getFormation(ctx, request.user, request.params.app, request.params.type);
     return json(app, entry);
   });
 
-  api.patch<{ Params: { app: string } }>('/apps/:app/formation', async (request) => {
+  api.patch<{ Params: { app: string } }>('/apps/:app/formation', access('app:operate'), async (request) => {
     const updates = parseUpdates(request.body);
     const { app, formation } = await scaleFormation(ctx, request.user, request.params.app, updates);
     return formation.map((e) => json(app, e));
   });
 
-  api.patch<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', async (request) => {
+  api.patch<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', access('app:operate'), async (request) => {
     const body = (request.body ?? {}) as { quantity?: unknown };
     const { app, formation } = await scaleFormation(ctx, request.user, request.params.app, [{ type: request.params.type, quantity: body.quantity }]);
     return formation[0] ? json(app, formation[0]) : undefined;
