@@ -40,8 +40,8 @@ export async function listCollaborators(deps: Pick<ServiceDeps, 'store'>, user: 
  */
 export async function addCollaborator(deps: Deps, user: User, appName: string, input: { user?: unknown; permissions?: unknown }): Promise<{ app: AppRecord; collaborator: CollaboratorRecord }> {
   const app = await findApp(deps.store, user, appName, 'manage');
-  const target = await findUser(deps, parseEmail(input.user));
   const permissions = parsePermissions(input.permissions);
+  const target = await findUser(deps, parseEmail(input.user));
   if (target.id === app.ownerId) throw new PlatformError(ErrorCodes.invalidParams, `${target.email} owns ${app.name} already.`);
   const collaborator = await deps.store.collaborators.add(app.id, target.id, permissions);
   deps.logger.info({ app: app.name, user: target.email, by: user.email, permissions }, 'collaborator added');
