@@ -28,6 +28,18 @@ import { register as registerDrains } from './commands/drains/index.ts';
 import { register as registerDrainsAdd } from './commands/drains/add.ts';
 import { register as registerDrainsRemove } from './commands/drains/remove.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
+import { register as registerAuthorizationsList } from './commands/authorizations/index.ts';
+import { register as registerAuthorizationsCreate } from './commands/authorizations/create.ts';
+import { register as registerAuthorizationsRevoke } from './commands/authorizations/revoke.ts';
+import { register as registerUsers } from './commands/users/index.ts';
+import { register as registerUsersCreate } from './commands/users/create.ts';
+import { register as registerUsersDisable } from './commands/users/disable.ts';
+import { register as registerUsersRemove } from './commands/users/remove.ts';
+import { register as registerAccess } from './commands/access/index.ts';
+import { register as registerAccessAdd } from './commands/access/add.ts';
+import { register as registerAccessRemove } from './commands/access/remove.ts';
+import { register as registerAccessUpdate } from './commands/access/update.ts';
+import { register as registerAppsTransfer } from './commands/apps/transfer.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -57,6 +69,18 @@ const commands = [
   registerDrainsAdd,
   registerDrainsRemove,
   registerImagesPrune,
+  registerAuthorizationsList,
+  registerAuthorizationsCreate,
+  registerAuthorizationsRevoke,
+  registerUsers,
+  registerUsersCreate,
+  registerUsersDisable,
+  registerUsersRemove,
+  registerAccess,
+  registerAccessAdd,
+  registerAccessRemove,
+  registerAccessUpdate,
+  registerAppsTransfer,
 ];
 
 function prefixLines(text: string): string {
