@@ -141,7 +141,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       },
       databaseReachable: () => databaseReachable(pool),
     };
-    const api = createApiServer(ctx, async (app) => {
+    const api = createApiServer(ctx, async (app, { authThrottle }) => {
       await gitHttpPlugin(app, {
         reposDir: dirs.repos,
         logger: logger.child({ component: 'git' }),
@@ -157,7 +157,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: ({ app: name, token, service }) => authorizePush(store, token, name, service),
+        authorize: ({ app: name, token, service, address }) => authorizePush(store, token, name, service, authThrottle.forAddress(address)),
       });
       registerImageGcRoute(app, ctx, gc);
     });

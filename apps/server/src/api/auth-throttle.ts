@@ -10,6 +10,8 @@ export interface AuthThrottle {
   /** @throws PLT_RATE_LIMITED when `address` is over the limit. */
   check(address: string): void;
   failed(address: string): void;
+  /** `check` and `failed` bound to one address (what services/pushes.ts takes). */
+  forAddress(address: string): { check(): void; failed(): void };
 }
 
 export function createAuthThrottle(options: { max: number; windowMs: number; maxAddresses?: number; now?: () => number }): AuthThrottle {
@@ -22,7 +24,8 @@ export function createAuthThrottle(options: { max: number; windowMs: number; max
     if (w) windows.delete(address);
     return null;
   };
-  return {
+  const throttle: AuthThrottle = {
+    forAddress: (address) => ({ check: () => throttle.check(address), failed: () => throttle.failed(address) }),
     check(address) {
       const w = current(address);
       if (!w || w.failures < options.max) return;
@@ -39,4 +42,5 @@ export function createAuthThrottle(options: { max: number; windowMs: number; max
       windows.set(address, { start: now(), failures: 1 });
     },
   };
+  return throttle;
 }

@@ -2,8 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ApiContext } from './context.ts';
 import { access, defaultAccess, installAccessRules } from './access.ts';
-import { createAuthThrottle } from './auth-throttle.ts';
+import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerRateLimit } from './rate-limit.ts';
 import { registerAppRoutes } from './routes/apps.ts';
 import { registerReleaseRoutes } from './routes/releases.ts';
 import { registerBuildRoutes } from './routes/builds.ts';
@@ -26,7 +27,7 @@ const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
  * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP, whose routes
  * get the `git` rule: git-http authorises them itself). Every route declares its access rule (api/access.ts).
  */
-export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) => Promise<void>): FastifyInstance {
+export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, tools: { authThrottle: AuthThrottle }) => Promise<void>): FastifyInstance {
   // Typed as the default instance: the pino logger type would otherwise leak into every route signature.
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
@@ -39,7 +40,9 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  installAccessRules(app, ctx, createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 }));
+  // One count of failed authentications per address, for the API and git alike.
+  const authThrottle = createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 });
+  installAccessRules(app, ctx, authThrottle);
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
@@ -60,25 +63,29 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
   });
   app.addHook('onClose', async () => void unsubscribe());
 
-  registerAppRoutes(app, ctx);
-  registerUserRoutes(app, ctx);
-  registerAuthorizationRoutes(app, ctx);
-  registerCollaboratorRoutes(app, ctx);
-  registerReleaseRoutes(app, ctx);
-  registerBuildRoutes(app, ctx);
-  registerConfigRoutes(app, ctx);
-  registerFormationRoutes(app, ctx);
-  registerDynoRoutes(app, ctx);
-  registerOneOffRoutes(app, ctx, attachSessions);
-  registerLogSessionRoutes(app, ctx, logSessions);
-  registerDrainRoutes(app, ctx);
+  // Every API route in one scope behind the per-token request limit (healthz and the CLI package above are not).
+  app.register(async (api) => {
+    await registerRateLimit(api, ctx.config.apiRequestLimit);
+    registerAppRoutes(api, ctx);
+    registerUserRoutes(api, ctx);
+    registerAuthorizationRoutes(api, ctx);
+    registerCollaboratorRoutes(api, ctx);
+    registerReleaseRoutes(api, ctx);
+    registerBuildRoutes(api, ctx);
+    registerConfigRoutes(api, ctx);
+    registerFormationRoutes(api, ctx);
+    registerDynoRoutes(api, ctx);
+    registerOneOffRoutes(api, ctx, attachSessions);
+    registerLogSessionRoutes(api, ctx, logSessions);
+    registerDrainRoutes(api, ctx);
+  });
   // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);
   // The attach WebSocket URL carries its own one-time secret (from the authenticated POST /apps/:app/dynos).
   registerAttachUpgrade(app, ctx, attachSessions);
   app.register(async (scope) => {
     defaultAccess(scope, 'git');
-    await extra(scope);
+    await extra(scope, { authThrottle });
   });
   return app;
 }
