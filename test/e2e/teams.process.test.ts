@@ -60,6 +60,9 @@ describe('teams (process runtime)', () => {
     expect(push.code, push.stderr).toBe(0);
     const releases = await platform(['releases', '-a', app], { env: env.alice });
     expect(releases.stdout).toContain('alice@example.com');
+    const audit = await platform(['audit'], { env: env.admin });
+    expect(audit.stdout, audit.stdout).toMatch(new RegExp(`alice@example\\.com\\s+\\S+\\s+deploy ${app}\\s+branch=main commit=[0-9a-f]{40} result=succeeded`));
+    expect((await platform(['audit'], { env: env.alice })).code).toBe(1);
 
     expect((await platform(['apps'], { env: env.bob })).stdout).not.toContain(app);
     const info = await platform(['apps:info', '-a', app], { env: env.bob });

@@ -40,6 +40,7 @@ import { register as registerAccessAdd } from './commands/access/add.ts';
 import { register as registerAccessRemove } from './commands/access/remove.ts';
 import { register as registerAccessUpdate } from './commands/access/update.ts';
 import { register as registerAppsTransfer } from './commands/apps/transfer.ts';
+import { register as registerAudit } from './commands/audit.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -81,6 +82,7 @@ const commands = [
   registerAccessRemove,
   registerAccessUpdate,
   registerAppsTransfer,
+  registerAudit,
 ];
 
 function prefixLines(text: string): string {

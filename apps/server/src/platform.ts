@@ -26,6 +26,7 @@ import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { createOneOffSizes } from './services/dyno-sizes.ts';
 import { createAccessEvents } from './services/access-events.ts';
+import { recordDeploy } from './deploy/audit-deploy.ts';
 import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
@@ -151,13 +152,20 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         onPush: async (push) => {
           try {
             await deployer.onPush(push);
+            await recordDeploy(store, push, 'succeeded');
+          } catch (err) {
+            await recordDeploy(store, push, 'failed');
+            throw err;
           } finally {
             gc?.soon();
             // Slugs of builds that failed after storing theirs (older than 10 min, so never one in progress).
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: ({ app: name, token, service, address }) => authorizePush(store, token, name, service, authThrottle.forAddress(address)),
+        authorize: async ({ app: name, token, service, address }) => ({
+          ...(await authorizePush(store, token, name, service, authThrottle.forAddress(address))),
+          address,
+        }),
       });
       registerImageGcRoute(app, ctx, gc);
     });

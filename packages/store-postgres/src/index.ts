@@ -8,6 +8,7 @@ import { createConfig, createReleases } from './releases.ts';
 import { createFormations } from './formations.ts';
 import { createDrains } from './drains.ts';
 import { createCollaborators } from './collaborators.ts';
+import { createAudit } from './audit.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -16,6 +17,7 @@ export { migrate } from './migrate.ts';
 export type { StoreLogger } from './logger.ts';
 export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.ts';
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
+export type { AuditEvent, NewAuditEvent } from './audit.ts';
 
 /**
  * The platform's state, in Postgres. Takes a pool the app created (nothing connects on import).
@@ -35,6 +37,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     formations: createFormations(pool),
     drains: createDrains(pool, cipher),
     collaborators: createCollaborators(pool),
+    audit: createAudit(pool),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

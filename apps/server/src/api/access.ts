@@ -104,7 +104,7 @@ export function installAccessRules(app: FastifyInstance, ctx: Pick<ApiContext, '
     }
     if (rule.startsWith('app:')) {
       const name = (request.params as { app?: string }).app ?? '';
-      await findApp(ctx.store, principal.user, name, rule.slice(4) as AppNeed);
+      request.auditApp = await findApp(ctx.store, principal.user, name, rule.slice(4) as AppNeed);
     }
   });
 }

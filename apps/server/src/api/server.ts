@@ -5,6 +5,8 @@ import { access, defaultAccess, installAccessRules } from './access.ts';
 import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
 import { installErrorHandler } from './errors.ts';
 import { registerRateLimit } from './rate-limit.ts';
+import { installAudit } from './audit.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAppRoutes } from './routes/apps.ts';
 import { registerReleaseRoutes } from './routes/releases.ts';
 import { registerBuildRoutes } from './routes/builds.ts';
@@ -43,6 +45,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
   // One count of failed authentications per address, for the API and git alike.
   const authThrottle = createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 });
   installAccessRules(app, ctx, authThrottle);
+  installAudit(app, ctx.store);
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
@@ -78,6 +81,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
     registerOneOffRoutes(api, ctx, attachSessions);
     registerLogSessionRoutes(api, ctx, logSessions);
     registerDrainRoutes(api, ctx);
+    registerAuditRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);
