@@ -27,6 +27,7 @@ import { bootstrapAdmin } from './bootstrap.ts';
 import { createOneOffSizes } from './services/dyno-sizes.ts';
 import { createAccessEvents } from './services/access-events.ts';
 import { recordDeploy } from './deploy/audit-deploy.ts';
+import { appUrls } from './urls.ts';
 import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
@@ -82,8 +83,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
 
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
-    const apiUrl = () => config.publicUrl ?? `http://${displayHost(config.host)}:${apiPort}`;
-    const webUrl = (app: string) => `http://${app}.${config.domain}${routerPort === 80 ? '' : `:${routerPort}`}/`;
+    const urls = appUrls(config, () => apiPort, () => routerPort);
+    const apiUrl = urls.api;
+    const webUrl = urls.web;
 
     const events = logger.child({ component: 'events' });
     const platformEvent = (appId: string, app: string | undefined, source: string, message: string) => {
@@ -127,7 +129,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       deployer,
       logs: logs.hub,
       logger,
-      urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
+      urls,
       oneOffSizes: createOneOffSizes(),
       accessEvents: createAccessEvents(),
       async forgetApp(app: AppRecord, slugs: readonly string[]) {

@@ -15,9 +15,9 @@ function parseUpdates(body: unknown): ScaleUpdate[] {
     throw new PlatformError(ErrorCodes.invalidParams, 'Send {"updates": [{"type": "web", "quantity": 2}]}.');
   }
   return updates.updates.map((u) => {
-    const x = u as { type?: unknown; quantity?: unknown } | null;
+    const x = u as { type?: unknown; quantity?: unknown; size?: unknown } | null;
     if (typeof x?.type !== 'string') throw new PlatformError(ErrorCodes.invalidParams, 'Each update needs a "type".');
-    return { type: x.type, quantity: x.quantity };
+    return { type: x.type, quantity: x.quantity, ...(x.size === undefined ? {} : { size: x.size }) };
   });
 }
 
@@ -39,8 +39,9 @@ export function registerFormationRoutes(api: FastifyInstance, ctx: ApiContext): 
   });
 
   api.patch<{ Params: { app: string; type: string } }>('/apps/:app/formation/:type', access('app:operate'), async (request) => {
-    const body = (request.body ?? {}) as { quantity?: unknown };
-    const { app, formation } = await scaleFormation(ctx, request.user, request.params.app, [{ type: request.params.type, quantity: body.quantity }]);
+    const body = (request.body ?? {}) as { quantity?: unknown; size?: unknown };
+    const update = { type: request.params.type, quantity: body.quantity, ...(body.size === undefined ? {} : { size: body.size }) };
+    const { app, formation } = await scaleFormation(ctx, request.user, request.params.app, [update]);
     return formation[0] ? json(app, formation[0]) : undefined;
   });
 }
