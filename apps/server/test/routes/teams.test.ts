@@ -137,6 +137,9 @@ describe('collaborators', () => {
     await deployedApp(db.store, api.slugsDir, (await db.store.accounts.findUser(owner.id))!, 'team-app');
     expect((await call('GET', '/apps/team-app', friend.headers)).statusCode).toBe(404);
     expect((await call('GET', '/apps/team-app/collaborators', owner.headers)).json()).toEqual([]);
+    expect((await call('GET', '/apps/team-app/addons', owner.headers)).json()).toEqual([]);
+    expect((await call('GET', '/account/features', owner.headers)).json()).toEqual([]);
+    expect((await call('GET', '/account', owner.headers)).json()).toMatchObject({ email: 'owner@example.com', admin: false });
     const added = await call('POST', '/apps/team-app/collaborators', owner.headers, { user: 'friend@example.com', permissions: ['deploy'] });
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ role: 'collaborator', user: { email: 'friend@example.com' }, permissions: [{ name: 'view' }, { name: 'deploy' }] });

@@ -59,6 +59,9 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
     return appJson(ctx, app, await ownerOf(ctx, app));
   });
 
+  // Add-ons are not offered yet: every app has none (apps:info and Heroku's tooling read this list).
+  api.get<{ Params: { app: string } }>('/apps/:app/addons', access('app:view'), async () => []);
+
   api.delete<{ Params: { app: string } }>('/apps/:app', access('app:owner'), async (request) => {
     const app = await destroyApp(ctx, request.user, request.params.app);
     return appJson(ctx, app, null);
