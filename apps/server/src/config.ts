@@ -182,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
     maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
     authFailureLimit: int('PLATFORM_AUTH_FAILURES_PER_MINUTE', 10, 1, 100_000),
-    apiRequestLimit: int('PLATFORM_API_REQUESTS_PER_MINUTE', 1200, 1, 1_000_000),
+    apiRequestLimit: int('PLATFORM_API_REQUESTS_PER_MINUTE', 6000, 1, 1_000_000),
     maxPushBytes: int('PLATFORM_MAX_PUSH_BYTES', 1024 ** 3, 64 * 1024, 64 * 1024 ** 3),
     dynoUser,
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),

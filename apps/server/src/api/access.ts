@@ -94,7 +94,8 @@ export function installAccessRules(app: FastifyInstance, ctx: Pick<ApiContext, '
     try {
       principal = await principalOf(ctx, request, rule === 'login');
     } catch (err) {
-      if ((err as { code?: string }).code === ErrorCodes.unauthorized) throttle.failed(request.ip);
+      // A request without credentials is no guess at one: only a wrong token or password counts.
+      if ((err as { code?: string }).code === ErrorCodes.unauthorized && credentialsFrom(request.headers.authorization)) throttle.failed(request.ip);
       throw err;
     }
     request.user = principal.user;
