@@ -118,3 +118,28 @@ describe('teams (process runtime)', () => {
     expect(after.stderr).toContain('Invalid credentials');
   });
 });
+
+describe('teams: rename (process runtime)', () => {
+  it('renames an app: the clone’s remote, git pushes and the router follow the new name', async () => {
+    const { getViaRouter, eventually, commitFile } = await import('../support/apps.ts');
+    const server = await startServer({ runtime: 'process' });
+    try {
+      const env = await createUserEnv();
+      expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
+      const repo = await fixtureRepo('node-app', env);
+      expect((await platform(['apps:create', 'before-name'], { cwd: repo, env })).code).toBe(0);
+      expect((await run('git', ['push', 'platform', 'main'], { cwd: repo, env })).code).toBe(0);
+      const renamed = await platform(['apps:rename', 'after-name'], { cwd: repo, env });
+      expect(renamed.code, renamed.stderr).toBe(0);
+      expect(renamed.stdout).toContain('Git remote platform updated');
+      await eventually(async () => (await getViaRouter(server.routerUrl, 'after-name')).status === 200, 60_000, 'the renamed app to answer');
+      expect((await getViaRouter(server.routerUrl, 'before-name')).status).toBe(404);
+      await commitFile(repo, env, 'NOTE.md', 'after the rename\n', 'after the rename');
+      const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+      expect(push.code, push.stderr).toBe(0);
+      expect((await platform(['releases', '-a', 'after-name'], { env })).stdout).toMatch(/v2\s+Deploy/);
+    } finally {
+      await server.destroy();
+    }
+  });
+});

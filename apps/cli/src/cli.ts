@@ -41,6 +41,7 @@ import { register as registerAccessRemove } from './commands/access/remove.ts';
 import { register as registerAccessUpdate } from './commands/access/update.ts';
 import { register as registerAppsTransfer } from './commands/apps/transfer.ts';
 import { register as registerAudit } from './commands/audit.ts';
+import { register as registerAppsRename } from './commands/apps/rename.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -83,6 +84,7 @@ const commands = [
   registerAccessUpdate,
   registerAppsTransfer,
   registerAudit,
+  registerAppsRename,
 ];
 
 function prefixLines(text: string): string {

@@ -28,6 +28,7 @@ import { createOneOffSizes } from './services/dyno-sizes.ts';
 import { createAccessEvents } from './services/access-events.ts';
 import { recordDeploy } from './deploy/audit-deploy.ts';
 import { appUrls } from './urls.ts';
+import { createMoveApp } from './start/move-app.ts';
 import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
@@ -142,6 +143,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         await gc?.forgetApp(app.id);
         await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
       },
+      moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
     };
     const api = createApiServer(ctx, async (app, { authThrottle }) => {

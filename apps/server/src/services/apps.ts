@@ -112,3 +112,34 @@ export async function destroyApp(
   deps.logger.info({ app: app.name, user: user.email }, 'app destroyed');
   return app;
 }
+
+/**
+ * Renames an app (needs manage; Heroku's `PATCH /apps/{app}` with `name`). The git repository moves (the old
+ * remote URL stops working: `platform git:remote` or `git remote set-url` fixes a clone), the router answers the
+ * new host only, open log tails and attach sessions of the app close (their URLs named the old app), and the dynos
+ * are restarted one by one so they run under the new name (HEROKU_APP_NAME, log lines).
+ *
+ * @throws PLT_INVALID_PARAMS (the name rule); PLT_APP_EXISTS (taken); PLT_APP_NOT_FOUND; PLT_FORBIDDEN.
+ */
+export async function renameApp(
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'moveApp' | 'accessEvents'>,
+  user: User,
+  nameOrId: string,
+  name: unknown,
+): Promise<AppRecord> {
+  const app = await findApp(deps.store, user, nameOrId, 'manage');
+  if (!isValidAppName(name)) {
+    throw new PlatformError(
+      ErrorCodes.invalidParams,
+      'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes (3 to 30 characters).',
+    );
+  }
+  if (name === app.name) return app;
+  const renamed = await deps.store.apps.rename(app.id, name);
+  await deps.moveApp(renamed, app.name);
+  deps.accessEvents.revoked({ appId: app.id });
+  await deps.manager.reconcile(app.id);
+  await deps.manager.restart(app.id);
+  deps.logger.info({ app: renamed.name, from: app.name, user: user.email }, 'app renamed');
+  return renamed;
+}

@@ -26,4 +26,9 @@ export interface ServiceDeps {
    * before it was deleted from the store; a slug another app's build shares is kept).
    */
   forgetApp(app: AppRecord, slugs: readonly string[]): Promise<void>;
+  /**
+   * Moves what is keyed by an app's name to its new one (`app.name`): the git repository, the router's host, the
+   * log buffer's drains. The caller has renamed the row and restarts the dynos.
+   */
+  moveApp(app: AppRecord, previousName: string): Promise<void>;
 }

@@ -22,6 +22,8 @@ export interface Recorded {
   removed: string[];
   restarted: Array<{ appId: string; filter?: { type?: string; name?: string } | undefined }>;
   forgotten: string[];
+  /** Apps whose name-keyed things moved, `old -> new`. */
+  moved: string[];
   events: string[];
   oneOffs: OneOffInput[];
 }
@@ -42,7 +44,7 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
 export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
-  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [] };
+  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], moved: [], events: [], oneOffs: [] };
   const dynos = new Map<string, DynoStatus[]>(); // by app id
   const manager = {
     async deploy(_appId: string, release: ReleaseTarget, commit?: () => Promise<void>) {
@@ -85,6 +87,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     oneOffSizes: createOneOffSizes(),
     accessEvents: createAccessEvents(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
+    moveApp: async (app: AppRecord, previous: string) => void recorded.moved.push(`${previous} -> ${app.name}`),
   };
   return {
     deps,

@@ -4,7 +4,7 @@ import type { ApiContext } from '../context.ts';
 import { access } from '../access.ts';
 import { appJson } from '../serialize.ts';
 import { parseRange } from '../range.ts';
-import { createApp, destroyApp, getAppInfo, listApps } from '../../services/apps.ts';
+import { createApp, destroyApp, getAppInfo, listApps, renameApp } from '../../services/apps.ts';
 import { transferApp } from '../../services/collaborators.ts';
 
 /** The owner's id and e-mail for an app's JSON. */
@@ -51,11 +51,13 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
     return appJson(ctx, app, await ownerOf(ctx, app), { releasedAt: release?.createdAt ?? null, buildpack: build?.buildpack ?? null, slugSize: build?.slugSize ?? null });
   });
 
-  // Transfer (`platform apps:transfer EMAIL`): `{"owner": "email"}`, owner or admin only (the service checks).
+  // Rename (`{"name": "new-name"}`, needs manage) and transfer (`{"owner": "email"}`, owner or admin only); the
+  // services check the permission each needs.
   api.patch<{ Params: { app: string } }>('/apps/:app', access('app:view'), async (request) => {
-    const body = (request.body ?? {}) as { owner?: unknown };
+    const body = (request.body ?? {}) as { owner?: unknown; name?: unknown };
     let app = await getAppInfo(ctx, request.user, request.params.app).then((i) => i.app);
-    if (body.owner !== undefined) app = await transferApp(ctx, request.user, app.name, body.owner);
+    if (body.name !== undefined) app = await renameApp(ctx, request.user, app.id, body.name);
+    if (body.owner !== undefined) app = await transferApp(ctx, request.user, app.id, body.owner);
     return appJson(ctx, app, await ownerOf(ctx, app));
   });
 
