@@ -97,11 +97,26 @@ describe('teams (process runtime)', () => {
       const t = setTimeout(() => reject(new Error(`no log output: ${out}`)), 15_000);
       tail.stdout.on('data', () => (clearTimeout(t), resolve()));
     });
+    // With deploy, bob runs an attached one-off: its WebSocket closes when his access goes.
+    expect((await platform(['access:update', 'bob@example.com', '-a', app, '--permissions', 'view,deploy'], { env: env.alice })).code).toBe(0);
+    const oneOff = spawn(process.execPath, [CLI, 'run', '-a', app, '--', 'sh', '-c', 'echo ready; sleep 120'], { env: env.bob, stdio: ['pipe', 'pipe', 'pipe'] });
+    let runOut = '';
+    oneOff.stdout.on('data', (c: Buffer) => (runOut += c.toString()));
+    const runExited = new Promise<number | null>((resolve) => oneOff.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`the one-off did not start: ${runOut}`)), 30_000);
+      oneOff.stdout.on('data', () => runOut.includes('ready') && (clearTimeout(t), resolve()));
+    });
     expect((await platform(['access:remove', 'bob@example.com', '-a', app], { env: env.alice })).code).toBe(0);
-    const code = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000))]);
+    const timeout = () => new Promise<'running'>((r) => setTimeout(() => r('running'), 10_000));
+    const code = await Promise.race([exited, timeout()]);
     if (code === 'running') tail.kill();
     // The stream ends; the tail's reconnection is refused (no access any more): exit 1, saying why.
     expect(code).toBe(1);
+    const runCode = await Promise.race([runExited, timeout()]);
+    if (runCode === 'running') oneOff.kill();
+    expect(runCode).not.toBe('running');
+    expect(runCode).not.toBe(0);
     expect((await platform(['apps:info', '-a', app], { env: env.bob })).code).toBe(1);
   });
 

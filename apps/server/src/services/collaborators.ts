@@ -57,9 +57,10 @@ export async function updateCollaborator(deps: Deps, user: User, appName: string
   const app = await findApp(deps.store, user, appName, 'manage');
   const permissions = parsePermissions(input.permissions);
   const target = await deps.store.accounts.findUser(who.trim());
-  const collaborator = target ? await deps.store.collaborators.update(app.id, target.id, permissions) : null;
-  if (!target || !collaborator) throw new PlatformError(ErrorCodes.collaboratorNotFound, `${who} is not a collaborator on ${app.name}.`);
-  deps.accessEvents.revoked({ userId: target.id, appId: app.id });
+  const before = target ? await deps.store.collaborators.permissionsOf(app.id, target.id) : null;
+  const collaborator = target && before ? await deps.store.collaborators.update(app.id, target.id, permissions) : null;
+  if (!target || !before || !collaborator) throw new PlatformError(ErrorCodes.collaboratorNotFound, `${who} is not a collaborator on ${app.name}.`);
+  if (before.some((p) => !permissions.includes(p))) deps.accessEvents.revoked({ userId: target.id, appId: app.id });
   return { app, collaborator };
 }
 
