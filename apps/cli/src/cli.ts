@@ -42,6 +42,7 @@ import { register as registerAccessUpdate } from './commands/access/update.ts';
 import { register as registerAppsTransfer } from './commands/apps/transfer.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerAppsRename } from './commands/apps/rename.ts';
+import { register as registerAuthPassword } from './commands/auth/password.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -85,6 +86,7 @@ const commands = [
   registerAppsTransfer,
   registerAudit,
   registerAppsRename,
+  registerAuthPassword,
 ];
 
 function prefixLines(text: string): string {

@@ -92,6 +92,11 @@ export function createAccounts(pool: pg.Pool) {
       return r.rows[0] ? { user: toUser(r.rows[0]), hash: (r.rows[0].password_hash as string | null) ?? null } : null;
     },
 
+    /** Sets a live user's password hash. */
+    async setPassword(userId: string, passwordHash: string): Promise<void> {
+      await pool.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND removed_at IS NULL', [userId, passwordHash]);
+    },
+
     /** Disables or re-enables a user; a disabled user's tokens and password stop working. */
     async setDisabled(userId: string, disabled: boolean): Promise<UserRecord | null> {
       const r = await pool.query(

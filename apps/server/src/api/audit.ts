@@ -9,6 +9,7 @@ import type { AppRecord, AuditEvent, Store } from '@platform/store-postgres';
  * token or one-off command.
  */
 const ACTIONS: Record<string, string> = {
+  'PATCH /account': 'account.password',
   'POST /apps': 'app.create',
   'PATCH /apps/:app': 'app.update',
   'DELETE /apps/:app': 'app.destroy',

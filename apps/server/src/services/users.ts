@@ -3,7 +3,7 @@ import { ErrorCodes, PlatformError } from '@platform/types';
 import { hashToken } from '@platform/secrets';
 import type { User, UserRecord } from '@platform/store-postgres';
 import type { ServiceDeps } from './deps.ts';
-import { checkPasswordRule, hashPassword } from './passwords.ts';
+import { checkPasswordRule, hashPassword, verifyPassword } from './passwords.ts';
 
 /** How long an invitation code works: 7 days. */
 export const INVITE_TTL_MS = 7 * 24 * 3600_000;
@@ -131,4 +131,20 @@ export async function acceptInvitation(deps: Pick<ServiceDeps, 'store' | 'logger
   if (!user) throw gone();
   deps.logger.info({ user: user.email }, 'invitation accepted');
   return user;
+}
+
+/**
+ * Sets the acting user's own password (`PATCH /account`). Changing one needs the current password too; a user
+ * without one yet (the bootstrapped admin) sets it with its token alone.
+ *
+ * @throws PLT_INVALID_PARAMS (weak, or the current password missing or wrong: nothing changes).
+ */
+export async function changePassword(deps: Pick<ServiceDeps, 'store' | 'logger'>, user: User, input: { password?: unknown; current_password?: unknown }): Promise<void> {
+  const stored = await deps.store.accounts.passwordOf(user.email);
+  if (stored?.hash) {
+    const current = typeof input.current_password === 'string' ? input.current_password : '';
+    if (!(await verifyPassword(current, stored.hash))) throw new PlatformError(ErrorCodes.invalidParams, 'current_password is missing or wrong.');
+  }
+  await deps.store.accounts.setPassword(user.id, await hashPassword(checkPasswordRule(input.password, user.email)));
+  deps.logger.info({ user: user.email }, 'password changed');
 }

@@ -57,6 +57,17 @@ describe('users', () => {
     expect(emails).not.toContain('weakling@example.com');
   });
 
+  it('lets a user set and change its own password, the current one needed once set', async () => {
+    expect((await call('PATCH', '/account', adminHeaders, { password: 'short' })).statusCode).toBe(422);
+    expect((await call('PATCH', '/account', adminHeaders, { password: PASSWORD })).statusCode).toBe(200);
+    expect((await call('POST', '/oauth/authorizations', basic(admin.email, PASSWORD))).statusCode).toBe(201);
+    const noCurrent = await call('PATCH', '/account', adminHeaders, { password: 'another good password' });
+    expect(noCurrent.json()).toEqual({ id: 'invalid_params', message: 'current_password is missing or wrong.' });
+    expect((await call('PATCH', '/account', adminHeaders, { password: 'another good password', current_password: PASSWORD })).statusCode).toBe(200);
+    expect((await call('POST', '/oauth/authorizations', basic(admin.email, PASSWORD))).statusCode).toBe(401);
+    expect((await call('POST', '/oauth/authorizations', basic(admin.email, 'another good password'))).statusCode).toBe(201);
+  });
+
   it('invites with a one-time code exchanged once for a password', async () => {
     const invited = await call('POST', '/users', adminHeaders, { email: 'new@example.com' });
     expect(invited.json()).toMatchObject({ state: 'invited' });

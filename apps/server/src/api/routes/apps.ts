@@ -6,6 +6,7 @@ import { appJson } from '../serialize.ts';
 import { parseRange } from '../range.ts';
 import { createApp, destroyApp, getAppInfo, listApps, renameApp } from '../../services/apps.ts';
 import { transferApp } from '../../services/collaborators.ts';
+import { changePassword } from '../../services/users.ts';
 
 /** The owner's id and e-mail for an app's JSON. */
 async function ownerOf(ctx: Pick<ApiContext, 'store'>, app: AppRecord) {
@@ -30,6 +31,12 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
     verified: true,
     two_factor_authentication: false,
   }));
+
+  // `{"password": "…", "current_password": "…"}` (the current one only once a password is set).
+  api.patch('/account', access('user'), async (request) => {
+    await changePassword(ctx, request.user, (request.body ?? {}) as { password?: unknown; current_password?: unknown });
+    return { id: request.user.id, email: request.user.email };
+  });
 
   // Heroku's account features (beta flags): none here.
   api.get('/account/features', access('user'), async () => []);
