@@ -98,13 +98,13 @@ function pickOf(value: unknown, keys: string[]): Record<string, unknown> {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The app the access rule resolved (`app:*` rules), so an event names it even after it was destroyed. */
+    /** The app the access rule resolved (`app:*` rules; `POST /apps` sets the new one), so an event names it even after it was destroyed. */
     auditApp: AppRecord | null;
   }
 }
 
 /** Installs the recording hook on the root instance (before routes). Recording failures are logged, never answered. */
-export function installAudit(app: FastifyInstance, store: Pick<Store, 'audit' | 'apps'>): void {
+export function installAudit(app: FastifyInstance, store: Pick<Store, 'audit'>): void {
   app.decorateRequest('auditApp', null);
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const url = request.routeOptions.url;
@@ -114,8 +114,7 @@ export function installAudit(app: FastifyInstance, store: Pick<Store, 'audit' | 
     if (NOT_CHANGES.has(route)) return;
     const params = (request.params ?? {}) as Record<string, string>;
     const user = (request.user as typeof request.user | null) ?? null;
-    let target = request.auditApp;
-    if (!target && route === 'POST /apps') target = await store.apps.find(String((request.body as { name?: unknown } | null)?.name ?? '')).catch(() => null);
+    const target = request.auditApp;
     await store.audit
       .record({
         userId: user?.id ?? null,

@@ -49,6 +49,7 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.post('/apps', access('user'), async (request, reply) => {
     const body = (request.body ?? {}) as { name?: unknown };
     const app = await createApp(ctx, request.user, { name: body.name });
+    request.auditApp = app;
     reply.status(201);
     return appJson(ctx, app, request.user);
   });
