@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { User } from '@platform/store-postgres';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ApiContext } from './context.ts';
@@ -69,10 +69,16 @@ async function principalOf(ctx: Pick<ApiContext, 'store'>, request: FastifyReque
 
 /**
  * Records every route (refusing, at `ready()`, one without a rule) and enforces each rule before its handler:
- * authentication (failures counted per source address by `throttle`: 429 with Retry-After once over the limit),
+ * the per-token request limit (`limiter`, api/rate-limit.ts), authentication (failures counted per source address by `throttle`: 429 with Retry-After once over the limit),
  * then the rule's check. Call on the root instance before any route is registered.
  */
-export function installAccessRules(app: FastifyInstance, ctx: Pick<ApiContext, 'store'>, throttle: AuthThrottle): void {
+export function installAccessRules(
+  app: FastifyInstance,
+  ctx: Pick<ApiContext, 'store'>,
+  throttle: AuthThrottle,
+  limiter?: () => (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): void {
+  let limit: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
   const table: RouteEntry[] = [];
   const options: RouteOptions[] = [];
   tables.set(app, table);
@@ -86,9 +92,11 @@ export function installAccessRules(app: FastifyInstance, ctx: Pick<ApiContext, '
       if (!rule) throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (see apps/server/src/api/access.ts).`);
     }
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const rule = request.routeOptions.config.access;
     if (rule === undefined || rule === 'public' || rule === 'session' || rule === 'git') return;
+    // The per-token request limit first: a flood is refused before its token is looked up.
+    if (limiter) await (limit ??= limiter())(request, reply);
     throttle.check(request.ip);
     let principal: Principal;
     try {

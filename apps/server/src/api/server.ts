@@ -4,7 +4,7 @@ import type { ApiContext } from './context.ts';
 import { access, defaultAccess, installAccessRules } from './access.ts';
 import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
 import { installErrorHandler } from './errors.ts';
-import { registerRateLimit } from './rate-limit.ts';
+import { limiterOf, registerRateLimit } from './rate-limit.ts';
 import { installAudit } from './audit.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAppRoutes } from './routes/apps.ts';
@@ -44,7 +44,8 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
   installErrorHandler(app);
   // One count of failed authentications per address, for the API and git alike.
   const authThrottle = createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 });
-  installAccessRules(app, ctx, authThrottle);
+  registerRateLimit(app, ctx.config.apiRequestLimit);
+  installAccessRules(app, ctx, authThrottle, () => limiterOf(app));
   installAudit(app, ctx.store);
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
@@ -66,9 +67,8 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
   });
   app.addHook('onClose', async () => void unsubscribe());
 
-  // Every API route in one scope behind the per-token request limit (healthz and the CLI package above are not).
+  // Every API route, in one scope; each is behind the per-token request limit through its access rule.
   app.register(async (api) => {
-    await registerRateLimit(api, ctx.config.apiRequestLimit);
     registerAppRoutes(api, ctx);
     registerUserRoutes(api, ctx);
     registerAuthorizationRoutes(api, ctx);

@@ -41,6 +41,10 @@ describe('abuse limits', () => {
       expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
       expect((await api.app.inject({ url: '/apps', headers: other })).statusCode).toBe(200);
       expect((await api.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      // The limit comes before the token is looked up: a flood of unknown tokens is refused unread.
+      const unknown = { authorization: 'Bearer not-a-token' };
+      for (let i = 0; i < 5; i++) expect((await api.app.inject({ url: '/apps', headers: unknown })).statusCode).toBe(401);
+      expect((await api.app.inject({ url: '/apps', headers: unknown })).statusCode).toBe(429);
     } finally {
       await api.close();
     }
