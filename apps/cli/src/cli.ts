@@ -47,6 +47,21 @@ import { register as registerDomainsRemove } from './commands/domains/remove.ts'
 import { register as registerDomainsWait } from './commands/domains/wait.ts';
 import { register as registerMaintenanceOn } from './commands/maintenance/on.ts';
 import { register as registerMaintenanceOff } from './commands/maintenance/off.ts';
+import { register as registerAuthorizationsList } from './commands/authorizations/index.ts';
+import { register as registerAuthorizationsCreate } from './commands/authorizations/create.ts';
+import { register as registerAuthorizationsRevoke } from './commands/authorizations/revoke.ts';
+import { register as registerUsers } from './commands/users/index.ts';
+import { register as registerUsersCreate } from './commands/users/create.ts';
+import { register as registerUsersDisable } from './commands/users/disable.ts';
+import { register as registerUsersRemove } from './commands/users/remove.ts';
+import { register as registerAccess } from './commands/access/index.ts';
+import { register as registerAccessAdd } from './commands/access/add.ts';
+import { register as registerAccessRemove } from './commands/access/remove.ts';
+import { register as registerAccessUpdate } from './commands/access/update.ts';
+import { register as registerAppsTransfer } from './commands/apps/transfer.ts';
+import { register as registerAudit } from './commands/audit.ts';
+import { register as registerAppsRename } from './commands/apps/rename.ts';
+import { register as registerAuthPassword } from './commands/auth/password.ts';
 import { VERSION } from './version.ts';
 
 const commands = [
@@ -95,6 +110,21 @@ const commands = [
   registerDomainsWait,
   registerMaintenanceOn,
   registerMaintenanceOff,
+  registerAuthorizationsList,
+  registerAuthorizationsCreate,
+  registerAuthorizationsRevoke,
+  registerUsers,
+  registerUsersCreate,
+  registerUsersDisable,
+  registerUsersRemove,
+  registerAccess,
+  registerAccessAdd,
+  registerAccessRemove,
+  registerAccessUpdate,
+  registerAppsTransfer,
+  registerAudit,
+  registerAppsRename,
+  registerAuthPassword,
 ];
 
 function prefixLines(text: string): string {

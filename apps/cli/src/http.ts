@@ -24,6 +24,8 @@ export interface ApiClientOptions {
   /** Base URL of the platform server, e.g. `http://127.0.0.1:5000`. */
   server: string;
   token?: string | undefined;
+  /** A whole `Authorization` header instead of the token's Bearer one (`platform login`'s Basic e-mail:password). */
+  authorization?: string;
   fetch?: typeof fetch;
   userAgent?: string;
 }
@@ -45,7 +47,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   async function once(method: string, path: string, body: unknown, range: string | undefined) {
     const url = server + path;
     const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': userAgent };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options.authorization) headers.Authorization = options.authorization;
+    else if (options.token) headers.Authorization = `Bearer ${options.token}`;
     if (range) headers.Range = range;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;

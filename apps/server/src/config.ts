@@ -44,6 +44,13 @@ export interface ServerConfig {
   buildTimeoutMs: number;
   releaseTimeoutMs: number;
   maxDynosPerApp: number;
+  /** Failed authentications one source address may make per minute before it gets 429 (PLATFORM_AUTH_FAILURES_PER_MINUTE). */
+  authFailureLimit: number;
+  /**
+   * API requests one token (or, without a token, one source address) may make per minute before 429
+   * (PLATFORM_API_REQUESTS_PER_MINUTE): a flooding client is answered 429 at once and others keep their share.
+   */
+  apiRequestLimit: number;
   /**
    * Largest `git push` request body, bytes (PLATFORM_MAX_PUSH_BYTES, default 1 GiB, at least 64 KiB): a push over it
    * is refused before anything is stored or built, with a message naming this setting.
@@ -198,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
     maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
+    authFailureLimit: int('PLATFORM_AUTH_FAILURES_PER_MINUTE', 10, 1, 100_000),
+    apiRequestLimit: int('PLATFORM_API_REQUESTS_PER_MINUTE', 6000, 1, 1_000_000),
     maxPushBytes: int('PLATFORM_MAX_PUSH_BYTES', 1024 ** 3, 64 * 1024, 64 * 1024 ** 3),
     dynoUser,
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { PlatformError } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { pruneImages } from '@platform/builder-docker';
-import { authenticate, tokenFrom } from './api/auth.ts';
+import { access } from './api/access.ts';
 import type { ApiContext } from './api/context.ts';
 
 export interface ImageGcOptions {
@@ -98,9 +98,8 @@ export function createImageGc(options: ImageGcOptions) {
  * In process mode (`gc` null) there are no images: a clear 400.
  */
 export function registerImageGcRoute(app: FastifyInstance, ctx: ApiContext, gc: ImageGc | null): void {
-  app.post('/admin/prune-images', async (request) => {
-    const user = await authenticate(ctx, tokenFrom(request.headers.authorization));
-    if (!user.isAdmin) throw new PlatformError('PLT_FORBIDDEN', 'Only an admin can prune images.');
+  app.post('/admin/prune-images', access('admin'), async (request) => {
+    if (!request.user.isAdmin) throw new PlatformError('PLT_FORBIDDEN', 'Only an admin can prune images.');
     if (!gc) throw new PlatformError('PLT_BAD_REQUEST', 'This server uses the process runtime: there are no release images to prune.');
     const removed = await gc.collect();
     return { removed, kept_releases_per_app: ctx.config.imagesToKeep };

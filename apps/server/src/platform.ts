@@ -1,10 +1,7 @@
-import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { AppRecord } from '@platform/store-postgres';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
 import { gitHttpPlugin } from '@platform/git-http';
-import { safeJoin } from '@platform/archive';
 import type { ServerConfig } from './config.ts';
 import { createFailpoints } from './failpoints.ts';
 import { createCleanupStack } from './start/cleanup-stack.ts';
@@ -19,6 +16,7 @@ import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
 import { collectSlugs } from './slug-gc.ts';
+import { createForgetApp } from './start/forget-app.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { registerImageGcRoute } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
@@ -27,6 +25,10 @@ import type { ApiContext } from './api/context.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
 import { createOneOffSizes } from './services/dyno-sizes.ts';
+import { createAccessEvents } from './services/access-events.ts';
+import { recordDeploy } from './deploy/audit-deploy.ts';
+import { appUrls } from './urls.ts';
+import { createMoveApp } from './start/move-app.ts';
 import { authorizePush } from './services/pushes.ts';
 
 export interface RunningPlatform {
@@ -88,8 +90,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
 
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
-    const apiUrl = () => config.publicUrl ?? `http://${displayHost(config.host)}:${apiPort}`;
-    const webUrl = (app: string) => `http://${app}.${config.domain}${routerPort === 80 ? '' : `:${routerPort}`}/`;
+    const urls = appUrls(config, () => apiPort, () => routerPort);
+    const apiUrl = urls.api;
+    const webUrl = urls.web;
 
     const events = logger.child({ component: 'events' });
     const platformEvent = (appId: string, app: string | undefined, source: string, message: string) => {
@@ -140,23 +143,16 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       deployer,
       logs: logs.hub,
       logger,
-      urls: { api: apiUrl, git: (app) => `${apiUrl()}/${app}.git`, web: webUrl },
+      urls,
       oneOffSizes: createOneOffSizes(),
       edge: router,
       acm,
-      async forgetApp(app: AppRecord, slugs: readonly string[]) {
-        await router.removeApp(app.name);
-        logs.hub.forgetApp(app.name);
-        logs.forgetId(app.id);
-        await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
-        await builder.forgetApp(app.id);
-        await runtime.forgetApp?.(app.id);
-        await gc?.forgetApp(app.id);
-        await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
-      },
+      accessEvents: createAccessEvents(),
+      forgetApp: createForgetApp({ router, logs, dirs, drivers: { runtime, builder, gc }, store, logger }),
+      moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
     };
-    const api = createApiServer(ctx, async (app) => {
+    const api = createApiServer(ctx, async (app, { authThrottle }) => {
       await gitHttpPlugin(app, {
         reposDir: dirs.repos,
         logger: logger.child({ component: 'git' }),
@@ -166,13 +162,20 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         onPush: async (push) => {
           try {
             await deployer.onPush(push);
+            await recordDeploy(store, push, 'succeeded');
+          } catch (err) {
+            await recordDeploy(store, push, 'failed');
+            throw err;
           } finally {
             gc?.soon();
             // Slugs of builds that failed after storing theirs (older than 10 min, so never one in progress).
             void collectSlugs(store, dirs.slugs, logger).catch((err) => logger.warn({ err }, 'collecting slugs failed'));
           }
         },
-        authorize: ({ app: name, token }) => authorizePush(store, token, name),
+        authorize: async ({ app: name, token, service, address }) => ({
+          ...(await authorizePush(store, token, name, service, authThrottle.forAddress(address))),
+          address,
+        }),
       });
       registerImageGcRoute(app, ctx, gc);
     });

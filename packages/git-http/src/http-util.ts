@@ -21,6 +21,11 @@ export function sendAuthError(reply: FastifyReply, err: unknown, logger: GitHttp
         return sendError(reply, 404, 'not_found', err.message);
       case 'PLT_INVALID_PARAMS':
         return sendError(reply, 400, 'bad_request', err.message);
+      case 'PLT_RATE_LIMITED': {
+        const retryAfter = (err.details as { retryAfter?: unknown } | undefined)?.retryAfter;
+        if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+        return sendError(reply, 429, 'rate_limit', err.message);
+      }
     }
   }
   logger.error({ err }, 'git authorize failed');

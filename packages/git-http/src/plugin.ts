@@ -57,7 +57,7 @@ export async function gitHttpPlugin(fastify: FastifyInstance, options: GitHttpOp
     }
     let principal: unknown;
     try {
-      principal = await options.authorize({ app, token: basicPassword(request.headers.authorization), service });
+      principal = await options.authorize({ app, token: basicPassword(request.headers.authorization), service, address: request.ip });
     } catch (err) {
       sendAuthError(reply, err, logger);
       return null;

@@ -28,6 +28,8 @@ export interface AuthorizeRequest {
   /** Basic auth password (any user name), or null when absent/malformed. */
   token: string | null;
   service: GitService;
+  /** The client's address (fastify's `request.ip`), for limiting failed authentications per source. */
+  address: string;
 }
 
 /** Minimal pino-compatible logger. */

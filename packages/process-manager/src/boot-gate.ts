@@ -39,6 +39,7 @@ export function createBootGate(options: BootGateOptions) {
       type,
       name,
       command,
+      ...(target.sizes?.[type] ? { size: target.sizes[type] } : {}),
       artifact: release.artifact,
       env: withDynoMetadata(release.env, { app: target.app, appId: target.appId, releaseVersion: release.version }),
     });

@@ -27,6 +27,8 @@ export interface AppTarget {
   /** The release that should run (the current one), or null before the first deploy. */
   release: ReleaseTarget | null;
   quantities: Record<string, number>;
+  /** Each process type's dyno size where the formation names one (else the runtime's default). */
+  sizes?: Record<string, DynoSize>;
 }
 
 export type DynoState = 'starting' | 'up' | 'crashed' | 'down';

@@ -98,6 +98,14 @@ describe('process manager on the in-memory runtime', () => {
     expect(web.env).toMatchObject({ GREETING: 'v1', HEROKU_APP_NAME: 'shop', HEROKU_RELEASE_VERSION: 'v1' });
   });
 
+  it('starts each process type at its formation size, and the rest at the runtime default', async () => {
+    const h = harness({ quantities: { web: 1, worker: 1 } });
+    h.target.sizes = { worker: { memoryMb: 1024, pids: 512 } };
+    await deploy(h, release(1));
+    expect(h.runtime.started.find((s) => s.name === 'worker.1')!.size).toEqual({ memoryMb: 1024, pids: 512 });
+    expect(h.runtime.started.find((s) => s.name === 'web.1')!.size).toBeUndefined();
+  });
+
   it('rolls a new release one web dyno at a time, each new one up before its predecessor is stopped', async () => {
     const h = harness({ quantities: { web: 2 } });
     await deploy(h, release(1));

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { PlatformError, ErrorCodes } from '@platform/types';
 import type { AppRecord } from './records.ts';
 import { toApp } from './rows.ts';
-import { isUniqueViolation } from './tx.ts';
+import { isUniqueViolation, withTransaction } from './tx.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -63,6 +63,43 @@ export function createApps(pool: pg.Pool) {
       const r = await pool.query('UPDATE apps SET buildpacks = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, [...buildpacks]]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
       return toApp(r.rows[0]);
+
+    },
+
+    /**
+     * Renames an app.
+     *
+     * @throws PLT_APP_EXISTS when the name is taken.
+     */
+    async rename(id: string, name: string): Promise<AppRecord> {
+      try {
+        const r = await pool.query('UPDATE apps SET name = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, name]);
+        return toApp(r.rows[0]);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new PlatformError(ErrorCodes.appExists, 'Name is already taken.', { details: { name } });
+        throw err;
+      }
+    },
+
+    /**
+     * Gives the app to `ownerId`, in one transaction: the new owner stops being a collaborator and the previous
+     * owner becomes one with every permission (as on Heroku, where the previous owner stays a collaborator).
+     */
+    async transfer(id: string, ownerId: string, previousOwnerPermissions: readonly string[]): Promise<AppRecord> {
+      return withTransaction(pool, async (client) => {
+        const before = await client.query('SELECT owner_id FROM apps WHERE id = $1 FOR UPDATE', [id]);
+        const previous = before.rows[0]?.owner_id as string;
+        await client.query('DELETE FROM collaborators WHERE app_id = $1 AND user_id = $2', [id, ownerId]);
+        const r = await client.query('UPDATE apps SET owner_id = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, ownerId]);
+        if (previous && previous !== ownerId) {
+          await client.query(
+            `INSERT INTO collaborators (app_id, user_id, permissions) VALUES ($1, $2, $3)
+             ON CONFLICT (app_id, user_id) DO UPDATE SET permissions = EXCLUDED.permissions, updated_at = now()`,
+            [id, previous, previousOwnerPermissions],
+          );
+        }
+        return toApp(r.rows[0]);
+      });
     },
 
     async destroy(id: string): Promise<void> {

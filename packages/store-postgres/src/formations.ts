@@ -24,14 +24,14 @@ export function createFormations(pool: pg.Pool) {
       return this.list(appId);
     },
 
-    /** Sets quantities atomically (all or nothing). Callers validate types and bounds first. */
-    async setQuantities(appId: string, updates: Array<{ type: string; quantity: number }>): Promise<FormationRecord[]> {
+    /** Sets quantities (and sizes, where given) atomically (all or nothing). Callers validate types, bounds and sizes first. */
+    async setQuantities(appId: string, updates: Array<{ type: string; quantity: number; size?: string | undefined }>): Promise<FormationRecord[]> {
       return withTransaction(pool, async (client) => {
         for (const u of updates) {
           await client.query(
-            `INSERT INTO formations (app_id, type, quantity) VALUES ($1, $2, $3)
-             ON CONFLICT (app_id, type) DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-            [appId, u.type, u.quantity],
+            `INSERT INTO formations (app_id, type, quantity, size) VALUES ($1, $2, $3, coalesce($4, 'standard'))
+             ON CONFLICT (app_id, type) DO UPDATE SET quantity = EXCLUDED.quantity, size = coalesce($4, formations.size), updated_at = now()`,
+            [appId, u.type, u.quantity, u.size ?? null],
           );
         }
         const r = await client.query('SELECT * FROM formations WHERE app_id = $1 ORDER BY type', [appId]);

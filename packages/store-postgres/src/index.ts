@@ -10,6 +10,8 @@ import { createDrains } from './drains.ts';
 import { createDomains } from './domains.ts';
 import { createSniEndpoints } from './sni-endpoints.ts';
 import { createAcmeAccounts } from './acme-accounts.ts';
+import { createCollaborators } from './collaborators.ts';
+import { createAudit } from './audit.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -21,6 +23,7 @@ export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
 export type { AcmeAccountRecord } from './acme-accounts.ts';
 export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
+export type { AuditEvent, NewAuditEvent } from './audit.ts';
 
 /**
  * The platform's state, in Postgres. Takes a pool the app created (nothing connects on import).
@@ -42,6 +45,8 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     domains: createDomains(pool, cipher),
     sniEndpoints: createSniEndpoints(pool, cipher),
     acmeAccounts: createAcmeAccounts(pool, cipher),
+    collaborators: createCollaborators(pool),
+    audit: createAudit(pool),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

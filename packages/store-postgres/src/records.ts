@@ -6,6 +6,43 @@ export interface User {
   isAdmin: boolean;
 }
 
+/** A user as the admin sees it (`/users`). `inviteExpiresAt` is set while an invitation waits to be accepted. */
+export interface UserRecord extends User {
+  hasPassword: boolean;
+  inviteExpiresAt: Date | null;
+  disabledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An API token without its secret (only a hash is stored). `expiresAt` null: never expires. */
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  description: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * Heroku's app permission names: `view` (read the app, its releases, formation, dynos, logs), `deploy` (push,
+ * config, releases, rollback, one-offs), `operate` (scale, restart, stop), `manage` (collaborators, drains, rename).
+ */
+export type Permission = 'view' | 'deploy' | 'operate' | 'manage';
+
+export const PERMISSIONS: readonly Permission[] = ['view', 'deploy', 'operate', 'manage'];
+
+/** A user's access to an app other than owning it. `permissions` always holds `view`. */
+export interface CollaboratorRecord {
+  appId: string;
+  userId: string;
+  email: string;
+  permissions: Permission[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface AppRecord {
   id: string;
   name: string;

@@ -40,7 +40,7 @@ describe('store', () => {
   it('authenticates tokens by hash only', async () => {
     const user = await store.accounts.ensureUser('tok@example.com');
     const token = await store.accounts.createToken(user.id, 'test');
-    expect((await store.accounts.authenticate(token))?.email).toBe('tok@example.com');
+    expect((await store.accounts.authenticate(token))?.user.email).toBe('tok@example.com');
     expect(await store.accounts.authenticate(token + 'x')).toBeNull();
     const raw = await pool.query('SELECT token_hash::text AS h FROM api_tokens');
     expect(raw.rows.some((r) => String(r.h).includes(token))).toBe(false);

@@ -44,6 +44,13 @@ export const ErrorCodes = {
   conflict: 'PLT_CONFLICT',
   unauthorized: 'PLT_UNAUTHORIZED',
   forbidden: 'PLT_FORBIDDEN',
+  rateLimited: 'PLT_RATE_LIMITED',
+  // users, tokens, collaborators
+  userExists: 'PLT_USER_EXISTS',
+  userNotFound: 'PLT_USER_NOT_FOUND',
+  tokenNotFound: 'PLT_TOKEN_NOT_FOUND',
+  collaboratorExists: 'PLT_COLLABORATOR_EXISTS',
+  collaboratorNotFound: 'PLT_COLLABORATOR_NOT_FOUND',
   // apps, builds, releases, dynos
   appNotFound: 'PLT_APP_NOT_FOUND',
   appExists: 'PLT_APP_EXISTS',

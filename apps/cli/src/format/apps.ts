@@ -18,11 +18,12 @@ export function summarizeDynos(dynos: readonly Dyno[]): string {
 }
 
 /** `platform apps:info`. Lines with nothing to show are left out. */
-export function formatAppInfo(app: App, dynos: readonly Dyno[] | undefined, style: Style): string[] {
+export function formatAppInfo(app: App, dynos: readonly Dyno[] | undefined, style: Style, collaborators?: readonly string[]): string[] {
   const pairs: Array<[string, string]> = [];
   const add = (k: string, v: string | null | undefined) => {
     if (v) pairs.push([k, v]);
   };
+  if (collaborators) add('Collaborators', [...collaborators].sort().join(', '));
   if (dynos) add('Dynos', summarizeDynos(dynos));
   add('Git URL', app.git_url);
   if (app.maintenance) add('Maintenance', 'on');

@@ -1,5 +1,4 @@
 import type { ProcessManager } from '@platform/process-manager';
-import type { User } from '@platform/store-postgres';
 import type { Logger } from 'pino';
 import type { LogHub } from '@platform/log-hub';
 import type { ServerConfig } from '../config.ts';
@@ -21,10 +20,4 @@ export interface ApiContext extends ServiceDeps {
   };
   /** Resolves true when the database answers a trivial query within a short time (for /healthz). */
   databaseReachable(): Promise<boolean>;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: User;
-  }
 }

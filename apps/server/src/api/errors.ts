@@ -24,6 +24,12 @@ const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_CONFLICT: { status: 409, id: 'conflict' },
   PLT_UNAUTHORIZED: { status: 401, id: 'unauthorized' },
   PLT_FORBIDDEN: { status: 403, id: 'forbidden' },
+  PLT_RATE_LIMITED: { status: 429, id: 'rate_limit' },
+  PLT_USER_EXISTS: { status: 422, id: 'invalid_params' },
+  PLT_USER_NOT_FOUND: { status: 404, id: 'not_found', resource: 'user' },
+  PLT_TOKEN_NOT_FOUND: { status: 404, id: 'not_found', resource: 'oauth-authorization' },
+  PLT_COLLABORATOR_EXISTS: { status: 422, id: 'invalid_params' },
+  PLT_COLLABORATOR_NOT_FOUND: { status: 404, id: 'not_found', resource: 'collaborator' },
   PLT_APP_NOT_FOUND: { status: 404, id: 'not_found', resource: 'app' },
   PLT_APP_EXISTS: { status: 422, id: 'invalid_params' },
   PLT_RELEASE_NOT_FOUND: { status: 404, id: 'not_found', resource: 'release' },
@@ -68,6 +74,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     // Internal codes fall through to the logged 500 below; the database's own 503 carries Retry-After below.
     if (mapped && mapped !== INTERNAL && mapped.id !== 'database_unavailable') {
       const { resource } = mapped;
+      const retryAfter = (err as { details?: { retryAfter?: unknown } }).details?.retryAfter;
+      if (mapped.status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.status(mapped.status).send({ id: mapped.id, message: err.message, ...(resource ? { resource } : {}) });
     }
     const fe = err as FastifyError;

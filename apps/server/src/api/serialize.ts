@@ -1,4 +1,4 @@
-import type { AppRecord, BuildRecord, FormationRecord, ReleaseRecord, User } from '@platform/store-postgres';
+import type { AppRecord, BuildRecord, CollaboratorRecord, FormationRecord, ReleaseRecord, TokenRecord, User, UserRecord } from '@platform/store-postgres';
 import type { DynoStatus } from '@platform/process-manager';
 import type { ApiContext } from './context.ts';
 import { isEligibleForRollback } from '../services/releases.ts';
@@ -122,6 +122,20 @@ export function domainJson(d: DomainView) {
   };
 }
 
+/** A user as the admin lists it (`/users`); `invite_expires_at` is set while an invitation waits. */
+export function userJson(u: UserRecord) {
+  return {
+    id: u.id,
+    email: u.email,
+    admin: u.isAdmin,
+    state: u.disabledAt ? 'disabled' : u.hasPassword ? 'active' : 'invited',
+    invite_expires_at: u.inviteExpiresAt?.toISOString() ?? null,
+    disabled_at: u.disabledAt?.toISOString() ?? null,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.updatedAt.toISOString(),
+  };
+}
+
 /**
  * Heroku Platform API "SNI Endpoint" (`domains` are the ids of the app's custom domains it covers), plus
  * `warnings` (platformd only: e.g. an expiry within 30 days). The private key is never shown.
@@ -148,5 +162,47 @@ export function sniEndpointJson(v: SniEndpointView) {
     warnings: v.warnings,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Heroku's OAuth authorization shape. `token` is the secret, given only when the token is created (null in lists);
+ * `expires_in` is the seconds left (null: never expires).
+ */
+export function authorizationJson(t: TokenRecord, user: Pick<User, 'id' | 'email'>, token: string | null = null, now = Date.now()) {
+  const expiresIn = t.expiresAt ? Math.max(0, Math.round((t.expiresAt.getTime() - now) / 1000)) : null;
+  return {
+    id: t.id,
+    description: t.description,
+    scope: ['global'],
+    access_token: { id: t.id, token, expires_in: expiresIn },
+    client: null,
+    grant: null,
+    refresh_token: null,
+    session: null,
+    user: { id: user.id, email: user.email, full_name: null },
+    last_used_at: t.lastUsedAt?.toISOString() ?? null,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.createdAt.toISOString(),
+  };
+}
+
+const PERMISSION_TEXT: Record<string, string> = {
+  view: 'Can view the app, its releases, formation, dynos and logs.',
+  deploy: 'Can push code, change config vars, roll back and run one-off dynos.',
+  operate: 'Can scale, restart and stop dynos.',
+  manage: 'Can manage collaborators and log drains.',
+};
+
+/** Heroku's collaborator shape (`role` is `collaborator`; the owner is not listed as one). */
+export function collaboratorJson(app: AppRecord, c: CollaboratorRecord) {
+  return {
+    id: `${app.id}:${c.userId}`,
+    app: { id: app.id, name: app.name },
+    permissions: c.permissions.map((name) => ({ name, description: PERMISSION_TEXT[name] ?? '' })),
+    role: 'collaborator',
+    user: { id: c.userId, email: c.email, federated: false },
+    created_at: c.createdAt.toISOString(),
+    updated_at: c.updatedAt.toISOString(),
   };
 }

@@ -1,8 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ApiContext } from './context.ts';
-import { authenticate, tokenFrom } from './auth.ts';
+import { access, defaultAccess, installAccessRules } from './access.ts';
+import { createAuthThrottle, type AuthThrottle } from './auth-throttle.ts';
 import { installErrorHandler } from './errors.ts';
+import { limiterOf, registerRateLimit } from './rate-limit.ts';
+import { installAudit } from './audit.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAppRoutes } from './routes/apps.ts';
 import { registerReleaseRoutes } from './routes/releases.ts';
 import { registerBuildRoutes } from './routes/builds.ts';
@@ -17,16 +21,19 @@ import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerAcmRoutes } from './routes/acm.ts';
 import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
+import { registerUserRoutes } from './routes/users.ts';
+import { registerAuthorizationRoutes } from './routes/authorizations.ts';
+import { registerCollaboratorRoutes } from './routes/collaborators.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 
 /**
- * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP).
- * Every API route needs a token; the git routes do their own auth.
+ * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP, whose routes
+ * get the `git` rule: git-http authorises them itself). Every route declares its access rule (api/access.ts).
  */
-export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) => Promise<void>): FastifyInstance {
+export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, tools: { authThrottle: AuthThrottle }) => Promise<void>): FastifyInstance {
   // Typed as the default instance: the pino logger type would otherwise leak into every route signature.
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
@@ -39,27 +46,37 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
+  // One count of failed authentications per address, for the API and git alike.
+  const authThrottle = createAuthThrottle({ max: ctx.config.authFailureLimit, windowMs: 60_000 });
+  registerRateLimit(app, ctx.config.apiRequestLimit);
+  installAccessRules(app, ctx, authThrottle, () => limiterOf(app));
+  installAudit(app, ctx.store);
   app.addHook('onSend', async (request, reply) => {
     reply.header('Request-Id', request.id);
   });
   // 200 while the database answers; 503 (with Retry-After) while it does not, though apps keep serving.
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', access('public'), async (_request, reply) => {
     if (await ctx.databaseReachable()) return { status: 'ok', version: VERSION, database: 'ok' };
     reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S));
     return { status: 'degraded', version: VERSION, database: 'unavailable' };
   });
-  // The CLI's npm package holds no secret: outside the authenticated scope, so installing it needs no token.
+  // The CLI's npm package holds no secret, so installing it needs no token.
   registerCliRoutes(app);
   const logSessions = createLogSessions();
-
   const attachSessions = createAttachSessions();
+  // Open log tails and attach sockets authenticated once, when they opened: a revocation closes those it covers.
+  const unsubscribe = ctx.accessEvents.subscribe((scope) => {
+    logSessions.revoke(scope);
+    attachSessions.revoke(scope);
+  });
+  app.addHook('onClose', async () => void unsubscribe());
+
+  // Every API route, in one scope; each is behind the per-token request limit through its access rule.
   app.register(async (api) => {
-    api.decorateRequest('user', null as never);
-    api.addHook('onRequest', async (request) => {
-      const user = await authenticate(ctx, tokenFrom(request.headers.authorization));
-      request.user = user;
-    });
     registerAppRoutes(api, ctx);
+    registerUserRoutes(api, ctx);
+    registerAuthorizationRoutes(api, ctx);
+    registerCollaboratorRoutes(api, ctx);
     registerReleaseRoutes(api, ctx);
     registerBuildRoutes(api, ctx);
     registerConfigRoutes(api, ctx);
@@ -72,11 +89,15 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerSniEndpointRoutes(api, ctx);
     registerAcmRoutes(api, ctx);
     registerBuildpackInstallationRoutes(api, ctx);
+    registerAuditRoutes(api, ctx);
   });
-  // The log stream URL carries its own one-time token: outside the authenticated scope.
+  // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);
   // The attach WebSocket URL carries its own one-time secret (from the authenticated POST /apps/:app/dynos).
   registerAttachUpgrade(app, ctx, attachSessions);
-  app.register(extra);
+  app.register(async (scope) => {
+    defaultAccess(scope, 'git');
+    await extra(scope, { authThrottle });
+  });
   return app;
 }

@@ -43,6 +43,8 @@ export type Deployer = ReturnType<typeof createDeployer>;
 export interface PushPrincipal {
   user: User;
   app: AppRecord;
+  /** The pusher's address, for the audit trail. */
+  address?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { ErrorCodes, PlatformError } from '@platform/types';
 import type { BuildRecord, ReleaseRecord, Store } from '@platform/store-postgres';
 import type { AppTarget, ReleaseTarget } from '@platform/process-manager';
 import { slugHealthcheck } from './healthcheck.ts';
+import { DEFAULT_DYNO_SIZE, dynoSizeNamed } from '../services/dyno-sizes.ts';
 
 /**
  * What the process manager needs to run a release: commands, artifact, config, health check. `build` is the
@@ -41,5 +42,12 @@ export async function appTarget(store: Store, slugsDir: string, appId: string): 
     appId: app.id,
     release: current ? await releaseTarget(store, slugsDir, current.release, current.build) : null,
     quantities: Object.fromEntries(formations.map((f) => [f.type, f.quantity])),
+    // The default size is left to the runtime (its own default is the same 512 MiB).
+    sizes: Object.fromEntries(
+      formations.flatMap((f) => {
+        const size = f.size.toLowerCase() === DEFAULT_DYNO_SIZE ? undefined : dynoSizeNamed(f.size);
+        return size ? [[f.type, size]] : [];
+      }),
+    ),
   };
 }

@@ -13,7 +13,7 @@ type AcmDeps = Pick<ServiceDeps, 'store' | 'edge' | 'acm' | 'logger'>;
  * @throws PLT_APP_NOT_FOUND; PLT_INVALID_PARAMS when the platform has no ACME directory configured.
  */
 export async function enableAcm(deps: AcmDeps, user: User, appName: string): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'manage');
   if (!deps.acm) {
     throw new PlatformError(
       ErrorCodes.invalidParams,
@@ -36,7 +36,7 @@ export async function enableAcm(deps: AcmDeps, user: User, appName: string): Pro
  * @throws PLT_APP_NOT_FOUND
  */
 export async function disableAcm(deps: AcmDeps, user: User, appName: string): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'manage');
   const updated = await deps.store.apps.setAcm(app.id, false);
   for (const d of await deps.store.domains.list(app.id)) await deps.store.domains.setAcm(d.id, { status: null, reason: null, certificate: null });
   await syncCertificates(deps);
@@ -51,7 +51,7 @@ export async function disableAcm(deps: AcmDeps, user: User, appName: string): Pr
  * @throws PLT_APP_NOT_FOUND; PLT_INVALID_PARAMS when ACM is off for the app or not configured.
  */
 export async function refreshAcm(deps: AcmDeps, user: User, appName: string): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'manage');
   if (!app.acm || !deps.acm) throw new PlatformError(ErrorCodes.invalidParams, 'Automatic Certificate Management is not enabled on this app: run certs:auto:enable.');
   for (const d of await deps.store.domains.list(app.id)) {
     if (d.acmStatus === 'failing' && !d.acmCertificate) await deps.store.domains.setAcm(d.id, { status: 'pending', reason: null });

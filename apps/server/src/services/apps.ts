@@ -1,26 +1,43 @@
 import { ErrorCodes, PlatformError, isValidAppName } from '@platform/types';
-import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
+import type { AppRecord, BuildRecord, Permission, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
 import { syncCertificates } from './sni-endpoints.ts';
 
+/** What an action needs on an app: one of Heroku's permissions, or being its owner (destroy, transfer). */
+export type AppNeed = Permission | 'owner';
+
 /**
- * The app `nameOrId` (a name or an id) if `user` may act on it: its owner or an admin. Anyone else gets the same
- * answer as for a missing app, so app names do not leak (Heroku answers 404 too).
+ * The app `nameOrId` (a name or an id) if `user` may do what `need` says on it: its owner or an admin may do
+ * anything; a collaborator what its permissions name (services/collaborators.ts). Anyone else gets the same answer
+ * as for a missing app, so app names do not leak (Heroku answers 404 too); a collaborator lacking the permission
+ * gets 403, naming it.
  *
- * @throws PLT_APP_NOT_FOUND "Couldn't find that app."
+ * @throws PLT_APP_NOT_FOUND "Couldn't find that app."; PLT_FORBIDDEN "You need the deploy permission on …".
  */
-export async function findApp(store: Pick<Store, 'apps'>, user: User, nameOrId: string): Promise<AppRecord> {
+export async function findApp(store: Pick<Store, 'apps' | 'collaborators'>, user: User, nameOrId: string, need: AppNeed = 'view'): Promise<AppRecord> {
   const app = await store.apps.find(nameOrId);
-  if (!app || (!user.isAdmin && app.ownerId !== user.id)) {
-    throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (!app) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (user.isAdmin || app.ownerId === user.id) return app;
+  const permissions = await store.collaborators.permissionsOf(app.id, user.id);
+  if (!permissions) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.");
+  if (need === 'owner' || !permissions.includes(need)) {
+    throw new PlatformError(
+      ErrorCodes.forbidden,
+      need === 'owner'
+        ? `Only the owner of ${app.name} (or an admin) can do that.`
+        : `You need the ${need} permission on ${app.name}; its owner can grant it with platform access:update.`,
+    );
   }
   return app;
 }
 
-/** The apps `user` may see (an admin: all), by name ascending. */
+/** The apps `user` may see (an admin: all; else those it owns or collaborates on), by name ascending. */
 export async function listApps(deps: Pick<ServiceDeps, 'store'>, user: User): Promise<AppRecord[]> {
-  return (await deps.store.apps.list()).filter((a) => user.isAdmin || a.ownerId === user.id);
+  const apps = await deps.store.apps.list();
+  if (user.isAdmin) return apps;
+  const shared = new Set(await deps.store.collaborators.appIdsOf(user.id));
+  return apps.filter((a) => a.ownerId === user.id || shared.has(a.id));
 }
 
 /**
@@ -88,7 +105,7 @@ export async function updateApp(
   nameOrId: string,
   input: { maintenance?: unknown; name?: unknown },
 ): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, nameOrId);
+  const app = await findApp(deps.store, user, nameOrId, 'operate');
   if (input.name !== undefined && input.name !== app.name) {
     throw new PlatformError(ErrorCodes.invalidParams, 'Renaming an app is not supported yet: create a new app and push to it.', { details: { field: 'name' } });
   }
@@ -109,11 +126,11 @@ export async function updateApp(
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge' | 'accessEvents'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
-  const app = await findApp(deps.store, user, nameOrId);
+  const app = await findApp(deps.store, user, nameOrId, 'owner');
   const hadCertificates = (await deps.store.sniEndpoints.list(app.id)).length > 0 || (await deps.store.domains.list(app.id)).some((d) => d.acmCertificate);
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
@@ -123,6 +140,39 @@ export async function destroyApp(
   await deps.forgetApp(app, slugs);
   // Its domains and certificates went with its rows; the edge stops serving its certificates too.
   if (hadCertificates) await syncCertificates(deps);
+  // Log tails and attach sessions of the app end; a new app of the same name is another app.
+  deps.accessEvents.revoked({ appId: app.id });
   deps.logger.info({ app: app.name, user: user.email }, 'app destroyed');
   return app;
+}
+
+/**
+ * Renames an app (needs manage; Heroku's `PATCH /apps/{app}` with `name`). The git repository moves (the old
+ * remote URL stops working: `platform git:remote` or `git remote set-url` fixes a clone), the router answers the
+ * new host only, open log tails and attach sessions of the app close (their URLs named the old app), and the dynos
+ * are restarted one by one so they run under the new name (HEROKU_APP_NAME, log lines).
+ *
+ * @throws PLT_INVALID_PARAMS (the name rule); PLT_APP_EXISTS (taken); PLT_APP_NOT_FOUND; PLT_FORBIDDEN.
+ */
+export async function renameApp(
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'moveApp' | 'accessEvents'>,
+  user: User,
+  nameOrId: string,
+  name: unknown,
+): Promise<AppRecord> {
+  const app = await findApp(deps.store, user, nameOrId, 'manage');
+  if (!isValidAppName(name)) {
+    throw new PlatformError(
+      ErrorCodes.invalidParams,
+      'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes (3 to 30 characters).',
+    );
+  }
+  if (name === app.name) return app;
+  const renamed = await deps.store.apps.rename(app.id, name);
+  await deps.moveApp(renamed, app.name);
+  deps.accessEvents.revoked({ appId: app.id });
+  await deps.manager.reconcile(app.id);
+  await deps.manager.restart(app.id);
+  deps.logger.info({ app: renamed.name, from: app.name, user: user.email }, 'app renamed');
+  return renamed;
 }

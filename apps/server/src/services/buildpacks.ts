@@ -47,7 +47,7 @@ export async function setAppBuildpacks(
   appName: string,
   requested: readonly unknown[],
 ): Promise<{ app: AppRecord; buildpacks: string[] }> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   const names = resolveBuildpacks(requested, await installedBuildpacks(deps.config.buildpacksDir));
   const updated = await deps.store.apps.setBuildpacks(app.id, names);
   return { app: updated, buildpacks: updated.buildpacks };

@@ -70,7 +70,7 @@ export function assertConfigSize(config: Readonly<ConfigVars>): void {
  * @throws PLT_APP_NOT_FOUND
  */
 export async function getConfigVars(deps: Pick<ServiceDeps, 'store'>, user: User, appName: string): Promise<ConfigVars> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   return deps.store.config.get(app.id);
 }
 
@@ -89,7 +89,7 @@ export async function setConfigVars(
   appName: string,
   body: unknown,
 ): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   const changes = validateConfigChanges(body);
   // The cap is checked on the merged config under the app's row lock: two changes that race cannot pass it together.
   const { config, release } = await deps.store.releases.updateConfig({

@@ -5,6 +5,7 @@ import type { ProcessManager } from '@platform/process-manager';
 import type { Deployer } from '../deploy/deployer.ts';
 import type { ServerConfig } from '../config.ts';
 import type { OneOffSizes } from './dyno-sizes.ts';
+import type { AccessEventBus } from './access-events.ts';
 
 /**
  * What the services need, and nothing more: the store, the parts of the process manager and deployer they drive,
@@ -26,9 +27,16 @@ export interface ServiceDeps {
   logger: Pick<Logger, 'info' | 'warn'>;
   /** The sizes of the one-off dynos this server started (formation dynos take theirs from the formation). */
   oneOffSizes: OneOffSizes;
+  /** Where revocations (token revoked, user disabled, access removed) are announced to open sessions. */
+  accessEvents: AccessEventBus;
   /**
    * Stops routing and forgets an app's repo, caches, images, and `slugs` (the checksums its builds had, read
    * before it was deleted from the store; a slug another app's build shares is kept).
    */
   forgetApp(app: AppRecord, slugs: readonly string[]): Promise<void>;
+  /**
+   * Moves what is keyed by an app's name to its new one (`app.name`): the git repository, the router's host, the
+   * log buffer's drains. The caller has renamed the row and restarts the dynos.
+   */
+  moveApp(app: AppRecord, previousName: string): Promise<void>;
 }

@@ -120,7 +120,7 @@ export async function getDomain(deps: DomainDeps, user: User, appName: string, h
  *   already has it, or another app does); PLT_INVALID_PARAMS past MAX_DOMAINS_PER_APP.
  */
 export async function addDomain(deps: DomainDeps, user: User, appName: string, input: { hostname?: unknown }): Promise<DomainView> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'manage');
   const hostname = normalizeHostname(input.hostname);
   const platformDomain = deps.config.domain;
   if (hostname === `${app.name}.${platformDomain}`) {

@@ -54,7 +54,7 @@ export async function restartDynos(
   appName: string,
   filter?: { filter: { name: string } | { type: string }; missing: string },
 ): Promise<void> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'operate');
   if (!filter) return deps.manager.restart(app.id);
   const f = filter.filter;
   const matches = (d: DynoStatus) => ('name' in f ? d.name === f.name : d.type === f.type);
@@ -69,7 +69,7 @@ export async function restartDynos(
  * @throws PLT_APP_NOT_FOUND; PLT_DYNO_NOT_FOUND when nothing running matches.
  */
 export async function stopDynos(deps: Pick<ServiceDeps, 'store' | 'manager'>, user: User, appName: string, filter: { name: string } | { type: string }): Promise<void> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'operate');
   const stopped = await deps.manager.stop(app.id, filter);
   if (stopped === 0) throw new PlatformError(ErrorCodes.dynoNotFound, `No running dyno matches ${'name' in filter ? filter.name : filter.type}.`);
 }

@@ -2,6 +2,7 @@ import { ErrorCodes, PlatformError, isValidProcessType } from '@platform/types';
 import type { AppRecord, FormationRecord, Store, User } from '@platform/store-postgres';
 import type { ServiceDeps } from './deps.ts';
 import { findApp } from './apps.ts';
+import { DYNO_SIZES, dynoSizeNamed } from './dyno-sizes.ts';
 
 /** A formation row with its command from the current release's process types. */
 export interface FormationEntry {
@@ -9,10 +10,26 @@ export interface FormationEntry {
   command: string;
 }
 
-/** One requested change: `quantity` as the API got it (`3`, `"3"`, `"+1"`, `"-2"`). */
+/**
+ * One requested change: `quantity` as the API got it (`3`, `"3"`, `"+1"`, `"-2"`; absent: unchanged) and `size`, a
+ * dyno size name from DYNO_SIZES in any case (`Standard-2X`; absent: unchanged).
+ */
 export interface ScaleUpdate {
   type: string;
   quantity: unknown;
+  size?: unknown;
+}
+
+/**
+ * A formation size as stored: the known name in lowercase.
+ *
+ * @throws PLT_INVALID_PARAMS naming the sizes this platform offers.
+ */
+export function parseFormationSize(type: string, raw: unknown): string {
+  if (typeof raw !== 'string' || !dynoSizeNamed(raw)) {
+    throw new PlatformError(ErrorCodes.invalidParams, `Unknown dyno size ${JSON.stringify(raw)} for ${type}. Sizes: ${Object.keys(DYNO_SIZES).join(', ')}.`);
+  }
+  return raw.toLowerCase();
 }
 
 /**
@@ -76,8 +93,10 @@ export async function getFormation(deps: Pick<ServiceDeps, 'store'>, user: User,
  * `config.maxDynosPerApp`. Records `Scaled to web@2:standard … by user <email>` (Heroku's log line; scaling is no
  * release) and converges the app. Returns the entries of the updated types.
  *
- * @throws PLT_APP_NOT_FOUND; PLT_NO_RELEASE before the first deploy; PLT_INVALID_PARAMS for an unknown type, a bad
- *   quantity or a total over the per-app limit.
+ * A changed size replaces the type's running dynos (a rolling restart) so they run at it.
+ *
+ * @throws PLT_APP_NOT_FOUND; PLT_FORBIDDEN (no operate permission); PLT_NO_RELEASE before the first deploy;
+ *   PLT_INVALID_PARAMS for an unknown type or size, a bad quantity or a total over the per-app limit.
  */
 export async function scaleFormation(
   deps: Pick<ServiceDeps, 'store' | 'manager' | 'deployer' | 'config'>,
@@ -85,18 +104,21 @@ export async function scaleFormation(
   appName: string,
   updates: readonly ScaleUpdate[],
 ): Promise<{ app: AppRecord; formation: FormationEntry[] }> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'operate');
   const max = deps.config.maxDynosPerApp;
   const commands = await processTypes(deps.store, app.id);
   if (Object.keys(commands).length === 0) throw new PlatformError(ErrorCodes.noRelease, `${app.name} has no release yet: push code first.`);
-  const quantities = Object.fromEntries((await deps.store.formations.list(app.id)).map((f) => [f.type, f.quantity]));
-  const resolved: Array<{ type: string; quantity: number }> = [];
+  const rows = await deps.store.formations.list(app.id);
+  const quantities = Object.fromEntries(rows.map((f) => [f.type, f.quantity]));
+  const sizesBefore = Object.fromEntries(rows.map((f) => [f.type, f.size]));
+  const resolved: Array<{ type: string; quantity: number; size?: string }> = [];
   for (const u of updates) {
     if (!isValidProcessType(u.type) || commands[u.type] === undefined || u.type === 'release' || u.type === 'run') {
       const known = Object.keys(commands).filter((t) => t !== 'release').join(', ');
       throw new PlatformError(ErrorCodes.invalidParams, `No such process type ${JSON.stringify(u.type)} for ${app.name}. Types: ${known}.`);
     }
-    resolved.push({ type: u.type, quantity: resolveQuantity(u.type, u.quantity, quantities[u.type] ?? 0, max) });
+    const quantity = u.quantity === undefined && u.size !== undefined ? (quantities[u.type] ?? 0) : resolveQuantity(u.type, u.quantity, quantities[u.type] ?? 0, max);
+    resolved.push({ type: u.type, quantity, ...(u.size === undefined || u.size === null ? {} : { size: parseFormationSize(u.type, u.size) }) });
   }
   const total = Object.values({ ...quantities, ...Object.fromEntries(resolved.map((r) => [r.type, r.quantity])) }).reduce((a, b) => a + b, 0);
   if (total > max) throw new PlatformError(ErrorCodes.invalidParams, `That would run ${total} dynos; the per-app limit is ${max}.`);
@@ -104,5 +126,7 @@ export async function scaleFormation(
   const scaled = after.filter((f) => commands[f.type] !== undefined).map((f) => `${f.type}@${f.quantity}:${f.size}`);
   deps.deployer.event(app.id, `Scaled to ${scaled.join(' ')} by user ${user.email}`);
   await deps.manager.reconcile(app.id);
+  // Running dynos keep their size: those of a resized type are replaced, one by one, at the new one.
+  for (const r of resolved) if (r.size !== undefined && r.size !== (sizesBefore[r.type] ?? 'standard')) await deps.manager.restart(app.id, { type: r.type });
   return { app, formation: entries(after.filter((f) => resolved.some((r) => r.type === f.type)), commands) };
 }

@@ -99,7 +99,7 @@ export async function startOneOff(
   appName: string,
   body: unknown,
 ): Promise<{ app: AppRecord; oneOff: OneOff; run: RunRequest }> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   const run = parseRunRequest(body);
   const current = await deps.store.releases.currentWithBuild(app.id);
   if (!current) throw new PlatformError(ErrorCodes.noRelease, `${app.name} has no release to run on yet. Deploy it first: git push platform main.`);

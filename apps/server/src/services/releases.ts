@@ -56,7 +56,7 @@ export async function getRelease(deps: Pick<ServiceDeps, 'store'>, user: User, a
  * @throws PLT_APP_NOT_FOUND; PLT_RELEASE_NOT_FOUND
  */
 export async function getReleaseConfigVars(deps: Pick<ServiceDeps, 'store'>, user: User, appName: string, ref: string): Promise<ConfigVars> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   const release = await deps.store.releases.get(app.id, ref);
   return deps.store.releases.config(release.id);
 }
@@ -89,7 +89,7 @@ export async function rollbackRelease(
   appName: string,
   ref: unknown,
 ): Promise<ReleaseView> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'deploy');
   const target = await deps.store.releases.get(app.id, parseReleaseRef(ref));
   if (!isEligibleForRollback(target)) {
     throw new PlatformError(ErrorCodes.rollbackInvalid, `v${target.version} is not eligible for rollback (status ${target.status}${target.buildId ? '' : ', no build'}).`);

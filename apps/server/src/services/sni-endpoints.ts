@@ -99,7 +99,7 @@ export async function getSniEndpoint(deps: SniDeps, user: User, appName: string,
  * @throws PLT_APP_NOT_FOUND; PLT_CERTIFICATE_INVALID (nothing stored)
  */
 export async function createSniEndpoint(deps: SniDeps, user: User, appName: string, input: { certificate_chain?: unknown; private_key?: unknown }): Promise<SniEndpointView> {
-  const app = await findApp(deps.store, user, appName);
+  const app = await findApp(deps.store, user, appName, 'manage');
   const parsed = parseCertificateBundle(input.certificate_chain, input.private_key);
   let endpoint: SniEndpointRecord | undefined;
   for (let attempt = 0; !endpoint; attempt++) {

@@ -38,7 +38,7 @@ describe('API routes', () => {
     expect(created.json()).toMatchObject({ name: 'route-app', owner: { id: user.id, email: user.email }, git_url: 'http://api.test/route-app.git', released_at: null });
     expect((await call('POST', '/apps', { name: 'route-app' })).json()).toEqual({ id: 'invalid_params', message: 'Name is already taken.' });
     expect((await call('POST', '/apps', { name: 'Bad' })).statusCode).toBe(422);
-    expect((await call('GET', '/apps/route-app')).json()).toMatchObject({ name: 'route-app', owner: { email: null } });
+    expect((await call('GET', '/apps/route-app')).json()).toMatchObject({ name: 'route-app', owner: { email: user.email } });
     expect((await call('GET', '/apps')).json().map((a: { name: string }) => a.name)).toEqual(['route-app']);
     expect((await call('DELETE', '/apps/route-app')).statusCode).toBe(200);
     expect((await call('GET', '/apps/route-app')).json()).toEqual({ id: 'not_found', message: "Couldn't find that app.", resource: 'app' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
 import type { Store } from '@platform/store-postgres';
-import { createApp, destroyApp, findApp, getAppInfo, listApps, updateApp } from '../../src/services/apps.ts';
+import { createApp, destroyApp, findApp, getAppInfo, listApps, renameApp, updateApp } from '../../src/services/apps.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
 
 let db: TestDatabase;
@@ -82,5 +82,35 @@ describe('maintenance mode', () => {
     await expect(updateApp(env.deps, user, 'apps-maint', { name: 'apps-renamed', maintenance: true })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
     await expect(updateApp(env.deps, other, 'apps-maint', { maintenance: true })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
     expect((await store.apps.get('apps-maint')).maintenance).toBe(false);
+  });
+});
+
+describe('renameApp', () => {
+  it('renames, moves what is keyed by name, closes the app sessions and restarts its dynos', async () => {
+    const user = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'rename-me');
+    const closed: unknown[] = [];
+    const unsubscribe = env.deps.accessEvents.subscribe((scope) => closed.push(scope));
+    const renamed = await renameApp(env.deps, user, 'rename-me', 'renamed-app');
+    unsubscribe();
+    expect(renamed).toMatchObject({ id: app.id, name: 'renamed-app' });
+    expect(env.recorded.moved).toContain('rename-me -> renamed-app');
+    expect(closed).toEqual([{ appId: app.id }]);
+    expect(env.recorded.restarted).toContainEqual({ appId: app.id, filter: undefined });
+    await expect(findApp(store, user, 'rename-me')).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    expect((await getAppInfo(env.deps, user, 'renamed-app')).release?.version).toBe(1);
+  });
+
+  it('refuses a bad or taken name, and a collaborator without manage, changing nothing', async () => {
+    const user = await someUser(store);
+    const viewer = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'keep-name');
+    await createApp(env.deps, user, { name: 'taken-name' });
+    await store.collaborators.add(app.id, viewer.id, ['view', 'deploy']);
+    await expect(renameApp(env.deps, user, 'keep-name', 'Bad Name')).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+    await expect(renameApp(env.deps, user, 'keep-name', 'taken-name')).rejects.toMatchObject({ code: 'PLT_APP_EXISTS' });
+    await expect(renameApp(env.deps, viewer, 'keep-name', 'other-name')).rejects.toMatchObject({ code: 'PLT_FORBIDDEN' });
+    expect((await store.apps.find(app.id))?.name).toBe('keep-name');
+    expect(env.recorded.moved.some((m) => m.startsWith('keep-name'))).toBe(false);
   });
 });

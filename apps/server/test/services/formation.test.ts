@@ -79,4 +79,18 @@ describe('formation', () => {
     const after = await store.formations.list(app.id);
     expect(after.map((f) => [f.type, f.quantity])).toEqual([['web', 1], ['worker', 0]]);
   });
+
+  it('sets a dyno size, replaces the running dynos of that type, and refuses an unknown size changing nothing', async () => {
+    const user = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'form-size');
+    const { formation } = await scaleFormation(env.deps, user, app.name, [{ type: 'web', quantity: undefined, size: 'Standard-2X' }]);
+    expect(formation.map((e) => [e.formation.type, e.formation.quantity, e.formation.size])).toEqual([['web', 1, 'standard-2x']]);
+    expect(env.recorded.restarted).toContainEqual({ appId: app.id, filter: { type: 'web' } });
+    await expect(scaleFormation(env.deps, user, app.name, [{ type: 'worker', quantity: 1, size: 'huge' }])).rejects.toMatchObject({
+      code: 'PLT_INVALID_PARAMS',
+      message: expect.stringContaining('Unknown dyno size "huge" for worker. Sizes: standard, standard-1x'),
+    });
+    const after = await store.formations.list(app.id);
+    expect(after.map((f) => [f.type, f.quantity, f.size])).toEqual([['web', 1, 'standard-2x'], ['worker', 0, 'standard']]);
+  });
 });

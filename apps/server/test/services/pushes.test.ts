@@ -84,3 +84,21 @@ describe('pushes', () => {
     }
   });
 });
+
+describe('git authorisation for teams', () => {
+  it('lets a view collaborator fetch but not push, and limits failed attempts per address', async () => {
+    const { createAuthThrottle } = await import('../../src/api/auth-throttle.ts');
+    const owner = await someUser(db.store);
+    const viewer = await someUser(db.store);
+    const app = await db.store.apps.create({ name: 'git-team-app', ownerId: owner.id });
+    await db.store.collaborators.add(app.id, viewer.id, ['view']);
+    const token = await db.store.accounts.createToken(viewer.id, 'git');
+    await expect(authorizePush(db.store, token, app.name, 'git-upload-pack')).resolves.toMatchObject({ app: { id: app.id } });
+    await expect(authorizePush(db.store, token, app.name, 'git-receive-pack')).rejects.toMatchObject({ code: 'PLT_FORBIDDEN' });
+    const throttle = createAuthThrottle({ max: 2, windowMs: 60_000 }).forAddress('10.0.0.9');
+    // No credentials yet is git asking which to send: not a failure.
+    for (let i = 0; i < 3; i++) await expect(authorizePush(db.store, null, app.name, 'git-upload-pack', throttle)).rejects.toMatchObject({ code: 'PLT_UNAUTHORIZED' });
+    for (let i = 0; i < 2; i++) await expect(authorizePush(db.store, 'wrong', app.name, 'git-upload-pack', throttle)).rejects.toMatchObject({ code: 'PLT_UNAUTHORIZED' });
+    await expect(authorizePush(db.store, token, app.name, 'git-upload-pack', throttle)).rejects.toMatchObject({ code: 'PLT_RATE_LIMITED' });
+  });
+});

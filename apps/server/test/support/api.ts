@@ -12,12 +12,17 @@ import { serviceDeps } from './services.ts';
  * The real API server (createApiServer: auth hook, error table, every route) on the service test dependencies,
  * for `app.inject()` tests of parsing, serialising and error mapping. `token(user)` gives a Bearer header.
  */
-export async function testApi(store: Store, options: { maxDynosPerApp?: number } = {}) {
+export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number } = {}) {
   const env = await serviceDeps(store, options);
   const logger = pino({ level: 'silent' });
   const ctx: ApiContext = {
     ...env.deps,
-    config: { ...loadConfig({ PLATFORM_DATA_DIR: env.slugsDir }), maxDynosPerApp: options.maxDynosPerApp ?? 100 },
+    config: {
+      ...loadConfig({ PLATFORM_DATA_DIR: env.slugsDir }),
+      maxDynosPerApp: options.maxDynosPerApp ?? 100,
+      authFailureLimit: options.authFailureLimit ?? 10_000,
+      apiRequestLimit: options.apiRequestLimit ?? 1_000_000,
+    },
     // The services use the manager's dyno methods only (see services/deps.ts); the rest is never called here.
     manager: env.deps.manager as ProcessManager,
     deployer: env.deps.deployer as ApiContext['deployer'],

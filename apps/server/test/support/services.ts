@@ -8,6 +8,7 @@ import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } f
 import type { AppRecord, Store, User } from '@platform/store-postgres';
 import { createDeployer } from '../../src/deploy/deployer.ts';
 import { createOneOffSizes } from '../../src/services/dyno-sizes.ts';
+import { createAccessEvents } from '../../src/services/access-events.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface Recorded {
   removed: string[];
   restarted: Array<{ appId: string; filter?: { type?: string; name?: string } | undefined }>;
   forgotten: string[];
+  /** Apps whose name-keyed things moved, `old -> new`. */
+  moved: string[];
   events: string[];
   oneOffs: OneOffInput[];
   /** What the edge (router) was last told, per app. */
@@ -44,7 +47,7 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
 export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
-  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [],
+  const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], moved: [], events: [], oneOffs: [],
     edge: { domains: new Map(), settings: new Map(), certificates: [] },
   };
   const dynos = new Map<string, DynoStatus[]>(); // by app id
@@ -93,7 +96,9 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test', buildpacksDir: fileURLToPath(new URL('../../../../buildpacks', import.meta.url)) },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
+    accessEvents: createAccessEvents(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
+    moveApp: async (app: AppRecord, previous: string) => void recorded.moved.push(`${previous} -> ${app.name}`),
   };
   return {
     deps,

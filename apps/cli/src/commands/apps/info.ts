@@ -15,7 +15,10 @@ export function register(program: Command, ctx: Context): void {
       const app = await api.get<App>(appPath(name));
       if (flags.json) return printJson(ctx.out, app);
       // The dyno summary is a nicety: an older server without /dynos still gets the rest.
-      const dynos = await api.get<Dyno[]>(appPath(app.name, '/dynos')).catch(() => undefined);
-      ctx.out(...formatAppInfo(app, dynos, ctx.style));
+      const [dynos, collaborators] = await Promise.all([
+        api.get<Dyno[]>(appPath(app.name, '/dynos')).catch(() => undefined),
+        api.get<Array<{ user: { email: string } }>>(appPath(app.name, '/collaborators')).catch(() => undefined),
+      ]);
+      ctx.out(...formatAppInfo(app, dynos, ctx.style, collaborators?.map((c) => c.user.email)));
     });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ApiContext } from '../context.ts';
 import { appBuildpacks, setAppBuildpacks } from '../../services/buildpacks.ts';
+import { access } from '../access.ts';
 
 /** Heroku's buildpack-installation: `{ buildpack: { name, url }, ordinal }` (our names are buildpack directories). */
 function installationsJson(buildpacks: readonly string[]) {
@@ -19,12 +20,12 @@ function parseUpdates(body: unknown): unknown[] {
 
 /** `/apps/:app/buildpack-installations` (Heroku schema): GET the app's chosen buildpacks, PUT the whole list. */
 export function registerBuildpackInstallationRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get<{ Params: { app: string } }>('/apps/:app/buildpack-installations', async (request) => {
+  api.get<{ Params: { app: string } }>('/apps/:app/buildpack-installations', access('app:view'), async (request) => {
     const { buildpacks } = await appBuildpacks(ctx, request.user, request.params.app);
     return installationsJson(buildpacks);
   });
 
-  api.put<{ Params: { app: string } }>('/apps/:app/buildpack-installations', async (request) => {
+  api.put<{ Params: { app: string } }>('/apps/:app/buildpack-installations', access('app:deploy'), async (request) => {
     const { buildpacks } = await setAppBuildpacks(ctx, request.user, request.params.app, parseUpdates(request.body));
     return installationsJson(buildpacks);
   });

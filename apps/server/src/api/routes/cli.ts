@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { PlatformError } from '@platform/types';
+import { access } from '../access.ts';
 
 /** The URL path the packed CLI is served at: `npm install -g http://<server>/cli/platform-cli.tgz`. */
 export const CLI_TARBALL_ROUTE = '/cli/platform-cli.tgz';
@@ -29,6 +30,7 @@ export function registerCliRoutes(app: FastifyInstance, options: CliRouteOptions
   const file = options.tarball ?? CLI_TARBALL_FILE;
   // GET and HEAD declared together: fastify's implicit HEAD route would read the whole file to discard it.
   app.route({
+    ...access('public'),
     method: ['GET', 'HEAD'],
     url: CLI_TARBALL_ROUTE,
     handler: async (request, reply) => {

@@ -3,6 +3,7 @@ import { PlatformError, ErrorCodes } from '@platform/types';
 import type { AppRecord, DrainRecord } from '@platform/store-postgres';
 import type { ApiContext } from '../context.ts';
 import { appFor } from '../auth.ts';
+import { access } from '../access.ts';
 
 export function drainJson(app: AppRecord, d: DrainRecord) {
   return {
@@ -21,20 +22,20 @@ const notFound = (what: string) =>
 
 /** `/apps/:app/log-drains[/:id|url|token]` (Heroku schema). */
 export function registerDrainRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get<{ Params: { app: string } }>('/apps/:app/log-drains', async (request) => {
+  api.get<{ Params: { app: string } }>('/apps/:app/log-drains', access('app:view'), async (request) => {
     const app = await appFor(ctx, request, request.params.app);
     return (await ctx.store.drains.list(app.id)).map((d) => drainJson(app, d));
   });
 
-  api.get<{ Params: { app: string; drain: string } }>('/apps/:app/log-drains/:drain', async (request) => {
+  api.get<{ Params: { app: string; drain: string } }>('/apps/:app/log-drains/:drain', access('app:view'), async (request) => {
     const app = await appFor(ctx, request, request.params.app);
     const drain = await ctx.store.drains.find(app.id, request.params.drain);
     if (!drain) throw notFound(request.params.drain);
     return drainJson(app, drain);
   });
 
-  api.post<{ Params: { app: string }; Body: { url?: unknown } }>('/apps/:app/log-drains', async (request, reply) => {
-    const app = await appFor(ctx, request, request.params.app);
+  api.post<{ Params: { app: string }; Body: { url?: unknown } }>('/apps/:app/log-drains', access('app:manage'), async (request, reply) => {
+    const app = await appFor(ctx, request, request.params.app, 'manage');
     const raw = (request.body as { url?: unknown } | undefined)?.url;
     if (typeof raw !== 'string') throw new PlatformError(ErrorCodes.invalidParams, 'url is required (e.g. syslog+tls://logs.example.com:6514).');
     const url = raw.trim();
@@ -47,8 +48,8 @@ export function registerDrainRoutes(api: FastifyInstance, ctx: ApiContext): void
     return drainJson(app, drain);
   });
 
-  api.delete<{ Params: { app: string; drain: string } }>('/apps/:app/log-drains/:drain', async (request) => {
-    const app = await appFor(ctx, request, request.params.app);
+  api.delete<{ Params: { app: string; drain: string } }>('/apps/:app/log-drains/:drain', access('app:manage'), async (request) => {
+    const app = await appFor(ctx, request, request.params.app, 'manage');
     const drain = await ctx.store.drains.remove(app.id, request.params.drain);
     if (!drain) throw notFound(request.params.drain);
     ctx.logs.removeDrain(app.name, drain.id);

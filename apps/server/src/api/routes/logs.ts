@@ -6,7 +6,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PlatformError, ErrorCodes } from '@platform/types';
 import { formatEntry, type LogFilter, type LogSubscription } from '@platform/log-hub';
 import type { ApiContext } from '../context.ts';
+import { access } from '../access.ts';
 import { appFor } from '../auth.ts';
+import { coveredBy, type RevokedScope } from '../../services/access-events.ts';
 
 const SESSION_TTL_MS = 5 * 60_000;
 const MAX_LINES = 1500;
@@ -16,6 +18,10 @@ const HEARTBEAT_MS = 15_000;
 
 interface LogSession {
   app: string;
+  /** Who opened it: a revocation covering them closes the stream (or drops the unused URL). */
+  appId: string;
+  userId: string;
+  tokenId: string | null;
   lines: number;
   tail: boolean;
   filter: LogFilter;
@@ -25,7 +31,7 @@ interface LogSession {
 /** One-time log-session tokens: created by the authenticated POST, redeemed once by the stream URL. */
 export function createLogSessions() {
   const sessions = new Map<string, LogSession>();
-  const open = new Set<{ close(): void }>();
+  const open = new Map<{ close(): void }, LogSession>();
   return {
     create(session: Omit<LogSession, 'expires'>): string {
       const now = Date.now();
@@ -39,20 +45,25 @@ export function createLogSessions() {
       sessions.delete(token);
       return s && s.expires >= Date.now() ? s : null;
     },
-    /** Streams being served, so a shutdown can end them (a held-open response would block close()). */
-    track(stream: { close(): void }): () => void {
-      open.add(stream);
+    /** Streams being served, so a shutdown or a revocation can end them (a held-open response would block close()). */
+    track(stream: { close(): void }, session: LogSession): () => void {
+      open.set(stream, session);
       return () => open.delete(stream);
     },
     closeAll(): void {
-      for (const s of [...open]) s.close();
+      for (const s of [...open.keys()]) s.close();
+    },
+    /** Ends the streams and forgets the unused URLs that `scope` covers. */
+    revoke(scope: RevokedScope): void {
+      for (const [k, s] of sessions) if (coveredBy(scope, s)) sessions.delete(k);
+      for (const [stream, s] of [...open]) if (coveredBy(scope, s)) stream.close();
     },
   };
 }
 
 export type LogSessions = ReturnType<typeof createLogSessions>;
 
-function parseSessionBody(body: unknown): Omit<LogSession, 'expires' | 'app'> {
+function parseSessionBody(body: unknown): Omit<LogSession, 'expires' | 'app' | 'appId' | 'userId' | 'tokenId'> {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const bad = (message: string) => new PlatformError(ErrorCodes.invalidParams, message);
   let lines = 100;
@@ -77,9 +88,9 @@ function parseSessionBody(body: unknown): Omit<LogSession, 'expires' | 'app'> {
 
 /** `POST /apps/:app/log-sessions` (authenticated): a one-time URL streaming the app's log (SSE, or WebSocket). */
 export function registerLogSessionRoutes(api: FastifyInstance, ctx: ApiContext, sessions: LogSessions): void {
-  api.post<{ Params: { app: string } }>('/apps/:app/log-sessions', async (request, reply) => {
+  api.post<{ Params: { app: string } }>('/apps/:app/log-sessions', access('app:view'), async (request, reply) => {
     const app = await appFor(ctx, request, request.params.app);
-    const token = sessions.create({ app: app.name, ...parseSessionBody(request.body) });
+    const token = sessions.create({ app: app.name, appId: app.id, userId: request.user.id, tokenId: request.tokenId, ...parseSessionBody(request.body) });
     const now = new Date().toISOString();
     reply.status(201);
     return { id: randomUUID(), logplex_url: `${ctx.urls.api()}/log-streams/${token}`, created_at: now, updated_at: now };
@@ -98,8 +109,8 @@ const linesOf = (batch: Parameters<typeof formatEntry>[0][]) => batch.map((e) =>
 export function registerLogStreamRoutes(app: FastifyInstance, ctx: ApiContext, sessions: LogSessions): void {
   app.addHook('preClose', async () => sessions.closeAll());
 
-  app.get<{ Params: { token: string } }>('/log-streams/:token', async (request, reply) => {
-    const session = sessions.redeem(request.params.token);
+  app.get<{ Params: { token: string } }>('/log-streams/:token', access('session'), async (request, reply) => {
+    const session = await live(ctx, sessions.redeem(request.params.token));
     if (!session) throw new PlatformError('PLT_NOT_FOUND', 'This log session has expired or was already used; create a new one.');
     const sub = ctx.logs.subscribe(session.app, { lines: session.lines, tail: session.tail, filter: session.filter });
     reply.hijack();
@@ -121,7 +132,7 @@ export function registerLogStreamRoutes(app: FastifyInstance, ctx: ApiContext, s
       untrack();
       res.end();
     };
-    const untrack = sessions.track({ close: end });
+    const untrack = sessions.track({ close: end }, session);
     request.raw.socket.on('close', end);
     res.on('close', end);
     void pumpTo(sub, async (lines) => {
@@ -140,19 +151,14 @@ export function registerLogStreamRoutes(app: FastifyInstance, ctx: ApiContext, s
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const m = STREAM_PATH_RE.exec((req.url ?? '').split('?')[0] ?? '');
     if (!m) return; // not ours: another upgrade handler may take it
-    const session = sessions.redeem(m[1]!);
-    if (!session) {
-      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    const upgrade = (session: LogSession) => wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const sub = ctx.logs.subscribe(session.app, { lines: session.lines, tail: session.tail, filter: session.filter });
       const close = () => {
         sub.close();
         untrack();
         if (ws.readyState === ws.OPEN) ws.close(1000);
       };
-      const untrack = sessions.track({ close });
+      const untrack = sessions.track({ close }, session);
       ws.on('close', close);
       ws.on('error', close);
       void pumpTo(sub, (lines) =>
@@ -161,7 +167,24 @@ export function registerLogStreamRoutes(app: FastifyInstance, ctx: ApiContext, s
           : new Promise<boolean>((resolve) => ws.send(lines.join('\n'), (err) => resolve(!err))),
       ).finally(close);
     });
+    void live(ctx, sessions.redeem(m[1]!)).then((session) => {
+      if (!session) {
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      upgrade(session);
+    }, () => socket.destroy());
   });
+}
+
+/**
+ * The session if its app is still the one it was opened on: an app destroyed and re-created under the same name
+ * (by anyone) is another app, and its log is not this session's to read.
+ */
+async function live(ctx: Pick<ApiContext, 'store'>, session: LogSession | null): Promise<LogSession | null> {
+  if (!session) return null;
+  const app = await ctx.store.apps.find(session.app);
+  return app?.id === session.appId ? session : null;
 }
 
 /** Reads batches until the subscription ends or the writer says stop; each write is awaited (back-pressure). */

@@ -7,6 +7,8 @@ import type { OneOff } from '@platform/process-manager';
 import type { ApiContext } from '../context.ts';
 import { dynoJson } from '../serialize.ts';
 import { startOneOff } from '../../services/one-offs.ts';
+import { access } from '../access.ts';
+import { coveredBy, type RevokedScope } from '../../services/access-events.ts';
 
 /**
  * One-off dynos (`platform run`): `POST /apps/:app/dynos` starts `run.N` on the current release. Attached runs
@@ -26,18 +28,24 @@ const HIGH_WATER = 1024 * 1024;
 /** After the exit, how long the last output may take to reach the socket. */
 const OUTPUT_DRAIN_MS = 5_000;
 
-interface Pending {
-  oneOff: OneOff;
+/** Who started the one-off: a revocation covering them ends the session (and so the dyno). */
+interface Owner {
   appId: string;
+  userId: string;
+  tokenId: string | null;
+}
+
+interface Pending extends Owner {
+  oneOff: OneOff;
   timer: NodeJS.Timeout;
 }
 
 export function createAttachSessions() {
   const pending = new Map<string, Pending>(); // by sha256 of the secret
-  const open = new Set<WebSocket>();
+  const open = new Map<WebSocket, Owner>();
   const key = (secret: string) => createHash('sha256').update(secret).digest('hex');
   return {
-    create(oneOff: OneOff, appId: string): string {
+    create(oneOff: OneOff, owner: Owner): string {
       const secret = randomBytes(32).toString('base64url');
       const k = key(secret);
       let exited = false;
@@ -49,7 +57,7 @@ export function createAttachSessions() {
         if (!exited) void oneOff.stop('SIGHUP');
       }, ATTACH_WINDOW_MS);
       timer.unref();
-      pending.set(k, { oneOff, appId, timer });
+      pending.set(k, { oneOff, ...owner, timer });
       return secret;
     },
     /** One use only. */
@@ -60,13 +68,23 @@ export function createAttachSessions() {
       if (found) clearTimeout(found.timer);
       return found;
     },
-    track(ws: WebSocket): () => void {
-      open.add(ws);
+    track(ws: WebSocket, owner: Owner): () => void {
+      open.set(ws, owner);
       return () => open.delete(ws);
+    },
+    /** Disconnects the attached clients `scope` covers (which ends their dynos) and stops their unattached dynos. */
+    revoke(scope: RevokedScope): void {
+      for (const [ws, owner] of [...open]) if (coveredBy(scope, owner)) ws.close(4003, 'access revoked');
+      for (const [k, p] of pending) {
+        if (!coveredBy(scope, p)) continue;
+        clearTimeout(p.timer);
+        pending.delete(k);
+        void p.oneOff.stop('SIGHUP');
+      }
     },
     /** Server shutdown: every attached client is disconnected (which ends its dyno), never-attached dynos too. */
     closeAll(): void {
-      for (const ws of [...open]) ws.close(1001, 'server shutting down');
+      for (const ws of [...open.keys()]) ws.close(1001, 'server shutting down');
       for (const [k, p] of pending) {
         clearTimeout(p.timer);
         pending.delete(k);
@@ -79,11 +97,11 @@ export function createAttachSessions() {
 export type AttachSessions = ReturnType<typeof createAttachSessions>;
 
 export function registerOneOffRoutes(api: FastifyInstance, ctx: ApiContext, sessions: AttachSessions): void {
-  api.post<{ Params: { app: string } }>('/apps/:app/dynos', async (request, reply) => {
+  api.post<{ Params: { app: string } }>('/apps/:app/dynos', access('app:deploy'), async (request, reply) => {
     const { app, oneOff, run } = await startOneOff(ctx, request.user, request.params.app, request.body);
     let attachUrl: string | null = null;
     if (run.attach) {
-      const secret = sessions.create(oneOff, app.id);
+      const secret = sessions.create(oneOff, { appId: app.id, userId: request.user.id, tokenId: request.tokenId });
       attachUrl = `${ctx.urls.api().replace(/^http/, 'ws')}/dynos/attach/${secret}`;
     }
     reply.status(201);
@@ -103,13 +121,14 @@ export function registerAttachUpgrade(app: FastifyInstance, ctx: ApiContext, ses
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveAttach(ctx, sessions, ws, session.oneOff));
+    wss.handleUpgrade(req, socket, head, (ws) => serveAttach(ctx, sessions, ws, session));
   });
 }
 
-function serveAttach(ctx: ApiContext, sessions: AttachSessions, ws: WebSocket, oneOff: OneOff): void {
+function serveAttach(ctx: ApiContext, sessions: AttachSessions, ws: WebSocket, session: Pending): void {
+  const { oneOff } = session;
   const io = oneOff.attached!;
-  const untrack = sessions.track(ws);
+  const untrack = sessions.track(ws, session);
   let finished = false;
   const log = ctx.logger.child({ component: 'attach', dyno: oneOff.status.name, app: oneOff.status.app });
 
