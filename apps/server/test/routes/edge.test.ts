@@ -36,7 +36,7 @@ describe('PATCH /apps/{app}', () => {
     const bad = await call('PATCH', '/apps/edge-maint', { maintenance: 'off' });
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toEqual({ id: 'invalid_params', message: 'maintenance must be true or false.' });
-    expect((await call('PATCH', '/apps/edge-maint', { name: 'edge-other' })).statusCode).toBe(422);
+    expect((await call('PATCH', '/apps/edge-maint', { name: 'Bad Name' })).statusCode).toBe(422);
     expect((await call('GET', '/apps/edge-maint')).json()).toMatchObject({ name: 'edge-maint', maintenance: true });
     expect((await call('PATCH', '/apps/nope-app', { maintenance: true })).statusCode).toBe(404);
   });
