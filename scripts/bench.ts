@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,slug,deploy,push,router,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -20,6 +20,7 @@ import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
 import { benchRouter } from './bench/router.ts';
+import { benchSlugCompression } from './bench/slug.ts';
 import { openSession, type Session } from './bench/session.ts';
 import { table } from './bench/stats.ts';
 
@@ -27,7 +28,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,deploy,push,router,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,slug,deploy,push,router,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -52,6 +53,7 @@ const plan = quick
       pushReps: 1,
       nodejsCold: 1,
       nodejsWarm: 2,
+      slugReps: 2,
     }
   : {
       cold: 3,
@@ -73,6 +75,7 @@ const plan = quick
       pushReps: 3,
       nodejsCold: 2,
       nodejsWarm: 3,
+      slugReps: 3,
     };
 
 const started = performance.now();
@@ -122,6 +125,12 @@ async function main(): Promise<number> {
     await attempt('Node.js builds', 'host', () =>
       benchNodejsBuilds(report, { coldReps: plan.nodejsCold, warmReps: plan.nodejsWarm, log }),
     );
+  }
+
+  // Slug compression levels on a real Node.js slug: pack time, size, unpack time.
+  if (only.has('slug')) {
+    log('slug compression');
+    await attempt('Slug compression', 'host', () => benchSlugCompression(report, { reps: plan.slugReps, log }));
   }
 
   for (const runtime of runtimes) {
