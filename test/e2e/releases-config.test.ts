@@ -28,7 +28,9 @@ describe('config vars, releases, rollback and the release phase', () => {
   beforeAll(async () => {
     dbDir = await mkdtemp(path.join(tmpdir(), 'platform-extdb-'));
     db = await startEmbeddedPostgres({ dataDir: dbDir });
-    server = await startServer({ runtime: 'process', env: { DATABASE_URL: db.url, PLATFORM_BOOT_TIMEOUT: '20' } });
+    // No health window: a dozen releases roll out here, and none of these tests is about a crash right after
+    // binding $PORT (formation.ts tests the window; the other files keep its default).
+    server = await startServer({ runtime: 'process', env: { DATABASE_URL: db.url, PLATFORM_BOOT_TIMEOUT: '20', PLATFORM_HEALTH_WINDOW: '0' } });
     env = await createUserEnv();
     repo = await fixtureRepo('web-app', env);
     const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
