@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,deploy,push,router,edge,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -22,6 +22,7 @@ import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
 import { benchRouter } from './bench/router.ts';
+import { benchSlugCompression } from './bench/slug.ts';
 import { openSession, type Session } from './bench/session.ts';
 import { table } from './bench/stats.ts';
 
@@ -29,7 +30,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,deploy,push,router,edge,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -56,6 +57,7 @@ const plan = quick
       nodejsWarm: 2,
       stacksCold: 1,
       stacksWarm: 2,
+      slugReps: 2,
     }
   : {
       cold: 3,
@@ -79,6 +81,7 @@ const plan = quick
       nodejsWarm: 3,
       stacksCold: 2,
       stacksWarm: 3,
+      slugReps: 3,
     };
 
 const started = performance.now();
@@ -141,6 +144,11 @@ async function main(): Promise<number> {
   if (only.has('edge')) {
     log('edge: router drivers');
     await attempt('edge', '–', () => benchEdge(report, { seconds: plan.wrkSeconds, connections: 16, reps: quick ? 5 : 20, apps: quick ? 200 : 1000, log }));
+  }
+  // Slug compression levels on a real Node.js slug: pack time, size, unpack time.
+  if (only.has('slug')) {
+    log('slug compression');
+    await attempt('Slug compression', 'host', () => benchSlugCompression(report, { reps: plan.slugReps, log }));
   }
 
   for (const runtime of runtimes) {

@@ -3,7 +3,7 @@
  * engines.node (exact, ^, open-ended), .nvmrc, no range → the current LTS, a range no release satisfies,
  * invalid package.json, two lockfiles, a declared package manager without its lockfile, a failing build script,
  * heroku-postbuild over build, a checked-in node_modules, a pnpm workspace, and the shared cache refusing a poisoned
- * tarball.
+ * tarball, and the app's unpacked Node.js (linked into the next build, unpacked afresh when a build changed it).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -164,5 +164,27 @@ describe('the shared cache', () => {
     expect(run.code, run.text).toBe(0);
     expect(run.text).toContain(`The cached npm@${latest.version} does not match the registry's sha512; downloading it again`);
     expect((await inDyno(app, 'npm --version')).trim()).toBe(latest.version);
+  }, BUILD_TIMEOUT);
+});
+
+describe("the app's unpacked Node.js", () => {
+  it('is linked, not copied, into the next build; a build that rewrote it in place makes the next one unpack afresh', async () => {
+    const cache = path.join(tmp, 'cache-unpacked-node');
+    const files = (scripts: Record<string, string> = {}) => ({ 'package.json': pkg({ engines: { node: '22.x' }, scripts }) });
+    // The first build's own script appends to a Node.js header in place: with hard links, that is the cached file too.
+    const first = await runBuildpacks(await appDir(tmp, files({ 'heroku-postbuild': 'echo "/* tampered */" >> .heroku/node/include/node/node.h' })), cache);
+    expect(first.code, first.text).toBe(0);
+    const second = await runBuildpacks(await appDir(tmp, files()), cache);
+    expect(second.code, second.text).toBe(0);
+    expect(second.text).toMatch(/The cached Node\.js 22\.\S+ was changed since it was unpacked; unpacking it again/);
+    expect(await fsp.readFile(path.join(cache, 'nodejs/node/include/node/node.h'), 'utf8')).not.toContain('tampered');
+    const app = await appDir(tmp, files());
+    const third = await runBuildpacks(app, cache);
+    expect(third.code, third.text).toBe(0);
+    expect(third.text).toMatch(/Using Node\.js 22\.\S+ unpacked by the previous build/);
+    // One inode for the build's node and the cached one (same filesystem here, as in process mode).
+    const [built, cached] = await Promise.all([fsp.stat(path.join(app, '.heroku/node/bin/node')), fsp.stat(path.join(cache, 'nodejs/node/bin/node'))]);
+    expect(built.ino).toBe(cached.ino);
+    expect((await inDyno(app, 'node --version')).trim()).toMatch(/^v22\./);
   }, BUILD_TIMEOUT);
 });

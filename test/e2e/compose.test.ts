@@ -118,7 +118,7 @@ describe('docker-compose.yml', () => {
       const tokenFile = path.join(env.HOME!, 'token');
       await writeFile(tokenFile, adminToken, { mode: 0o600 });
       expect((await platform(['login', '--server', apiUrl, '--token-file', tokenFile], { env })).code).toBe(0);
-      const repo = await fixtureRepo('node-app', env);
+      const repo = await fixtureRepo('web-app', env);
       const created = await platform(['apps:create', 'compose-e2e'], { cwd: repo, env });
       expect(created.code, created.stderr).toBe(0);
       const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
       expect(push.stderr).toMatch(/remote:\s+Released v1/);
       const res = await getViaRouter(routerUrl, 'compose-e2e');
       expect(res.status).toBe(200);
-      expect(res.body).toContain('hello from node-app');
+      expect(res.body).toContain('hello from web-app');
       // The platform's state is in the compose Postgres, not an embedded one.
       const logs = await compose(['logs', '--no-color', 'server']);
       expect(logs.stdout).not.toContain('started embedded PostgreSQL');

@@ -19,7 +19,7 @@ describe('PostgreSQL killed under a running platformd (process runtime)', () => 
 
   beforeAll(async () => {
     server = await startServer({ runtime: 'process' });
-    ({ env, repo } = await deployFixture(server, 'node-app', app));
+    ({ env, repo } = await deployFixture(server, 'web-app', app));
   });
   afterAll(async () => {
     await server?.destroy();
@@ -46,13 +46,13 @@ describe('PostgreSQL killed under a running platformd (process runtime)', () => 
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'degraded', database: 'unavailable' });
     expect(routed.status).toBe(200);
-    expect(routed.body).toMatch(/^hello from node-app/);
+    expect(routed.body).toMatch(/^hello from web-app/);
 
     // platformd restarts Postgres; the pool reconnects; writes work again.
     await eventually(async () => (await fetch(`${server.apiUrl}/healthz`)).status === 200, 60_000, 'the database to be back');
     const set = await platform(['config:set', 'GREETING=back'], { cwd: repo, env });
     expect(set.code, set.stderr).toBe(0);
-    expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/^back from node-app/);
+    expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/^back from web-app/);
     expect(server.output.join('\n')).toContain('the embedded PostgreSQL exited unexpectedly; restarting it');
     expect(server.child.exitCode).toBeNull();
   });

@@ -22,7 +22,7 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
       server = await startServer({ runtime });
       expect(server.runtime).toBe(runtime);
       env = await createUserEnv();
-      repo = await fixtureRepo('node-app', env);
+      repo = await fixtureRepo('web-app', env);
     });
     afterAll(async () => {
       await server?.destroy();
@@ -49,7 +49,7 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
     it('git push builds while the push is open, streams the output and releases v1', async () => {
       const r = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/remote: -----> .*Node\.js app detected/);
+      expect(r.stderr).toMatch(/remote: -----> .*Procfile app detected/);
       expect(r.stderr).toMatch(/remote: -----> Discovering process types/);
       expect(r.stderr).toMatch(/remote:\s+Released v1/);
       expect(r.stderr).toContain(`remote:        http://${app}.localhost:`);
@@ -69,14 +69,14 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
     it('serves the app through the router by Host header, with forwarding headers', async () => {
       const res = await getViaRouter(server.routerUrl, app, '/');
       expect(res.status).toBe(200);
-      expect(res.body).toContain('hello from node-app');
+      expect(res.body).toContain('hello from web-app');
       const unknown = await getViaRouter(server.routerUrl, 'no-such-app', '/');
       expect(unknown.status).toBe(404);
     });
 
     it('a failed build rejects the push, creates no release, and the previous release keeps serving', async () => {
-      const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8'));
-      pkg.scripts = { ...pkg.scripts, build: 'echo "compiling..." && exit 3' };
+      // A package.json makes it a Node.js app (the Procfile-only app's build cannot fail), whose build script fails.
+      const pkg = { name: 'web-app', private: true, scripts: { build: 'echo "compiling..." && exit 3' } };
       await commitFile(repo, env, 'package.json', JSON.stringify(pkg, null, 2), 'break the build');
       const r = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
       expect(r.code).not.toBe(0);
@@ -86,7 +86,7 @@ export function describeDeployLoop(runtime: 'process' | 'docker') {
       expect(releases.json).toHaveLength(1);
       const res = await getViaRouter(server.routerUrl, app, '/');
       expect(res.status).toBe(200);
-      expect(res.body).toContain('hello from node-app');
+      expect(res.body).toContain('hello from web-app');
       await git(repo, env, ['reset', '-q', '--hard', 'HEAD~1']);
     });
 

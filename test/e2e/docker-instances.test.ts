@@ -25,7 +25,7 @@ describe('two platform instances on one Docker engine', () => {
     a = await startServer({ runtime: 'docker' });
     b = await startServer({ runtime: 'docker' });
     env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
+    repo = await fixtureRepo('web-app', env);
     expect((await platform(['login', '--server', a.apiUrl, '--token-file', path.join(a.dataDir, 'admin-token')], { env })).code).toBe(0);
     expect((await platform(['apps:create', app], { cwd: repo, env })).code).toBe(0);
     const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
@@ -63,6 +63,6 @@ describe('two platform instances on one Docker engine', () => {
     expect(after.map((c) => c.Id).sort()).toEqual(before.map((c) => c.Id).sort());
     const res = await getViaRouter(a.routerUrl, app);
     expect(res.status).toBe(200);
-    expect(res.body).toMatch(/^hello from node-app/);
+    expect(res.body).toMatch(/^hello from web-app/);
   });
 });

@@ -21,7 +21,7 @@ describe('a docker dyno that exceeds its memory', () => {
       'worker: node -e "const a = []; setInterval(() => a.push(Buffer.alloc(64 * 1024 * 1024, 1)), 50)"',
       'slow: node -e "const a = []; setInterval(() => a.push(Buffer.alloc(32 * 1024 * 1024, 1)), 1000)"',
     ];
-    ({ env, repo } = await deployFixture(server, 'node-app', 'hungry', (dir, userEnv) => commitFile(dir, userEnv, 'Procfile', `${procfile.join('\n')}\n`, 'hungry workers')));
+    ({ env, repo } = await deployFixture(server, 'web-app', 'hungry', (dir, userEnv) => commitFile(dir, userEnv, 'Procfile', `${procfile.join('\n')}\n`, 'hungry workers')));
   });
   afterAll(async () => {
     await platform(['apps:destroy', '--confirm', 'hungry'], { cwd: repo, env }).catch(() => undefined);

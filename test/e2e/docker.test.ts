@@ -82,7 +82,7 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     });
     server = await startServer({ runtime: 'docker', env: serverEnv });
     env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
+    repo = await fixtureRepo('web-app', env);
     expect((await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env })).code).toBe(0);
     expect((await platform(['apps:create', app], { cwd: repo, env })).code).toBe(0);
     expect((await platform(['config:set', `SECRET_TOKEN=${SECRET}`], { cwd: repo, env })).code).toBe(0);
@@ -101,13 +101,13 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
 
   it('builds in a build container (removed afterwards), with output streamed to git push', async () => {
     const r = await push();
-    expect(r.stderr).toMatch(/remote: -----> Node\.js app detected/);
+    expect(r.stderr).toMatch(/remote: -----> Procfile app detected/);
     expect(r.stderr).toMatch(/remote:\s+Image platform\/dock-e2e:/);
     const build = (await releases()).find((x) => x.current)!.slug!.id;
     await eventually(async () => buildContainers.some((c) => c.app === app && c.build === build), 10_000, 'the build container event');
     const left = await docker.listContainers({ all: true, filters: { label: ['platform.build-container=1', `platform.app=${app}`] } });
     expect(left).toHaveLength(0);
-    expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/hello from node-app/);
+    expect((await getViaRouter(server.routerUrl, app)).body).toMatch(/hello from web-app/);
   });
 
   it('keeps config out of the image: not in its config, labels, layers or history', async () => {
@@ -120,7 +120,7 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     }
     // The layers themselves: the whole saved image (every layer tar, its config and manifest) holds no config value.
     expect(await savedImageContains(imageOf(build), SECRET)).toBe(false);
-    expect(await savedImageContains(imageOf(build), 'node-app listening on')).toBe(true); // the scan sees the slug
+    expect(await savedImageContains(imageOf(build), 'web-app listening on')).toBe(true); // the scan sees the slug
   });
 
   it('runs dynos as a non-root user, without the Docker socket or host mounts', async () => {
@@ -141,10 +141,10 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     const currentBuild = async () => (await releases()).find((x) => x.current)!.slug!.id;
     const first = await currentBuild();
     const original = await readFile(path.join(repo, 'server.js'), 'utf8');
-    await commitFile(repo, env, 'server.js', original.replace('from node-app', 'from build-2'), 'build 2');
+    await commitFile(repo, env, 'server.js', original.replace('from web-app', 'from build-2'), 'build 2');
     await push();
     const second = await currentBuild();
-    await commitFile(repo, env, 'server.js', original.replace('from node-app', 'from build-3'), 'build 3');
+    await commitFile(repo, env, 'server.js', original.replace('from web-app', 'from build-3'), 'build 3');
     await push();
     const third = await currentBuild();
     expect(new Set([first, second, third]).size).toBe(3);
@@ -171,7 +171,7 @@ describe('docker runtime: builds in containers, images, restarts, garbage collec
     expect(far.code, far.stderr).toBe(0);
     expect(far.stdout).not.toMatch(/Building|npm/);
     expect(await imageExists(imageOf(first))).toBe(true);
-    await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from node-app'), 60_000, 'the oldest code');
+    await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from web-app'), 60_000, 'the oldest code');
     // Back to build 2 for what follows.
     expect((await platform(['rollback', `v${target}`], { cwd: repo, env })).code).toBe(0);
     await eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes('from build-2'), 60_000, 'build 2 again');

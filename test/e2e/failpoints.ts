@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 
 /** What a build left on the runtime after the restart: stray processes, workspaces, build containers. */
@@ -42,7 +42,8 @@ export function describeFailpoints(runtime: 'process' | 'docker', buildLeftovers
       server = await startServer({ runtime, env: { PLATFORM_HEALTH_WINDOW: '0' } });
       dataDir = server.dataDir;
       env = await createUserEnv();
-      repo = await fixtureRepo('node-app', env);
+      // A Procfile-only app: the subject is platformd's recovery, not the Node.js buildpack (see during-compile).
+      repo = await fixtureRepo('web-app', env);
       // A release command whose output marks the release phase, and a body that says which commit runs.
       await commitFile(
         repo,
@@ -84,6 +85,11 @@ export function describeFailpoints(runtime: 'process' | 'docker', buildLeftovers
         const release = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`))
           .json as unknown[];
         const versionsBefore = release.length;
+        // The build under way when platformd dies during the compile must last, so that the next start finds its
+        // processes still running and ends them: for that push only, the app is a Node.js app (package.json → the
+        // Node.js buildpack, which fetches and unpacks Node.js). The Procfile buildpack would be done at once.
+        const longBuild = step === 'during-compile';
+        if (longBuild) await writeFile(path.join(repo, 'package.json'), '{ "name": "web-app", "private": true }\n');
         await commitFile(
           repo,
           env,
@@ -144,10 +150,14 @@ export function describeFailpoints(runtime: 'process' | 'docker', buildLeftovers
         if (expected === 'release') expect(logs.stdout).toMatch(/Release v\d+ failed: platform restarted/);
         if (expected === null) expect(logs.stdout).not.toMatch(/failed: platform restarted/); // the build had finished
 
-        // A re-push deploys.
+        // A re-push deploys (the Procfile-only app again).
+        if (longBuild) {
+          await git(repo, env, ['rm', '-q', 'package.json']);
+          await git(repo, env, ['commit', '-q', '-m', `change ${code}: Procfile only`]);
+        }
         const again = await run('git', ['push', 'platform', 'main'], { cwd: repo, env: cli });
         expect(again.code, again.stderr).toBe(0);
-        expect(await body()).toMatch(new RegExp(`^hello-${code} from node-app`));
+        expect(await body()).toMatch(new RegExp(`^hello-${code} from web-app`));
       });
     }
   });

@@ -34,8 +34,8 @@ describe.runIf(process.getuid?.() === 0)('apps are isolated from each other (pro
     env = await createUserEnv();
     const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
     expect(login.code, login.stderr).toBe(0);
-    repoA = await fixtureRepo('node-app', env);
-    repoB = await fixtureRepo('node-app', env);
+    repoA = await fixtureRepo('web-app', env);
+    repoB = await fixtureRepo('web-app', env);
     // App A's web process daemonises a child into a session of its own before it starts serving.
     await commitFile(repoA, env, 'Procfile', `web: setsid bash -c 'exec -a ${MARKER} sleep 1000' </dev/null >/dev/null 2>&1 & exec node server.js\n`, 'daemon');
     for (const [repo, app] of [[repoA, 'iso-a'], [repoB, 'iso-b']] as const) {

@@ -40,7 +40,7 @@ describe('logs (process runtime)', () => {
     // The receivers below listen on 127.0.0.1, which drains may reach only when the admin allows loopback.
     server = await startServer({ runtime: 'process', env: { PLATFORM_DRAIN_ALLOW: 'loopback' } });
     env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
+    repo = await fixtureRepo('web-app', env);
     floodRepo = await fixtureRepo('log-flood-app', env);
     const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
     expect(login.code, login.stderr).toBe(0);
@@ -76,12 +76,12 @@ describe('logs (process runtime)', () => {
     // "up" event (port bound) and the app's own "listening" line race each other through different pipes.
     const order = [
       at(/platform\[api\]: Build started by user admin@platform\.local$/),
-      at(/platform\[build\]: -----> .*Node\.js app detected/),
+      at(/platform\[build\]: -----> .*Procfile app detected/),
       at(/platform\[web\.1\]: Starting process with command `node server\.js`/),
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const starting = order.at(-1)!;
-    expect(at(/app\[web\.1\]: node-app listening on \d+/)).toBeGreaterThan(starting);
+    expect(at(/app\[web\.1\]: web-app listening on \d+/)).toBeGreaterThan(starting);
     const up = at(/platform\[web\.1\]: State changed from starting to up/);
     expect(up).toBeGreaterThan(starting);
     // The request's two lines (the dyno's stdout, the router) follow the dyno coming up, in either order.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { WebSocket } from 'ws';
@@ -71,7 +71,8 @@ export function describeOneOff(runtime: 'process' | 'docker') {
     beforeAll(async () => {
       server = await startServer({ runtime, env: { PLATFORM_GRACE_PERIOD: '3' } });
       env = await createUserEnv();
-      repo = await fixtureRepo('node-app', env);
+      // A Procfile-only app: one-offs are the subject; the Node.js buildpack's environment has its own test below.
+      repo = await fixtureRepo('web-app', env);
       await commitFile(repo, env, 'migrate.js', MIGRATE_JS, 'add migrate.js');
       const procfile = await readFile(path.join(repo, 'Procfile'), 'utf8');
       await commitFile(repo, env, 'Procfile', `${procfile.trimEnd()}\nmigrate: node migrate.js\n`, 'migrate process type');
@@ -193,13 +194,12 @@ export function describeOneOff(runtime: 'process' | 'docker') {
     });
 
     it("runs in the Node.js buildpack's environment: NODE_ENV=production and the app's own CLIs on PATH", async () => {
-      // A dependency with a bin, from the app's own tree (no registry): npm links it into node_modules/.bin.
-      const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-      pkg.dependencies = { ...pkg.dependencies, 'bin-probe': 'file:./bin-probe' };
+      // A package.json makes it a Node.js app, with a dependency that has a bin, from the app's own tree (no
+      // registry): npm links it into node_modules/.bin.
+      const pkg = { name: 'web-app', private: true, dependencies: { 'bin-probe': 'file:./bin-probe' } };
       await mkdir(path.join(repo, 'bin-probe'), { recursive: true });
       await writeFile(path.join(repo, 'bin-probe', 'package.json'), JSON.stringify({ name: 'bin-probe', version: '1.0.0', bin: { 'bin-probe': 'cli.js' } }));
       await writeFile(path.join(repo, 'bin-probe', 'cli.js'), '#!/usr/bin/env node\nconsole.log("bin-probe ran");\n', { mode: 0o755 });
-      await rm(path.join(repo, 'package-lock.json'), { force: true });
       await commitFile(repo, env, 'package.json', JSON.stringify(pkg, null, 2), 'a dependency with a bin');
       const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
       expect(push.code, push.stderr).toBe(0);

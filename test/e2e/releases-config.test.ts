@@ -28,9 +28,11 @@ describe('config vars, releases, rollback and the release phase', () => {
   beforeAll(async () => {
     dbDir = await mkdtemp(path.join(tmpdir(), 'platform-extdb-'));
     db = await startEmbeddedPostgres({ dataDir: dbDir });
-    server = await startServer({ runtime: 'process', env: { DATABASE_URL: db.url, PLATFORM_BOOT_TIMEOUT: '20' } });
+    // No health window: a dozen releases roll out here, and none of these tests is about a crash right after
+    // binding $PORT (formation.ts tests the window; the other files keep its default).
+    server = await startServer({ runtime: 'process', env: { DATABASE_URL: db.url, PLATFORM_BOOT_TIMEOUT: '20', PLATFORM_HEALTH_WINDOW: '0' } });
     env = await createUserEnv();
-    repo = await fixtureRepo('node-app', env);
+    repo = await fixtureRepo('web-app', env);
     const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
     expect(login.code, login.stderr).toBe(0);
     expect((await platform(['apps:create', app], { cwd: repo, env })).code).toBe(0);
@@ -52,14 +54,14 @@ describe('config vars, releases, rollback and the release phase', () => {
     const r = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Released v1/);
-    expect(await body()).toMatch(/^hello from node-app/);
+    expect(await body()).toMatch(/^hello from web-app/);
   });
 
   it('config:set creates v2 and restarts the app on it', async () => {
     const r = await platform(['config:set', 'GREETING=hi'], { cwd: repo, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Setting GREETING and restarting .*rel-app.*done, v2/);
-    expect(await body()).toMatch(/^hi from node-app/);
+    expect(await body()).toMatch(/^hi from web-app/);
     const v2 = await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases/2`);
     expect(v2.json).toMatchObject({ version: 2, description: 'Set GREETING config vars', status: 'succeeded', current: true });
     const get = await platform(['config:get', 'GREETING'], { cwd: repo, env });
@@ -76,17 +78,17 @@ describe('config vars, releases, rollback and the release phase', () => {
     const tricky = `it's "quoted" $(echo nope) \`uname\` \\n ☃`;
     const r = await api(server.apiUrl, server.token, 'PATCH', `/apps/${app}/config-vars`, { GREETING: tricky });
     expect(r.status).toBe(200);
-    expect((await body()).startsWith(`${tricky} from node-app`)).toBe(true);
+    expect((await body()).startsWith(`${tricky} from web-app`)).toBe(true);
     const back = await api(server.apiUrl, server.token, 'PATCH', `/apps/${app}/config-vars`, { GREETING: 'hi' });
     expect(back.json.GREETING).toBe('hi');
   });
 
   it('a code change deploys with the current config', async () => {
     const source = await readFile(path.join(repo, 'server.js'), 'utf8');
-    await commitFile(repo, env, 'server.js', source.replace('from node-app', 'from node-app v2-code'), 'new code');
+    await commitFile(repo, env, 'server.js', source.replace('from web-app', 'from web-app v2-code'), 'new code');
     const r = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
     expect(r.code, r.stderr).toBe(0);
-    expect(await body()).toMatch(/^hi from node-app v2-code/);
+    expect(await body()).toMatch(/^hi from web-app v2-code/);
   });
 
   it('rollback to v1 restores the old code and the old config, as a new release', async () => {
@@ -95,7 +97,7 @@ describe('config vars, releases, rollback and the release phase', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Rolling back .*rel-app.* to v1\.\.\. done, v\d+/);
     const text = await body();
-    expect(text).toMatch(/^hello from node-app \(up/); // old code, and GREETING unset as in v1
+    expect(text).toMatch(/^hello from web-app \(up/); // old code, and GREETING unset as in v1
     const releases = (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json;
     expect(releases).toHaveLength(before + 1);
     expect(releases.at(-1)).toMatchObject({ description: 'Rollback to v1', status: 'succeeded', current: true });

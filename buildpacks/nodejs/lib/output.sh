@@ -34,7 +34,8 @@ fail() {
 indent() {
   local line
   while IFS= read -r line || [ -n "$line" ]; do
-    # npm 11 warns about npm_config_nodedir, which is node-gyp's setting (headers for native addons), not npm's.
+    # npm 11 warns about npm_config_nodedir, which is node-gyp's setting (headers for native addons), not npm's; it is
+    # set only when the app's npm bundles a node-gyp older than 11.4 (bin/compile), whose npm may still warn.
     case "$line" in 'npm warn Unknown env config "nodedir"'*) continue ;; esac
     printf '       %s\n' "$line"
   done

@@ -8,6 +8,8 @@ import tar from 'tar-stream';
 
 export interface PackOptions {
   gzip?: boolean;
+  /** zlib's compression level with `gzip` (0–9; default zlib's own, 6). */
+  gzipLevel?: number;
   /** Prepended to every name (e.g. `app` → `app/server.js`); its directory entry is written first. */
   prefix?: string;
   /** Fixed mtime for every entry, for reproducible archives (default: each file's own mtime). */
@@ -29,7 +31,8 @@ export async function packDirectory(
   options: PackOptions = {},
 ): Promise<{ entries: number }> {
   const pack = tar.pack();
-  const done = options.gzip ? pipeline(pack, zlib.createGzip(), output) : pipeline(pack, output);
+  const gzip = () => zlib.createGzip(options.gzipLevel === undefined ? {} : { level: options.gzipLevel });
+  const done = options.gzip ? pipeline(pack, gzip(), output) : pipeline(pack, output);
   done.catch(() => {}); // observed below
   let entries = 0;
   const prefix = (options.prefix ?? '').split('/').filter(Boolean).join('/');

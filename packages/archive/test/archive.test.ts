@@ -219,6 +219,24 @@ describe('extractTar', () => {
     await fsp.utimes(path.join(src, 'a'), new Date(), new Date(Date.now() + 5000));
     expect((await packOnce()).equals(first)).toBe(true);
   });
+
+  it('compresses at the gzip level asked for, and the archive holds the same entries', async () => {
+    const src = path.join(tmp, 'src');
+    await fsp.mkdir(src);
+    await fsp.writeFile(path.join(src, 'text'), 'the same words again and again, '.repeat(20_000));
+    const packAt = async (gzipLevel?: number): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      const out = new PassThrough();
+      out.on('data', (c: Buffer) => chunks.push(c));
+      await packDirectory(src, out, { gzip: true, mtime: new Date(0), ...(gzipLevel === undefined ? {} : { gzipLevel }) });
+      return Buffer.concat(chunks);
+    };
+    const [fast, standard, best] = [await packAt(1), await packAt(), await packAt(9)];
+    // RFC 1952 XFL (byte 8): 4 = the fastest algorithm, 2 = maximum compression; zlib writes 0 for the levels between.
+    expect([fast[8], standard[8], best[8]]).toEqual([4, 0, 2]);
+    expect(zlib.gunzipSync(fast).equals(zlib.gunzipSync(standard))).toBe(true);
+    expect(zlib.gunzipSync(best).equals(zlib.gunzipSync(standard))).toBe(true);
+  });
 });
 
 describe('safeJoin', () => {

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import {
   APP_FILE_MAX_BYTES,
+  SLUG_GZIP_LEVEL,
   SLUG_MTIME,
   SlugTooLargeError,
   appFileProblem,
@@ -102,7 +103,7 @@ export async function storeSlugFromContainer(
   const extract = tar.extract();
   const pack = tar.pack();
   const gzipped = new PassThrough();
-  const packing = pipeline(pack, zlib.createGzip(), gzipped);
+  const packing = pipeline(pack, zlib.createGzip({ level: SLUG_GZIP_LEVEL }), gzipped);
   packing.catch(() => {});
   const storing = storeSlug(slugsDir, gzipped, { maxBytes: options.maxBytes });
   storing.catch(() => {});

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,10 +32,8 @@ export async function requireDocker(): Promise<Docker> {
   return docker;
 }
 
-/** A tar stream of `dir` (standing in for `git archive`). */
-export function tarOf(dir: string): Readable {
-  return spawn('tar', ['-cf', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
-}
+/** A tar stream of `dir` (standing in for `git archive`): the builder contract's own (test/contracts). */
+export { tarOf } from '../../../test/contracts/builder-fixtures.ts';
 
 export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
   for (const [name, body] of Object.entries(files)) {

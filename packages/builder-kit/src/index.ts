@@ -7,6 +7,6 @@ export { finishBuild, appFileProblem, APP_FILE_MAX_BYTES, type FinishedBuild } f
 export { createBuildOutput, BUILD_LINE_MAX_CHARS, type BuildOutput } from './build-output.ts';
 export { resolveProcessTypes, parseReleaseYaml, describeProcessTypes } from './process-types.ts';
 export type { ResolvedProcessTypes } from './process-types.ts';
-export { storeSlug, packSlug, formatSize, SLUG_MTIME, SlugTooLargeError } from './slug.ts';
+export { storeSlug, packSlug, formatSize, SLUG_MTIME, SLUG_GZIP_LEVEL, SlugTooLargeError } from './slug.ts';
 export type { StoredSlug } from './slug.ts';
 export { createSlugIgnore, type SlugExclude } from './slugignore.ts';

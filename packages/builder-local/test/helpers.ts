@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,11 +16,8 @@ export const testSharedCacheDir = path.join(os.tmpdir(), 'platform-test-shared-c
 /** Builds that download and unpack Node.js: minutes on a loaded two-core machine. */
 export const NODE_BUILD_TIMEOUT = 300_000;
 
-/** A tar stream of `dir`, as the git receiver would hand over (`tar` here stands in for `git archive`). */
-export function tarOf(dir: string): Readable {
-  const child = spawn('tar', ['-cf', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return child.stdout;
-}
+/** A tar stream of `dir`, as the git receiver would hand over: the builder contract's own (test/contracts). */
+export { tarOf } from '../../../test/contracts/builder-fixtures.ts';
 
 export async function makeTemp(prefix: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));

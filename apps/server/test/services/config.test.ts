@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
-import { createStore, type Store } from '@platform/store-postgres';
+import { describe, expect, it } from 'vitest';
+import { createStore } from '@platform/store-postgres';
 import type { Cipher } from '@platform/secrets';
 import { appTarget } from '../../src/deploy/targets.ts';
 import { MAX_CONFIG_BYTES, describeConfigChange, getConfigVars, setConfigVars, validateConfigChanges } from '../../src/services/config.ts';
-import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
+import { deployedApp, serviceDeps, someUser, useServiceTests } from '../support/services.ts';
 
-let db: TestDatabase;
-let store: Store;
-let env: Awaited<ReturnType<typeof serviceDeps>>;
-
-beforeAll(async () => {
-  db = await startTestDatabase();
-  store = db.store;
-  env = await serviceDeps(store);
-});
-
-afterAll(async () => {
-  await env?.cleanup();
-  await db?.stop();
-});
+const t = useServiceTests();
 
 describe('validateConfigChanges', () => {
   it.each([
@@ -44,57 +30,57 @@ describe('validateConfigChanges', () => {
 
 describe('setConfigVars', () => {
   it('records config without a release before the first deploy', async () => {
-    const user = await someUser(store);
-    await store.apps.create({ name: 'cfg-nodeploy', ownerId: user.id });
-    const { config, release } = await setConfigVars(env.deps, user, 'cfg-nodeploy', { A: '1' });
+    const user = await someUser(t.store);
+    await t.store.apps.create({ name: 'cfg-nodeploy', ownerId: user.id });
+    const { config, release } = await setConfigVars(t.env.deps, user, 'cfg-nodeploy', { A: '1' });
     expect(config).toEqual({ A: '1' });
     expect(release).toBeNull();
-    expect(await getConfigVars(env.deps, user, 'cfg-nodeploy')).toEqual({ A: '1' });
+    expect(await getConfigVars(t.env.deps, user, 'cfg-nodeploy')).toEqual({ A: '1' });
   });
 
   it('makes a config change a release and rolls the app onto it', async () => {
-    const user = await someUser(store);
-    const { app } = await deployedApp(store, env.slugsDir, user, 'cfg-release');
-    const { config, release } = await setConfigVars(env.deps, user, app.name, { GREETING: 'hi' });
+    const user = await someUser(t.store);
+    const { app } = await deployedApp(t.store, t.env.slugsDir, user, 'cfg-release');
+    const { config, release } = await setConfigVars(t.env.deps, user, app.name, { GREETING: 'hi' });
     expect(config).toEqual({ GREETING: 'hi' });
     expect(release).toMatchObject({ version: 2, description: 'Set GREETING config vars' });
-    expect((await store.releases.current(app.id))?.version).toBe(2);
-    expect(await store.releases.config(release!.id)).toEqual({ GREETING: 'hi' });
-    expect(env.recorded.deployed).toContain(2);
+    expect((await t.store.releases.current(app.id))?.version).toBe(2);
+    expect(await t.store.releases.config(release!.id)).toEqual({ GREETING: 'hi' });
+    expect(t.env.recorded.deployed).toContain(2);
   });
 
   it("hides another user's app and refuses reserved keys before anything changes", async () => {
-    const owner = await someUser(store);
-    const other = await someUser(store);
-    await store.apps.create({ name: 'cfg-private', ownerId: owner.id });
-    await expect(setConfigVars(env.deps, other, 'cfg-private', { A: '1' })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
-    await expect(setConfigVars(env.deps, owner, 'cfg-private', { PORT: '1' })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
-    expect(await getConfigVars(env.deps, owner, 'cfg-private')).toEqual({});
+    const owner = await someUser(t.store);
+    const other = await someUser(t.store);
+    await t.store.apps.create({ name: 'cfg-private', ownerId: owner.id });
+    await expect(setConfigVars(t.env.deps, other, 'cfg-private', { A: '1' })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    await expect(setConfigVars(t.env.deps, owner, 'cfg-private', { PORT: '1' })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+    expect(await getConfigVars(t.env.deps, owner, 'cfg-private')).toEqual({});
   });
 
   it('refuses a change that takes the config over 32 kB', async () => {
-    const user = await someUser(store);
-    await store.apps.create({ name: 'cfg-cap', ownerId: user.id });
-    await setConfigVars(env.deps, user, 'cfg-cap', { A: 'x'.repeat(MAX_CONFIG_BYTES - 1) });
-    await expect(setConfigVars(env.deps, user, 'cfg-cap', { B: 'y' })).rejects.toThrow(/would total 32770 bytes; the limit is 32768 bytes/);
+    const user = await someUser(t.store);
+    await t.store.apps.create({ name: 'cfg-cap', ownerId: user.id });
+    await setConfigVars(t.env.deps, user, 'cfg-cap', { A: 'x'.repeat(MAX_CONFIG_BYTES - 1) });
+    await expect(setConfigVars(t.env.deps, user, 'cfg-cap', { B: 'y' })).rejects.toThrow(/would total 32770 bytes; the limit is 32768 bytes/);
     // Replacing a value counts the new size only.
-    await setConfigVars(env.deps, user, 'cfg-cap', { A: 'z' });
+    await setConfigVars(t.env.deps, user, 'cfg-cap', { A: 'z' });
   });
 
   it('keeps the 32 kB cap when two changes race (the check holds the app lock)', async () => {
-    const user = await someUser(store);
-    const { app } = await deployedApp(store, env.slugsDir, user, 'cfg-race');
+    const user = await someUser(t.store);
+    const { app } = await deployedApp(t.store, t.env.slugsDir, user, 'cfg-race');
     const half = 'x'.repeat(20 * 1024);
     for (let round = 0; round < 5; round++) {
       const results = await Promise.allSettled([
-        setConfigVars(env.deps, user, app.name, { [`A${round}`]: half }),
-        setConfigVars(env.deps, user, app.name, { [`B${round}`]: half }),
+        setConfigVars(t.env.deps, user, app.name, { [`A${round}`]: half }),
+        setConfigVars(t.env.deps, user, app.name, { [`B${round}`]: half }),
       ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'PLT_INVALID_PARAMS' } });
-      const config = await store.config.get(app.id);
+      const config = await t.store.config.get(app.id);
       expect(Object.entries(config).reduce((n, [k, v]) => n + k.length + v.length, 0)).toBeLessThanOrEqual(MAX_CONFIG_BYTES);
-      await setConfigVars(env.deps, user, app.name, Object.fromEntries(Object.keys(config).map((k) => [k, null])));
+      await setConfigVars(t.env.deps, user, app.name, Object.fromEntries(Object.keys(config).map((k) => [k, null])));
     }
   });
 
@@ -102,11 +88,11 @@ describe('setConfigVars', () => {
     // A second view of the same database whose cipher counts decryptions.
     let opened = 0;
     const counting: Cipher = {
-      ...db.cipher,
-      open: (blob) => (opened++, db.cipher.open(blob)),
-      openJson: <T>(blob: Buffer) => (opened++, db.cipher.openJson<T>(blob)),
+      ...t.db.cipher,
+      open: (blob) => (opened++, t.db.cipher.open(blob)),
+      openJson: <T>(blob: Buffer) => (opened++, t.db.cipher.openJson<T>(blob)),
     };
-    const counted = createStore({ pool: db.pool, cipher: counting });
+    const counted = createStore({ pool: t.db.pool, cipher: counting });
     const deps = await serviceDeps(counted);
     try {
       const user = await someUser(counted);

@@ -1,23 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
-import type { Store } from '@platform/store-postgres';
+import { describe, expect, it } from 'vitest';
 import { getFormation, listFormation, resolveQuantity, scaleFormation } from '../../src/services/formation.ts';
-import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
+import { deployedApp, someUser, useServiceTests } from '../support/services.ts';
 
-let db: TestDatabase;
-let store: Store;
-let env: Awaited<ReturnType<typeof serviceDeps>>;
-
-beforeAll(async () => {
-  db = await startTestDatabase();
-  store = db.store;
-  env = await serviceDeps(store, { maxDynosPerApp: 5 });
-});
-
-afterAll(async () => {
-  await env?.cleanup();
-  await db?.stop();
-});
+const t = useServiceTests({ maxDynosPerApp: 5 });
 
 describe('resolveQuantity', () => {
   it.each([
@@ -44,53 +29,53 @@ describe('resolveQuantity', () => {
 
 describe('formation', () => {
   it('lists the process types of the current release, nothing before the first deploy', async () => {
-    const user = await someUser(store);
-    await store.apps.create({ name: 'form-new', ownerId: user.id });
-    expect((await listFormation(env.deps, user, 'form-new')).formation).toEqual([]);
-    await expect(scaleFormation(env.deps, user, 'form-new', [{ type: 'web', quantity: 1 }])).rejects.toMatchObject({ code: 'PLT_NO_RELEASE' });
-    await deployedApp(store, env.slugsDir, user, 'form-list');
-    const { formation } = await listFormation(env.deps, user, 'form-list');
+    const user = await someUser(t.store);
+    await t.store.apps.create({ name: 'form-new', ownerId: user.id });
+    expect((await listFormation(t.env.deps, user, 'form-new')).formation).toEqual([]);
+    await expect(scaleFormation(t.env.deps, user, 'form-new', [{ type: 'web', quantity: 1 }])).rejects.toMatchObject({ code: 'PLT_NO_RELEASE' });
+    await deployedApp(t.store, t.env.slugsDir, user, 'form-list');
+    const { formation } = await listFormation(t.env.deps, user, 'form-list');
     expect(formation.map((e) => [e.formation.type, e.formation.quantity, e.command])).toEqual([['web', 1, 'npm start'], ['worker', 0, 'node worker.js']]);
-    expect((await getFormation(env.deps, user, 'form-list', 'worker')).entry.command).toBe('node worker.js');
-    await expect(getFormation(env.deps, user, 'form-list', 'clock')).rejects.toMatchObject({ code: 'PLT_NOT_FOUND' });
+    expect((await getFormation(t.env.deps, user, 'form-list', 'worker')).entry.command).toBe('node worker.js');
+    await expect(getFormation(t.env.deps, user, 'form-list', 'clock')).rejects.toMatchObject({ code: 'PLT_NOT_FOUND' });
   });
 
   it('scales relative and absolute quantities at once, records the event and converges', async () => {
-    const user = await someUser(store);
-    const { app } = await deployedApp(store, env.slugsDir, user, 'form-scale');
-    const { formation } = await scaleFormation(env.deps, user, app.name, [{ type: 'web', quantity: '+1' }, { type: 'worker', quantity: 2 }]);
+    const user = await someUser(t.store);
+    const { app } = await deployedApp(t.store, t.env.slugsDir, user, 'form-scale');
+    const { formation } = await scaleFormation(t.env.deps, user, app.name, [{ type: 'web', quantity: '+1' }, { type: 'worker', quantity: 2 }]);
     expect(formation.map((e) => [e.formation.type, e.formation.quantity])).toEqual([['web', 2], ['worker', 2]]);
-    expect(env.recorded.events).toContain(`Scaled to web@2:standard worker@2:standard by user ${user.email}`);
-    expect(env.recorded.reconciled).toContain(app.id);
+    expect(t.env.recorded.events).toContain(`Scaled to web@2:standard worker@2:standard by user ${user.email}`);
+    expect(t.env.recorded.reconciled).toContain(app.id);
   });
 
   it('refuses unknown and unmanaged types and totals over the per-app limit, changing nothing', async () => {
-    const user = await someUser(store);
-    const { app } = await deployedApp(store, env.slugsDir, user, 'form-refuse', { web: 'npm start', worker: 'node w.js', release: 'node migrate.js' });
+    const user = await someUser(t.store);
+    const { app } = await deployedApp(t.store, t.env.slugsDir, user, 'form-refuse', { web: 'npm start', worker: 'node w.js', release: 'node migrate.js' });
     for (const type of ['clock', 'release', 'run', 'bad type']) {
-      await expect(scaleFormation(env.deps, user, app.name, [{ type, quantity: 1 }])).rejects.toMatchObject({
+      await expect(scaleFormation(t.env.deps, user, app.name, [{ type, quantity: 1 }])).rejects.toMatchObject({
         code: 'PLT_INVALID_PARAMS',
         message: `No such process type ${JSON.stringify(type)} for form-refuse. Types: web, worker.`,
       });
     }
-    await expect(scaleFormation(env.deps, user, app.name, [{ type: 'web', quantity: 3 }, { type: 'worker', quantity: 3 }])).rejects.toThrow(
+    await expect(scaleFormation(t.env.deps, user, app.name, [{ type: 'web', quantity: 3 }, { type: 'worker', quantity: 3 }])).rejects.toThrow(
       'That would run 6 dynos; the per-app limit is 5.',
     );
-    const after = await store.formations.list(app.id);
+    const after = await t.store.formations.list(app.id);
     expect(after.map((f) => [f.type, f.quantity])).toEqual([['web', 1], ['worker', 0]]);
   });
 
   it('sets a dyno size, replaces the running dynos of that type, and refuses an unknown size changing nothing', async () => {
-    const user = await someUser(store);
-    const { app } = await deployedApp(store, env.slugsDir, user, 'form-size');
-    const { formation } = await scaleFormation(env.deps, user, app.name, [{ type: 'web', quantity: undefined, size: 'Standard-2X' }]);
+    const user = await someUser(t.store);
+    const { app } = await deployedApp(t.store, t.env.slugsDir, user, 'form-size');
+    const { formation } = await scaleFormation(t.env.deps, user, app.name, [{ type: 'web', quantity: undefined, size: 'Standard-2X' }]);
     expect(formation.map((e) => [e.formation.type, e.formation.quantity, e.formation.size])).toEqual([['web', 1, 'standard-2x']]);
-    expect(env.recorded.restarted).toContainEqual({ appId: app.id, filter: { type: 'web' } });
-    await expect(scaleFormation(env.deps, user, app.name, [{ type: 'worker', quantity: 1, size: 'huge' }])).rejects.toMatchObject({
+    expect(t.env.recorded.restarted).toContainEqual({ appId: app.id, filter: { type: 'web' } });
+    await expect(scaleFormation(t.env.deps, user, app.name, [{ type: 'worker', quantity: 1, size: 'huge' }])).rejects.toMatchObject({
       code: 'PLT_INVALID_PARAMS',
       message: expect.stringContaining('Unknown dyno size "huge" for worker. Sizes: standard, standard-1x'),
     });
-    const after = await store.formations.list(app.id);
+    const after = await t.store.formations.list(app.id);
     expect(after.map((f) => [f.type, f.quantity, f.size])).toEqual([['web', 1, 'standard-2x'], ['worker', 0, 'standard']]);
   });
 });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
+import { describe, expect, it } from 'vitest';
 import { setConfigVars } from '../../src/services/config.ts';
 import { parseRunRequest, startOneOff, substituteProcessType } from '../../src/services/one-offs.ts';
-import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
+import { deployedApp, someUser, useServiceTests } from '../support/services.ts';
 
 describe('substituteProcessType', () => {
   const commands = { migrate: 'node migrate.js', web: 'node server.js' };
@@ -42,23 +41,14 @@ describe('parseRunRequest', () => {
 });
 
 describe('startOneOff', () => {
-  let db: TestDatabase;
-  let env: Awaited<ReturnType<typeof serviceDeps>>;
-  beforeAll(async () => {
-    db = await startTestDatabase();
-    env = await serviceDeps(db.store);
-  });
-  afterAll(async () => {
-    await env?.cleanup();
-    await db?.stop();
-  });
+  const t = useServiceTests();
 
   it('runs on the current release with its config, the Procfile substituted, the run env over the config', async () => {
-    const user = await someUser(db.store);
-    const { app, release } = await deployedApp(db.store, env.slugsDir, user, 'run-app', { web: 'npm start', migrate: 'node migrate.js' });
-    await setConfigVars(env.deps, user, app.name, { A: 'config', B: 'config' });
-    const { oneOff, run } = await startOneOff(env.deps, user, app.name, { command: 'migrate --step 2', env: { B: 'run' }, time_to_live: 60 });
-    const input = env.recorded.oneOffs.at(-1)!;
+    const user = await someUser(t.db.store);
+    const { app, release } = await deployedApp(t.db.store, t.env.slugsDir, user, 'run-app', { web: 'npm start', migrate: 'node migrate.js' });
+    await setConfigVars(t.env.deps, user, app.name, { A: 'config', B: 'config' });
+    const { oneOff, run } = await startOneOff(t.env.deps, user, app.name, { command: 'migrate --step 2', env: { B: 'run' }, time_to_live: 60 });
+    const input = t.env.recorded.oneOffs.at(-1)!;
     expect(input).toMatchObject({ command: 'node migrate.js --step 2', env: { A: 'config', B: 'run' }, ttlMs: 60_000, attach: null, by: user.email });
     expect(input.release.version).toBe(2);
     expect(release.version).toBe(1);
@@ -67,9 +57,9 @@ describe('startOneOff', () => {
   });
 
   it('refuses before the first deploy, and for an app the user may not see', async () => {
-    const user = await someUser(db.store);
-    await db.store.apps.create({ name: 'run-nodeploy', ownerId: user.id });
-    await expect(startOneOff(env.deps, user, 'run-nodeploy', { command: 'bash' })).rejects.toMatchObject({ code: 'PLT_NO_RELEASE' });
-    await expect(startOneOff(env.deps, await someUser(db.store), 'run-nodeploy', { command: 'bash' })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    const user = await someUser(t.db.store);
+    await t.db.store.apps.create({ name: 'run-nodeploy', ownerId: user.id });
+    await expect(startOneOff(t.env.deps, user, 'run-nodeploy', { command: 'bash' })).rejects.toMatchObject({ code: 'PLT_NO_RELEASE' });
+    await expect(startOneOff(t.env.deps, await someUser(t.db.store), 'run-nodeploy', { command: 'bash' })).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
   });
 });

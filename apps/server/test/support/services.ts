@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
 import type { AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
 import type { AppRecord, Store, User } from '@platform/store-postgres';
@@ -44,8 +46,13 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
   return { status, attached: null, exited, stop: async () => exit({ id: status.id, app: input.app, name, code: null, signal: 'SIGTERM', requested: true }), exit: () => exit({ id: status.id, app: input.app, name, code: 0, signal: null, requested: false }) };
 }
 
+export interface ServiceDepsOptions {
+  maxDynosPerApp?: number;
+  builder?: (slugsDir: string) => Builder;
+}
+
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
-export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
+export async function serviceDeps(store: Store, options: ServiceDepsOptions = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
   const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], moved: [], events: [], oneOffs: [],
     edge: { domains: new Map(), settings: new Map(), certificates: [] },
@@ -133,4 +140,49 @@ export async function deployedApp(store: Store, slugsDir: string, owner: User, n
   const release = await store.releases.createForBuild({ appId: app.id, buildId: build.id, description: 'Deploy abc1234', userId: owner.id, status: 'succeeded' });
   await store.formations.ensureTypes(app.id, Object.keys(processTypes).filter((t) => t !== 'release'));
   return { app, build: succeeded, release };
+}
+
+export type ServiceEnv = Awaited<ReturnType<typeof serviceDeps>>;
+
+/** What useServiceTests sets up: the database, its store, and the services' dependencies on that store. */
+export interface ServiceTests {
+  readonly db: TestDatabase;
+  readonly store: Store;
+  readonly env: ServiceEnv;
+}
+
+/**
+ * The set-up every service test file shares: a real database (`startTestDatabase`) and `serviceDeps` on its store,
+ * made before the tests of the file (or of the describe block it is called in) and removed after them. The fields
+ * are there from the first test or hook on:
+ *
+ *   const t = useServiceTests({ maxDynosPerApp: 5 });
+ *   it('…', async () => { const user = await someUser(t.store); await scaleFormation(t.env.deps, user, …); });
+ */
+export function useServiceTests(options: ServiceDepsOptions = {}): ServiceTests {
+  let db: TestDatabase | undefined;
+  let env: ServiceEnv | undefined;
+  beforeAll(async () => {
+    db = await startTestDatabase();
+    env = await serviceDeps(db.store, options);
+  });
+  afterAll(async () => {
+    await env?.cleanup();
+    await db?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useServiceTests: its fields are set in beforeAll; read them inside a test or hook');
+    return value;
+  };
+  return {
+    get db() {
+      return ready(db);
+    },
+    get store() {
+      return ready(db).store;
+    },
+    get env() {
+      return ready(env);
+    },
+  };
 }
