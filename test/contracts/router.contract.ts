@@ -184,6 +184,32 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(entries.map((e) => e.app).sort()).toEqual(['blog', 'shop', 'shop', 'shop']);
     });
 
+    it('answers ACME http-01 challenges on any host, leaves unknown tokens to the app, and stops once removed', async () => {
+      const seen: string[] = [];
+      await router.setRoutes('shop', [await upstream((req, res) => (seen.push(`${req.method} ${req.url}`), res.end(`app saw ${req.url}`)))]);
+      await router.setDomains('shop', ['www.shop.test']);
+      const path = '/.well-known/acme-challenge/tok_en-1';
+      await router.setChallenge('tok_en-1', 'tok_en-1.thumb_print-9');
+      for (const host of ['www.shop.test', 'unknown.example.org', 'shop.localhost', 'nope.localhost']) {
+        const res = await get(port, host, path);
+        expect({ host, status: res.status, body: res.body }).toEqual({ host, status: 200, body: 'tok_en-1.thumb_print-9' });
+        expect(res.headers['content-type']).toBe('text/plain');
+      }
+      const head = await get(port, 'www.shop.test', path, {}, 'HEAD');
+      expect({ status: head.status, body: head.body, type: head.headers['content-type'] }).toEqual({ status: 200, body: '', type: 'text/plain' });
+      // Another method, an unknown token or a prefix of a known one: the app's own business.
+      expect((await get(port, 'www.shop.test', path, {}, 'POST')).body).toBe(`app saw ${path}`);
+      expect((await get(port, 'www.shop.test', '/.well-known/acme-challenge/other')).body).toBe('app saw /.well-known/acme-challenge/other');
+      expect((await get(port, 'www.shop.test', '/.well-known/acme-challenge/tok_en')).body).toBe('app saw /.well-known/acme-challenge/tok_en');
+      expect((await get(port, 'unknown.example.org', '/.well-known/acme-challenge/other')).status).toBe(404);
+      await expect(router.setChallenge('bad token', 'x')).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      await expect(router.setChallenge('tok', 'a b')).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      await router.setChallenge('tok_en-1', null);
+      expect((await get(port, 'www.shop.test', path)).body).toBe(`app saw ${path}`);
+      expect((await get(port, 'unknown.example.org', path)).status).toBe(404);
+      expect(seen).toEqual([`POST ${path}`, 'GET /.well-known/acme-challenge/other', 'GET /.well-known/acme-challenge/tok_en', `GET ${path}`]);
+    });
+
     it('answers 503 H80 with the maintenance page while an app is in maintenance, and serves again after', async () => {
       await router.setRoutes('myapp', [await echo('web.1')]);
       await router.setSettings('myapp', { maintenance: true, redirectHttps: false });

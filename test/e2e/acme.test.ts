@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -13,8 +14,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Automatic certificates through the real platformd and CLI, against Debian's pebble validating via the router. */
-describe('certs:auto (pebble)', () => {
+/**
+ * Automatic certificates through the real platformd and CLI, against Debian's pebble validating via the router:
+ * the default one (PLATFORM_ROUTER=auto: HAProxy answers the challenges where it is installed), and the Node router.
+ */
+describe.each(['auto', 'node'])('certs:auto (pebble, PLATFORM_ROUTER=%s)', (routerChoice) => {
   let server: ServerHandle;
   let pebble: Pebble;
   let env: Record<string, string>;
@@ -27,6 +31,7 @@ describe('certs:auto (pebble)', () => {
     server = await startServer({
       runtime: 'process',
       env: {
+        PLATFORM_ROUTER: routerChoice,
         PLATFORM_ROUTER_PORT: String(routerPort),
         PLATFORM_ACME_DIRECTORY_URL: pebble.directoryUrl,
         PLATFORM_ACME_CA_FILE: pebble.caFile,
@@ -44,6 +49,7 @@ describe('certs:auto (pebble)', () => {
   });
 
   it('issues a certificate when a domain is added on an ACM app; a domain the CA cannot reach is shown failing with why', async () => {
+    expect(await server.proxyPid()).toEqual(routerChoice === 'auto' && existsSync('/usr/sbin/haproxy') ? expect.any(Number) : null);
     expect((await cli(['certs:auto'])).stdout).toContain(`Automatic Certificate Management is disabled on ${app}`);
     const enable = await cli(['certs:auto:enable']);
     expect(enable.stdout, enable.stderr).toBe(`Enabling Automatic Certificate Management for ${app}... done\n`);

@@ -73,14 +73,14 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
-    const acmeIssuer = await openAcmeIssuer(config, store);
     const opened = await openRouter(config, {
       logger,
       cleanups,
-      acmeChallenge: acmeIssuer ? (token) => acmeIssuer.challenge(token) : undefined,
       onLog: (entry, line) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line }),
     });
     const { router } = opened;
+    // The router itself answers the issuer's http-01 challenges (Router.setChallenge).
+    const acmeIssuer = await openAcmeIssuer(config, store, router);
     logger.info({ router: opened.kind, reason: opened.reason }, `router: ${opened.kind}`);
     // The Node router listens once the dynos that survived a restart are adopted and routed (see below); an
     // adopted HAProxy has served all along.

@@ -42,12 +42,10 @@ beforeAll(async () => {
   db = await startTestDatabase();
   store = db.store;
   env = await serviceDeps(store);
-  let issuerRef: ReturnType<typeof createAcmeIssuer> | null = null;
-  router = createNodeRouter({ domain: 'apps.test', acmeChallenge: (token: string) => issuerRef?.challenge(token) });
+  router = createNodeRouter({ domain: 'apps.test' });
   routerPort = (await router.listen(0, '127.0.0.1')).port;
   pebble = await startPebble({ httpPort: routerPort });
-  issuer = createAcmeIssuer({ directoryUrl: pebble.directoryUrl, email: 'ops@example.com', caPem: await readFile(pebble.caFile, 'utf8'), accounts: store.acmeAccounts });
-  issuerRef = issuer;
+  issuer = createAcmeIssuer({ directoryUrl: pebble.directoryUrl, email: 'ops@example.com', caPem: await readFile(pebble.caFile, 'utf8'), accounts: store.acmeAccounts, edge: router });
   const edge = { ...env.deps.edge, setDomains: router.setDomains, setCertificates: async (c: readonly RouterCertificate[]) => void (served = c) };
   manager = createAcmManager({ store, edge, issuer, logger: silent, intervalMs: 3_600_000 });
   env.deps.edge = edge;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { APP_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE, wildcardSuffix } from '@platform/router-kit';
+import { ACME_CHALLENGE_PREFIX, ACME_TOKEN_RE, APP_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE, wildcardSuffix } from '@platform/router-kit';
 import { backendOf, type ProxyState } from './proxy-state.ts';
 
 /** Timeouts of the data path, in ms. README "Timeouts" says which match Heroku. */
@@ -52,6 +52,7 @@ export function proxyFiles(dir: string) {
     wildcardsMap: join(dir, 'wildcards.map'),
     maintenanceMap: join(dir, 'maintenance.map'),
     redirectMap: join(dir, 'redirect-https.map'),
+    acmeMap: join(dir, 'acme.map'),
     certsDir: join(dir, 'certs'),
     crtList: join(dir, 'certs.list'),
     coveredMap: join(dir, 'covered.map'),
@@ -95,6 +96,11 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
   }
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
   return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect) };
+}
+
+/** acme.map's contents: ACME http-01 token → key authorization (both of the ACME alphabet: router-kit `checkChallenge`). */
+export function renderChallenges(challenges: ReadonlyMap<string, string>): string {
+  return [...challenges].map(([token, keyAuthorization]) => `${token} ${keyAuthorization}\n`).join('');
 }
 
 /**
@@ -144,6 +150,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     ...(tls ? [`  bind ${options.listen.host}:${options.tlsPort} ssl crt-list ${f.crtList} alpn h2,http/1.1`] : []),
     `  log-format "${LOG_FORMAT.replace(/"/g, '\\"')}"`,
     '  unique-id-format %[var(txn.rid)]',
+    ...acmeRules(f),
     '  http-request set-var(txn.proto) str(http)',
     '  http-request set-var(txn.proto) str(https) if { ssl_fc }',
     // HTTP/2 requests carry an absolute URI: log the path and query only, as for HTTP/1.1.
@@ -182,6 +189,20 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
 /** `host:port`, an IPv6 host in brackets. */
 export function hostPort(address: { host: string; port: number }): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * ACME http-01 (RFC 8555 §8.3), before anything else and on any host: GET or HEAD of
+ * `/.well-known/acme-challenge/<token>` with a token in acme.map is answered with its key authorization
+ * (text/plain). Answered before the Host is matched, so no app logs it; an unknown token goes on to the app.
+ */
+function acmeRules(f: ReturnType<typeof proxyFiles>): string[] {
+  const prefix = ACME_CHALLENGE_PREFIX.replace(/\./g, '\\.');
+  const token = ACME_TOKEN_RE.source.slice(1, -1); // the same token alphabet as the Node router's
+  return [
+    `  http-request set-var(txn.acme) path,regsub(^${prefix},),map_str(${f.acmeMap}) if { method GET HEAD } { path_reg ^${prefix}${token}$ }`,
+    '  http-request return status 200 content-type text/plain hdr cache-control no-store lf-string "%[var(txn.acme)]" if { var(txn.acme) -m found }',
+  ];
 }
 
 /**

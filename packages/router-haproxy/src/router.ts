@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type { RouterLogEntry } from '@platform/router-kit';
+import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
 import type { Router, RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, proxyFiles, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
 import { createChanges } from './changes.ts';
-import { createSerialQueue, prepareDir, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
 import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
 
 export interface RouterLogger {
@@ -52,7 +52,7 @@ export interface HaproxyRouter extends Router {
 
 /**
  * Drives a real HAProxy as platformd's data path. Runtime changes go over the control socket (servers added,
- * enabled, put in maintenance and deleted; map entries for hosts, wildcards and maintenance), and every change
+ * enabled, put in maintenance and deleted; map entries for hosts, wildcards, maintenance and ACME challenges), and every change
  * is also written to haproxy.cfg and the map files, so a reload or a restart loses nothing. A new app needs a
  * new backend, which HAProxy 2.6 cannot add at run time: the config is rewritten and the proxy reloaded
  * seamlessly (reloads asked for together are coalesced). Operations run one at a time, in call order.
@@ -73,6 +73,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
   const pendingBackends = new Set<string>();
   const leftovers = new Map<string, LeftoverServer>();
+  /** ACME http-01 key authorizations by token (acme.map), answered by the proxy itself on any host. */
+  const challenges = new Map<string, string>();
   let masterPid: number | null = null;
   let logPort = 0;
   let listen = options.listen;
@@ -103,6 +105,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     await writeAtomic(files.wildcardsMap, maps.wildcards);
     await writeAtomic(files.maintenanceMap, maps.maintenance);
     await writeAtomic(files.redirectMap, maps.redirect);
+    await writeAtomic(files.acmeMap, renderChallenges(challenges));
     await writeAtomic(files.config, configText());
   }
 
@@ -128,6 +131,18 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       });
       await reloadProxy(masterPid!, control);
       pendingBackends.clear();
+    });
+  }
+
+  /** A challenge goes to the live map at once (the frontend's rule needs no reload), then to acme.map. */
+  async function setChallenge(token: string, keyAuthorization: string | null): Promise<void> {
+    checkChallenge(token, keyAuthorization);
+    if (masterPid === null) throw new Error('the HAProxy router is not started');
+    await exclusive(async () => {
+      await setMapEntry(control, files.acmeMap, token, keyAuthorization);
+      if (keyAuthorization === null) challenges.delete(token);
+      else challenges.set(token, keyAuthorization);
+      await writeFiles();
     });
   }
 
@@ -169,6 +184,10 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       const live = await readLiveState(control, files, domain);
       for (const [app, entry] of live.state) state.set(app, entry);
       for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);
+      // Challenges the previous platformd was proving answered until now; its issuance died with it, so a new
+      // run starts with none (a later issuance sets its own).
+      await control.send(`clear map ${files.acmeMap}`);
+      await writeAtomic(files.acmeMap, '');
       // A config written by another version (or lost) is rewritten and reloaded, seamlessly.
       const onDisk = await readFile(files.config, 'utf8').catch(() => '');
       if (onDisk !== configText()) {
@@ -196,6 +215,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     setDomains: (app, hostnames) => change(() => changes.domains(app, hostnames)),
     setSettings: (app, settings) => change(() => changes.settings(app, settings)),
     setCertificates: (certificates) => applyCertificates(certificates),
+    setChallenge,
     removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);

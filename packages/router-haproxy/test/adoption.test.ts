@@ -34,15 +34,22 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     await last.setRoutes('shop', [a.target]);
     await last.setDomains('shop', ['www.shop.test', '*.shop.io']);
     await last.setSettings('other', { maintenance: true, redirectHttps: false });
+    const challenge = '/.well-known/acme-challenge/tok-1';
+    await last.setChallenge('tok-1', 'tok-1.thumb');
+    await last.setRoutes('later', []); // a new app: a reload, which keeps the challenge (acme.map)
+    expect((await get(port, 'www.shop.test', challenge)).body).toBe('tok-1.thumb');
     await last.close(); // platformd stops: the data plane does not
 
     expect(JSON.parse((await get(port, 'shop.localhost')).body).dyno).toBe('web.1');
     expect((await get(port, 'eu.shop.io')).status).toBe(200);
+    expect((await get(port, 'anything.test', challenge)).body).toBe('tok-1.thumb');
 
     last = make();
     const second = await last.start();
     expect(second).toEqual({ adopted: true, pid: first.pid });
-    expect(last.apps().sort()).toEqual(['other', 'shop']);
+    expect(last.apps().sort()).toEqual(['later', 'other', 'shop']);
+    // The previous run's issuance died with it: its challenges are no longer answered.
+    expect((await get(port, 'anything.test', challenge)).status).toBe(404);
     // Reconciling: a rolling replacement, then a domain change, both live once resolved.
     await last.setRoutes('shop', [a.target, b.target]);
     await last.setRoutes('shop', [b.target]);
@@ -68,6 +75,7 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     });
     const { pid } = await router.start();
     await router.setRoutes('shop', [up.target]);
+    await router.setChallenge('tok-2', 'tok-2.thumb');
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 15_000;
     let status = 0;
@@ -78,5 +86,6 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     }
     expect(router.pid()).not.toBe(pid);
     expect((await get(port, 'shop.localhost')).status).toBe(200);
+    expect((await get(port, 'shop.localhost', '/.well-known/acme-challenge/tok-2')).body).toBe('tok-2.thumb');
   });
 });

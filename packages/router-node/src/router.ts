@@ -16,7 +16,7 @@ import { sendPage, writeRawAnswer } from './pages.ts';
 import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from './request-state.ts';
 import { createRouteTable, pickTarget } from './route-table.ts';
 import { proxyUpgrade } from './upgrade.ts';
-import { answerAcmeChallenge } from './acme-challenge.ts';
+import { answerAcmeChallenge, storeChallenge } from './acme-challenge.ts';
 
 export type { RequestState } from './request-state.ts';
 export { pickTarget } from './route-table.ts';
@@ -45,11 +45,6 @@ export interface NodeRouterOptions {
   headersTimeoutMs?: number | undefined;
   /** An idle keep-alive client connection is closed after this. Default 60 000. */
   keepAliveTimeoutMs?: number | undefined;
-  /**
-   * ACME http-01: the key authorization of a challenge token platformd is proving, answered on any host at
-   * `/.well-known/acme-challenge/<token>` (acme-challenge.ts); undefined lets the request through to the app.
-   */
-  acmeChallenge?: ((token: string) => string | undefined) | undefined;
 }
 
 /** The Node router: the `Router` contract plus its own listener. */
@@ -78,6 +73,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   const table = createRouteTable();
   const hosts = createHostIndex();
   const settings = new Map<string, AppEdgeSettings>();
+  const challenges = new Map<string, string>(); // ACME http-01: token → key authorization (acme-challenge.ts)
 
   const appOf = (host: string): string | null => {
     const name = hostnameOf(host);
@@ -118,7 +114,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   };
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (answerAcmeChallenge(req, res, options.acmeChallenge)) return;
+    if (answerAcmeChallenge(req, res, challenges)) return;
     const routed = routeRequest(req, appOf, table.get);
     if (routed.kind === 'answer') return sendPage(res, routed.status, routed.page);
     const { state, targets } = routed;
@@ -206,6 +202,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     },
     // No TLS listener in the Node router: certificates are the native proxy's (README).
     async setCertificates() {},
+    setChallenge: async (token, keyAuthorization) => storeChallenge(challenges, token, keyAuthorization),
     async removeApp(app) {
       table.remove(app);
       hosts.remove(app);

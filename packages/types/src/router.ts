@@ -49,6 +49,17 @@ export interface Router {
   setSettings(app: string, settings: AppEdgeSettings): Promise<void>;
   /** Replaces the whole set of certificates the edge serves. */
   setCertificates(certificates: readonly RouterCertificate[]): Promise<void>;
+  /**
+   * Sets (or, with null, removes) an ACME http-01 challenge (RFC 8555 §8.3): `GET|HEAD
+   * /.well-known/acme-challenge/<token>` on any host, known or not, answers 200 text/plain with the key
+   * authorization; an unknown token goes on to the app. The data path itself answers, so a challenge keeps
+   * being answered while platformd restarts under a router that outlives it. Token: `[A-Za-z0-9_-]{1,256}`;
+   * key authorization: `<token>.<thumbprint>` (base64url and `.`); anything else is refused (PLT_INVALID_PARAMS).
+   *
+   *   await router.setChallenge(token, keyAuthorization); // before the CA is told to validate
+   *   await router.setChallenge(token, null);             // once it has
+   */
+  setChallenge(token: string, keyAuthorization: string | null): Promise<void>;
   /** Forgets an app: its hosts answer 404. */
   removeApp(app: string): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import * as acme from 'acme-client';
-import { ErrorCodes, PlatformError } from '@platform/types';
+import { ErrorCodes, PlatformError, type Router } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 
 /** A certificate an ACME CA issued: chain PEM (leaf first), its key PEM, its expiry. */
@@ -15,8 +15,6 @@ export interface IssuedCertificate {
 export interface AcmeIssuer {
   /** Proves control of `hostname` over http-01 and returns its certificate. @throws PLT_ACME_FAILED with the CA's reason. */
   issue(hostname: string): Promise<IssuedCertificate>;
-  /** The key authorization of a challenge under way, for the router's `/.well-known/acme-challenge/<token>`. */
-  challenge(token: string): string | undefined;
 }
 
 export interface AcmeIssuerOptions {
@@ -25,6 +23,8 @@ export interface AcmeIssuerOptions {
   /** PEM roots to trust for the ACME server's HTTPS besides the system's (a test CA such as pebble's). */
   caPem: string | null;
   accounts: Pick<Store['acmeAccounts'], 'get' | 'save'>;
+  /** The data path that answers `/.well-known/acme-challenge/<token>` on any host (the router driver). */
+  edge: Pick<Router, 'setChallenge'>;
 }
 
 /** The most useful line of an ACME failure: the problem document's detail when the CA sent one. */
@@ -35,14 +35,14 @@ function reasonOf(err: unknown): string {
 
 /**
  * ACME (RFC 8555) with the `acme-client` package: one account per directory URL (its ECDSA key created once and
- * kept sealed by the store), http-01 challenges (RFC 8555 §8.3) whose key authorizations the router serves via
- * `challenge(token)`, one ECDSA P-256 key per certificate. Wildcards are refused: they need dns-01.
+ * kept sealed by the store), http-01 challenges (RFC 8555 §8.3) whose key authorizations the router itself serves
+ * (`edge.setChallenge`, live before the CA is told to validate, removed after), one ECDSA P-256 key per
+ * certificate. Wildcards are refused: they need dns-01.
  *
- *   const issuer = createAcmeIssuer({ directoryUrl, email, caPem: null, accounts: store.acmeAccounts });
+ *   const issuer = createAcmeIssuer({ directoryUrl, email, caPem: null, accounts: store.acmeAccounts, edge: router });
  *   const cert = await issuer.issue('www.example.com');
  */
 export function createAcmeIssuer(options: AcmeIssuerOptions): AcmeIssuer {
-  const challenges = new Map<string, string>();
   if (options.caPem) {
     // acme-client talks through its own axios instance: trust the extra root there (process-wide, one CA here).
     acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, options.caPem] });
@@ -64,7 +64,6 @@ export function createAcmeIssuer(options: AcmeIssuerOptions): AcmeIssuer {
   }
 
   return {
-    challenge: (token) => challenges.get(token),
     async issue(hostname) {
       if (hostname.startsWith('*.')) {
         throw new PlatformError(ErrorCodes.acmeFailed, 'Wildcard domains need a DNS-01 challenge, which is not supported: upload a certificate with certs:add.');
@@ -85,10 +84,11 @@ export function createAcmeIssuer(options: AcmeIssuerOptions): AcmeIssuer {
           skipChallengeVerification: true,
           challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
             if (challenge.type !== 'http-01') throw new Error(`unsupported challenge ${challenge.type}`);
-            challenges.set(challenge.token, keyAuthorization);
+            // Awaited: acme-client asks the CA to validate once this resolves, so the answer must be live.
+            await options.edge.setChallenge(challenge.token, keyAuthorization);
           },
           challengeRemoveFn: async (_authz, challenge) => {
-            challenges.delete(challenge.token);
+            await options.edge.setChallenge(challenge.token, null);
           },
         });
         const saved = await options.accounts.get(options.directoryUrl);

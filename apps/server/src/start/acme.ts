@@ -7,11 +7,11 @@ import { createAcmeIssuer, type AcmeIssuer } from '../acme/issuer.ts';
 import { createAcmManager, type AcmManager } from '../acme/manager.ts';
 import type { createCleanupStack } from './cleanup-stack.ts';
 
-/** The ACME issuer when PLATFORM_ACME_DIRECTORY_URL is set (its challenges answered by the router), else null. */
-export async function openAcmeIssuer(config: Readonly<ServerConfig>, store: Store): Promise<AcmeIssuer | null> {
+/** The ACME issuer when PLATFORM_ACME_DIRECTORY_URL is set (its http-01 challenges answered by `edge`, the router), else null. */
+export async function openAcmeIssuer(config: Readonly<ServerConfig>, store: Store, edge: Pick<Router, 'setChallenge'>): Promise<AcmeIssuer | null> {
   if (!config.acmeDirectoryUrl) return null;
   const caPem = config.acmeCaFile ? await readFile(config.acmeCaFile, 'utf8') : null;
-  return createAcmeIssuer({ directoryUrl: config.acmeDirectoryUrl, email: config.acmeEmail, caPem, accounts: store.acmeAccounts });
+  return createAcmeIssuer({ directoryUrl: config.acmeDirectoryUrl, email: config.acmeEmail, caPem, accounts: store.acmeAccounts, edge });
 }
 
 /** Starts the periodic ACM checks (issue, retry, renew) once the router listens; stopped on the cleanup stack. */

@@ -32,8 +32,6 @@ export async function openRouter(
     onLog(entry: RouterLogEntry, line: string): void;
     logger: Logger;
     cleanups: CleanupStack;
-    /** ACME http-01 key authorizations by token (the Node router answers them on any host). */
-    acmeChallenge?: ((token: string) => string | undefined) | undefined;
   },
 ): Promise<OpenedRouter> {
   const logger = ctx.logger.child({ component: 'router' });
@@ -43,7 +41,7 @@ export async function openRouter(
     throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_ROUTER=haproxy but ${config.haproxyBin} is missing. Run: bash scripts/prerequisites.sh router`);
   }
   if (config.router === 'node' || !installed) {
-    const router = createNodeRouter({ domain: config.domain, logger, onLog, acmeChallenge: ctx.acmeChallenge });
+    const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
     const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
     if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
