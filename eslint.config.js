@@ -58,4 +58,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: siblingDrivers('builder', 'builder-kit', 'Builders never import each other: share through @platform/builder-kit.') }],
     },
   },
+  {
+    files: ['packages/addon-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: siblingDrivers('addon', 'addon-kit', 'Add-on providers never import each other: share through @platform/addon-kit.') }],
+    },
+  },
 );
