@@ -1,3 +1,4 @@
+import { openAddonProviders } from './start/addons.ts';
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
@@ -68,6 +69,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
+    const addonProviders = await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
@@ -148,6 +150,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
       },
       databaseReachable: () => databaseReachable(pool),
+      addonProviders,
     };
     const api = createApiServer(ctx, async (app) => {
       await gitHttpPlugin(app, {

@@ -17,6 +17,7 @@ import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerAcmRoutes } from './routes/acm.ts';
 import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
+import { registerAddonRoutes } from './routes/addons.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
@@ -72,6 +73,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance) =
     registerSniEndpointRoutes(api, ctx);
     registerAcmRoutes(api, ctx);
     registerBuildpackInstallationRoutes(api, ctx);
+    registerAddonRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token: outside the authenticated scope.
   registerLogStreamRoutes(app, ctx, logSessions);

@@ -2,6 +2,7 @@ import { ErrorCodes, PlatformError, isValidAppName } from '@platform/types';
 import type { AppRecord, BuildRecord, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
+import { destroyAppAddons } from './addons.ts';
 import { syncCertificates } from './sni-endpoints.ts';
 
 /**
@@ -109,7 +110,7 @@ export async function updateApp(
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge' | 'addonProviders'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
@@ -118,6 +119,8 @@ export async function destroyApp(
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
   const slugs = (await deps.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
+  // Its add-ons' databases go first: the store refuses to drop an app whose add-ons still exist.
+  await destroyAppAddons(deps, app);
   await deps.store.apps.destroy(app.id);
   await deps.manager.removeApp(app.id);
   await deps.forgetApp(app, slugs);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import type { AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
+import type { AddonProvider, AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
 import type { AppRecord, Store, User } from '@platform/store-postgres';
 import { createDeployer } from '../../src/deploy/deployer.ts';
@@ -42,7 +42,7 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 }
 
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
-export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder } = {}) {
+export async function serviceDeps(store: Store, options: { maxDynosPerApp?: number; builder?: (slugsDir: string) => Builder; addonProviders?: readonly AddonProvider[] } = {}) {
   const slugsDir = await mkdtemp(path.join(tmpdir(), 'platform-slugs-'));
   const recorded: Recorded = { deployed: [], reconciled: [], removed: [], restarted: [], forgotten: [], events: [], oneOffs: [],
     edge: { domains: new Map(), settings: new Map(), certificates: [] },
@@ -94,6 +94,7 @@ export async function serviceDeps(store: Store, options: { maxDynosPerApp?: numb
     logger: silent,
     oneOffSizes: createOneOffSizes(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
+    addonProviders: options.addonProviders ?? [],
   };
   return {
     deps,
