@@ -173,3 +173,49 @@ export async function listAttachments(deps: Pick<ServiceDeps, 'store'>, user: Us
   }
   return views;
 }
+
+/** Role names of add-on credentials (addon-kit's `addonResourceName`): what marks a URL as an add-on's. */
+const ADDON_ROLE_RE = /^addon_[0-9a-f]{32}$/;
+
+function isAddonUrl(value: string): boolean {
+  try {
+    return ADDON_ROLE_RE.test(decodeURIComponent(new URL(value).username));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a rollback does with add-on vars (Heroku: "Rollback affects code and config vars; it doesn't add or remove
+ * addons"): the vars of the app's attachments now keep their current values (a rollback never brings back old,
+ * rotated credentials), and an add-on URL in the target's config whose attachment is gone is not restored. The
+ * note says what was kept or left out, for the release's description.
+ */
+export async function rollbackAddonAdjuster(
+  store: ServiceDeps['store'],
+  appId: string,
+): Promise<(config: Record<string, string>) => { config: Record<string, string>; note?: string }> {
+  const attached = (await store.addons.attachments(appId)).map((a) => `${a.name}_URL`);
+  const current = await store.config.get(appId);
+  return (target) => {
+    const config = { ...target };
+    const kept: string[] = [];
+    const dropped: string[] = [];
+    for (const key of attached) {
+      if (current[key] === undefined) continue;
+      if (config[key] !== current[key]) kept.push(key);
+      config[key] = current[key];
+    }
+    for (const [key, value] of Object.entries(target)) {
+      if (!attached.includes(key) && isAddonUrl(value)) {
+        delete config[key];
+        dropped.push(key);
+      }
+    }
+    const notes = [
+      ...(kept.length ? [`add-on vars kept as they are: ${kept.join(', ')}`] : []),
+      ...(dropped.length ? [`not restored, their add-ons are gone: ${dropped.join(', ')}`] : []),
+    ];
+    return notes.length ? { config, note: notes.join('; ') } : { config };
+  };
+}

@@ -8,6 +8,7 @@ import type { Store } from '@platform/store-postgres';
 import { createProcessPostgresProvider, type ProcessPostgresProvider } from '@platform/addon-postgres-process';
 import { destroyApp } from '../../src/services/apps.ts';
 import { getConfigVars, setConfigVars } from '../../src/services/config.ts';
+import { rollbackRelease } from '../../src/services/releases.ts';
 import { createAddon, destroyAddon, getAddon, listAddons, listAttachments } from '../../src/services/addons.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
 
@@ -121,5 +122,26 @@ describe('add-ons', () => {
     expect(await store.addons.list(app.id)).toHaveLength(1);
     await destroyApp(env.deps, user, 'addon-bad');
     expect(await provider.status({ addonId: mine.addon.id, plan: 'dev' })).toBe('missing');
+  });
+
+  it('rolls back code and config but not add-ons: attached vars stay current, a destroyed one is not restored', async () => {
+    const user = await someUser(store);
+    await deployedApp(store, env.slugsDir, user, 'addon-rb');
+    const main = await createAddon(env.deps, user, 'addon-rb', { plan: 'postgresql' }); // v2
+    const extra = await createAddon(env.deps, user, 'addon-rb', { plan: 'postgresql' }); // v3
+    const dbUrl = (await getConfigVars(env.deps, user, 'addon-rb')).DATABASE_URL!;
+    await destroyAddon(env.deps, user, extra.addon.name); // v4
+    await setConfigVars(env.deps, user, 'addon-rb', { GREETING: 'hi' }); // v5
+
+    const back = await rollbackRelease(env.deps, user, 'addon-rb', 'v3');
+    expect(back.release.description).toBe('Rollback to v3 (not restored, their add-ons are gone: HEROKU_POSTGRESQL_AMBER_URL)');
+    expect(await getConfigVars(env.deps, user, 'addon-rb')).toEqual({ DATABASE_URL: dbUrl });
+
+    const first = await rollbackRelease(env.deps, user, 'addon-rb', 'v1');
+    expect(first.release.description).toBe('Rollback to v1 (add-on vars kept as they are: DATABASE_URL)');
+    expect(await getConfigVars(env.deps, user, 'addon-rb')).toEqual({ DATABASE_URL: dbUrl });
+    expect(await canConnect(dbUrl)).toBe(true);
+    await destroyApp(env.deps, user, 'addon-rb');
+    expect(await provider.status({ addonId: main.addon.id, plan: 'dev' })).toBe('missing');
   });
 });
