@@ -94,6 +94,25 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     expect(refused.stderr).toContain('Cannot overwrite attachment values DATABASE_URL.');
   });
 
+  it('rotates the credentials: the old URL stops working, the restarted app uses the new one', async () => {
+    const before = (await configVars()).DATABASE_URL!;
+    const unconfirmed = await cli(['pg:credentials:rotate']);
+    expect(unconfirmed.code).not.toBe(0);
+    expect(unconfirmed.stderr).toContain('--confirm addon-pg');
+    const rotated = await cli(['pg:credentials:rotate', 'DATABASE', '--confirm', 'addon-pg']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = (await configVars()).DATABASE_URL!;
+    expect(after).not.toBe(before);
+    expect(await canConnect(before)).toBe(false);
+    const r = await eventually(async () => {
+      const res = await getViaRouter(server.routerUrl, 'addon-pg');
+      return res.status === 200 ? res : null;
+    }, 60_000, 'the app on the new credentials');
+    expect(r.body).toBe('visits: 3\n');
+    const releases = await cli(['releases']);
+    expect(releases.stdout).toMatch(/Rotate DATABASE credentials/);
+  });
+
   it('gives a second add-on its own database, which the first one’s credentials cannot open, and destroys it on confirmation', async () => {
     const created = await cli(['addons:create', 'postgresql', '--as', 'reporting']);
     expect(created.code, created.stderr).toBe(0);

@@ -45,6 +45,7 @@ import { register as registerAddons } from './commands/addons/index.ts';
 import { register as registerAddonsCreate } from './commands/addons/create.ts';
 import { register as registerAddonsInfo } from './commands/addons/info.ts';
 import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
+import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -97,6 +98,7 @@ const commands = [
   registerAddonsCreate,
   registerAddonsInfo,
   registerAddonsDestroy,
+  registerPgCredentialsRotate,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

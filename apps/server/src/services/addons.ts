@@ -150,6 +150,25 @@ export async function destroyAddon(deps: AddonDeps, user: User, nameOrId: string
 }
 
 /**
+ * New credentials for an add-on (`pg:credentials:rotate`): the provider sets a new random password and ends the
+ * old one's sessions; every attachment's var gets the new URL as a config release, so the apps restart with it.
+ *
+ * @throws PLT_ADDON_NOT_FOUND; PLT_APP_NOT_FOUND
+ */
+export async function rotateAddonCredentials(deps: AddonDeps, user: User, nameOrId: string, appName?: string): Promise<AddonView> {
+  const found = await getAddon(deps, user, nameOrId, appName);
+  const { addon } = found;
+  const credentials = await providerFor(deps, addon.service, addon.provider).rotateCredentials({ addonId: addon.id, plan: addon.plan });
+  await deps.store.addons.setCredentials(addon.id, credentials);
+  for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
+    const app = await deps.store.apps.find(attachment.appId);
+    if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: credentials.url }, `Rotate ${attachment.name} credentials (@ref:${addon.name})`);
+  }
+  deps.logger.info({ app: found.app.name, addon: addon.name, user: user.email }, 'add-on credentials rotated');
+  return view(deps, (await deps.store.addons.find(addon.id)) ?? addon, found.app);
+}
+
+/**
  * Removes every add-on an app owns, for `destroyApp`: no config change (the app is going), the resources first.
  * An add-on whose provider fails stays (and so does the app: the store refuses to drop an app with add-ons).
  */

@@ -9,7 +9,7 @@ import { createProcessPostgresProvider, type ProcessPostgresProvider } from '@pl
 import { destroyApp } from '../../src/services/apps.ts';
 import { getConfigVars, setConfigVars } from '../../src/services/config.ts';
 import { rollbackRelease } from '../../src/services/releases.ts';
-import { createAddon, destroyAddon, getAddon, listAddons, listAttachments } from '../../src/services/addons.ts';
+import { createAddon, destroyAddon, getAddon, listAddons, listAttachments, rotateAddonCredentials } from '../../src/services/addons.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
 
 let db: TestDatabase;
@@ -143,5 +143,30 @@ describe('add-ons', () => {
     expect(await canConnect(dbUrl)).toBe(true);
     await destroyApp(env.deps, user, 'addon-rb');
     expect(await provider.status({ addonId: main.addon.id, plan: 'dev' })).toBe('missing');
+  });
+
+  it('rotates credentials: the old URL stops working, the app gets the new one in a release, the data stays', async () => {
+    const user = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'addon-rot');
+    const created = await createAddon(env.deps, user, 'addon-rot', { plan: 'postgresql' });
+    const before = (await getConfigVars(env.deps, user, 'addon-rot')).DATABASE_URL!;
+    const client = new pg.Client({ connectionString: before });
+    await client.connect();
+    await client.query(`CREATE TABLE kept (v text); INSERT INTO kept VALUES ('yes')`);
+    await client.end();
+
+    await rotateAddonCredentials(env.deps, user, created.addon.name, 'addon-rot');
+    const after = (await getConfigVars(env.deps, user, 'addon-rot')).DATABASE_URL!;
+    expect(after).not.toBe(before);
+    expect(await canConnect(before)).toBe(false);
+    const again = new pg.Client({ connectionString: after });
+    await again.connect();
+    expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 'yes' }]);
+    await again.end();
+    expect(await store.addons.credentials(created.addon.id)).toEqual({ url: after });
+    expect((await store.releases.list(app.id)).map((r) => r.description)).toContain(`Rotate DATABASE credentials (@ref:${created.addon.name})`);
+    const stranger = await someUser(store);
+    await expect(rotateAddonCredentials(env.deps, stranger, created.addon.id)).rejects.toMatchObject({ code: 'PLT_ADDON_NOT_FOUND' });
+    await destroyApp(env.deps, user, 'addon-rot');
   });
 });

@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ApiContext } from '../context.ts';
 import { addonAttachmentJson, addonJson, addonPlanJson, addonServiceJson } from '../serialize.ts';
-import { createAddon, destroyAddon, getAddon, listAddons, listAttachments } from '../../services/addons.ts';
+import { createAddon, destroyAddon, getAddon, listAddons, listAttachments, rotateAddonCredentials } from '../../services/addons.ts';
 import { ADDON_SERVICES, findService } from '../../services/addon-catalog.ts';
 
 /**
  * Add-ons in the Heroku Platform API shape: `/apps/:app/addons[/:addon]`, `/addons/:addon`,
- * `/apps/:app/addon-attachments`, `/addon-services[/:service[/plans]]`.
+ * `/addons/:addon/actions/rotate-credentials`, `/apps/:app/addon-attachments`, `/addon-services[/:service[/plans]]`.
  */
 export function registerAddonRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.get<{ Params: { app: string } }>('/apps/:app/addons', async (request) => {
@@ -38,6 +38,11 @@ export function registerAddonRoutes(api: FastifyInstance, ctx: ApiContext): void
 
   api.delete<{ Params: { addon: string } }>('/addons/:addon', async (request) => {
     return addonJson(await destroyAddon(ctx, request.user, request.params.addon));
+  });
+
+  // Not in Heroku's Platform API (its Data API does this for `pg:credentials:rotate`): an add-on action here.
+  api.post<{ Params: { addon: string } }>('/addons/:addon/actions/rotate-credentials', async (request) => {
+    return addonJson(await rotateAddonCredentials(ctx, request.user, request.params.addon));
   });
 
   api.get<{ Params: { app: string } }>('/apps/:app/addon-attachments', async (request) => {
