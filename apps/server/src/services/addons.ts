@@ -8,6 +8,9 @@ import { findService, nextAttachmentName, normalizeAttachmentName, resolvePlan, 
 
 type AddonDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders'>;
 
+/** An add-on's config change goes live without the release command (Heroku's release phase rule). */
+const ADDON_RELEASE = { skipReleasePhase: true };
+
 /** An add-on with what the API shows of it: its app and the config vars its attachments set. */
 export interface AddonView {
   addon: AddonRecord;
@@ -115,7 +118,7 @@ export async function createAddon(
     await deps.store.addons.setCredentials(addon.id, credentials);
     attachment = await deps.store.addons.attach({ addonId: addon.id, appId: app.id, name: attachmentName });
     if (!attachment) throw new PlatformError(ErrorCodes.invalidParams, `This app already has an add-on attached as ${attachmentName}.`);
-    await applyConfigChanges(deps, user, app, { [configVar]: credentials.url }, `Attach ${attachmentName} (@ref:${addon.name})`);
+    await applyConfigChanges(deps, user, app, { [configVar]: credentials.url }, `Attach ${attachmentName} (@ref:${addon.name})`, ADDON_RELEASE);
   } catch (err) {
     await provider.deprovision(request).catch((e: unknown) => deps.logger.warn({ err: e, addon: addon.name }, 'undoing a failed add-on left its resources'));
     await deps.store.addons.remove(addon.id);
@@ -141,7 +144,7 @@ export async function destroyAddon(deps: AddonDeps, user: User, nameOrId: string
   for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
     const app = await deps.store.apps.find(attachment.appId);
     await deps.store.addons.detach(attachment.id);
-    if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`);
+    if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
   }
   await provider.deprovision({ addonId: addon.id, plan: addon.plan });
   await deps.store.addons.remove(addon.id);
@@ -162,7 +165,7 @@ export async function rotateAddonCredentials(deps: AddonDeps, user: User, nameOr
   await deps.store.addons.setCredentials(addon.id, credentials);
   for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
     const app = await deps.store.apps.find(attachment.appId);
-    if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: credentials.url }, `Rotate ${attachment.name} credentials (@ref:${addon.name})`);
+    if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: credentials.url }, `Rotate ${attachment.name} credentials (@ref:${addon.name})`, ADDON_RELEASE);
   }
   deps.logger.info({ app: found.app.name, addon: addon.name, user: user.email }, 'add-on credentials rotated');
   return view(deps, (await deps.store.addons.find(addon.id)) ?? addon, found.app);

@@ -115,7 +115,8 @@ export async function assertNotAddonOwned(store: ServiceDeps['store'], appId: st
 
 /**
  * Applies validated changes as one release (when the app has one) and rolls the app onto it: what `config:set`
- * does, and what attaching or detaching an add-on does with its `*_URL` var. The 32 kB cap is checked on the merged
+ * does, and what attaching or detaching an add-on does with its `*_URL` var (`skipReleasePhase`: Heroku runs no
+ * release command for an add-on's config change). The 32 kB cap is checked on the merged
  * config under the app's row lock, so two changes that race cannot pass it together.
  */
 export async function applyConfigChanges(
@@ -124,6 +125,7 @@ export async function applyConfigChanges(
   app: AppRecord,
   changes: ConfigChanges,
   description: string,
+  opts: { skipReleasePhase?: boolean } = {},
 ): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
   const { config, release } = await deps.store.releases.updateConfig({
     appId: app.id,
@@ -135,7 +137,7 @@ export async function applyConfigChanges(
   if (release) {
     // Restart onto the new release (rolling, health-gated). A failed rollout marks the release failed;
     // the config change itself stands, as on Heroku.
-    await deps.deployer.deployRelease(app, release).catch((err: unknown) => deps.logger.warn({ err, app: app.name }, 'config release failed'));
+    await deps.deployer.deployRelease(app, release, undefined, opts).catch((err: unknown) => deps.logger.warn({ err, app: app.name }, 'config release failed'));
   }
   return { config, release };
 }

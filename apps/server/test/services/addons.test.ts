@@ -169,4 +169,14 @@ describe('add-ons', () => {
     await expect(rotateAddonCredentials(env.deps, stranger, created.addon.id)).rejects.toMatchObject({ code: 'PLT_ADDON_NOT_FOUND' });
     await destroyApp(env.deps, user, 'addon-rot');
   });
+
+  it("goes live without the release command, as Heroku does for an add-on's config change", async () => {
+    const user = await someUser(store);
+    const { app } = await deployedApp(store, env.slugsDir, user, 'addon-rel', { web: 'node server.js', release: 'node migrate.js' });
+    await createAddon(env.deps, user, 'addon-rel', { plan: 'postgresql' });
+    const latest = (await store.releases.list(app.id)).find((r) => r.version === 2);
+    // The service tests' runtime runs no dyno: a release phase would have failed this release.
+    expect(latest).toMatchObject({ version: 2, status: 'succeeded', description: expect.stringMatching(/^Attach DATABASE/) });
+    await destroyApp(env.deps, user, 'addon-rel');
+  });
 });
