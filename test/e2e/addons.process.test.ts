@@ -89,6 +89,10 @@ describe('PostgreSQL add-ons (process runtime)', () => {
 
     const list = await cli(['addons']);
     expect(list.stdout).toMatch(/postgresql-[a-z]+-\d{5} \(DATABASE\)\s+postgresql:dev\s+free\s+provisioned/);
+    const info = await cli(['pg:info']);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toContain('=== DATABASE_URL');
+    expect(info.stdout).toMatch(/Status:\s+Available/);
     const refused = await cli(['config:set', 'DATABASE_URL=postgres://elsewhere/db']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('Cannot overwrite attachment values DATABASE_URL.');

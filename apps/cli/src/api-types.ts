@@ -106,6 +106,8 @@ export interface Addon {
   app: { id: string; name: string };
   config_vars: string[];
   state: string;
+  /** One add-on's GET only: `available`, `unavailable` or `missing`, as its provider sees it. */
+  status?: string;
   created_at: string;
   updated_at: string;
 }

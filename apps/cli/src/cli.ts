@@ -46,6 +46,7 @@ import { register as registerAddonsCreate } from './commands/addons/create.ts';
 import { register as registerAddonsInfo } from './commands/addons/info.ts';
 import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
+import { register as registerPgInfo } from './commands/pg/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -99,6 +100,7 @@ const commands = [
   registerAddonsInfo,
   registerAddonsDestroy,
   registerPgCredentialsRotate,
+  registerPgInfo,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

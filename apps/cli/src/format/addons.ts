@@ -26,6 +26,21 @@ export function formatAddonInfo(addon: Addon, attachments: readonly AddonAttachm
       ['Plan', addon.plan.name],
       ['Price', 'free'],
       ['State', addon.state],
+      ...(addon.status ? ([['Status', addon.status]] as const) : []),
+    ]),
+  ];
+}
+
+/** `platform pg:info`: Heroku's `=== DATABASE_URL` block for one database. */
+export function formatPgInfo(addon: Addon): string[] {
+  const status = addon.status === 'available' ? 'Available' : addon.status === 'missing' ? 'Missing (its database is gone)' : 'Unavailable';
+  return [
+    header(addon.config_vars.join(', ') || addon.name),
+    ...styledObject([
+      ['Plan', addon.plan.name],
+      ['Status', status],
+      ['Created', addon.created_at],
+      ['Add-on', addon.name],
     ]),
   ];
 }

@@ -5,6 +5,7 @@ import { isEligibleForRollback } from '../services/releases.ts';
 import type { DomainView } from '../services/domains.ts';
 import type { SniEndpointView } from '../services/sni-endpoints.ts';
 import type { AddonView, AttachmentView } from '../services/addons.ts';
+import type { AddonStatus } from '@platform/types';
 import type { AddonPlan, AddonService } from '../services/addon-catalog.ts';
 
 const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
@@ -203,6 +204,11 @@ export function addonJson(v: AddonView) {
     created_at: v.addon.createdAt.toISOString(),
     updated_at: v.addon.updatedAt.toISOString(),
   };
+}
+
+/** One add-on, as `GET /addons/{id}` shows it: Heroku's shape, plus (beyond it) `status` as its provider sees it. */
+export function addonDetailJson(v: AddonView & { status: AddonStatus }) {
+  return { ...addonJson(v), status: v.status };
 }
 
 /** Heroku Platform API "Add-on Attachment". */

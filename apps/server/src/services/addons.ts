@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { ErrorCodes, PlatformError, type AddonProvider } from '@platform/types';
+import { ErrorCodes, PlatformError, type AddonProvider, type AddonStatus } from '@platform/types';
 import type { AddonAttachmentRecord, AddonRecord, AppRecord, User } from '@platform/store-postgres';
 import type { ServiceDeps } from './deps.ts';
 import { findApp } from './apps.ts';
@@ -74,6 +74,24 @@ export async function getAddon(deps: Pick<ServiceDeps, 'store'>, user: User, nam
   const owner = app ?? (await findApp(deps.store, user, addon.appId).catch(() => null));
   if (!owner) throw notFound;
   return view(deps, addon, owner);
+}
+
+/**
+ * An add-on with its provider's view of it (`available`, `unavailable`: the server does not answer, `missing`:
+ * its database is gone), for `addons:info` and `pg:info`.
+ *
+ * @throws PLT_ADDON_NOT_FOUND; PLT_APP_NOT_FOUND
+ */
+export async function getAddonStatus(
+  deps: Pick<ServiceDeps, 'store' | 'addonProviders'>,
+  user: User,
+  nameOrId: string,
+  appName?: string,
+): Promise<AddonView & { status: AddonStatus }> {
+  const found = await getAddon(deps, user, nameOrId, appName);
+  const provider = deps.addonProviders.find((p) => p.service === found.addon.service && p.name === found.addon.provider);
+  const status = provider ? await provider.status({ addonId: found.addon.id, plan: found.addon.plan }) : 'unavailable';
+  return { ...found, status };
 }
 
 /**

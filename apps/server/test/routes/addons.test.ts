@@ -64,8 +64,8 @@ describe('/apps/{app}/addons', () => {
     });
     expect(created.body).not.toContain('postgres://');
     expect((await call('GET', '/apps/route-addons/addons')).json()).toEqual([addon]);
-    expect((await call('GET', `/addons/${addon.name}`)).json()).toEqual(addon);
-    expect((await call('GET', `/apps/route-addons/addons/${addon.id}`)).json()).toEqual(addon);
+    expect((await call('GET', `/addons/${addon.name}`)).json()).toEqual({ ...addon, status: 'available' });
+    expect((await call('GET', `/apps/route-addons/addons/${addon.id}`)).json()).toEqual({ ...addon, status: 'available' });
     const attachments = (await call('GET', '/apps/route-addons/addon-attachments')).json();
     expect(attachments).toEqual([expect.objectContaining({ name: 'DATABASE', addon: { id: addon.id, name: addon.name, app: { id: addon.app.id, name: 'route-addons' } } })]);
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ApiContext } from '../context.ts';
-import { addonAttachmentJson, addonJson, addonPlanJson, addonServiceJson } from '../serialize.ts';
-import { createAddon, destroyAddon, getAddon, listAddons, listAttachments, rotateAddonCredentials } from '../../services/addons.ts';
+import { addonAttachmentJson, addonDetailJson, addonJson, addonPlanJson, addonServiceJson } from '../serialize.ts';
+import { createAddon, destroyAddon, getAddonStatus, listAddons, listAttachments, rotateAddonCredentials } from '../../services/addons.ts';
 import { ADDON_SERVICES, findService } from '../../services/addon-catalog.ts';
 
 /**
@@ -25,7 +25,7 @@ export function registerAddonRoutes(api: FastifyInstance, ctx: ApiContext): void
   });
 
   api.get<{ Params: { app: string; addon: string } }>('/apps/:app/addons/:addon', async (request) => {
-    return addonJson(await getAddon(ctx, request.user, request.params.addon, request.params.app));
+    return addonDetailJson(await getAddonStatus(ctx, request.user, request.params.addon, request.params.app));
   });
 
   api.delete<{ Params: { app: string; addon: string } }>('/apps/:app/addons/:addon', async (request) => {
@@ -33,7 +33,7 @@ export function registerAddonRoutes(api: FastifyInstance, ctx: ApiContext): void
   });
 
   api.get<{ Params: { addon: string } }>('/addons/:addon', async (request) => {
-    return addonJson(await getAddon(ctx, request.user, request.params.addon));
+    return addonDetailJson(await getAddonStatus(ctx, request.user, request.params.addon));
   });
 
   api.delete<{ Params: { addon: string } }>('/addons/:addon', async (request) => {
