@@ -64,4 +64,10 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: siblingDrivers('router', 'router-kit', 'Router drivers never import each other: share through @platform/router-kit.') }],
     },
   },
+  {
+    files: ['packages/addon-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: siblingDrivers('addon', 'addon-kit', 'Add-on providers never import each other: share through @platform/addon-kit.') }],
+    },
+  },
 );

@@ -18,6 +18,7 @@
 #   router   haproxy                        the native data path (packages/router-haproxy; PLATFORM_ROUTER=auto picks it)
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
+#            psql                           the add-on fixture app reads and writes its DATABASE_URL with it
 #   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
 set -euo pipefail
 
@@ -29,7 +30,7 @@ group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_router=(haproxy:haproxy)
-group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble)
+group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
 implies_test=(native server docker compose stack router)

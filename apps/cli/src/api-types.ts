@@ -96,3 +96,27 @@ export interface SniEndpoint {
   created_at?: string;
   updated_at?: string;
 }
+
+/** Heroku Platform API "Add-on". */
+export interface Addon {
+  id: string;
+  name: string;
+  addon_service: { id: string; name: string };
+  plan: { id: string | null; name: string };
+  app: { id: string; name: string };
+  config_vars: string[];
+  state: string;
+  /** One add-on's GET only: `available`, `unavailable` or `missing`, as its provider sees it. */
+  status?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Heroku Platform API "Add-on Attachment". */
+export interface AddonAttachment {
+  id: string;
+  name: string;
+  addon: { id: string; name: string; app: { id: string; name: string } };
+  app: { id: string; name: string };
+  created_at: string;
+}

@@ -41,6 +41,12 @@ import { register as registerCertsAuto } from './commands/certs/auto/index.ts';
 import { register as registerCertsAutoEnable } from './commands/certs/auto/enable.ts';
 import { register as registerCertsAutoDisable } from './commands/certs/auto/disable.ts';
 import { register as registerCertsAutoRefresh } from './commands/certs/auto/refresh.ts';
+import { register as registerAddons } from './commands/addons/index.ts';
+import { register as registerAddonsCreate } from './commands/addons/create.ts';
+import { register as registerAddonsInfo } from './commands/addons/info.ts';
+import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
+import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
+import { register as registerPgInfo } from './commands/pg/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -104,6 +110,12 @@ const commands = [
   registerCertsAutoEnable,
   registerCertsAutoDisable,
   registerCertsAutoRefresh,
+  registerAddons,
+  registerAddonsCreate,
+  registerAddonsInfo,
+  registerAddonsDestroy,
+  registerPgCredentialsRotate,
+  registerPgInfo,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

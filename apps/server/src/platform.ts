@@ -1,3 +1,4 @@
+import { openAddonProviders } from './start/addons.ts';
 import type { Logger } from 'pino';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
@@ -70,6 +71,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
+    const addonProviders = await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
@@ -151,6 +153,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       forgetApp: createForgetApp({ router, logs, dirs, drivers: { runtime, builder, gc }, store, logger }),
       moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
+      addonProviders,
     };
     const api = createApiServer(ctx, async (app, { authThrottle }) => {
       await gitHttpPlugin(app, {

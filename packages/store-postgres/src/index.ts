@@ -12,6 +12,7 @@ import { createSniEndpoints } from './sni-endpoints.ts';
 import { createAcmeAccounts } from './acme-accounts.ts';
 import { createCollaborators } from './collaborators.ts';
 import { createAudit } from './audit.ts';
+import { createAddons } from './addons.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -22,6 +23,7 @@ export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.t
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
 export type { AcmeAccountRecord } from './acme-accounts.ts';
+export type { AddonAttachmentRecord, AddonRecord, AddonState, Addons } from './addons.ts';
 export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
 export type { AuditEvent, NewAuditEvent } from './audit.ts';
 
@@ -47,6 +49,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     acmeAccounts: createAcmeAccounts(pool, cipher),
     collaborators: createCollaborators(pool),
     audit: createAudit(pool),
+    addons: createAddons(pool, cipher),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

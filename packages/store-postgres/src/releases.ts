@@ -93,17 +93,32 @@ export function createReleases(pool: pg.Pool, cipher: Cipher, options: { configC
       });
     },
 
-    /** A new release with the target's build and config; the app's config becomes the target's. */
-    async rollback(input: { appId: string; target: ReleaseRecord; userId: string }): Promise<ReleaseRecord> {
+    /**
+     * A new release with the target's build and config; the app's config becomes the target's. `adjust`, under the
+     * app's lock, may change the target's config first (the add-on vars an app has now stay as they are) and add a
+     * note to the release's description.
+     */
+    async rollback(input: {
+      appId: string;
+      target: ReleaseRecord;
+      userId: string;
+      adjust?: ((config: ConfigVars) => { config: ConfigVars; note?: string | undefined }) | undefined;
+    }): Promise<ReleaseRecord> {
       return withTransaction(pool, async (client) => {
         await lockApp(client, input.appId);
         const t = await client.query('SELECT config_enc FROM releases WHERE id = $1', [input.target.id]);
-        const configEnc = (t.rows[0]?.config_enc as Buffer | null) ?? null;
+        let configEnc = (t.rows[0]?.config_enc as Buffer | null) ?? null;
+        let note: string | undefined;
+        if (input.adjust) {
+          const adjusted = input.adjust(configEnc ? cipher.openJson<ConfigVars>(configEnc) : {});
+          configEnc = cipher.sealJson(adjusted.config);
+          note = adjusted.note;
+        }
         await client.query('UPDATE apps SET config_enc = $2, updated_at = now() WHERE id = $1', [input.appId, configEnc]);
         return insertRelease(client, input.appId, {
           buildId: input.target.buildId,
           configEnc,
-          description: `Rollback to v${input.target.version}`,
+          description: `Rollback to v${input.target.version}${note ? ` (${note})` : ''}`,
           status: 'pending',
           userId: input.userId,
         });

@@ -72,6 +72,11 @@ export const ErrorCodes = {
   sniEndpointNotFound: 'PLT_SNI_ENDPOINT_NOT_FOUND',
   acmeFailed: 'PLT_ACME_FAILED',
   routerUnavailable: 'PLT_ROUTER_UNAVAILABLE',
+  // add-ons
+  addonNotFound: 'PLT_ADDON_NOT_FOUND',
+  addonServiceNotFound: 'PLT_ADDON_SERVICE_NOT_FOUND',
+  addonProvisionFailed: 'PLT_ADDON_PROVISION_FAILED',
+  addonConfigOwned: 'PLT_ADDON_CONFIG_OWNED',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

@@ -3,3 +3,4 @@ export * from './names.ts';
 export type * from './runtime.ts';
 export type * from './build.ts';
 export type * from './router.ts';
+export type * from './addon.ts';

@@ -4,6 +4,9 @@ import type { ApiContext } from './context.ts';
 import { isEligibleForRollback } from '../services/releases.ts';
 import type { DomainView } from '../services/domains.ts';
 import type { SniEndpointView } from '../services/sni-endpoints.ts';
+import type { AddonView, AttachmentView } from '../services/addons.ts';
+import type { AddonStatus } from '@platform/types';
+import type { AddonPlan, AddonService } from '../services/addon-catalog.ts';
 
 const STACK = { id: '00000000-0000-4000-8000-000000000001', name: 'bookworm' };
 
@@ -204,5 +207,77 @@ export function collaboratorJson(app: AppRecord, c: CollaboratorRecord) {
     user: { id: c.userId, email: c.email, federated: false },
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
+  };
+}
+
+/** Heroku Platform API "Add-on Service". */
+export function addonServiceJson(s: AddonService) {
+  return {
+    id: s.id,
+    name: s.name,
+    human_name: s.humanName,
+    state: 'ga',
+    cli_plugin_name: null,
+    supports_multiple_installations: true,
+    supports_sharing: true,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.createdAt.toISOString(),
+  };
+}
+
+/** Heroku Platform API "Plan" (of an add-on service). */
+export function addonPlanJson(s: AddonService, p: AddonPlan) {
+  return {
+    id: p.id,
+    name: `${s.name}:${p.name}`,
+    human_name: p.name,
+    description: p.description,
+    default: p.default,
+    state: 'public',
+    price: { cents: 0, unit: 'month', contract: false, metered: false },
+    addon_service: { id: s.id, name: s.name },
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.createdAt.toISOString(),
+  };
+}
+
+/** Heroku Platform API "Add-on". The credentials never appear: they reach the app as config vars only. */
+export function addonJson(v: AddonView) {
+  const plan = v.service.plans.find((p) => p.name === v.addon.plan);
+  return {
+    id: v.addon.id,
+    name: v.addon.name,
+    addon_service: { id: v.service.id, name: v.service.name },
+    plan: { id: plan?.id ?? null, name: `${v.service.name}:${v.addon.plan}` },
+    app: { id: v.app.id, name: v.app.name },
+    config_vars: v.configVars,
+    state: v.addon.state,
+    provider_id: v.addon.provider,
+    billing_entity: { id: v.app.id, name: v.app.name, type: 'app' },
+    billed_price: { cents: 0, contract: false, unit: 'month' },
+    actions: [],
+    web_url: null,
+    created_at: v.addon.createdAt.toISOString(),
+    updated_at: v.addon.updatedAt.toISOString(),
+  };
+}
+
+/** One add-on, as `GET /addons/{id}` shows it: Heroku's shape, plus (beyond it) `status` as its provider sees it. */
+export function addonDetailJson(v: AddonView & { status: AddonStatus }) {
+  return { ...addonJson(v), status: v.status };
+}
+
+/** Heroku Platform API "Add-on Attachment". */
+export function addonAttachmentJson(v: AttachmentView) {
+  return {
+    id: v.attachment.id,
+    name: v.attachment.name,
+    addon: { id: v.addon.id, name: v.addon.name, app: { id: v.addonApp.id, name: v.addonApp.name } },
+    app: { id: v.app.id, name: v.app.name },
+    namespace: null,
+    web_url: null,
+    log_input_url: null,
+    created_at: v.attachment.createdAt.toISOString(),
+    updated_at: v.attachment.updatedAt.toISOString(),
   };
 }

@@ -24,6 +24,7 @@ import { registerCliRoutes } from './routes/cli.ts';
 import { registerUserRoutes } from './routes/users.ts';
 import { registerAuthorizationRoutes } from './routes/authorizations.ts';
 import { registerCollaboratorRoutes } from './routes/collaborators.ts';
+import { registerAddonRoutes } from './routes/addons.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
@@ -90,6 +91,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
     registerAcmRoutes(api, ctx);
     registerBuildpackInstallationRoutes(api, ctx);
     registerAuditRoutes(api, ctx);
+    registerAddonRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);

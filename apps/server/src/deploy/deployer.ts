@@ -64,8 +64,15 @@ export function createDeployer(options: DeployerOptions) {
    * release is marked failed with why (`releaseFailure`: its release command, a web dyno's boot, or else), the
    * app's log says so, a failed boot's dyno output (its last lines) goes to `output`, and the error is rethrown with
    * that reason as its message (its code kept: PLT_RELEASE_FAILED, PLT_BOOT_TIMEOUT, …; `details.failure`).
+   * `skipReleasePhase`: a release made by an add-on's config change goes live without the release command, as
+   * on Heroku.
    */
-  async function deployRelease(app: AppRecord, release: ReleaseRecord, output: (line: string) => void = () => {}) {
+  async function deployRelease(
+    app: AppRecord,
+    release: ReleaseRecord,
+    output: (line: string) => void = () => {},
+    opts: { skipReleasePhase?: boolean } = {},
+  ) {
     const target = await releaseTarget(release);
     let stage: ReleaseStage = 'prepare';
     const tail = tailDynoOutput(options.runtime, app.name);
@@ -74,7 +81,7 @@ export function createDeployer(options: DeployerOptions) {
         await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath, image: target.artifact.image });
       }
       await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
-      if (target.commands.release !== undefined) {
+      if (target.commands.release !== undefined && !opts.skipReleasePhase) {
         stage = 'release_command';
         output('Running release command...');
         emit(app.id, `Running release v${release.version} commands`);

@@ -2,6 +2,7 @@ import { ErrorCodes, PlatformError, isValidAppName } from '@platform/types';
 import type { AppRecord, BuildRecord, Permission, ReleaseRecord, Store, User } from '@platform/store-postgres';
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
+import { destroyAppAddons } from './addons.ts';
 import { syncCertificates } from './sni-endpoints.ts';
 
 /** What an action needs on an app: one of Heroku's permissions, or being its owner (destroy, transfer). */
@@ -126,7 +127,7 @@ export async function updateApp(
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge' | 'accessEvents'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge' | 'accessEvents' | 'addonProviders'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
@@ -135,6 +136,8 @@ export async function destroyApp(
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
   const slugs = (await deps.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
+  // Its add-ons' databases go first: the store refuses to drop an app whose add-ons still exist.
+  await destroyAppAddons(deps, app);
   await deps.store.apps.destroy(app.id);
   await deps.manager.removeApp(app.id);
   await deps.forgetApp(app, slugs);

@@ -1,6 +1,6 @@
 import { ErrorCodes, PlatformError, isValidConfigKey } from '@platform/types';
 import { isPlatformVariable } from '@platform/runtime-kit';
-import type { ConfigVars, ReleaseRecord, User } from '@platform/store-postgres';
+import type { AppRecord, ConfigVars, ReleaseRecord, User } from '@platform/store-postgres';
 import type { ServiceDeps } from './deps.ts';
 import { findApp } from './apps.ts';
 
@@ -91,18 +91,53 @@ export async function setConfigVars(
 ): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
   const app = await findApp(deps.store, user, appName, 'deploy');
   const changes = validateConfigChanges(body);
-  // The cap is checked on the merged config under the app's row lock: two changes that race cannot pass it together.
+  await assertNotAddonOwned(deps.store, app.id, changes);
+  return applyConfigChanges(deps, user, app, changes, describeConfigChange(changes));
+}
+
+/**
+ * Refuses a change to a var an add-on attachment owns (`DATABASE_URL` of the `DATABASE` attachment), in Heroku's
+ * words, with the way out.
+ *
+ * @throws PLT_ADDON_CONFIG_OWNED "Cannot overwrite attachment values DATABASE_URL. …"
+ */
+export async function assertNotAddonOwned(store: ServiceDeps['store'], appId: string, changes: ConfigChanges): Promise<void> {
+  const owned = new Set((await store.addons.attachments(appId)).map((a) => `${a.name}_URL`));
+  const clash = Object.keys(changes).filter((k) => owned.has(k));
+  if (clash.length > 0) {
+    throw new PlatformError(
+      ErrorCodes.addonConfigOwned,
+      `Cannot overwrite attachment values ${clash.join(', ')}. An add-on owns ${clash.length === 1 ? 'it' : 'them'}: destroy or detach the add-on first (platform addons).`,
+      { details: { vars: clash } },
+    );
+  }
+}
+
+/**
+ * Applies validated changes as one release (when the app has one) and rolls the app onto it: what `config:set`
+ * does, and what attaching or detaching an add-on does with its `*_URL` var (`skipReleasePhase`: Heroku runs no
+ * release command for an add-on's config change). The 32 kB cap is checked on the merged
+ * config under the app's row lock, so two changes that race cannot pass it together.
+ */
+export async function applyConfigChanges(
+  deps: Pick<ServiceDeps, 'store' | 'deployer' | 'logger'>,
+  user: User,
+  app: AppRecord,
+  changes: ConfigChanges,
+  description: string,
+  opts: { skipReleasePhase?: boolean } = {},
+): Promise<{ config: ConfigVars; release: ReleaseRecord | null }> {
   const { config, release } = await deps.store.releases.updateConfig({
     appId: app.id,
     changes,
     userId: user.id,
-    description: describeConfigChange(changes),
+    description,
     check: assertConfigSize,
   });
   if (release) {
     // Restart onto the new release (rolling, health-gated). A failed rollout marks the release failed;
     // the config change itself stands, as on Heroku.
-    await deps.deployer.deployRelease(app, release).catch((err: unknown) => deps.logger.warn({ err, app: app.name }, 'config release failed'));
+    await deps.deployer.deployRelease(app, release, undefined, opts).catch((err: unknown) => deps.logger.warn({ err, app: app.name }, 'config release failed'));
   }
   return { config, release };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Router } from '@platform/types';
+import type { AddonProvider, Router } from '@platform/types';
 import type { AppRecord, Store } from '@platform/store-postgres';
 import type { ProcessManager } from '@platform/process-manager';
 import type { Deployer } from '../deploy/deployer.ts';
@@ -39,4 +39,9 @@ export interface ServiceDeps {
    * log buffer's drains. The caller has renamed the row and restarts the dynos.
    */
   moveApp(app: AppRecord, previousName: string): Promise<void>;
+  /**
+   * The add-on providers this platform runs (at most one per service, chosen by runtime at start-up): a new
+   * add-on goes to its service's provider; an existing one stays with the provider named in its row.
+   */
+  addonProviders: readonly AddonProvider[];
 }

@@ -1,5 +1,6 @@
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { AppRecord, ConfigVars, ReleaseListOptions, ReleaseRecord, User } from '@platform/store-postgres';
+import { rollbackAddonAdjuster } from './addons.ts';
 import type { ServiceDeps } from './deps.ts';
 import { findApp } from './apps.ts';
 
@@ -78,7 +79,9 @@ function parseReleaseRef(ref: unknown): string {
  * Rolls back to release `ref` (an id, as Heroku's `{"release": "<id>"}`, or a version `7` / `v7`): a new release
  * `Rollback to vN` with the target's build **and** config (Heroku Dev Center "Releases"; it never rebuilds), which
  * then goes through the release phase and a health-gated rollout. A failed rollout leaves that release failed and
- * the running one serving; the new release is returned either way, as it ended.
+ * the running one serving; the new release is returned either way, as it ended. Add-on vars are the exception:
+ * the app's attachments keep their current URLs and a destroyed add-on's URL is not restored; the description
+ * says so (`rollbackAddonAdjuster`).
  *
  * @throws PLT_APP_NOT_FOUND; PLT_INVALID_PARAMS for a malformed ref; PLT_RELEASE_NOT_FOUND; PLT_ROLLBACK_INVALID
  *   for a target that is not eligible (`isEligibleForRollback`); PLT_CONFLICT when its slug is gone.
@@ -95,7 +98,8 @@ export async function rollbackRelease(
     throw new PlatformError(ErrorCodes.rollbackInvalid, `v${target.version} is not eligible for rollback (status ${target.status}${target.buildId ? '' : ', no build'}).`);
   }
   await deps.deployer.assertRunnable(target);
-  const release = await deps.store.releases.rollback({ appId: app.id, target, userId: user.id });
+  const adjust = await rollbackAddonAdjuster(deps.store, app.id);
+  const release = await deps.store.releases.rollback({ appId: app.id, target, userId: user.id, adjust });
   await deps.deployer.deployRelease(app, release).catch((err: unknown) => deps.logger.warn({ err, app: app.name }, 'rollback release failed'));
   const final = await deps.store.releases.get(app.id, release.id);
   const current = await deps.store.releases.current(app.id);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogHub } from '@platform/log-hub';
 import type { ProcessManager } from '@platform/process-manager';
 import type { Store } from '@platform/store-postgres';
+import type { AddonProvider } from '@platform/types';
 import { createApiServer } from '../../src/api/server.ts';
 import type { ApiContext } from '../../src/api/context.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -12,7 +13,7 @@ import { serviceDeps } from './services.ts';
  * The real API server (createApiServer: auth hook, error table, every route) on the service test dependencies,
  * for `app.inject()` tests of parsing, serialising and error mapping. `token(user)` gives a Bearer header.
  */
-export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number } = {}) {
+export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number; addonProviders?: readonly AddonProvider[] } = {}) {
   const env = await serviceDeps(store, options);
   const logger = pino({ level: 'silent' });
   const ctx: ApiContext = {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
-import type { AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
+import type { AddonProvider, AppEdgeSettings, Builder, DynoExit, RouterCertificate } from '@platform/types';
 import type { DynoStatus, OneOff, OneOffInput, ProcessManager, ReleaseTarget } from '@platform/process-manager';
 import type { AppRecord, Store, User } from '@platform/store-postgres';
 import { createDeployer } from '../../src/deploy/deployer.ts';
@@ -49,6 +49,7 @@ function oneOffOf(input: OneOffInput, name: string): OneOff & { exit(): void } {
 export interface ServiceDepsOptions {
   maxDynosPerApp?: number;
   builder?: (slugsDir: string) => Builder;
+  addonProviders?: readonly AddonProvider[];
 }
 
 /** Service dependencies on `store`, with a slugs dir of its own (call `cleanup` after). */
@@ -106,6 +107,7 @@ export async function serviceDeps(store: Store, options: ServiceDepsOptions = {}
     accessEvents: createAccessEvents(),
     forgetApp: async (app: AppRecord) => void recorded.forgotten.push(app.name),
     moveApp: async (app: AppRecord, previous: string) => void recorded.moved.push(`${previous} -> ${app.name}`),
+    addonProviders: options.addonProviders ?? [],
   };
   return {
     deps,

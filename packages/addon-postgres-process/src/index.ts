@@ -1,0 +1,1 @@
+export { createProcessPostgresProvider, type ProcessPostgresOptions, type ProcessPostgresProvider } from './provider.ts';

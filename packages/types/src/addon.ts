@@ -1,0 +1,49 @@
+/**
+ * Add-ons: backing services (a PostgreSQL database, later Redis) the platform provisions for an app and
+ * attaches as a `*_URL` config var (twelve-factor IV). A provider is one way of running a service (a database
+ * on a server the platform supervises, a container per add-on, an external managed server); every provider of
+ * a service passes the one contract suite `test/contracts/addon-provider.contract.ts`.
+ */
+
+/** What a provider is asked to provision: the add-on's stable id (its resources are named after it). */
+export interface AddonRequest {
+  /** The add-on's id (a UUID); the same id always names the same resources, so calls are idempotent. */
+  addonId: string;
+  /** The plan, e.g. `dev`. */
+  plan: string;
+}
+
+/**
+ * How an app reaches a provisioned add-on. The URL carries a secret (the password): the store keeps it sealed
+ * and it reaches dynos only as a config var, never logs or argv.
+ */
+export interface AddonCredentials {
+  /** e.g. `postgres://addon_…:<password>@127.0.0.1:5433/addon_…` */
+  url: string;
+}
+
+/** A provisioned add-on's health as its provider sees it. */
+export type AddonStatus = 'available' | 'unavailable' | 'missing';
+
+/**
+ * One way of running one add-on service.
+ *
+ *   const { url } = await provider.provision({ addonId, plan: 'dev' });
+ *   await provider.deprovision({ addonId, plan: 'dev' }); // database and role gone
+ */
+export interface AddonProvider {
+  /** The service it provides, e.g. `postgresql`. */
+  readonly service: string;
+  /** The provider's name as stored with each add-on, e.g. `process`. */
+  readonly name: string;
+  /** Creates the add-on's resources with fresh random credentials; provisioning an existing one replaces its password. */
+  provision(request: AddonRequest): Promise<AddonCredentials>;
+  /** Removes every resource of the add-on (data included). Removing one that is gone succeeds. */
+  deprovision(request: AddonRequest): Promise<void>;
+  /** New random credentials; the old ones stop working (open sessions are ended). */
+  rotateCredentials(request: AddonRequest): Promise<AddonCredentials>;
+  /** Whether the add-on's resources exist and answer. */
+  status(request: AddonRequest): Promise<AddonStatus>;
+  /** Releases what the provider holds open (connections; a server it supervises is stopped). */
+  close(): Promise<void>;
+}
