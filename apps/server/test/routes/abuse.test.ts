@@ -49,4 +49,25 @@ describe('abuse limits', () => {
       await api.close();
     }
   });
+
+  it('tells a token what is left of its allowance at GET /account/rate-limits, as Heroku does', async () => {
+    const api = await testApi(db.store, { apiRequestLimit: 5 });
+    try {
+      const mine = await api.auth((await someUser(db.store)).id);
+      const other = await api.auth((await someUser(db.store)).id);
+      const remaining = async (headers: Record<string, string>) => {
+        const res = await api.app.inject({ url: '/account/rate-limits', headers });
+        expect(res.statusCode).toBe(200);
+        return res.json() as unknown;
+      };
+      // The asking request counts too.
+      expect(await remaining(mine)).toEqual({ remaining: 4 });
+      expect((await api.app.inject({ url: '/apps', headers: mine })).statusCode).toBe(200);
+      expect(await remaining(mine)).toEqual({ remaining: 2 });
+      expect(await remaining(other)).toEqual({ remaining: 4 });
+      expect((await api.app.inject({ url: '/account/rate-limits' })).statusCode).toBe(401);
+    } finally {
+      await api.close();
+    }
+  });
 });

@@ -32,6 +32,13 @@ export function registerAppRoutes(api: FastifyInstance, ctx: ApiContext): void {
     two_factor_authentication: false,
   }));
 
+  // Heroku's Rate Limit Info: what is left of this token's per-minute allowance (PLATFORM_API_REQUESTS_PER_MINUTE).
+  // The access hook ran the limiter before this handler, so this request is counted and its header is set.
+  api.get('/account/rate-limits', access('user'), async (_request, reply) => {
+    const remaining = Number(reply.getHeader('x-ratelimit-remaining'));
+    return { remaining: Number.isInteger(remaining) ? remaining : ctx.config.apiRequestLimit };
+  });
+
   // `{"password": "…", "current_password": "…"}` (the current one only once a password is set).
   api.patch('/account', access('user'), async (request) => {
     await changePassword(ctx, request.user, (request.body ?? {}) as { password?: unknown; current_password?: unknown });
