@@ -17,6 +17,14 @@ export interface ServerConfig {
   routerPort: number;
   /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy only; served once a certificate exists); null: none. */
   routerTlsPort: number | null;
+  /**
+   * PLATFORM_RENDEZVOUS_PORT: the TLS port of `heroku run`'s rendezvous protocol (api/rendezvous.ts); null: off.
+   * Bound on `host`; 0 picks a free port.
+   */
+  rendezvousPort: number | null;
+  /** PLATFORM_RENDEZVOUS_CERT / _KEY (PEM, or `_FILE`): its certificate; null: a self-signed one in the data dir. */
+  rendezvousCert: string | null;
+  rendezvousKey: string | null;
   /** PLATFORM_ROUTER: which router driver serves apps. */
   router: RouterChoice;
   /** The HAProxy binary (PLATFORM_HAPROXY_BIN, default /usr/sbin/haproxy, Debian's `haproxy`). */
@@ -186,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     routerHost: str('PLATFORM_ROUTER_HOST') ?? '0.0.0.0',
     routerPort: int('PLATFORM_ROUTER_PORT', 8080, 0, 65535),
     routerTlsPort: str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535),
+    rendezvousPort: str('PLATFORM_RENDEZVOUS_PORT') === null ? null : int('PLATFORM_RENDEZVOUS_PORT', 0, 0, 65535),
+    rendezvousCert: str('PLATFORM_RENDEZVOUS_CERT'),
+    rendezvousKey: str('PLATFORM_RENDEZVOUS_KEY'),
     router,
     haproxyBin: path.resolve(str('PLATFORM_HAPROXY_BIN') ?? '/usr/sbin/haproxy'),
     domain,
@@ -236,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (config.acmeCaFile !== null && !existsSync(config.acmeCaFile)) problems.push(`PLATFORM_ACME_CA_FILE: no file ${config.acmeCaFile}`);
   if (config.acmeCheckIntervalMs < 1000) problems.push('PLATFORM_ACME_CHECK_INTERVAL must be at least 1 (second)');
   if (config.adminToken !== null && config.adminToken.length < 20) problems.push('PLATFORM_ADMIN_TOKEN must be at least 20 characters');
+  if ((config.rendezvousCert === null) !== (config.rendezvousKey === null)) problems.push('set both PLATFORM_RENDEZVOUS_CERT and PLATFORM_RENDEZVOUS_KEY, or neither');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -22,6 +22,8 @@ import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { registerImageGcRoute } from './image-gc.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
+import { createAttachSessions } from './api/routes/one-offs.ts';
+import { startRendezvous } from './start/rendezvous.ts';
 import type { ApiContext } from './api/context.ts';
 import { appTarget } from './deploy/targets.ts';
 import { bootstrapAdmin } from './bootstrap.ts';
@@ -92,7 +94,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
 
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
-    const urls = appUrls(config, () => apiPort, () => routerPort);
+    let rendezvousPort: number | null = null;
+    const urls = appUrls(config, () => apiPort, () => routerPort, () => rendezvousPort);
     const apiUrl = urls.api;
     const webUrl = urls.web;
 
@@ -155,6 +158,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       databaseReachable: () => databaseReachable(pool),
       addonProviders,
     };
+    const attachSessions = createAttachSessions();
     const api = createApiServer(ctx, async (app, { authThrottle }) => {
       await gitHttpPlugin(app, {
         reposDir: dirs.repos,
@@ -181,12 +185,14 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         }),
       });
       registerImageGcRoute(app, ctx, gc);
-    });
+    }, { attachSessions });
     cleanups.defer(() => api.close());
     await api.listen({ port: config.port, host: config.host });
     const address = api.server.address();
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
+    rendezvousPort = await startRendezvous(config, { hostname: hostOf(apiUrl()), sessions: attachSessions, logger, cleanups });
+    if (rendezvousPort !== null) logs.ownPorts.push(rendezvousPort);
 
     await bootstrapAdmin(config, store, logger, apiUrl());
     // Dynos that outlived the previous server are routed before the first connection is accepted: no start-up 503.
@@ -223,4 +229,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     await cleanups.run();
     throw err;
   }
+}
+
+/** The host of a URL without its port (an IPv6 address keeps its brackets: `http://[::1]:5000` → `[::1]`). */
+function hostOf(url: string): string {
+  return new URL(url).hostname;
 }

@@ -5,17 +5,27 @@
  * - api: the public URL, else `http://<host>:<api port>`; git: `<api>/<app>.git`;
  * - web: `<scheme>://<app>.<domain>[:port]/`, the scheme of the public URL (http without one). Behind an https
  *   public URL the router is taken to be behind the same TLS proxy, on 443: no port. Otherwise the router's port,
- *   left out when it is 80.
+ *   left out when it is 80;
+ * - rendezvous: `rendezvous://<api host>:<port>` while the rendezvous listener (`heroku run`) is on, else null.
  *
  *   appUrls({ publicUrl: 'https://paas.example.com', domain: 'apps.example.com', host: '0.0.0.0' }, 5000, 8080)
  *     .web('shop')  // 'https://shop.apps.example.com/'
  */
-export function appUrls(config: { publicUrl: string | null; domain: string; host: string }, apiPort: () => number, routerPort: () => number) {
+export function appUrls(
+  config: { publicUrl: string | null; domain: string; host: string },
+  apiPort: () => number,
+  routerPort: () => number,
+  rendezvousPort: () => number | null = () => null,
+) {
   const display = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
   const api = () => config.publicUrl ?? `http://${display(config.host)}:${apiPort()}`;
   const https = config.publicUrl?.startsWith('https://') ?? false;
   return {
     api,
+    rendezvous: () => {
+      const port = rendezvousPort();
+      return port === null ? null : `rendezvous://${new URL(api()).hostname}:${port}`;
+    },
     git: (app: string) => `${api()}/${app}.git`,
     web: (app: string) => {
       if (https) return `https://${app}.${config.domain}/`;

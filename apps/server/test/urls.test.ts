@@ -13,4 +13,12 @@ describe('app URLs', () => {
     const local = appUrls({ publicUrl: null, domain: 'localhost', host: '0.0.0.0' }, () => 5123, () => 8080);
     expect([local.api(), local.git('shop'), local.web('shop')]).toEqual(['http://127.0.0.1:5123', 'http://127.0.0.1:5123/shop.git', 'http://shop.localhost:8080/']);
   });
+
+  it('name the rendezvous listener (heroku run) at the API host while it is on', () => {
+    let port: number | null = null;
+    const urls = appUrls({ publicUrl: 'https://paas.example.com', domain: 'apps.example.com', host: '0.0.0.0' }, () => 5000, () => 8080, () => port);
+    expect(urls.rendezvous()).toBeNull();
+    port = 5001;
+    expect(urls.rendezvous()).toBe('rendezvous://paas.example.com:5001');
+  });
 });

@@ -17,6 +17,8 @@ export interface ApiContext extends ServiceDeps {
     api: () => string;
     git: (app: string) => string;
     web: (app: string) => string;
+    /** `rendezvous://host:port` of the rendezvous listener (api/rendezvous.ts) once it listens; absent/null: off. */
+    rendezvous?: () => string | null;
   };
   /** Resolves true when the database answers a trivial query within a short time (for /healthz). */
   databaseReachable(): Promise<boolean>;

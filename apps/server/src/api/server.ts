@@ -13,7 +13,7 @@ import { registerBuildRoutes } from './routes/builds.ts';
 import { registerConfigRoutes } from './routes/config-vars.ts';
 import { registerFormationRoutes } from './routes/formation.ts';
 import { registerDynoRoutes } from './routes/dynos.ts';
-import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes } from './routes/one-offs.ts';
+import { createAttachSessions, registerAttachUpgrade, registerOneOffRoutes, type AttachSessions } from './routes/one-offs.ts';
 import { createLogSessions, registerLogSessionRoutes, registerLogStreamRoutes } from './routes/logs.ts';
 import { registerDrainRoutes } from './routes/drains.ts';
 import { registerDomainRoutes } from './routes/domains.ts';
@@ -33,8 +33,13 @@ const REQUEST_ID_RE = /^[A-Za-z0-9+/=-]{20,200}$/;
 /**
  * The API (Heroku Platform API v3 shape) and, beside it, whatever `extra` registers (git smart HTTP, whose routes
  * get the `git` rule: git-http authorises them itself). Every route declares its access rule (api/access.ts).
+ * `attachSessions`, when given, are shared with another attach transport (the rendezvous listener, api/rendezvous.ts).
  */
-export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, tools: { authThrottle: AuthThrottle }) => Promise<void>): FastifyInstance {
+export function createApiServer(
+  ctx: ApiContext,
+  extra: (app: FastifyInstance, tools: { authThrottle: AuthThrottle }) => Promise<void>,
+  options: { attachSessions?: AttachSessions } = {},
+): FastifyInstance {
   // Typed as the default instance: the pino logger type would otherwise leak into every route signature.
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }),
@@ -64,7 +69,7 @@ export function createApiServer(ctx: ApiContext, extra: (app: FastifyInstance, t
   // The CLI's npm package holds no secret, so installing it needs no token.
   registerCliRoutes(app);
   const logSessions = createLogSessions();
-  const attachSessions = createAttachSessions();
+  const attachSessions = options.attachSessions ?? createAttachSessions();
   // Open log tails and attach sockets authenticated once, when they opened: a revocation closes those it covers.
   const unsubscribe = ctx.accessEvents.subscribe((scope) => {
     logSessions.revoke(scope);

@@ -35,14 +35,23 @@ interface Owner {
   tokenId: string | null;
 }
 
-interface Pending extends Owner {
+/** An open attach connection (a WebSocket, a rendezvous TLS socket): closing it ends its dyno. */
+export interface AttachConnection {
+  close(code: number, reason: string): void;
+}
+
+export interface Pending extends Owner {
   oneOff: OneOff;
   timer: NodeJS.Timeout;
 }
 
+/**
+ * The one-time attach secrets and the open attach connections, whichever transport redeems them (the WebSocket
+ * here, the rendezvous listener in api/rendezvous.ts): the same window, one use, the same revocations.
+ */
 export function createAttachSessions() {
   const pending = new Map<string, Pending>(); // by sha256 of the secret
-  const open = new Map<WebSocket, Owner>();
+  const open = new Map<AttachConnection, Owner>();
   const key = (secret: string) => createHash('sha256').update(secret).digest('hex');
   return {
     create(oneOff: OneOff, owner: Owner): string {
@@ -68,13 +77,14 @@ export function createAttachSessions() {
       if (found) clearTimeout(found.timer);
       return found;
     },
-    track(ws: WebSocket, owner: Owner): () => void {
-      open.set(ws, owner);
-      return () => open.delete(ws);
+    /** Registers an open connection for revocation; the returned function forgets it. */
+    track(connection: AttachConnection, owner: Owner): () => void {
+      open.set(connection, owner);
+      return () => open.delete(connection);
     },
     /** Disconnects the attached clients `scope` covers (which ends their dynos) and stops their unattached dynos. */
     revoke(scope: RevokedScope): void {
-      for (const [ws, owner] of [...open]) if (coveredBy(scope, owner)) ws.close(4003, 'access revoked');
+      for (const [connection, owner] of [...open]) if (coveredBy(scope, owner)) connection.close(4003, 'access revoked');
       for (const [k, p] of pending) {
         if (!coveredBy(scope, p)) continue;
         clearTimeout(p.timer);
@@ -84,7 +94,7 @@ export function createAttachSessions() {
     },
     /** Server shutdown: every attached client is disconnected (which ends its dyno), never-attached dynos too. */
     closeAll(): void {
-      for (const ws of [...open.keys()]) ws.close(1001, 'server shutting down');
+      for (const connection of [...open.keys()]) connection.close(1001, 'server shutting down');
       for (const [k, p] of pending) {
         clearTimeout(p.timer);
         pending.delete(k);
@@ -96,13 +106,23 @@ export function createAttachSessions() {
 
 export type AttachSessions = ReturnType<typeof createAttachSessions>;
 
+/**
+ * Which attach URL a client gets: `platform run` (User-Agent `platform-cli/…`) the WebSocket it speaks; any other
+ * client — `heroku run` among them — Heroku's `rendezvous://host:port/<secret>` when the rendezvous listener is on
+ * (PLATFORM_RENDEZVOUS_PORT), else the WebSocket too. Both redeem the same one-time secret.
+ */
+export function attachUrlFor(urls: ApiContext['urls'], userAgent: string | undefined, secret: string): string {
+  const rendezvous = userAgent?.startsWith('platform-cli/') ? null : (urls.rendezvous?.() ?? null);
+  return rendezvous ? `${rendezvous}/${secret}` : `${urls.api().replace(/^http/, 'ws')}/dynos/attach/${secret}`;
+}
+
 export function registerOneOffRoutes(api: FastifyInstance, ctx: ApiContext, sessions: AttachSessions): void {
   api.post<{ Params: { app: string } }>('/apps/:app/dynos', access('app:deploy'), async (request, reply) => {
     const { app, oneOff, run } = await startOneOff(ctx, request.user, request.params.app, request.body);
     let attachUrl: string | null = null;
     if (run.attach) {
       const secret = sessions.create(oneOff, { appId: app.id, userId: request.user.id, tokenId: request.tokenId });
-      attachUrl = `${ctx.urls.api().replace(/^http/, 'ws')}/dynos/attach/${secret}`;
+      attachUrl = attachUrlFor(ctx.urls, request.headers['user-agent'], secret);
     }
     reply.status(201);
     return { ...dynoJson(app, oneOff.status, run.sizeName), attach_url: attachUrl };
