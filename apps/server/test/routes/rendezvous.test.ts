@@ -9,7 +9,9 @@ import pino from 'pino';
 import type { OneOff } from '@platform/process-manager';
 import { attachUrlFor, createAttachSessions } from '../../src/api/routes/one-offs.ts';
 import { startRendezvousListener, type RendezvousListener } from '../../src/api/rendezvous.ts';
-import { rendezvousIdentity, selfSignedCertificate } from '../../src/start/rendezvous.ts';
+import { rendezvousIdentity, selfSignedCertificate, startRendezvous } from '../../src/start/rendezvous.ts';
+import { createCleanupStack } from '../../src/start/cleanup-stack.ts';
+import { loadConfig } from '../../src/config.ts';
 
 /**
  * Issue 16 §6: `heroku run`'s rendezvous protocol against the real listener over real TLS (a self-signed
@@ -38,12 +40,13 @@ function shOneOff(script: string) {
 function rendezvousClient(port: number, ca: string, secret: string) {
   const chunks: Buffer[] = [];
   const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' });
-  socket.on('secureConnect', () => socket.write(`${secret}\r\n`));
+  let verified = false;
+  socket.on('secureConnect', () => ((verified = socket.authorized), socket.write(`${secret}\r\n`)));
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   socket.on('error', () => undefined);
   const greeted = new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  return { socket, chunks, closed, greeted, output: () => Buffer.concat(chunks.slice(1)).toString() };
+  return { socket, chunks, closed, greeted, verified: () => verified, output: () => Buffer.concat(chunks.slice(1)).toString() };
 }
 
 let identity: { cert: string; key: string };
@@ -130,6 +133,26 @@ describe('the rendezvous certificate', () => {
       expect(await rendezvousIdentity(none, 'paas.example.com')).toEqual(made);
       expect(await rendezvousIdentity({ ...none, rendezvousCert: 'C', rendezvousKey: 'K' }, 'x')).toEqual({ cert: 'C', key: 'K', selfSigned: false });
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is served by the listener platformd starts when PLATFORM_RENDEZVOUS_PORT is set, and only then', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'platform-rv-'));
+    const logger = pino({ level: 'silent' });
+    const cleanups = createCleanupStack(logger);
+    try {
+      const options = { hostname: 'localhost', sessions: createAttachSessions(), logger, cleanups };
+      expect(await startRendezvous(loadConfig({ PLATFORM_DATA_DIR: dataDir }), options)).toBeNull();
+      const port = await startRendezvous(loadConfig({ PLATFORM_DATA_DIR: dataDir, PLATFORM_RENDEZVOUS_PORT: '0', PLATFORM_HOST: '127.0.0.1' }), options);
+      expect(port).toBeGreaterThan(0);
+      const { cert } = await rendezvousIdentity({ rendezvousCert: null, rendezvousKey: null, dataDir }, 'localhost');
+      const client = rendezvousClient(port!, cert, 'y'.repeat(43));
+      await client.closed;
+      expect(client.verified()).toBe(true);
+      expect(client.chunks).toEqual([]); // an unknown secret is refused
+    } finally {
+      await cleanups.run();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
