@@ -18,6 +18,8 @@ import { coveredBy, type RevokedScope } from '../../services/access-events.ts';
  * frames are stdin bytes. Text frames are JSON control messages: client `{"type":"eof"}`,
  * `{"type":"resize","cols":N,"rows":N}`; server `{"type":"exit","code":N|null,"signal":S|null}`, then close.
  * A client that disconnects before the exit ends the dyno: SIGHUP, then the grace period, then SIGKILL.
+ * `heroku run` gets a `rendezvous://` URL for the same secret instead when that listener is on (attachUrlFor,
+ * api/rendezvous.ts).
  */
 
 const ATTACH_PATH_RE = /^\/dynos\/attach\/([A-Za-z0-9_-]{40,60})$/;
