@@ -74,7 +74,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     const left: string[] = [];
     for (const pid of await strayPids(runDir)) {
-      left.push(`process ${pid}`);
+      // Its command line says which test left it (read before the kill).
+      const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => c.replaceAll('\0', ' ').trim().slice(0, 160), () => '');
+      left.push(`process ${pid}${command ? ` (${command})` : ''}`);
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
