@@ -35,6 +35,19 @@ const ACTIONS: Record<string, string> = {
   'POST /oauth/authorizations': 'token.create',
   'DELETE /oauth/authorizations/:id': 'token.revoke',
   'POST /admin/prune-images': 'images.prune',
+  'POST /apps/:app/domains': 'domain.add',
+  'DELETE /apps/:app/domains/:domain': 'domain.remove',
+  'POST /apps/:app/sni-endpoints': 'certificate.add',
+  'PATCH /apps/:app/sni-endpoints/:endpoint': 'certificate.update',
+  'DELETE /apps/:app/sni-endpoints/:endpoint': 'certificate.remove',
+  'POST /apps/:app/acm': 'acm.enable',
+  'PATCH /apps/:app/acm': 'acm.refresh',
+  'DELETE /apps/:app/acm': 'acm.disable',
+  'PUT /apps/:app/buildpack-installations': 'buildpacks.set',
+  'POST /apps/:app/addons': 'addon.create',
+  'DELETE /apps/:app/addons/:addon': 'addon.destroy',
+  'DELETE /addons/:addon': 'addon.destroy',
+  'POST /addons/:addon/actions/rotate-credentials': 'addon.rotate-credentials',
 };
 
 /** Changes that are not changes: a log session is a read. */
@@ -82,7 +95,13 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return pick('description', 'expires_in');
     case 'POST /apps':
     case 'PATCH /apps/:app':
-      return pick('name', 'owner');
+      return pick('name', 'owner', 'maintenance');
+    case 'POST /apps/:app/domains':
+      return pick('hostname');
+    case 'POST /apps/:app/addons':
+      return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
+    case 'PUT /apps/:app/buildpack-installations':
+      return { buildpacks: Array.isArray(b.updates) ? b.updates.map((u) => pickOf(u, ['buildpack'])) : [] };
     default: {
       // Path parameters name what was acted on (a dyno, a drain id, a token id, a user); the invitation code is a secret.
       const { code: _secret, ...named } = params;

@@ -85,5 +85,10 @@ describe('the audit trail', () => {
     expect(auditDetails('POST /users', {}, { email: 'a@b.c', password: 'secret-secret' })).toEqual({ email: 'a@b.c', invited: false });
     expect(auditDetails('PATCH /invitations/:code', { code: 'secret' }, { password: 'x' })).toEqual({});
     expect(auditDetails('POST /apps/:app/dynos', { app: 'a' }, { command: 'psql $SECRET', size: 'basic' })).toEqual({ size: 'basic' });
+    // A certificate upload's private key never reaches the trail; domains, add-ons and maintenance are named.
+    expect(auditDetails('POST /apps/:app/sni-endpoints', { app: 'a' }, { certificate_chain: 'PEM', private_key: 'KEY' })).toEqual({ app: 'a' });
+    expect(auditDetails('POST /apps/:app/domains', { app: 'a' }, { hostname: 'www.example.com' })).toEqual({ hostname: 'www.example.com' });
+    expect(auditDetails('POST /apps/:app/addons', { app: 'a' }, { plan: 'postgresql', attachment: { name: 'DB', x: 1 } })).toEqual({ plan: 'postgresql', attachment: { name: 'DB' } });
+    expect(auditDetails('PATCH /apps/:app', { app: 'a' }, { maintenance: true })).toEqual({ maintenance: true });
   });
 });
