@@ -281,4 +281,18 @@ describe('apps', () => {
       'Web URL: http://my-app.h/',
     ]);
   });
+
+  it('shows the add-ons, collaborators and custom domains sections of apps:info', () => {
+    const lines = formatAppInfo({ id: '1', name: 'my-app', web_url: 'http://my-app.h/' }, undefined, plain, {
+      addons: ['postgresql-a-1 (postgresql:dev)'],
+      collaborators: ['b@x.com', 'a@x.com'],
+      domains: [],
+    });
+    expect(lines).toEqual([
+      '=== my-app',
+      'Addons:        postgresql-a-1 (postgresql:dev)',
+      'Collaborators: a@x.com, b@x.com',
+      'Web URL:       http://my-app.h/',
+    ]);
+  });
 });

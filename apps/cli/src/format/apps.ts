@@ -17,13 +17,26 @@ export function summarizeDynos(dynos: readonly Dyno[]): string {
     .join(', ');
 }
 
-/** `platform apps:info`. Lines with nothing to show are left out. */
-export function formatAppInfo(app: App, dynos: readonly Dyno[] | undefined, style: Style, collaborators?: readonly string[]): string[] {
+/** What `apps:info` shows beside the app: each list is left out when the server did not answer it. */
+export interface AppInfoSections {
+  /** Collaborators' e-mails. */
+  collaborators?: readonly string[] | undefined;
+  /** Add-on names with their plan, e.g. `postgresql-shiny-1234 (postgresql:dev)`. */
+  addons?: readonly string[] | undefined;
+  /** Custom domains' hostnames (the default `<app>.<domain>` is the Web URL). */
+  domains?: readonly string[] | undefined;
+}
+
+/** `platform apps:info`, in Heroku's order (alphabetical keys). Lines with nothing to show are left out. */
+export function formatAppInfo(app: App, dynos: readonly Dyno[] | undefined, style: Style, sections: AppInfoSections = {}): string[] {
+  const { collaborators, addons, domains } = sections;
   const pairs: Array<[string, string]> = [];
   const add = (k: string, v: string | null | undefined) => {
     if (v) pairs.push([k, v]);
   };
+  if (addons) add('Addons', [...addons].sort().join(', '));
   if (collaborators) add('Collaborators', [...collaborators].sort().join(', '));
+  if (domains) add('Domains', [...domains].sort().join(', '));
   if (dynos) add('Dynos', summarizeDynos(dynos));
   add('Git URL', app.git_url);
   if (app.maintenance) add('Maintenance', 'on');
