@@ -13,7 +13,7 @@ bash scripts/prerequisites.sh test
 bash scripts/setup.sh
 say "preparing the Docker host: engine, stack image (about a minute the first time), compose images..."
 bash scripts/prepare-docker-host.sh
-say "ready in $((SECONDS - started)) s; typecheck, lint, then every test (about 3 minutes)"
+say "ready in $((SECONDS - started)) s; typecheck, lint, then every test (about half an hour on 2 cores)"
 npm run --silent typecheck
 npm run --silent lint
 npx vitest run "$@"
