@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
-import type { Store } from '@platform/store-postgres';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/services/apps.ts';
 import { appBuildpacks, resolveBuildpacks, setAppBuildpacks } from '../../src/services/buildpacks.ts';
-import { serviceDeps, someUser } from '../support/services.ts';
+import { someUser, useServiceTests } from '../support/services.ts';
 
-let db: TestDatabase;
-let store: Store;
-let env: Awaited<ReturnType<typeof serviceDeps>>;
-
-beforeAll(async () => {
-  db = await startTestDatabase();
-  store = db.store;
-  env = await serviceDeps(store);
-});
-
-afterAll(async () => {
-  await env?.cleanup();
-  await db?.stop();
-});
+const t = useServiceTests();
 
 describe('buildpacks', () => {
   it('resolves installed names, and Heroku-style heroku/<name>; refuses others naming the installed ones', () => {
@@ -32,14 +17,14 @@ describe('buildpacks', () => {
   });
 
   it("stores an app's choice in order, clears it, and changes nothing on a bad request", async () => {
-    const user = await someUser(store);
-    const other = await someUser(store);
-    await createApp(env.deps, user, { name: 'bp-choice' });
-    expect((await appBuildpacks(env.deps, user, 'bp-choice')).buildpacks).toEqual([]);
-    expect((await setAppBuildpacks(env.deps, user, 'bp-choice', ['nodejs', 'heroku/procfile'])).buildpacks).toEqual(['nodejs', 'procfile']);
-    await expect(setAppBuildpacks(env.deps, user, 'bp-choice', ['nodejs', 'cobol'])).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
-    expect((await store.apps.get('bp-choice')).buildpacks).toEqual(['nodejs', 'procfile']);
-    await expect(setAppBuildpacks(env.deps, other, 'bp-choice', [])).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
-    expect((await setAppBuildpacks(env.deps, user, 'bp-choice', [])).buildpacks).toEqual([]);
+    const user = await someUser(t.store);
+    const other = await someUser(t.store);
+    await createApp(t.env.deps, user, { name: 'bp-choice' });
+    expect((await appBuildpacks(t.env.deps, user, 'bp-choice')).buildpacks).toEqual([]);
+    expect((await setAppBuildpacks(t.env.deps, user, 'bp-choice', ['nodejs', 'heroku/procfile'])).buildpacks).toEqual(['nodejs', 'procfile']);
+    await expect(setAppBuildpacks(t.env.deps, user, 'bp-choice', ['nodejs', 'cobol'])).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+    expect((await t.store.apps.get('bp-choice')).buildpacks).toEqual(['nodejs', 'procfile']);
+    await expect(setAppBuildpacks(t.env.deps, other, 'bp-choice', [])).rejects.toMatchObject({ code: 'PLT_APP_NOT_FOUND' });
+    expect((await setAppBuildpacks(t.env.deps, user, 'bp-choice', [])).buildpacks).toEqual([]);
   });
 });
