@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDockerfileImage, declaredBuildArgs } from '../src/dockerfile-build.ts';
@@ -24,6 +26,9 @@ afterAll(async () => {
 
 async function build(files: Record<string, string>, extra: { env?: Record<string, string>; timeoutMs?: number } = {}) {
   const dir = await writeTree(await fsp.mkdtemp(`${tmp}/src-`), files);
+  // The whole tar first: a child's stdout left unread across the builder's first awaits came out empty now and
+  // then on a loaded machine (0 bytes, so "No Dockerfile"); the builder's own source handling is not the subject.
+  const source = Readable.from([await buffer(tarOf(dir))]);
   const lines: string[] = [];
   const buildId = `b${run}-${images.length}`;
   images.push(`platform/df-test:${buildId}`);
@@ -32,7 +37,7 @@ async function build(files: Record<string, string>, extra: { env?: Record<string
     app: 'df-test',
     appId: 'app-df',
     buildId,
-    source: tarOf(dir),
+    source,
     env: extra.env ?? {},
     output: (l) => lines.push(l),
     timeoutMs: extra.timeoutMs,
