@@ -4,12 +4,9 @@ import type { Cipher } from '@platform/secrets';
 import { PlatformError, ErrorCodes } from '@platform/types';
 import { isUniqueViolation } from './tx.ts';
 
-/** An uploaded certificate (Heroku's SNI endpoint), migration 004. The key is decrypted only when read. */
-export interface SniEndpointRecord {
-  id: string;
-  appId: string;
-  /** `adjective-noun-1234`, unique. */
-  name: string;
+/** What is stored for a checked certificate (the server parses and checks it first). */
+export interface SniEndpointInput {
+  /** Leaf first, then the intermediates (PEM). */
   chainPem: string;
   keyPem: string;
   /** SAN DNS names, lower-case. */
@@ -19,20 +16,16 @@ export interface SniEndpointRecord {
   selfSigned: boolean;
   startsAt: Date;
   expiresAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
-/** What is stored for a checked certificate (the server parses and checks it first). */
-export interface SniEndpointInput {
-  chainPem: string;
-  keyPem: string;
-  domains: string[];
-  subject: string;
-  issuer: string;
-  selfSigned: boolean;
-  startsAt: Date;
-  expiresAt: Date;
+/** An uploaded certificate (Heroku's SNI endpoint), migration 004. The key is decrypted only when read. */
+export interface SniEndpointRecord extends SniEndpointInput {
+  id: string;
+  appId: string;
+  /** `adjective-noun-1234`, unique. */
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,22 +1,16 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ErrorCodes, PlatformError } from '@platform/types';
+import type { SniEndpointInput } from '@platform/store-postgres';
 
 /** Days before expiry from which a certificate is flagged (and an automatic one renewed). */
 export const EXPIRY_WARNING_DAYS = 30;
 
-/** What the platform keeps of a checked certificate bundle. */
-export interface ParsedCertificate {
-  /** Leaf first, then the intermediates, each PEM block normalised (trailing newline). */
-  chainPem: string;
-  keyPem: string;
-  /** DNS names of the leaf's subjectAltName (lower-case; `*.example.com` kept), else its CN. */
-  domains: string[];
-  subject: string;
-  issuer: string;
-  selfSigned: boolean;
-  startsAt: Date;
-  expiresAt: Date;
-  /** Human warnings, e.g. an expiry within EXPIRY_WARNING_DAYS days. */
+/**
+ * What the platform keeps of a checked certificate bundle: the stored fields (chain leaf first, each PEM block
+ * normalised; `domains` the leaf's subjectAltName DNS names, lower-case, `*.example.com` kept, else its CN), plus
+ * human warnings, e.g. an expiry within EXPIRY_WARNING_DAYS days.
+ */
+export interface ParsedCertificate extends SniEndpointInput {
   warnings: string[];
 }
 
