@@ -25,6 +25,7 @@ const composeEnv = {
   PLATFORM_ADMIN_TOKEN: adminToken,
   PLATFORM_API_PUBLISH: '127.0.0.1:0',
   PLATFORM_ROUTER_PUBLISH: '127.0.0.1:0',
+  PLATFORM_ROUTER_TLS_PUBLISH: '127.0.0.1:0',
 };
 
 /** Docker's Compose plugin when present, else Debian's docker-compose. */
@@ -62,6 +63,8 @@ describe('docker-compose.yml', () => {
     const pkg = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const serverImage = await serviceImage('server');
     expect(serverImage).toBe(`platform/server:${pkg.version}`);
+    // The router service is the same image, run as the data path.
+    expect(await serviceImage('router')).toBe(serverImage);
     const stackLayers = (await docker.getImage(STACK_IMAGE).inspect()).RootFS.Layers ?? [];
     expect(stackLayers.length).toBeGreaterThan(0);
     for (const image of [serverImage, await serviceImage('postgres')]) {
@@ -87,7 +90,7 @@ describe('docker-compose.yml', () => {
         return `http://${r.stdout.trim()}`;
       };
       apiUrl = await port('server', 5000);
-      routerUrl = await port('server', 80);
+      routerUrl = await port('router', 80);
     });
     afterAll(async () => {
       // Dynos outlive the server by design: destroy the app first and let the server stop its dynos, then take
@@ -130,6 +133,60 @@ describe('docker-compose.yml', () => {
       // The platform's state is in the compose Postgres, not an embedded one.
       const logs = await compose(['logs', '--no-color', 'server']);
       expect(logs.stdout).not.toContain('started embedded PostgreSQL');
+    });
+
+    it('keeps serving while the server restarts or is killed, and the next server adopts the router service', async () => {
+      // Requests one after another, as a user's traffic, for as long as the server is down and coming back.
+      const failures: string[] = [];
+      let served = 0;
+      let stop = false;
+      const traffic = (async () => {
+        while (!stop) {
+          const res = await getViaRouter(routerUrl, 'compose-e2e').catch((err: unknown) => ({ status: 0, body: String(err) }));
+          if (res.status === 200) served++;
+          else failures.push(`${res.status} ${res.body.slice(0, 120)}`);
+        }
+      })();
+      const serverAnswers = () =>
+        eventually(async () => {
+          const res = await fetch(`${apiUrl}/apps/compose-e2e`, {
+            headers: { authorization: `Bearer ${adminToken}`, accept: 'application/vnd.heroku+json; version=3' },
+            signal: AbortSignal.timeout(5_000),
+          }).catch(() => null);
+          return res?.ok ? true : null;
+        }, 120_000, 'the server to answer again');
+      try {
+        const restarted = await compose(['restart', 'server']);
+        expect(restarted.code, restarted.stderr).toBe(0);
+        await serverAnswers();
+        const killed = await compose(['kill', '-s', 'SIGKILL', 'server']);
+        expect(killed.code, killed.stderr).toBe(0);
+        const started = await compose(['start', 'server']);
+        expect(started.code, started.stderr).toBe(0);
+        await serverAnswers();
+      } finally {
+        stop = true;
+        await traffic;
+      }
+      expect(failures).toEqual([]);
+      expect(served).toBeGreaterThan(10);
+      const logs = await compose(['logs', '--no-color', 'server']);
+      expect(logs.stdout).toMatch(/adopted the running HAProxy/);
+
+      // The adopted proxy is driven: a config change rolls the dyno, and the new one is served.
+      const env = await createUserEnv();
+      const tokenFile = path.join(env.HOME!, 'token');
+      await writeFile(tokenFile, adminToken, { mode: 0o600 });
+      expect((await platform(['login', '--server', apiUrl, '--token-file', tokenFile], { env })).code).toBe(0);
+      const set = await platform(['config:set', 'GREETING=after-restart', '-a', 'compose-e2e'], { env });
+      expect(set.code, set.stderr).toBe(0);
+      await eventually(async () => ((await getViaRouter(routerUrl, 'compose-e2e')).body.includes('after-restart') ? true : null), 120_000, 'the new release to be served');
+      // The router's access log reaches the app's log stream through the shared volume's socket.
+      expect((await getViaRouter(routerUrl, 'compose-e2e', '/logged-after-restart')).status).toBe(200);
+      await eventually(async () => {
+        const appLogs = await platform(['logs', '-n', '300', '-a', 'compose-e2e'], { env });
+        return appLogs.stdout.includes('platform[router]: at=info method=GET path="/logged-after-restart"') ? true : null;
+      }, 30_000, 'the router line in the app\'s log');
     });
   });
 });

@@ -29,6 +29,12 @@ export interface ServerConfig {
   router: RouterChoice;
   /** The HAProxy binary (PLATFORM_HAPROXY_BIN, default /usr/sbin/haproxy, Debian's `haproxy`). */
   haproxyBin: string;
+  /**
+   * PLATFORM_HAPROXY_SUPERVISOR: `platformd` (default) starts HAProxy itself, detached; `external`: another
+   * supervisor runs it from `<data dir>/router` (docker-compose's router service, packages/router-haproxy/bin/
+   * supervised-haproxy.sh) and platformd only drives it.
+   */
+  haproxySupervisor: 'platformd' | 'external';
   /** Apps are served at <app>.<domain>:<routerPort>. */
   domain: string;
   /** Base URL users reach the API/git at (for git_url); derived from host/port when unset. */
@@ -161,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (!['auto', 'docker', 'process'].includes(runtime)) problems.push('PLATFORM_RUNTIME must be auto, docker or process');
   const router = (str('PLATFORM_ROUTER') ?? 'auto') as RouterChoice;
   if (!['auto', 'haproxy', 'node'].includes(router)) problems.push('PLATFORM_ROUTER must be auto, haproxy or node');
+  const haproxySupervisor = (str('PLATFORM_HAPROXY_SUPERVISOR') ?? 'platformd') as ServerConfig['haproxySupervisor'];
+  if (!['platformd', 'external'].includes(haproxySupervisor)) problems.push('PLATFORM_HAPROXY_SUPERVISOR must be platformd or external');
+  if (haproxySupervisor === 'external' && router === 'node') problems.push('PLATFORM_HAPROXY_SUPERVISOR=external needs PLATFORM_ROUTER=haproxy (or auto)');
   const domain = (str('PLATFORM_DOMAIN') ?? 'localhost').toLowerCase();
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain)) problems.push('PLATFORM_DOMAIN must be a DNS name such as apps.example.com');
   const publicUrl = str('PLATFORM_PUBLIC_URL');
@@ -199,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     rendezvousKey: str('PLATFORM_RENDEZVOUS_KEY'),
     router,
     haproxyBin: path.resolve(str('PLATFORM_HAPROXY_BIN') ?? '/usr/sbin/haproxy'),
+    haproxySupervisor,
     domain,
     publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
     dataDir: path.resolve(str('PLATFORM_DATA_DIR') ?? defaultDataDir),

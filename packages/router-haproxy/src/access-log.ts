@@ -1,4 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { atOf, H_CODES, type HCode, type RouterLogEntry } from '@platform/router-kit';
 import { dynoOfServer } from './proxy-state.ts';
 
@@ -66,31 +67,52 @@ export function parseAccessLine(line: string): RouterLogEntry | null {
 }
 
 /**
- * Receives HAProxy's access log on a UDP port of 127.0.0.1 (`log 127.0.0.1:<port> format raw`), one datagram per
- * line, and hands each request's entry to `onLog`. Port 0 picks a free one; a restarted platformd binds the port
- * its proxy logs to (router.json). Lines sent while no platformd listens are lost (UDP): the requests are not.
+ * Receives HAProxy's access log on a unix stream socket (the config's `ring access`, `server platformd
+ * unix@<socket>`, format raw: one line per request, newline-terminated) and hands each request's entry to
+ * `onLog`. The proxy keeps lines in its ring while no platformd listens (a restart, an upgrade) and sends them
+ * once one does, so they are late, not lost (up to the ring's 1 MiB). A stale socket file is replaced. The
+ * socket sits in the router's private directory: only the proxy writes router lines.
  */
-export async function listenAccessLog(port: number, onLog: (entry: RouterLogEntry) => void, onError: (err: unknown) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (msg) => {
-    const entry = parseAccessLine(msg.toString('utf8'));
-    if (!entry) return;
-    try {
-      onLog(entry);
-    } catch (err) {
-      onError(err);
-    }
+export async function listenAccessLog(socketPath: string, onLog: (entry: RouterLogEntry) => void, onError: (err: unknown) => void): Promise<{ close(): Promise<void> }> {
+  await unlink(socketPath).catch(() => undefined);
+  const connections = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const entry = parseAccessLine(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        if (!entry) continue;
+        try {
+          onLog(entry);
+        } catch (err) {
+          onError(err);
+        }
+      }
+      // A line never exceeds the ring's maxlen; anything longer without a newline is not HAProxy's.
+      if (pending.length > 16_384) pending = '';
+    });
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, '127.0.0.1', () => {
-      socket.off('error', reject);
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
       resolve();
     });
   });
-  socket.on('error', onError);
+  await chmod(socketPath, 0o600);
+  server.on('error', onError);
   return {
-    port: socket.address().port,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of connections) c.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -28,6 +28,8 @@ export function createControlSocket(path: string, timeoutMs = 5_000) {
   }
 
   return {
+    /** The socket's path. */
+    path,
     send,
     /** Sends a command whose success HAProxy answers with an empty line or a line matching `ok`; throws otherwise. */
     async expect(command: string, ok: RegExp = /^\s*$/): Promise<string> {

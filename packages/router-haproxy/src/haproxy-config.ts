@@ -36,8 +36,6 @@ export interface ProxyConfigOptions {
   /** The TLS port, served only while at least one certificate is loaded (`hasCertificates`); null: no TLS. */
   tlsPort: number | null;
   hasCertificates: boolean;
-  /** UDP port on 127.0.0.1 platformd receives the access log on. */
-  logPort: number;
   timeouts: ProxyTimeouts;
 }
 
@@ -47,6 +45,7 @@ export function proxyFiles(dir: string) {
     config: join(dir, 'haproxy.cfg'),
     pid: join(dir, 'haproxy.pid'),
     adminSocket: join(dir, 'admin.sock'),
+    logSocket: join(dir, 'log.sock'),
     masterSocket: join(dir, 'master.sock'),
     hostsMap: join(dir, 'hosts.map'),
     wildcardsMap: join(dir, 'wildcards.map'),
@@ -125,9 +124,20 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '# Written by platformd (packages/router-haproxy); every runtime change is also written here.',
     'global',
     `  stats socket ${f.adminSocket} mode 600 level admin expose-fd listeners`,
-    `  log 127.0.0.1:${options.logPort} len 8192 format raw local0 info`,
+    '  log ring@access local0 info',
     // Old workers keep their connections (WebSockets) across a reload, up to this.
     '  hard-stop-after 1h',
+    '',
+    // The access log goes through a ring buffer to platformd's stream socket (access-log.ts): lines written while
+    // no platformd listens (a restart) wait in the ring (1 MiB) and are sent once it is back. The socket lives in
+    // the router's directory (0700), so nothing else (a dyno) can write router lines into an app's log.
+    'ring access',
+    '  format raw',
+    '  maxlen 8192',
+    '  size 1048576',
+    '  timeout connect 5s',
+    '  timeout server 1h',
+    `  server platformd unix@${f.logSocket}`,
     '',
     'defaults',
     '  mode http',

@@ -57,14 +57,15 @@ function run(binary: string, args: string[]): Promise<void> {
 }
 
 /**
- * A seamless reload (SIGUSR2 to the master): a new worker reads the config and takes over the listening sockets
- * (`expose-fd listeners`), the old one finishes its connections (WebSockets included, up to `hard-stop-after`).
- * Resolves once the control socket answers from the new worker, several times in a row, so that later runtime
- * commands reach it and not the old one.
+ * A seamless reload: `kick` asks the master to reload (SIGUSR2 to a master platformd started; the master CLI's
+ * `reload` for one a supervisor runs in another container), a new worker reads the config and takes over the
+ * listening sockets (`expose-fd listeners`), the old one finishes its connections (WebSockets included, up to
+ * `hard-stop-after`). Resolves once the control socket answers from the new worker, several times in a row, so
+ * that later runtime commands reach it and not the old one. Throws PLT_ROUTER_UNAVAILABLE after `timeoutMs`.
  */
-export async function reloadProxy(masterPid: number, control: ControlSocket, timeoutMs = 15_000): Promise<void> {
+export async function reloadProxy(kick: () => Promise<void> | void, control: ControlSocket, timeoutMs = 15_000): Promise<void> {
   const before = workerPid(await control.send('show info'));
-  process.kill(masterPid, 'SIGUSR2');
+  await kick();
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   let resendAt = Date.now() + 1_000;
@@ -73,13 +74,51 @@ export async function reloadProxy(masterPid: number, control: ControlSocket, tim
     const now = workerPid(await control.send('show info').catch(() => ''));
     streak = now !== null && now !== before ? streak + 1 : 0;
     if (streak >= 3) return;
-    // A master still starting up ignores the signal: ask again.
+    // A master still starting up ignores the request: ask again.
     if (streak === 0 && Date.now() > resendAt) {
-      process.kill(masterPid, 'SIGUSR2');
+      await kick();
       resendAt = Date.now() + 1_000;
     }
   }
-  throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy did not reload within ${timeoutMs} ms (see its master ${masterPid})`);
+  throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy did not reload within ${timeoutMs} ms`);
+}
+
+/** Asks a master started by this platformd to reload. */
+export const signalReload = (masterPid: number) => () => {
+  process.kill(masterPid, 'SIGUSR2');
+};
+
+/**
+ * Asks a master over its master CLI (`-S <socket>`) to reload: the way to reach a proxy another container runs,
+ * whose pid platformd cannot signal. The master re-executes itself, so the connection ends without an answer.
+ */
+export const socketReload = (master: ControlSocket) => async () => {
+  await master.send('reload').catch(() => '');
+};
+
+/** The master's pid as it sees itself (`show proc` on the master CLI; another container's pid namespace), or null. */
+export async function masterPidOf(master: ControlSocket): Promise<number | null> {
+  const m = /^(\d+)\s+master\s/m.exec(await master.send('show proc').catch(() => ''));
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Waits for a proxy a supervisor runs (a compose or Swarm service) to answer on its master and control
+ * sockets; resolves to the master's pid in its own namespace. Throws PLT_ROUTER_UNAVAILABLE after `timeoutMs`.
+ */
+export async function awaitSupervisedProxy(master: ControlSocket, control: ControlSocket, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = await masterPidOf(master);
+    if (pid !== null && (await control.alive())) return pid;
+    if (Date.now() > deadline) {
+      throw new PlatformError(
+        ErrorCodes.routerUnavailable,
+        `HAProxy did not answer on ${master.path} within ${timeoutMs} ms: it runs outside platformd here (PLATFORM_HAPROXY_SUPERVISOR=external); start its service (docker-compose: the router service)`,
+      );
+    }
+    await delay(200);
+  }
 }
 
 function workerPid(info: string): number | null {

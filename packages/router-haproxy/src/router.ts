@@ -6,7 +6,8 @@ import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
 import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
-import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
+import { freePort } from './proxy-process.ts';
+import { createProxySupervision } from './supervision.ts';
 import { createChanges } from './changes.ts';
 import { createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
 import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
@@ -29,6 +30,16 @@ export interface HaproxyRouterOptions {
   /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
   tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
+  /**
+   * Who runs the HAProxy process. `platformd` (default): this driver starts it detached and starts it again if
+   * it dies. `external`: a supervisor runs `haproxy -W -db -S <dir>/master.sock -f <dir>/haproxy.cfg` from the
+   * files in `dir` (a compose or Swarm service sharing that directory as a volume, restarting it when it dies);
+   * the driver writes the files, drives the control socket, reloads through the master socket, waits for the
+   * proxy at start, and never stops it.
+   */
+  supervisor?: 'platformd' | 'external' | undefined;
+  /** External supervisor: how long `start` waits for the proxy to answer, in ms. Default 120 000. */
+  startTimeoutMs?: number | undefined;
   /** One entry per request to a known app, from the proxy's access log. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
@@ -68,6 +79,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
+  const master = createControlSocket(files.masterSocket);
+  const { supervisor = 'platformd', startTimeoutMs = 120_000 } = options;
+  const supervision = createProxySupervision({ supervisor, binary, files, control, master, startTimeoutMs, logger: options.logger });
   const { logger } = options;
   const state: ProxyState = new Map();
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
@@ -76,7 +90,6 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** ACME http-01 key authorizations by token (acme.map), answered by the proxy itself on any host. */
   const challenges = new Map<string, string>();
   let masterPid: number | null = null;
-  let logPort = 0;
   let listen = options.listen;
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
@@ -90,14 +103,16 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     queuedReload ??= exclusive(async () => {
       queuedReload = null;
       await writeFiles();
-      await reloadProxy(masterPid!, control);
+      await reload();
       pendingBackends.clear();
     });
     return queuedReload;
   }
 
+  const reload = () => supervision.reload(masterPid!);
+
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, timeouts });
 
   async function writeFiles(): Promise<void> {
     const maps = renderMaps(state, domain);
@@ -129,7 +144,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
         certificateCount = count;
         await writeFiles();
       });
-      await reloadProxy(masterPid!, control);
+      await reload();
       pendingBackends.clear();
     });
   }
@@ -155,10 +170,11 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
   async function tick(): Promise<void> {
     if (masterPid === null) return;
-    if ((await livePid(files.pid)) === null) {
-      logger?.error({ pid: masterPid }, 'HAProxy is gone: starting it again');
-      await writeFiles();
-      masterPid = await launchProxy(binary, files, control);
+    const health = await supervision.upkeep(masterPid);
+    if (health === 'down') return;
+    if (health !== 'up') {
+      // A new process serves from the files, which hold every change; what the old one had pending is gone.
+      masterPid = health.restarted;
       pendingBackends.clear();
       leftovers.clear();
       return;
@@ -172,13 +188,12 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     listen = { host: options.listen.host, port: options.listen.port || meta.port || (await freePort(options.listen.host)) };
     if (tlsPort === 0) tlsPort = meta.tlsPort || (await freePort(options.listen.host));
     certificateCount = await countCertificates(files.crtList);
-    const running = await livePid(files.pid);
-    const adopt = running !== null && (await control.alive());
-    // A restarted platformd listens where its proxy already sends the access log.
-    const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
+    const running = await supervision.running();
+    const adopt = running !== null;
+    // The proxy's ring sends the access log here, including what it kept while no platformd listened.
+    const log = await listenAccessLog(files.logSocket, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
     closeLog = log.close;
-    logPort = log.port;
-    await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port, tlsPort }));
+    await writeAtomic(files.meta, JSON.stringify({ version: 2, port: listen.port, tlsPort }));
     if (adopt) {
       masterPid = running;
       const live = await readLiveState(control, files, domain);
@@ -192,13 +207,14 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       const onDisk = await readFile(files.config, 'utf8').catch(() => '');
       if (onDisk !== configText()) {
         await writeFiles();
-        await reloadProxy(masterPid!, control);
+        await reload();
       }
       logger?.info({ pid: masterPid, apps: state.size }, 'adopted the running HAProxy');
     } else {
+      // A supervisor other than platformd starts the proxy from these files once they exist.
       await writeFiles();
-      masterPid = await launchProxy(binary, files, control);
-      logger?.info({ pid: masterPid }, 'started HAProxy');
+      masterPid = await supervision.launch();
+      logger?.info({ pid: masterPid, supervisor }, 'started HAProxy');
     }
     sweeper = setInterval(() => void exclusive(tick).catch((err) => logger?.error({ err }, 'router upkeep failed')), 1_000);
     sweeper.unref();
@@ -225,8 +241,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     },
     async stopProxy() {
       if (sweeper) clearInterval(sweeper);
-      const pid = masterPid ?? (await livePid(files.pid));
-      if (pid !== null) await stopProxy(pid);
+      await supervision.stop(masterPid);
       masterPid = null;
     },
   };

@@ -50,8 +50,6 @@ export function createSerialQueue() {
 /** What router.json remembers between platformd runs: the ports the running proxy uses. */
 export interface RouterMeta {
   version?: number;
-  /** UDP port the proxy sends its access log to. */
-  logPort?: number;
   /** TCP port it serves plain HTTP on. */
   port?: number;
   /** TCP port it serves TLS on (null: none). */

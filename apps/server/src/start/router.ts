@@ -40,6 +40,10 @@ export async function openRouter(
   if (config.router === 'haproxy' && !installed) {
     throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_ROUTER=haproxy but ${config.haproxyBin} is missing. Run: bash scripts/prerequisites.sh router`);
   }
+  if (config.haproxySupervisor === 'external' && !installed) {
+    // platformd checks every config (certificates included) with the binary before the proxy reloads it.
+    throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_HAPROXY_SUPERVISOR=external but ${config.haproxyBin} is missing: platformd checks configs with it`);
+  }
   if (config.router === 'node' || !installed) {
     const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
@@ -53,12 +57,14 @@ export async function openRouter(
     domain: config.domain,
     listen: { host: config.routerHost, port: config.routerPort },
     tlsPort: config.routerTlsPort,
+    supervisor: config.haproxySupervisor,
     onLog,
     logger,
   });
   const { adopted, pid } = await router.start();
   // platformd's stop closes the control plane only: the proxy keeps serving.
   ctx.cleanups.defer(() => router.close());
-  const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'} pid ${pid}`;
+  const how = config.haproxySupervisor === 'external' ? `run by its supervisor (master pid ${pid} in its namespace)` : `pid ${pid}`;
+  const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'}, ${how}`;
   return { router, kind: 'haproxy', reason, served: router.apps(), serve: async () => router.port() };
 }
