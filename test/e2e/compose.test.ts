@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/platform.ts';
@@ -18,12 +19,20 @@ const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 const project = `plt-e2e-${randomBytes(4).toString('hex')}`;
 const password = randomBytes(16).toString('hex');
 const adminToken = randomBytes(24).toString('hex');
+/** A port free on 127.0.0.1 now, for the API: the URLs the server hands out (log sessions) name it. */
+const apiPort = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => resolve(port));
+  });
+});
 const composeEnv = {
   PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
   HOME: process.env.HOME ?? '/root',
   PLATFORM_DB_PASSWORD: password,
   PLATFORM_ADMIN_TOKEN: adminToken,
-  PLATFORM_API_PUBLISH: '127.0.0.1:0',
+  PLATFORM_API_PUBLISH: `127.0.0.1:${apiPort}`,
+  PLATFORM_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
   PLATFORM_ROUTER_PUBLISH: '127.0.0.1:0',
   PLATFORM_ROUTER_TLS_PUBLISH: '127.0.0.1:0',
 };

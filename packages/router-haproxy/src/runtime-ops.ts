@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { pageFiles, proxyFiles } from './haproxy-config.ts';
 import type { ControlSocket } from './control-socket.ts';
 import type { LeftoverServer } from './live-state.ts';
@@ -59,6 +59,8 @@ export interface RouterMeta {
 /** Creates the router's directory (0700), writes the static pages, and reads router.json. */
 export async function prepareDir(dir: string): Promise<RouterMeta> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A directory made by someone else (a compose volume's mount point) gets the same mode: it holds the sockets.
+  await chmod(dir, 0o700);
   for (const [path, text] of Object.entries(pageFiles(dir))) await writeAtomic(path, text);
   return JSON.parse(await readFile(proxyFiles(dir).meta, 'utf8').catch(() => '{}')) as RouterMeta;
 }
