@@ -20,4 +20,11 @@ describe('router settings', () => {
     expect(() => loadConfig({ ...base, PLATFORM_ROUTER: 'nginx' })).toThrow(/PLATFORM_ROUTER must be auto, haproxy or node/);
     expect(() => loadConfig({ ...base, PLATFORM_ROUTER_TLS_PORT: '70000' })).toThrow(/PLATFORM_ROUTER_TLS_PORT/);
   });
+
+  it('takes who supervises HAProxy, and refuses an external one for the Node router', () => {
+    expect(loadConfig(base).haproxySupervisor).toBe('platformd');
+    expect(loadConfig({ ...base, PLATFORM_HAPROXY_SUPERVISOR: 'external' }).haproxySupervisor).toBe('external');
+    expect(() => loadConfig({ ...base, PLATFORM_HAPROXY_SUPERVISOR: 'systemd' })).toThrow(/PLATFORM_HAPROXY_SUPERVISOR must be platformd or external/);
+    expect(() => loadConfig({ ...base, PLATFORM_HAPROXY_SUPERVISOR: 'external', PLATFORM_ROUTER: 'node' })).toThrow(/needs PLATFORM_ROUTER=haproxy/);
+  });
 });
