@@ -11,6 +11,11 @@ export interface AddonRequest {
   addonId: string;
   /** The plan, e.g. `dev`. */
   plan: string;
+  /**
+   * The id of the app that owns the add-on. A provider that places the add-on beside the app's dynos (the docker
+   * one: on the app's network) needs it to provision; the others may ignore it.
+   */
+  appId?: string | undefined;
 }
 
 /**
