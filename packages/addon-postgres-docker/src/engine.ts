@@ -66,6 +66,9 @@ export async function createContainer(docker: Docker, spec: ContainerSpec, names
     container = await docker.createContainer(containerOptions(spec));
   } catch (err) {
     if (dockerStatus(err) === 409) return; // created meanwhile
+    if (dockerStatus(err) === 404) {
+      throw new PlatformError(ErrorCodes.addonProvisionFailed, `The PostgreSQL image ${spec.image} is missing on the Docker host: build it with \`bash scripts/build-postgres-image.sh\`.`, { cause: err });
+    }
     throw dockerError(`create container ${names.container}`, err);
   }
   try {
