@@ -5,6 +5,7 @@ import { databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, 
 import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, addonObjects } from './container.ts';
 import { createContainer, execInContainer, inspectContainer, removeContainerAndVolume, startContainer, superuserClient, waitUntilReady } from './engine.ts';
 import { createSuperuserPasswords } from './superuser-passwords.ts';
+import { sweepOrphanedAddons } from './sweep.ts';
 
 /** Where a log line goes (a pino logger fits). */
 export interface AddonLogger {
@@ -39,6 +40,11 @@ export interface DockerPostgresProvider extends AddonProvider {
   connectApp(request: AddonRequest, appId: string): Promise<void>;
   /** Takes the add-on off another app's network (never its owner's). Idempotent. */
   disconnectApp(request: AddonRequest, appId: string): Promise<void>;
+  /**
+   * At start-up only: removes this instance's add-on containers and volumes whose add-on is not in `liveAddonIds`
+   * (a platformd that died mid-destroy left them). Resolves the add-on ids removed.
+   */
+  sweep(liveAddonIds: ReadonlySet<string>): Promise<string[]>;
 }
 
 /**
@@ -190,6 +196,7 @@ export function createDockerPostgresProvider(options: DockerPostgresOptions): Do
             if (!isNotFound(err) && !/is not connected/i.test(String((err as Error).message))) throw dockerError(`disconnect ${names.container} from ${network}`, err);
           });
       }),
+    sweep: (liveAddonIds) => sweepOrphanedAddons(docker, options.instance, passwords, liveAddonIds),
     async close() {
       // Containers keep running (apps use them); the next platformd adopts them by name.
       closed = true;

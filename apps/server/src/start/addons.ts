@@ -44,8 +44,9 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
 /**
  * Docker mode's PostgreSQL provider: containers from PLATFORM_ADDON_POSTGRES_IMAGE on the network the runtime gives
  * each app (the same names, so both find the same network; created here when an add-on comes before the first
- * dyno), superuser passwords in `<data dir>/addons/docker`. A missing image is logged now and refused at
- * `addons:create` with the command that builds it.
+ * dyno), superuser passwords in `<data dir>/addons/docker`. Running containers are adopted (nothing to do: they
+ * are found by name); those of add-ons that no longer exist are removed. A missing image is logged now and refused
+ * at `addons:create` with the command that builds it.
  */
 async function openDockerPostgres(docker: Docker, deps: AddonContext): Promise<AddonProvider> {
   const { config, instance, logger } = deps;
@@ -65,6 +66,13 @@ async function openDockerPostgres(docker: Docker, deps: AddonContext): Promise<A
     logger: log,
   });
   deps.cleanups.defer(() => provider.close());
+  // Containers whose add-on is gone (platformd died mid-destroy) go now; the others are adopted as they are.
+  const live = new Set((await deps.store.addons.all()).map((a) => a.id));
+  const swept = await provider.sweep(live).catch((err: unknown) => {
+    log.warn({ err }, 'could not look for orphaned add-on containers');
+    return [];
+  });
+  if (swept.length > 0) log.warn({ addons: swept }, 'removed the containers and volumes of add-ons that no longer exist');
   await docker
     .getImage(config.addonPostgresImage)
     .inspect()
