@@ -6,7 +6,7 @@ import { reachableUrl } from '@platform/addon-postgres-docker';
 import { requireDocker } from '../support/docker.ts';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 
 const docker = requireDocker();
@@ -15,7 +15,8 @@ const docker = requireDocker();
  * PostgreSQL add-ons on the docker runtime (issue 17): `addons:create` runs a PostgreSQL container for the add-on on
  * the app's network and attaches it as DATABASE_URL (its host: the container's name); the same tiny app as the
  * process test migrates it in its release phase and reads and writes rows; rotation restarts the app on new
- * credentials; destroying an add-on or the app leaves no container and no volume.
+ * credentials; a restarted platformd adopts the container; destroying an add-on or the app leaves no container and
+ * no volume.
  */
 describe('PostgreSQL add-ons (docker runtime)', () => {
   let server: ServerHandle;
@@ -112,6 +113,21 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
     expect(await canConnect(before)).toBe(false);
     expect(await canConnect(after)).toBe(true);
     await eventually(async () => (await getViaRouter(server.routerUrl, app)).body === 'visits: 3\n' || null, 90_000, 'the app on the new credentials');
+  });
+
+  it('keeps the add-on across a platformd restart: its container is adopted, not swept, and the app counts on', async () => {
+    const url = (await configVars()).DATABASE_URL!;
+    const [before] = (await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id);
+    await server.stop();
+    server = await startServer({ runtime: 'docker', dataDir: server.dataDir });
+    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
+    expect(login.code, login.stderr).toBe(0);
+    await git(repo, env, ['remote', 'set-url', 'platform', `${server.apiUrl}/${app}.git`]); // the new server's port
+    expect((await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id)).toEqual([before]);
+    expect((await configVars()).DATABASE_URL).toBe(url);
+    const info = await cli(['pg:info']);
+    expect(info.stdout).toMatch(/Status:\s+Available/);
+    await eventually(async () => (await getViaRouter(server.routerUrl, app)).body === 'visits: 4\n' || null, 90_000, 'the app after the restart');
   });
 
   it('runs a second add-on in a container of its own, and addons:destroy removes its container and volume', async () => {
