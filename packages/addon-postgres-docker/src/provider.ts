@@ -31,7 +31,7 @@ export interface DockerPostgresOptions {
   logger?: AddonLogger | undefined;
 }
 
-/** The provider, plus what attachments to other apps need. */
+/** The provider, with the methods attachments to other apps need (optional in `AddonProvider`, present here). */
 export interface DockerPostgresProvider extends AddonProvider {
   /**
    * Lets another app's dynos reach the add-on: its container joins that app's network with the same alias, so the
