@@ -56,6 +56,12 @@ function singleFileTar(name: string, content: string, mode: number): Promise<Buf
  * name created meanwhile (409) is taken as is.
  */
 export async function createContainer(docker: Docker, spec: ContainerSpec, names: { container: string; volume: string }, superuserPassword: string): Promise<void> {
+  // A volume that exists already holds a cluster (its container was removed by hand): it is kept, and reused.
+  const fresh = !(await docker
+    .getVolume(names.volume)
+    .inspect()
+    .then(() => true)
+    .catch(() => false));
   try {
     await docker.createVolume({ Name: names.volume, Labels: volumeLabels(spec) });
   } catch (err) {
@@ -66,7 +72,8 @@ export async function createContainer(docker: Docker, spec: ContainerSpec, names
     container = await docker.createContainer(containerOptions(spec));
   } catch (err) {
     if (dockerStatus(err) === 409) return; // created meanwhile
-    if (dockerStatus(err) === 404) {
+    if (fresh) await docker.getVolume(names.volume).remove().catch(() => undefined);
+    if (dockerStatus(err) === 404 && /image/i.test(String((err as Error).message))) {
       throw new PlatformError(ErrorCodes.addonProvisionFailed, `The PostgreSQL image ${spec.image} is missing on the Docker host: build it with \`bash scripts/build-postgres-image.sh\`.`, { cause: err });
     }
     throw dockerError(`create container ${names.container}`, err);
