@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import os from 'node:os';
+import { benchAddons } from './bench/addons.ts';
 import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
 import { benchEdge } from './bench/edge.ts';
@@ -30,7 +31,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -58,6 +59,7 @@ const plan = quick
       stacksCold: 1,
       stacksWarm: 2,
       slugReps: 2,
+      addonReps: 2,
     }
   : {
       cold: 3,
@@ -82,6 +84,7 @@ const plan = quick
       stacksCold: 2,
       stacksWarm: 3,
       slugReps: 3,
+      addonReps: 5,
     };
 
 const started = performance.now();
@@ -149,6 +152,14 @@ async function main(): Promise<number> {
   if (only.has('slug')) {
     log('slug compression');
     await attempt('Slug compression', 'host', () => benchSlugCompression(report, { reps: plan.slugReps, log }));
+  }
+
+  // PostgreSQL add-on provision time, create → URL usable: the process and docker providers side by side.
+  if (only.has('addons')) {
+    log('add-on providers');
+    await attempt('add-on providers', runtimes.join(' + '), () =>
+      benchAddons(report, { reps: plan.addonReps, docker: runtimes.includes('docker'), log }),
+    );
   }
 
   for (const runtime of runtimes) {

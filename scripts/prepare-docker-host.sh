@@ -2,7 +2,8 @@
 # Prepares a Docker host for docker-compose.yml, without any registry: the Docker engine
 # (scripts/install-docker.sh), the stack image (scripts/build-stack-image.sh), docker-compose, then
 #   platform/server:<version>        platformd, from this checkout and its installed node_modules
-#   platform/postgres:15-bookworm-1  PostgreSQL 15 from Debian's packages (skipped when up to date)
+#   platform/postgres:15-bookworm-1  PostgreSQL 15 from Debian's packages (scripts/build-postgres-image.sh;
+#                                    skipped when up to date; also the image of PostgreSQL add-ons)
 #   the `platform` network           where dynos run and the server's router reaches them
 # The server image is rebuilt on every run (Docker's layer cache keeps that quick); its build context
 # is prepared here, so `docker build` itself needs no network.
@@ -20,7 +21,6 @@ fail() {
 
 version="$(node -p 'require("./package.json").version')"
 server_image="${PLATFORM_SERVER_IMAGE:-platform/server:${version}}"
-postgres_image="platform/postgres:15-bookworm-1"
 stack_image="platform/stack:bookworm-3"
 
 bash scripts/setup.sh
@@ -79,15 +79,7 @@ docker image prune -f --filter "label=org.opencontainers.image.title=platformd" 
 echo "prepare-docker-host: built $server_image"
 
 # Rebuilt only when missing or built on another stack image (e.g. after build-stack-image.sh --force).
-stack_id="$(docker image inspect --format '{{.Id}}' "$stack_image")"
-built_on="$(docker image inspect --format '{{index .Config.Labels "platform.stack-id"}}' "$postgres_image" 2>/dev/null || true)"
-if [ "$built_on" = "$stack_id" ]; then
-  echo "prepare-docker-host: $postgres_image is up to date"
-else
-  build --build-arg "STACK_IMAGE=${stack_image}" --label "platform.stack-id=${stack_id}" -t "$postgres_image" scripts/postgres \
-    || fail "docker build of $postgres_image failed"
-  echo "prepare-docker-host: built $postgres_image"
-fi
+bash scripts/build-postgres-image.sh
 
 # The dynos' network (the docker runtime creates the same one on demand; docker-compose.yml joins it).
 if ! docker network inspect platform >/dev/null 2>&1; then

@@ -15,10 +15,16 @@ export interface PostgresProviderHarness {
   /** Databases on the same server that no add-on's credentials may open (e.g. `postgres`, `template1`). */
   sharedDatabases: readonly string[];
   cleanup(): Promise<void>;
+  /**
+   * How this test, on the host, reaches a URL the provider handed out (default: as it is). A docker add-on's URL
+   * names its container, which only the app's dynos resolve: the harness swaps in the container's address.
+   * Rejecting (the add-on is gone) counts as a failed connection.
+   */
+  reach?(url: string): Promise<string>;
 }
 
 /** Connects with a URL, runs `fn`, always ends the client. */
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+async function connectWith<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   await client.connect();
@@ -39,8 +45,13 @@ function onDatabase(url: string, database: string): string {
 export function describePostgresProviderContract(name: string, makeHarness: () => Promise<PostgresProviderHarness>): void {
   describe(`PostgreSQL add-on provider contract: ${name}`, () => {
     let h: PostgresProviderHarness;
-    const a: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
-    const b: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+    // Two apps: a and b belong to different ones (providers that place an add-on beside its app see that).
+    const appA = randomUUID();
+    const a: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: appA };
+    const b: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: randomUUID() };
+    const reach = (url: string) => (h.reach ? h.reach(url) : Promise.resolve(url));
+    /** Connects through the harness's `reach`. */
+    const withClient = async <T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> => connectWith(await reach(url), fn);
     let urlA = '';
     let urlB = '';
 
@@ -97,7 +108,7 @@ export function describePostgresProviderContract(name: string, makeHarness: () =
     });
 
     it('provisions idempotently by id and deprovisions completely (twice is fine)', async () => {
-      const c: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+      const c: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: appA };
       const first = await h.provider.provision(c);
       const again = await h.provider.provision(c);
       await withClient(again.url, (cl) => cl.query('SELECT 1'));
@@ -109,9 +120,9 @@ export function describePostgresProviderContract(name: string, makeHarness: () =
     });
 
     it('ends open sessions when deprovisioning', async () => {
-      const d: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+      const d: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: appA };
       const { url } = await h.provider.provision(d);
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: await reach(url) });
       client.on('error', () => undefined);
       await client.connect();
       try {

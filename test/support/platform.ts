@@ -122,6 +122,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       await stop();
       const proxy = await livePid(path.join(dataDir, 'router', 'haproxy.pid'));
       if (proxy !== null) await stopProxy(proxy);
+      // Add-on containers first: one still on an app's network keeps the network from being removed.
+      for (const id of appIds) await removeDockerObjects(`platform.addon.app-id=${id}`);
       for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },

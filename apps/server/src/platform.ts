@@ -73,7 +73,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
-    const addonProviders = await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
+    const addonProviders = await openAddonProviders(decision, { config, instance, dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 

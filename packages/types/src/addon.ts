@@ -11,6 +11,11 @@ export interface AddonRequest {
   addonId: string;
   /** The plan, e.g. `dev`. */
   plan: string;
+  /**
+   * The id of the app that owns the add-on. A provider that places the add-on beside the app's dynos (the docker
+   * one: on the app's network) needs it to provision; the others may ignore it.
+   */
+  appId?: string | undefined;
 }
 
 /**
@@ -44,6 +49,13 @@ export interface AddonProvider {
   rotateCredentials(request: AddonRequest): Promise<AddonCredentials>;
   /** Whether the add-on's resources exist and answer. */
   status(request: AddonRequest): Promise<AddonStatus>;
+  /**
+   * Lets another app's dynos reach the add-on, for an attachment to that app (the docker provider joins the add-on's
+   * container to that app's network; a provider reachable from every dyno has none). Idempotent.
+   */
+  connectApp?(request: AddonRequest, appId: string): Promise<void>;
+  /** Undoes `connectApp` when the attachment goes (never for the owning app). Idempotent. */
+  disconnectApp?(request: AddonRequest, appId: string): Promise<void>;
   /** Releases what the provider holds open (connections; a server it supervises is stopped). */
   close(): Promise<void>;
 }

@@ -94,7 +94,7 @@ export async function getAddonStatus(
 ): Promise<AddonView & { status: AddonStatus }> {
   const found = await getAddon(deps, user, nameOrId, appName, 'manage');
   const provider = deps.addonProviders.find((p) => p.service === found.addon.service && p.name === found.addon.provider);
-  const status = provider ? await provider.status({ addonId: found.addon.id, plan: found.addon.plan }) : 'unavailable';
+  const status = provider ? await provider.status({ addonId: found.addon.id, plan: found.addon.plan, appId: found.addon.appId }) : 'unavailable';
   return { ...found, status };
 }
 
@@ -133,7 +133,7 @@ export async function createAddon(
     addon = await deps.store.addons.create({ name: randomAddonName(service.name), appId: app.id, service: service.name, plan: plan.name, provider: provider.name });
   }
   if (!addon) throw new PlatformError(ErrorCodes.conflict, 'Could not find a free add-on name; try again.');
-  const request = { addonId: addon.id, plan: plan.name };
+  const request = { addonId: addon.id, plan: plan.name, appId: app.id };
   let attachment: AddonAttachmentRecord | null = null;
   try {
     const credentials = await provider.provision(request);
@@ -168,7 +168,7 @@ export async function destroyAddon(deps: AddonDeps, user: User, nameOrId: string
     await deps.store.addons.detach(attachment.id);
     if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
   }
-  await provider.deprovision({ addonId: addon.id, plan: addon.plan });
+  await provider.deprovision({ addonId: addon.id, plan: addon.plan, appId: addon.appId });
   await deps.store.addons.remove(addon.id);
   deps.logger.info({ app: found.app.name, addon: addon.name, user: user.email }, 'add-on destroyed');
   return { ...found, addon: { ...addon, state: 'deprovisioning' } };
@@ -183,7 +183,7 @@ export async function destroyAddon(deps: AddonDeps, user: User, nameOrId: string
 export async function rotateAddonCredentials(deps: AddonDeps, user: User, nameOrId: string, appName?: string): Promise<AddonView> {
   const found = await getAddon(deps, user, nameOrId, appName, 'manage');
   const { addon } = found;
-  const credentials = await providerFor(deps, addon.service, addon.provider).rotateCredentials({ addonId: addon.id, plan: addon.plan });
+  const credentials = await providerFor(deps, addon.service, addon.provider).rotateCredentials({ addonId: addon.id, plan: addon.plan, appId: addon.appId });
   await deps.store.addons.setCredentials(addon.id, credentials);
   for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
     const app = await deps.store.apps.find(attachment.appId);
@@ -200,7 +200,7 @@ export async function rotateAddonCredentials(deps: AddonDeps, user: User, nameOr
 export async function destroyAppAddons(deps: Pick<ServiceDeps, 'store' | 'addonProviders' | 'logger'>, app: AppRecord): Promise<void> {
   for (const addon of await deps.store.addons.list(app.id)) {
     await deps.store.addons.setState(addon.id, 'deprovisioning');
-    await providerFor(deps, addon.service, addon.provider).deprovision({ addonId: addon.id, plan: addon.plan });
+    await providerFor(deps, addon.service, addon.provider).deprovision({ addonId: addon.id, plan: addon.plan, appId: addon.appId });
     await deps.store.addons.remove(addon.id);
     deps.logger.info({ app: app.name, addon: addon.name }, 'add-on destroyed with its app');
   }
