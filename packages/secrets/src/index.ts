@@ -2,7 +2,11 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Transform } from 'node:stream';
 import { PlatformError } from '@platform/types';
+import { createOpenStream, createSealStream } from './stream.ts';
+
+export { STREAM_SEGMENT_BYTES } from './stream.ts';
 
 /**
  * Authenticated encryption of config values at rest: AES-256-GCM, a fresh 96-bit nonce per value.
@@ -18,6 +22,13 @@ export interface Cipher {
   open(blob: Buffer): Buffer;
   sealJson(value: unknown): Buffer;
   openJson<T>(blob: Buffer): T;
+  /**
+   * Seals a stream of any length in 64 KiB authenticated segments (`stream.ts`), for data too large to hold in
+   * memory (database dumps); `context` (e.g. a backup's id) must be given again to open it.
+   */
+  sealStream(context?: string): Transform;
+  /** Opens what `sealStream` made; errors with PLT_DECRYPT_FAILED for another key or context, or altered/cut data. */
+  openStream(context?: string): Transform;
 }
 
 const VERSION = 1;
@@ -47,6 +58,8 @@ export function createCipher(key: Buffer): Cipher {
     open,
     sealJson: (value) => seal(Buffer.from(JSON.stringify(value), 'utf8')),
     openJson: <T>(blob: Buffer) => JSON.parse(open(blob).toString('utf8')) as T,
+    sealStream: (context) => createSealStream(key, context),
+    openStream: (context) => createOpenStream(key, context),
   };
 }
 

@@ -13,6 +13,7 @@ import { createAcmeAccounts } from './acme-accounts.ts';
 import { createCollaborators } from './collaborators.ts';
 import { createAudit } from './audit.ts';
 import { createAddons } from './addons.ts';
+import { createAddonBackups } from './addon-backups.ts';
 
 export * from './records.ts';
 export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
@@ -24,6 +25,7 @@ export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
 export type { AcmeAccountRecord } from './acme-accounts.ts';
 export type { AddonAttachmentRecord, AddonRecord, AddonState, Addons } from './addons.ts';
+export type { AddonBackupKind, AddonBackupRecord, AddonBackupScheduleRecord, AddonBackupStatus, AddonBackups } from './addon-backups.ts';
 export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
 export type { AuditEvent, NewAuditEvent } from './audit.ts';
 
@@ -50,6 +52,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     collaborators: createCollaborators(pool),
     audit: createAudit(pool),
     addons: createAddons(pool, cipher),
+    addonBackups: createAddonBackups(pool),
 
     /**
      * Refuses a key that cannot read what is already stored: on first start, seals a sample with it;

@@ -77,6 +77,9 @@ export const ErrorCodes = {
   addonServiceNotFound: 'PLT_ADDON_SERVICE_NOT_FOUND',
   addonProvisionFailed: 'PLT_ADDON_PROVISION_FAILED',
   addonConfigOwned: 'PLT_ADDON_CONFIG_OWNED',
+  backupNotFound: 'PLT_BACKUP_NOT_FOUND',
+  backupFailed: 'PLT_BACKUP_FAILED',
+  restoreFailed: 'PLT_RESTORE_FAILED',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

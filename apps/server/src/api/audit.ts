@@ -48,6 +48,11 @@ const ACTIONS: Record<string, string> = {
   'DELETE /apps/:app/addons/:addon': 'addon.destroy',
   'DELETE /addons/:addon': 'addon.destroy',
   'POST /addons/:addon/actions/rotate-credentials': 'addon.rotate-credentials',
+  'POST /apps/:app/pg-backups': 'pg-backup.capture',
+  'DELETE /apps/:app/pg-backups/:backup': 'pg-backup.delete',
+  'POST /apps/:app/pg-backups/:backup/actions/restore': 'pg-backup.restore',
+  'PUT /apps/:app/pg-backup-schedules/:database': 'pg-backup.schedule',
+  'DELETE /apps/:app/pg-backup-schedules/:database': 'pg-backup.unschedule',
 };
 
 /** Changes that are not changes: a log session is a read. */

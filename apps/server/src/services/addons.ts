@@ -5,8 +5,9 @@ import type { ServiceDeps } from './deps.ts';
 import { findApp, type AppNeed } from './apps.ts';
 import { applyConfigChanges } from './config.ts';
 import { findService, nextAttachmentName, normalizeAttachmentName, resolvePlan, type AddonService } from './addon-catalog.ts';
+import { removeAddonBackups } from './addon-backups.ts';
 
-type AddonDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders'>;
+type AddonDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders' | 'pgBackups'>;
 
 /** An add-on's config change goes live without the release command (Heroku's release phase rule). */
 const ADDON_RELEASE = { skipReleasePhase: true };
@@ -169,6 +170,7 @@ export async function destroyAddon(deps: AddonDeps, user: User, nameOrId: string
     if (app) await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
   }
   await provider.deprovision({ addonId: addon.id, plan: addon.plan, appId: addon.appId });
+  await removeAddonBackups(deps, addon.id);
   await deps.store.addons.remove(addon.id);
   deps.logger.info({ app: found.app.name, addon: addon.name, user: user.email }, 'add-on destroyed');
   return { ...found, addon: { ...addon, state: 'deprovisioning' } };
@@ -197,10 +199,11 @@ export async function rotateAddonCredentials(deps: AddonDeps, user: User, nameOr
  * Removes every add-on an app owns, for `destroyApp`: no config change (the app is going), the resources first.
  * An add-on whose provider fails stays (and so does the app: the store refuses to drop an app with add-ons).
  */
-export async function destroyAppAddons(deps: Pick<ServiceDeps, 'store' | 'addonProviders' | 'logger'>, app: AppRecord): Promise<void> {
+export async function destroyAppAddons(deps: Pick<ServiceDeps, 'store' | 'addonProviders' | 'logger' | 'pgBackups'>, app: AppRecord): Promise<void> {
   for (const addon of await deps.store.addons.list(app.id)) {
     await deps.store.addons.setState(addon.id, 'deprovisioning');
     await providerFor(deps, addon.service, addon.provider).deprovision({ addonId: addon.id, plan: addon.plan, appId: addon.appId });
+    await removeAddonBackups(deps, addon.id);
     await deps.store.addons.remove(addon.id);
     deps.logger.info({ app: app.name, addon: addon.name }, 'add-on destroyed with its app');
   }

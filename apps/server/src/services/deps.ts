@@ -6,6 +6,7 @@ import type { Deployer } from '../deploy/deployer.ts';
 import type { ServerConfig } from '../config.ts';
 import type { OneOffSizes } from './dyno-sizes.ts';
 import type { AccessEventBus } from './access-events.ts';
+import type { PgBackupsDeps } from './addon-backups.ts';
 
 /**
  * What the services need, and nothing more: the store, the parts of the process manager and deployer they drive,
@@ -44,4 +45,6 @@ export interface ServiceDeps {
    * add-on goes to its service's provider; an existing one stays with the provider named in its row.
    */
   addonProviders: readonly AddonProvider[];
+  /** PostgreSQL backups (`pg:backups`): absent where none are kept (tests that do not exercise them). */
+  pgBackups?: PgBackupsDeps | undefined;
 }

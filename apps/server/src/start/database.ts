@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { createCipher, loadOrCreateKeyFile, parseSecretKey } from '@platform/secrets';
+import { createCipher, loadOrCreateKeyFile, parseSecretKey, type Cipher } from '@platform/secrets';
 import { createStore, migrate, startEmbeddedPostgres, type Store } from '@platform/store-postgres';
 import type { ServerConfig } from '../config.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
@@ -12,7 +12,7 @@ import type { CleanupStack } from './cleanup-stack.ts';
  * Throws PLT_DATABASE_UNAVAILABLE (embedded Postgres would not start), PLT_INVALID_SECRET_KEY,
  * PLT_SECRET_KEY_MISMATCH.
  */
-export async function openDatabase(config: Readonly<ServerConfig>, logger: Logger, cleanups: CleanupStack): Promise<{ pool: pg.Pool; store: Store }> {
+export async function openDatabase(config: Readonly<ServerConfig>, logger: Logger, cleanups: CleanupStack): Promise<{ pool: pg.Pool; store: Store; cipher: Cipher }> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
@@ -27,9 +27,10 @@ export async function openDatabase(config: Readonly<ServerConfig>, logger: Logge
   cleanups.defer(() => pool.end());
   await migrate(pool, logger);
   const key = config.secretKey ? parseSecretKey(config.secretKey) : await loadOrCreateKeyFile(config.dataDir);
-  const store = createStore({ pool, cipher: createCipher(key) });
+  const cipher = createCipher(key);
+  const store = createStore({ pool, cipher });
   await store.verifyKey();
-  return { pool, store };
+  return { pool, store, cipher };
 }
 
 /** Resolves true when the database answers a trivial query within 2 s (for /healthz). */

@@ -8,12 +8,13 @@ import { createApiServer } from '../../src/api/server.ts';
 import type { ApiContext } from '../../src/api/context.ts';
 import { loadConfig } from '../../src/config.ts';
 import { serviceDeps } from './services.ts';
+import type { PgBackupsDeps } from '../../src/services/addon-backups.ts';
 
 /**
  * The real API server (createApiServer: auth hook, error table, every route) on the service test dependencies,
  * for `app.inject()` tests of parsing, serialising and error mapping. `token(user)` gives a Bearer header.
  */
-export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number; addonProviders?: readonly AddonProvider[] } = {}) {
+export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number; addonProviders?: readonly AddonProvider[]; pgBackups?: PgBackupsDeps } = {}) {
   const env = await serviceDeps(store, options);
   const logger = pino({ level: 'silent' });
   const ctx: ApiContext = {
@@ -31,6 +32,7 @@ export async function testApi(store: Store, options: { maxDynosPerApp?: number; 
     logger,
     urls: { api: () => 'http://api.test', git: (app) => `http://api.test/${app}.git`, web: (app) => `http://${app}.apps.test/` },
     databaseReachable: async () => true,
+    ...(options.pgBackups ? { pgBackups: options.pgBackups } : {}),
   };
   const app: FastifyInstance = createApiServer(ctx, async () => undefined);
   await app.ready();
