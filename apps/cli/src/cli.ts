@@ -45,6 +45,8 @@ import { register as registerAddons } from './commands/addons/index.ts';
 import { register as registerAddonsCreate } from './commands/addons/create.ts';
 import { register as registerAddonsInfo } from './commands/addons/info.ts';
 import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
+import { register as registerAddonsAttach } from './commands/addons/attach.ts';
+import { register as registerAddonsDetach } from './commands/addons/detach.ts';
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerPgInfo } from './commands/pg/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
@@ -114,6 +116,8 @@ const commands = [
   registerAddonsCreate,
   registerAddonsInfo,
   registerAddonsDestroy,
+  registerAddonsAttach,
+  registerAddonsDetach,
   registerPgCredentialsRotate,
   registerPgInfo,
   registerDomains,

@@ -77,6 +77,7 @@ export const ErrorCodes = {
   addonServiceNotFound: 'PLT_ADDON_SERVICE_NOT_FOUND',
   addonProvisionFailed: 'PLT_ADDON_PROVISION_FAILED',
   addonConfigOwned: 'PLT_ADDON_CONFIG_OWNED',
+  addonAttachmentNotFound: 'PLT_ADDON_ATTACHMENT_NOT_FOUND',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

@@ -48,6 +48,8 @@ const ACTIONS: Record<string, string> = {
   'DELETE /apps/:app/addons/:addon': 'addon.destroy',
   'DELETE /addons/:addon': 'addon.destroy',
   'POST /addons/:addon/actions/rotate-credentials': 'addon.rotate-credentials',
+  'POST /addon-attachments': 'addon.attach',
+  'DELETE /addon-attachments/:attachment': 'addon.detach',
 };
 
 /** Changes that are not changes: a log session is a read. */
@@ -100,6 +102,8 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return pick('hostname');
     case 'POST /apps/:app/addons':
       return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
+    case 'POST /addon-attachments':
+      return { addon: b.addon, ...pick('name', 'confirm') };
     case 'PUT /apps/:app/buildpack-installations':
       return { buildpacks: Array.isArray(b.updates) ? b.updates.map((u) => pickOf(u, ['buildpack'])) : [] };
     default: {

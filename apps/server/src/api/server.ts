@@ -25,6 +25,7 @@ import { registerUserRoutes } from './routes/users.ts';
 import { registerAuthorizationRoutes } from './routes/authorizations.ts';
 import { registerCollaboratorRoutes } from './routes/collaborators.ts';
 import { registerAddonRoutes } from './routes/addons.ts';
+import { registerAddonAttachmentRoutes } from './routes/addon-attachments.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
@@ -97,6 +98,7 @@ export function createApiServer(
     registerBuildpackInstallationRoutes(api, ctx);
     registerAuditRoutes(api, ctx);
     registerAddonRoutes(api, ctx);
+    registerAddonAttachmentRoutes(api, ctx);
   });
   // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);
