@@ -8,8 +8,10 @@ import type { DataDirs } from './data-dirs.ts';
 
 /**
  * The add-on providers of this runtime. Process mode: PostgreSQL databases on a server of their own in
- * `<data dir>/addons` (started now when add-ons exist, so their apps' dynos find it; otherwise at the first
- * `addons:create`). Docker mode has no provider yet: `addons:create` says so. Closed after the dynos stop.
+ * `<data dir>/addons` (when add-ons exist, adopted now if an earlier platformd left it running, else started, so
+ * their apps' dynos find it; otherwise started at the first `addons:create`). That server outlives platformd
+ * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving. Docker mode has no provider yet:
+ * `addons:create` says so. Closed (let go, not stopped) after the dynos stop.
  */
 export async function openAddonProviders(
   runtime: 'docker' | 'process',
@@ -19,6 +21,7 @@ export async function openAddonProviders(
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),
     logger: deps.logger.child({ component: 'addon-postgres' }),
+    keepRunning: true,
   });
   deps.cleanups.defer(() => postgres.close());
   const existing = (await deps.store.addons.all()).filter((a) => a.service === postgres.service && a.provider === postgres.name);
