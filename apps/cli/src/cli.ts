@@ -49,6 +49,7 @@ import { register as registerAddonsAttach } from './commands/addons/attach.ts';
 import { register as registerAddonsDetach } from './commands/addons/detach.ts';
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerPgInfo } from './commands/pg/info.ts';
+import { register as registerPgPsql } from './commands/pg/psql.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -120,6 +121,7 @@ const commands = [
   registerAddonsDetach,
   registerPgCredentialsRotate,
   registerPgInfo,
+  registerPgPsql,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

@@ -50,6 +50,7 @@ const ACTIONS: Record<string, string> = {
   'POST /addons/:addon/actions/rotate-credentials': 'addon.rotate-credentials',
   'POST /addon-attachments': 'addon.attach',
   'DELETE /addon-attachments/:attachment': 'addon.detach',
+  'POST /apps/:app/pg-psql': 'dyno.psql',
 };
 
 /** Changes that are not changes: a log session is a read. */
@@ -102,6 +103,8 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return pick('hostname');
     case 'POST /apps/:app/addons':
       return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
+    case 'POST /apps/:app/pg-psql':
+      return pick('database', 'size', 'attach');
     case 'POST /addon-attachments':
       return { addon: b.addon, ...pick('name', 'confirm') };
     case 'PUT /apps/:app/buildpack-installations':
