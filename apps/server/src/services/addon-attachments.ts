@@ -1,7 +1,7 @@
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { AddonAttachmentRecord, AddonRecord, AppRecord, ReleaseRecord, User } from '@platform/store-postgres';
 import type { ServiceDeps } from './deps.ts';
-import { findApp } from './apps.ts';
+import { findApp, listApps } from './apps.ts';
 import { applyConfigChanges } from './config.ts';
 import { getAddon, type AttachmentView } from './addons.ts';
 import { findService, normalizeAttachmentName } from './addon-catalog.ts';
@@ -180,6 +180,18 @@ export async function listAddonAttachments(deps: Pick<ServiceDeps, 'store'>, use
   for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
     const view = await viewOf(deps, attachment);
     if (view) views.push(view);
+  }
+  return views;
+}
+
+/** Every attachment in the apps `user` may see (GET /addon-attachments, Heroku's "Add-on Attachment List"). */
+export async function listUserAttachments(deps: Pick<ServiceDeps, 'store'>, user: User): Promise<AttachmentView[]> {
+  const views: AttachmentView[] = [];
+  for (const app of await listApps(deps, user)) {
+    for (const attachment of await deps.store.addons.attachments(app.id)) {
+      const view = await viewOf(deps, attachment, app);
+      if (view) views.push(view);
+    }
   }
   return views;
 }

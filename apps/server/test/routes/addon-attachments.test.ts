@@ -96,6 +96,10 @@ describe('add-on attachments', () => {
     expect(everywhere.map((a) => `${a.app.name}::${a.name}`).sort()).toEqual(['att-main::DATABASE', 'att-other::DATABASE', 'att-other::REPORTING']);
     expect((await call('GET', '/apps/att-other/addon-attachments/REPORTING_URL')).json()).toMatchObject({ id: named.json().id });
     expect((await call('GET', `/addon-attachments/${attachment.id}`)).json()).toEqual(attachment);
+    const mine = (await call('GET', '/addon-attachments')).json() as { id: string }[];
+    expect(mine.map((a) => a.id)).toEqual(expect.arrayContaining([attachment.id, named.json().id]));
+    const outsider = await api.auth((await someUser(db.store)).id);
+    expect((await call('GET', '/addon-attachments', undefined, outsider)).json()).toEqual([]);
 
     // config:set and config:unset of an attachment's var are refused, naming the add-on; nothing changes.
     const before = await snapshot('att-other');

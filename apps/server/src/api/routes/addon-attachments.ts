@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import type { ApiContext } from '../context.ts';
 import { addonAttachmentJson } from '../serialize.ts';
-import { attachAddon, detachAttachment, getAttachment, listAddonAttachments } from '../../services/addon-attachments.ts';
+import { attachAddon, detachAttachment, getAttachment, listAddonAttachments, listUserAttachments } from '../../services/addon-attachments.ts';
 import { access } from '../access.ts';
 
 /** `{"name": "x"}`, `{"id": "x"}` or `"x"` (Heroku's identity objects) → the string, else undefined. */
@@ -24,7 +24,8 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
 }
 
 /**
- * Add-on attachments in the Heroku Platform API shape: `POST /addon-attachments` (attach an add-on to an app),
+ * Add-on attachments in the Heroku Platform API shape: `GET /addon-attachments` (in every app the user sees),
+ * `POST /addon-attachments` (attach an add-on to an app),
  * `GET|DELETE /addon-attachments/:attachment`, `GET /apps/:app/addon-attachments/:attachment` (by id or name),
  * `GET /addons/:addon/addon-attachments`. Permissions are checked by the service on both apps involved (manage on
  * each to attach; manage on the attachment's app to detach), so these routes only need a user.
@@ -43,6 +44,8 @@ export function registerAddonAttachmentRoutes(api: FastifyInstance, ctx: ApiCont
     reply.status(201);
     return addonAttachmentJson(change);
   });
+
+  api.get('/addon-attachments', access('user'), async (request) => (await listUserAttachments(ctx, request.user)).map(addonAttachmentJson));
 
   api.get<{ Params: { attachment: string } }>('/addon-attachments/:attachment', access('user'), async (request) => {
     return addonAttachmentJson(await getAttachment(ctx, request.user, request.params.attachment));
