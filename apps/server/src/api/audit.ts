@@ -105,8 +105,10 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
     case 'POST /apps/:app/pg-psql':
       return pick('database', 'size', 'attach');
-    case 'POST /addon-attachments':
-      return { addon: b.addon, ...pick('name', 'confirm') };
+    case 'POST /addon-attachments': {
+      const ref = (v: unknown) => (typeof v === 'string' ? v : pickOf(v, ['id', 'name']));
+      return { addon: ref(b.addon), app: ref(b.app), ...pick('name', 'confirm') };
+    }
     case 'PUT /apps/:app/buildpack-installations':
       return { buildpacks: Array.isArray(b.updates) ? b.updates.map((u) => pickOf(u, ['buildpack'])) : [] };
     default: {
