@@ -8,7 +8,8 @@
 # The image: Debian bookworm (minbase) + bash, coreutils, tar, gzip, ca-certificates, git, the C++ runtime and
 # libatomic that official Node.js binaries need (apps bring their own Node.js: the Node.js buildpack installs it into
 # the slug), Debian's nodejs and npm as the buildpacks' bootstrap tools only, Debian's Python 3.11 with venv and pip
-# (the Python buildpack builds virtualenvs on it; dynos run it), an unprivileged `dyno` user
+# (the Python buildpack builds virtualenvs on it; dynos run it), Debian's psql (postgresql-client: `platform pg:psql`
+# runs it in a one-off), an unprivileged `dyno` user
 # (uid/gid 1000) whose home is /app, WORKDIR /app, USER dyno.
 # Env (optional): PLATFORM_DEBIAN_MIRROR overrides the mirror found in /etc/apt/sources.list*.
 set -euo pipefail
@@ -20,7 +21,7 @@ DYNO_UID=1000
 DYNO_GID=1000
 # Installed with apt inside the chroot, without Recommends: this list plus its Depends is all.
 # (debootstrap's own --include resolver cannot handle virtual packages, which npm's deps need.)
-PACKAGES="bash coreutils tar gzip xz-utils ca-certificates git libstdc++6 libatomic1 nodejs npm netbase procps python3 python3-venv python3-pip"
+PACKAGES="bash coreutils tar gzip xz-utils ca-certificates git libstdc++6 libatomic1 nodejs npm netbase procps python3 python3-venv python3-pip postgresql-client"
 
 fail() {
   echo "build-stack-image: $*" >&2

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { livePid, stopProxy } from '@platform/router-haproxy';
+import { stopDetachedServer } from '@platform/addon-postgres-process';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The compiled server, as users run it (test/support/build.ts builds it before any test starts). */
@@ -22,7 +23,10 @@ export interface ServerHandle {
   child: ChildProcess;
   /** SIGTERM and wait for exit. Keeps the data dir. */
   stop(): Promise<number | null>;
-  /** Stops platformd and the HAProxy it drives (which outlives a stop by design), then removes the data dir. */
+  /**
+   * Stops platformd, the HAProxy it drives and the PostgreSQL server of add-ons (both outlive a stop by design),
+   * then removes the data dir.
+   */
   destroy(): Promise<void>;
   /** The pid of the HAProxy this server drives (`PLATFORM_ROUTER` haproxy/auto with HAProxy installed), else null. */
   proxyPid(): Promise<number | null>;
@@ -124,6 +128,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       if (proxy !== null) await stopProxy(proxy);
       // Add-on containers first: one still on an app's network keeps the network from being removed.
       for (const id of appIds) await removeDockerObjects(`platform.addon.app-id=${id}`);
+      await stopDetachedServer(path.join(dataDir, 'addons'));
       for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -45,9 +45,12 @@ import { register as registerAddons } from './commands/addons/index.ts';
 import { register as registerAddonsCreate } from './commands/addons/create.ts';
 import { register as registerAddonsInfo } from './commands/addons/info.ts';
 import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
+import { register as registerAddonsAttach } from './commands/addons/attach.ts';
+import { register as registerAddonsDetach } from './commands/addons/detach.ts';
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerPgInfo } from './commands/pg/info.ts';
 import { pgBackupCommands } from './commands/pg/backups/all.ts';
+import { register as registerPgPsql } from './commands/pg/psql.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -115,9 +118,12 @@ const commands = [
   registerAddonsCreate,
   registerAddonsInfo,
   registerAddonsDestroy,
+  registerAddonsAttach,
+  registerAddonsDetach,
   registerPgCredentialsRotate,
   registerPgInfo,
   ...pgBackupCommands,
+  registerPgPsql,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle, type StoreLogger } from '@platform/store-postgres';
+import type { StoreLogger } from '@platform/store-postgres';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import {
   addonResourceName,
@@ -14,6 +14,7 @@ import {
   rotatePassword,
 } from '@platform/addon-kit';
 import { stablePort } from './stable-port.ts';
+import { openDetachedServer, type DetachedServer } from './detached-server.ts';
 
 /** Options of the process-runtime PostgreSQL provider. */
 export interface ProcessPostgresOptions {
@@ -22,16 +23,23 @@ export interface ProcessPostgresOptions {
   /** The host apps' URLs name (default `127.0.0.1`: process-mode dynos share the host's network). */
   host?: string | undefined;
   logger?: StoreLogger | undefined;
+  /**
+   * Leave the server running at `close()` (platformd: add-on databases keep serving while it restarts, and the
+   * next one adopts the server). Default false: `close()` shuts it down (tests, a one-off use).
+   */
+  keepRunning?: boolean | undefined;
 }
 
 /** The provider, plus `start()` for platformd to bring up the server of existing add-ons at start. */
 export interface ProcessPostgresProvider extends AddonProvider {
-  /** Starts (or reuses) the server now instead of at the first call. */
+  /** Starts the server, or adopts the one already running, now instead of at the first call. */
   start(): Promise<void>;
+  /** After `start()`: whether the server was adopted (left running by an earlier platformd) or started now. */
+  adopted(): Promise<boolean>;
 }
 
 interface Server {
-  handle: EmbeddedPostgresHandle;
+  handle: DetachedServer;
   admin: pg.Pool;
   port: number;
 }
@@ -39,7 +47,7 @@ interface Server {
 /**
  * PostgreSQL add-ons on the process runtime: one PostgreSQL server the platform runs for add-ons (not its own
  * cluster) in `<dir>/postgres`, on 127.0.0.1 and a port chosen once; started at the first call (or `start()`),
- * restarted when it dies (store-postgres's supervised embedded server). Each add-on is a database and a role of
+ * detached from this process and adopted by the next one (`openDetachedServer`), restarted when it dies. Each add-on is a database and a role of
  * its own (`addon_<id>`), with a random password; no add-on role can connect to another's database or to the
  * server's own databases.
  *
@@ -54,14 +62,15 @@ export function createProcessPostgresProvider(options: ProcessPostgresOptions): 
   const startServer = async (): Promise<Server> => {
     await mkdir(options.dir, { recursive: true, mode: 0o711 });
     const port = await stablePort(path.join(options.dir, 'postgres.port'));
-    const handle = await startEmbeddedPostgres({ dataDir: options.dir, port, logger: options.logger });
+    const handle = await openDetachedServer({ dir: options.dir, port, logger: options.logger });
     const admin = new pg.Pool({ connectionString: handle.url, max: 2 });
     admin.on('error', () => undefined); // idle clients see a restart of the server; the next query reconnects
     try {
       await lockSharedDatabases(admin, ['platform']);
     } catch (err) {
       await admin.end().catch(() => undefined);
-      await handle.stop().catch(() => undefined);
+      if (options.keepRunning) handle.release();
+      else await handle.stop().catch(() => undefined);
       throw err;
     }
     return { handle, admin, port };
@@ -88,6 +97,7 @@ export function createProcessPostgresProvider(options: ProcessPostgresOptions): 
     service: 'postgresql',
     name: 'process',
     start: async () => void (await ready()),
+    adopted: async () => (await ready()).handle.adopted,
     provision,
     async deprovision(request) {
       const { admin } = await ready();
@@ -118,7 +128,8 @@ export function createProcessPostgresProvider(options: ProcessPostgresOptions): 
       server = null;
       if (!s) return;
       await s.admin.end().catch(() => undefined);
-      await s.handle.stop();
+      if (options.keepRunning) s.handle.release();
+      else await s.handle.stop();
     },
   };
 }

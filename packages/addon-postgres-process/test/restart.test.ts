@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProcessPostgresProvider } from '../src/index.ts';
+import { createProcessPostgresProvider, stopDetachedServer } from '../src/index.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -48,3 +48,45 @@ describe('the add-on server across platformd restarts', () => {
     }
   });
 });
+
+describe('the add-on server detached from platformd', () => {
+  it('keeps serving after close() with keepRunning, is adopted by the next provider, and comes back when it dies', async () => {
+    const dir = join(root, 'detached');
+    const addon = { addonId: randomUUID(), plan: 'dev' };
+    const first = createProcessPostgresProvider({ dir, keepRunning: true });
+    const { url } = await first.provision(addon);
+    await query(url, `CREATE TABLE t (v text); INSERT INTO t VALUES ('served')`);
+    expect(await first.adopted()).toBe(false);
+    const pid = Number((await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    await first.close();
+    // platformd is gone; the database still answers, from the same postmaster.
+    expect(await query(url, 'SELECT v FROM t')).toEqual([{ v: 'served' }]);
+
+    const second = createProcessPostgresProvider({ dir });
+    try {
+      await second.start();
+      expect(await second.adopted()).toBe(true);
+      expect(Number((await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0])).toBe(pid);
+      // The server dies (kill -9 of the postmaster): the watchdog starts it again, the data is there.
+      process.kill(pid, 'SIGKILL');
+      const rows = await eventually(() => query(url, 'SELECT v FROM t').catch(() => null));
+      expect(rows).toEqual([{ v: 'served' }]);
+      expect(await second.status(addon)).toBe('available');
+    } finally {
+      await second.close();
+    }
+    // Without keepRunning, close() shut it down.
+    expect(await stopDetachedServer(dir)).toBe(false);
+    await expect(query(url, 'SELECT 1')).rejects.toThrow();
+  });
+});
+
+/** Polls `fn` until it gives a value (not null), for at most two minutes. */
+async function eventually<T>(fn: () => Promise<T | null>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const v = await fn();
+    if (v !== null) return v;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('gave up waiting');
+}

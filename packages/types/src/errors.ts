@@ -80,6 +80,7 @@ export const ErrorCodes = {
   backupNotFound: 'PLT_BACKUP_NOT_FOUND',
   backupFailed: 'PLT_BACKUP_FAILED',
   restoreFailed: 'PLT_RESTORE_FAILED',
+  addonAttachmentNotFound: 'PLT_ADDON_ATTACHMENT_NOT_FOUND',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

@@ -47,6 +47,9 @@ export function register(program: Command, ctx: Context): void {
         (r) => ctx.style.green(`v${r.version}`),
       );
       ctx.warn("Rollback affects code and config vars; it doesn't add or remove addons.");
+      // The server never restores add-on credentials; what it kept or left out is in the description's brackets.
+      const addonNote = /^Rollback to v\d+ \((.+)\)$/.exec(created.description ?? "")?.[1];
+      if (addonNote) ctx.warn(`${addonNote.charAt(0).toUpperCase()}${addonNote.slice(1)}.`);
       ctx.warn(`To undo, run: platform rollback v${created.version - 1}`);
     });
 }

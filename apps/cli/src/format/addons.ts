@@ -1,15 +1,20 @@
 import type { Addon, AddonAttachment } from '../api-types.ts';
 import { header, styledObject, table, type Style } from './style.ts';
 
-/** `platform addons`: one row per add-on with the names it is attached as. */
-export function formatAddons(app: string, addons: readonly Addon[], style: Style): string[] {
+/**
+ * `platform addons`: one row per add-on of the app (its own, and those of other apps attached to it, "billed to"
+ * their app), named with its attachments in this app; below it, ` └─ as NAME on OTHER app` for each attachment
+ * in another app (`attachments`: every attachment known of these add-ons, in any app).
+ */
+export function formatAddons(app: string, addons: readonly Addon[], style: Style, attachments: readonly AddonAttachment[] = []): string[] {
   if (addons.length === 0) return [`No add-ons for app ${style.app(app)}.`];
-  const rows = addons.map((a) => [
-    `${a.name} (${a.config_vars.map((v) => v.replace(/_URL$/, '')).join(', ') || 'not attached'})`,
-    a.plan.name,
-    'free',
-    a.state,
-  ]);
+  const rows: string[][] = [];
+  for (const a of addons) {
+    const mine = attachments.filter((t) => t.addon.id === a.id && t.app.name === app).map((t) => t.name);
+    const here = mine.length > 0 ? mine : a.app.name === app ? a.config_vars.map((v) => v.replace(/_URL$/, '')) : [];
+    rows.push([`${a.name} (${here.join(', ') || 'not attached'})`, a.plan.name, a.app.name === app ? 'free' : `(billed to ${a.app.name} app)`, a.state]);
+    for (const t of attachments.filter((x) => x.addon.id === a.id && x.app.name !== app)) rows.push([` └─ as ${t.name} on ${t.app.name} app`]);
+  }
   return table([['Add-on', 'Plan', 'Price', 'State'], ...rows]);
 }
 

@@ -53,6 +53,9 @@ const ACTIONS: Record<string, string> = {
   'POST /apps/:app/pg-backups/:backup/actions/restore': 'pg-backup.restore',
   'PUT /apps/:app/pg-backup-schedules/:database': 'pg-backup.schedule',
   'DELETE /apps/:app/pg-backup-schedules/:database': 'pg-backup.unschedule',
+  'POST /addon-attachments': 'addon.attach',
+  'DELETE /addon-attachments/:attachment': 'addon.detach',
+  'POST /apps/:app/pg-psql': 'dyno.psql',
 };
 
 /** Changes that are not changes: a log session is a read. */
@@ -105,6 +108,12 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return pick('hostname');
     case 'POST /apps/:app/addons':
       return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
+    case 'POST /apps/:app/pg-psql':
+      return pick('database', 'size', 'attach');
+    case 'POST /addon-attachments': {
+      const ref = (v: unknown) => (typeof v === 'string' ? v : pickOf(v, ['id', 'name']));
+      return { addon: ref(b.addon), app: ref(b.app), ...pick('name', 'confirm') };
+    }
     case 'PUT /apps/:app/buildpack-installations':
       return { buildpacks: Array.isArray(b.updates) ? b.updates.map((u) => pickOf(u, ['buildpack'])) : [] };
     default: {

@@ -56,6 +56,7 @@ const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_BACKUP_NOT_FOUND: { status: 404, id: 'not_found', resource: 'backup' },
   PLT_BACKUP_FAILED: { status: 422, id: 'invalid_params' },
   PLT_RESTORE_FAILED: { status: 422, id: 'invalid_params' },
+  PLT_ADDON_ATTACHMENT_NOT_FOUND: { status: 404, id: 'not_found', resource: 'add-on attachment' },
   PLT_UNSAFE_PATH: { status: 422, id: 'invalid_params' },
   PLT_UNSAFE_ARCHIVE: { status: 422, id: 'invalid_params' },
   PLT_INVALID_ARCHIVE: { status: 422, id: 'invalid_params' },

@@ -26,6 +26,8 @@ import { registerAuthorizationRoutes } from './routes/authorizations.ts';
 import { registerCollaboratorRoutes } from './routes/collaborators.ts';
 import { registerAddonRoutes } from './routes/addons.ts';
 import { registerPgBackupRoutes } from './routes/pg-backups.ts';
+import { registerAddonAttachmentRoutes } from './routes/addon-attachments.ts';
+import { registerPgPsqlRoutes } from './routes/pg-psql.ts';
 import { VERSION } from '../version.ts';
 import { DATABASE_RETRY_AFTER_S } from './database-errors.ts';
 
@@ -99,6 +101,8 @@ export function createApiServer(
     registerAuditRoutes(api, ctx);
     registerAddonRoutes(api, ctx);
     registerPgBackupRoutes(api, ctx);
+    registerAddonAttachmentRoutes(api, ctx);
+    registerPgPsqlRoutes(api, ctx, attachSessions);
   });
   // The log stream URL carries its own one-time token (rule `session`).
   registerLogStreamRoutes(app, ctx, logSessions);

@@ -56,10 +56,20 @@ async function view(deps: Pick<ServiceDeps, 'store'>, addon: AddonRecord, app?: 
   return { addon, app: owner, service, configVars };
 }
 
-/** The add-ons an app owns. @throws PLT_APP_NOT_FOUND */
+/**
+ * The add-ons of an app (GET /apps/{app}/addons): those it owns, then those other apps own that are attached to
+ * it (Heroku lists both; `app` in each says which app owns it). @throws PLT_APP_NOT_FOUND
+ */
 export async function listAddons(deps: Pick<ServiceDeps, 'store'>, user: User, appName: string): Promise<AddonView[]> {
   const app = await findApp(deps.store, user, appName);
-  return Promise.all((await deps.store.addons.list(app.id)).map((a) => view(deps, a, app)));
+  const owned = await deps.store.addons.list(app.id);
+  const foreign: AddonRecord[] = [];
+  for (const attachment of await deps.store.addons.attachments(app.id)) {
+    if (owned.some((a) => a.id === attachment.addonId) || foreign.some((a) => a.id === attachment.addonId)) continue;
+    const addon = await deps.store.addons.find(attachment.addonId);
+    if (addon) foreign.push(addon);
+  }
+  return Promise.all([...owned.map((a) => view(deps, a, app)), ...foreign.map((a) => view(deps, a))]);
 }
 
 /**
@@ -222,21 +232,23 @@ export async function listAttachments(deps: Pick<ServiceDeps, 'store'>, user: Us
 }
 
 /** Role names of add-on credentials (addon-kit's `addonResourceName`): what marks a URL as an add-on's. */
-const ADDON_ROLE_RE = /^addon_[0-9a-f]{32}$/;
+const ADDON_ROLE_RE = /^addon_([0-9a-f]{32})$/;
 
-function isAddonUrl(value: string): boolean {
+/** The add-on id (32 hex digits, no dashes) whose role a URL names, or null for any other URL. */
+function addonIdOfUrl(value: string): string | null {
   try {
-    return ADDON_ROLE_RE.test(decodeURIComponent(new URL(value).username));
+    return ADDON_ROLE_RE.exec(decodeURIComponent(new URL(value).username))?.[1] ?? null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 /**
  * What a rollback does with add-on vars (Heroku: "Rollback affects code and config vars; it doesn't add or remove
- * addons"): the vars of the app's attachments now keep their current values (a rollback never brings back old,
- * rotated credentials), and an add-on URL in the target's config whose attachment is gone is not restored. The
- * note says what was kept or left out, for the release's description.
+ * addons"). The rule: a rollback never brings add-on credentials back. The vars of the app's attachments keep
+ * their current values (never old, rotated credentials); an add-on URL in the target's config that no attachment
+ * of the app owns now is dropped, whether its add-on was destroyed or only detached from this app. The note says
+ * what was kept and what was left out and why, for the release's description (which the CLI prints).
  */
 export async function rollbackAddonAdjuster(
   store: ServiceDeps['store'],
@@ -244,24 +256,27 @@ export async function rollbackAddonAdjuster(
 ): Promise<(config: Record<string, string>) => { config: Record<string, string>; note?: string }> {
   const attached = (await store.addons.attachments(appId)).map((a) => `${a.name}_URL`);
   const current = await store.config.get(appId);
+  const living = new Set((await store.addons.all()).map((a) => a.id.replaceAll('-', '')));
   return (target) => {
     const config = { ...target };
     const kept: string[] = [];
-    const dropped: string[] = [];
+    const destroyed: string[] = [];
+    const detached: string[] = [];
     for (const key of attached) {
       if (current[key] === undefined) continue;
       if (config[key] !== current[key]) kept.push(key);
       config[key] = current[key];
     }
     for (const [key, value] of Object.entries(target)) {
-      if (!attached.includes(key) && isAddonUrl(value)) {
-        delete config[key];
-        dropped.push(key);
-      }
+      const id = attached.includes(key) ? null : addonIdOfUrl(value);
+      if (id === null) continue;
+      delete config[key];
+      (living.has(id) ? detached : destroyed).push(key);
     }
     const notes = [
       ...(kept.length ? [`add-on vars kept as they are: ${kept.join(', ')}`] : []),
-      ...(dropped.length ? [`not restored, their add-ons are gone: ${dropped.join(', ')}`] : []),
+      ...(destroyed.length ? [`not restored, their add-ons are gone: ${destroyed.join(', ')}`] : []),
+      ...(detached.length ? [`not restored, detached from this app: ${detached.join(', ')}`] : []),
     ];
     return notes.length ? { config, note: notes.join('; ') } : { config };
   };

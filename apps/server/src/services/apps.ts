@@ -3,6 +3,7 @@ import type { AppRecord, BuildRecord, Permission, ReleaseRecord, Store, User } f
 import { randomAppName } from '../names.ts';
 import type { ServiceDeps } from './deps.ts';
 import { destroyAppAddons } from './addons.ts';
+import { detachFromOtherApps } from './addon-attachments.ts';
 import { syncCertificates } from './sni-endpoints.ts';
 
 /** What an action needs on an app: one of Heroku's permissions, or being its owner (destroy, transfer). */
@@ -127,7 +128,7 @@ export async function updateApp(
  * @throws PLT_APP_NOT_FOUND
  */
 export async function destroyApp(
-  deps: Pick<ServiceDeps, 'store' | 'manager' | 'logger' | 'forgetApp' | 'edge' | 'accessEvents' | 'addonProviders'>,
+  deps: Pick<ServiceDeps, 'store' | 'manager' | 'deployer' | 'logger' | 'forgetApp' | 'edge' | 'accessEvents' | 'addonProviders'>,
   user: User,
   nameOrId: string,
 ): Promise<AppRecord> {
@@ -136,7 +137,9 @@ export async function destroyApp(
   // The store first: from then on no reconcile (a crash restart, the tick) finds a release to start, and
   // removeApp, which waits for a reconcile under way, stops whatever it started.
   const slugs = (await deps.store.builds.list(app.id)).flatMap((b) => (b.slugChecksum ? [b.slugChecksum] : []));
-  // Its add-ons' databases go first: the store refuses to drop an app whose add-ons still exist.
+  // Its add-ons' databases go first: the store refuses to drop an app whose add-ons still exist. Other apps they
+  // are attached to lose the var first (a release each), so no app keeps the URL of a database that is gone.
+  await detachFromOtherApps(deps, user, app);
   await destroyAppAddons(deps, app);
   await deps.store.apps.destroy(app.id);
   await deps.manager.removeApp(app.id);

@@ -97,20 +97,22 @@ export async function setConfigVars(
 
 /**
  * Refuses a change to a var an add-on attachment owns (`DATABASE_URL` of the `DATABASE` attachment), in Heroku's
- * words, with the way out.
+ * words, naming each var's add-on and the way out (detach, or destroy).
  *
- * @throws PLT_ADDON_CONFIG_OWNED "Cannot overwrite attachment values DATABASE_URL. …"
+ * @throws PLT_ADDON_CONFIG_OWNED "Cannot overwrite attachment values DATABASE_URL. DATABASE_URL belongs to add-on
+ *   postgresql-… (attachment DATABASE); …", details `{ vars, addons }`
  */
 export async function assertNotAddonOwned(store: ServiceDeps['store'], appId: string, changes: ConfigChanges): Promise<void> {
-  const owned = new Set((await store.addons.attachments(appId)).map((a) => `${a.name}_URL`));
-  const clash = Object.keys(changes).filter((k) => owned.has(k));
-  if (clash.length > 0) {
-    throw new PlatformError(
-      ErrorCodes.addonConfigOwned,
-      `Cannot overwrite attachment values ${clash.join(', ')}. An add-on owns ${clash.length === 1 ? 'it' : 'them'}: destroy or detach the add-on first (platform addons).`,
-      { details: { vars: clash } },
-    );
-  }
+  const clash = (await store.addons.attachments(appId)).filter((a) => Object.hasOwn(changes, `${a.name}_URL`));
+  if (clash.length === 0) return;
+  const owners = await Promise.all(clash.map(async (a) => ({ attachment: a.name, addon: (await store.addons.find(a.addonId))?.name ?? a.addonId })));
+  const vars = clash.map((a) => `${a.name}_URL`);
+  const whose = owners.map((o) => `${o.attachment}_URL belongs to add-on ${o.addon} (attachment ${o.attachment})`).join('; ');
+  throw new PlatformError(
+    ErrorCodes.addonConfigOwned,
+    `Cannot overwrite attachment values ${vars.join(', ')}. ${whose}. Detach it first (platform addons:detach ${owners[0]!.attachment}) or destroy the add-on (platform addons:destroy).`,
+    { details: { vars, addons: owners.map((o) => o.addon) } },
+  );
 }
 
 /**

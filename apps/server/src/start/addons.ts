@@ -22,15 +22,18 @@ interface AddonContext {
 
 /**
  * The add-on providers of this runtime. Process mode: PostgreSQL databases on a server of their own in
- * `<data dir>/addons` (started now when add-ons exist, so their apps' dynos find it; otherwise at the first
- * `addons:create`). Docker mode: a PostgreSQL container per add-on on its app's network (`addon-postgres-docker`;
- * the containers outlive platformd and are found again by name). Closed after the dynos stop.
+ * `<data dir>/addons` (when add-ons exist, adopted now if an earlier platformd left it running, else started, so
+ * their apps' dynos find it; otherwise started at the first `addons:create`). That server outlives platformd
+ * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving. Docker mode: a PostgreSQL container
+ * per add-on on its app's network (`addon-postgres-docker`; the containers outlive platformd and are found again
+ * by name). Closed (let go, not stopped) after the dynos stop.
  */
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
   if (decision.kind === 'docker') return [await openDockerPostgres(decision.docker, deps)];
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),
     logger: deps.logger.child({ component: 'addon-postgres' }),
+    keepRunning: true,
   });
   deps.cleanups.defer(() => postgres.close());
   const existing = (await deps.store.addons.all()).filter((a) => a.service === postgres.service && a.provider === postgres.name);

@@ -90,5 +90,12 @@ describe('the audit trail', () => {
     expect(auditDetails('POST /apps/:app/domains', { app: 'a' }, { hostname: 'www.example.com' })).toEqual({ hostname: 'www.example.com' });
     expect(auditDetails('POST /apps/:app/addons', { app: 'a' }, { plan: 'postgresql', attachment: { name: 'DB', x: 1 } })).toEqual({ plan: 'postgresql', attachment: { name: 'DB' } });
     expect(auditDetails('PATCH /apps/:app', { app: 'a' }, { maintenance: true })).toEqual({ maintenance: true });
+    expect(auditDetails('POST /addon-attachments', {}, { addon: { name: 'postgresql-x-1', extra: 'y' }, app: 'b', name: 'SHARED' })).toEqual({
+      addon: { name: 'postgresql-x-1' },
+      app: 'b',
+      name: 'SHARED',
+    });
+    // The SQL of pg:psql -c is not kept (it may hold data), as a one-off's command is not.
+    expect(auditDetails('POST /apps/:app/pg-psql', { app: 'a' }, { database: 'DATABASE', command: "SELECT 'secret'", attach: true })).toEqual({ database: 'DATABASE', attach: true });
   });
 });
