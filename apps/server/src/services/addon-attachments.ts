@@ -3,10 +3,10 @@ import type { AddonAttachmentRecord, AddonRecord, AppRecord, ReleaseRecord, User
 import type { ServiceDeps } from './deps.ts';
 import { findApp, listApps } from './apps.ts';
 import { applyConfigChanges } from './config.ts';
-import { getAddon, type AttachmentView } from './addons.ts';
+import { getAddon, providerFor, type AttachmentView } from './addons.ts';
 import { findService, normalizeAttachmentName } from './addon-catalog.ts';
 
-type AttachDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger'>;
+type AttachDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders'>;
 
 /** An add-on's config change goes live without the release command (Heroku's release phase rule). */
 const ADDON_RELEASE = { skipReleasePhase: true };
@@ -105,10 +105,13 @@ export async function attachAddon(deps: AttachDeps, user: User, request: AttachR
   const credentials = await deps.store.addons.credentials(addon.id);
   if (!credentials) throw new PlatformError(ErrorCodes.invalidParams, `${addon.name} has no credentials yet; it can be attached once it is provisioned.`);
 
+  // A provider whose add-ons sit on their app's network only (docker) joins this app's network too.
+  await reachFrom(deps, addon, app.id);
   if (replaced) await deps.store.addons.detach(replaced.attachment.id);
   const attachment = await deps.store.addons.attach({ addonId: addon.id, appId: app.id, name });
   if (!attachment) {
     if (replaced) await deps.store.addons.attach({ addonId: replaced.addon.id, appId: app.id, name });
+    await unreachFromIfUnused(deps, addon, app.id);
     throw new PlatformError(ErrorCodes.invalidParams, `${app.name} already has an add-on attached as ${name}; try again.`);
   }
   let release: ReleaseRecord | null;
@@ -117,8 +120,10 @@ export async function attachAddon(deps: AttachDeps, user: User, request: AttachR
   } catch (err) {
     await deps.store.addons.detach(attachment.id);
     if (replaced) await deps.store.addons.attach({ addonId: replaced.addon.id, appId: app.id, name });
+    await unreachFromIfUnused(deps, addon, app.id);
     throw err;
   }
+  if (replaced) await unreachFromIfUnused(deps, replaced.addon, app.id);
   deps.logger.info({ app: app.name, addon: addon.name, attachment: name, replaced: replaced?.addon.name, user: user.email }, 'add-on attached');
   return { attachment, addon, addonApp, app, release };
 }
@@ -142,6 +147,8 @@ export async function detachAttachment(deps: AttachDeps, user: User, ref: string
   }
   await deps.store.addons.detach(attachment.id);
   const { release } = await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
+  // After the release: the app's dynos stopped using the URL before the add-on leaves their network.
+  await unreachFromIfUnused(deps, addon, app.id);
   deps.logger.info({ app: app.name, addon: addon.name, attachment: attachment.name, user: user.email }, 'add-on detached');
   return { ...view, release };
 }
@@ -198,9 +205,17 @@ export async function listUserAttachments(deps: Pick<ServiceDeps, 'store'>, user
 
 /**
  * Before an app is destroyed: its add-ons' attachments to other apps are detached there, each a config release
- * that removes the var (the add-ons themselves go with the app, `destroyAppAddons`).
+ * that removes the var (the add-ons themselves go with the app, `destroyAppAddons`); other apps' add-ons attached
+ * to it are detached and leave its network (docker), so that network can go with it.
  */
 export async function detachFromOtherApps(deps: AttachDeps, user: User, app: AppRecord): Promise<void> {
+  // Other apps' add-ons attached here leave this app's network (docker), which could not be removed otherwise.
+  for (const attachment of await deps.store.addons.attachments(app.id)) {
+    const foreign = await deps.store.addons.find(attachment.addonId);
+    if (!foreign || foreign.appId === app.id) continue;
+    await deps.store.addons.detach(attachment.id);
+    await unreachFromIfUnused(deps, foreign, app.id);
+  }
   for (const addon of await deps.store.addons.list(app.id)) {
     for (const attachment of await deps.store.addons.attachmentsOf(addon.id)) {
       if (attachment.appId === app.id) continue;
@@ -209,4 +224,19 @@ export async function detachFromOtherApps(deps: AttachDeps, user: User, app: App
       if (other) await applyConfigChanges(deps, user, other, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
     }
   }
+}
+
+/** Lets `appId`'s dynos reach the add-on (the provider's `connectApp`; nothing for the owning app). */
+async function reachFrom(deps: AttachDeps, addon: AddonRecord, appId: string): Promise<void> {
+  if (appId === addon.appId) return;
+  await providerFor(deps, addon.service, addon.provider).connectApp?.({ addonId: addon.id, plan: addon.plan, appId: addon.appId }, appId);
+}
+
+/** Undoes `reachFrom` once no attachment of the add-on is left in `appId` (never for the owning app). */
+async function unreachFromIfUnused(deps: AttachDeps, addon: AddonRecord, appId: string): Promise<void> {
+  if (appId === addon.appId) return;
+  if ((await deps.store.addons.attachmentsOf(addon.id)).some((a) => a.appId === appId)) return;
+  await providerFor(deps, addon.service, addon.provider)
+    .disconnectApp?.({ addonId: addon.id, plan: addon.plan, appId: addon.appId }, appId)
+    .catch((err: unknown) => deps.logger.warn({ err, addon: addon.name }, 'could not take the add-on off the app\'s network'));
 }

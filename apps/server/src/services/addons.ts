@@ -35,7 +35,7 @@ function randomAddonName(service: string): string {
 }
 
 /** The provider that runs `service` here (a new add-on), or that ran an existing add-on (`name`). */
-function providerFor(deps: Pick<ServiceDeps, 'addonProviders'>, service: string, name?: string): AddonProvider {
+export function providerFor(deps: Pick<ServiceDeps, 'addonProviders'>, service: string, name?: string): AddonProvider {
   const provider = deps.addonProviders.find((p) => p.service === service && (name === undefined || p.name === name));
   if (!provider) {
     throw new PlatformError(
