@@ -78,6 +78,7 @@ export const ErrorCodes = {
   addonProvisionFailed: 'PLT_ADDON_PROVISION_FAILED',
   addonConfigOwned: 'PLT_ADDON_CONFIG_OWNED',
   addonAttachmentNotFound: 'PLT_ADDON_ATTACHMENT_NOT_FOUND',
+  confirmationRequired: 'PLT_CONFIRMATION_REQUIRED',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',
