@@ -109,6 +109,10 @@ describe('add-on attachments, pg:psql and platformd restarts (process runtime)',
     const psql = await ok(['pg:psql', '-a', 'att-pg', '-c', 'SELECT count(*) AS n FROM visits']);
     expect(psql.stderr).toMatch(/--> Connecting to postgresql-[a-z]+-\d{5} \(DATABASE_URL\) in run\.\d+/);
     expect(psql.stdout).toMatch(new RegExp(`\\n\\s*${count}\\s*\\n\\(1 row\\)`));
+    // Without -c and without a terminal, psql reads its commands from the piped input.
+    const piped = await platform(['pg:psql', '-a', 'att-pg'], { cwd: repo, env: { ...env, PLATFORM_SERVER: server.apiUrl }, input: 'SELECT 40 + 2 AS answer;\n' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toMatch(/answer\s*\n-+\s*\n\s*42\s*\n/);
     const failing = await cli(['pg:psql', 'DATABASE', '-a', 'att-pg', '-c', 'SELECT * FROM no_such_table']);
     expect(failing.code).not.toBe(0);
     expect(failing.stdout + failing.stderr).toContain('relation "no_such_table" does not exist');

@@ -81,6 +81,7 @@ export const ErrorCodes = {
   backupFailed: 'PLT_BACKUP_FAILED',
   restoreFailed: 'PLT_RESTORE_FAILED',
   addonAttachmentNotFound: 'PLT_ADDON_ATTACHMENT_NOT_FOUND',
+  confirmationRequired: 'PLT_CONFIRMATION_REQUIRED',
   // files and archives
   unsafePath: 'PLT_UNSAFE_PATH',
   unsafeArchive: 'PLT_UNSAFE_ARCHIVE',

@@ -57,6 +57,8 @@ const TABLE: { readonly [C in ServerErrorCode]: HttpError } = {
   PLT_BACKUP_FAILED: { status: 422, id: 'invalid_params' },
   PLT_RESTORE_FAILED: { status: 422, id: 'invalid_params' },
   PLT_ADDON_ATTACHMENT_NOT_FOUND: { status: 404, id: 'not_found', resource: 'add-on attachment' },
+  // Heroku's id: its CLI asks for the app's name and retries with `confirm` (trapConfirmationRequired).
+  PLT_CONFIRMATION_REQUIRED: { status: 422, id: 'confirmation_required' },
   PLT_UNSAFE_PATH: { status: 422, id: 'invalid_params' },
   PLT_UNSAFE_ARCHIVE: { status: 422, id: 'invalid_params' },
   PLT_INVALID_ARCHIVE: { status: 422, id: 'invalid_params' },

@@ -66,8 +66,10 @@ async function isLastInOwningApp(deps: Pick<ServiceDeps, 'store'>, addon: AddonR
  * names the app: then that attachment is replaced in the same release, as Heroku's `--confirm` does); `<NAME>_URL`
  * is a var set by hand.
  *
- * @throws PLT_ADDON_NOT_FOUND; PLT_APP_NOT_FOUND; PLT_FORBIDDEN (no manage on one of the apps); PLT_INVALID_PARAMS
- *   (bad name, a clash as above, an add-on not provisioned yet, the config over 32 kB)
+ * @throws PLT_ADDON_NOT_FOUND; PLT_APP_NOT_FOUND; PLT_FORBIDDEN (no manage on one of the apps);
+ *   PLT_CONFIRMATION_REQUIRED (422 `confirmation_required`: NAME is another add-on's attachment there, no `confirm`);
+ *   PLT_INVALID_PARAMS (bad name, the add-on already there as NAME, a hand-set var, the owning app's last attachment,
+ *   an add-on not provisioned yet, the config over 32 kB)
  */
 export async function attachAddon(deps: AttachDeps, user: User, request: AttachRequest): Promise<AttachmentChange> {
   const { addon, app: addonApp } = await getAddon(deps, user, request.addon, undefined, 'manage');
@@ -87,7 +89,7 @@ export async function attachAddon(deps: AttachDeps, user: User, request: AttachR
     const other = await deps.store.addons.find(existing.addonId);
     if (request.confirm !== app.name) {
       throw new PlatformError(
-        ErrorCodes.invalidParams,
+        ErrorCodes.confirmationRequired,
         `${app.name} already has ${other?.name ?? 'another add-on'} attached as ${name}. Choose another name with --as NAME, or replace that attachment with --confirm ${app.name}.`,
         { details: { attachment: name, addon: other?.name } },
       );
@@ -145,8 +147,9 @@ export async function detachAttachment(deps: AttachDeps, user: User, ref: string
       `${attachment.name} is the last attachment of ${addon.name} to ${app.name}, the app that owns it. Destroy the add-on instead: platform addons:destroy ${addon.name} -a ${app.name} --confirm ${app.name}.`,
     );
   }
-  await deps.store.addons.detach(attachment.id);
+  // The var first: if that change fails, the attachment (and its ownership of the var) stays as it was.
   const { release } = await applyConfigChanges(deps, user, app, { [`${attachment.name}_URL`]: null }, `Detach ${attachment.name} (@ref:${addon.name})`, ADDON_RELEASE);
+  await deps.store.addons.detach(attachment.id);
   // After the release: the app's dynos stopped using the URL before the add-on leaves their network.
   await unreachFromIfUnused(deps, addon, app.id);
   deps.logger.info({ app: app.name, addon: addon.name, attachment: attachment.name, user: user.email }, 'add-on detached');

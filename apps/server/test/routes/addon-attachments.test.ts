@@ -164,7 +164,8 @@ describe('add-on attachments', () => {
     for (const [payload, status, text, h] of refusals) {
       const r = await call('POST', '/addon-attachments', payload, h ?? headers);
       expect(r.statusCode, JSON.stringify(payload)).toBe(status);
-      expect(r.json(), JSON.stringify(payload)).toEqual({ id: status === 404 ? 'not_found' : status === 403 ? 'forbidden' : 'invalid_params', message: expect.stringContaining(text), ...(status === 404 ? { resource: expect.any(String) } : {}) });
+      const id = status === 404 ? 'not_found' : status === 403 ? 'forbidden' : text.includes('--confirm') || text.includes('already has') ? 'confirmation_required' : 'invalid_params';
+      expect(r.json(), JSON.stringify(payload)).toEqual({ id, message: expect.stringContaining(text), ...(status === 404 ? { resource: expect.any(String) } : {}) });
     }
     // The last attachment of an add-on to its owning app: destroy it instead. A stranger cannot even see it.
     const own = (await call('GET', '/apps/att-a/addon-attachments/DATABASE')).json();

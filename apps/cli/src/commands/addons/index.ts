@@ -18,7 +18,10 @@ export function register(program: Command, ctx: Context): void {
       // whose owning app the user may see (another app's add-on answers 404 to a user who cannot see that app).
       const attachments = await api.get<AddonAttachment[]>(appPath(app, '/addon-attachments'));
       for (const addon of addons) {
-        const all = await api.get<AddonAttachment[]>(`/addons/${encodeURIComponent(addon.id)}/addon-attachments`).catch(() => []);
+        const all = await api.get<AddonAttachment[]>(`/addons/${encodeURIComponent(addon.id)}/addon-attachments`).catch((err: unknown) => {
+          if ((err as { details?: { status?: number } }).details?.status === 404) return [];
+          throw err;
+        });
         attachments.push(...all.filter((a) => !attachments.some((b) => b.id === a.id)));
       }
       ctx.out(...formatAddons(app, addons, ctx.style, attachments));
