@@ -12,6 +12,8 @@
 #                                           runs on the host in process mode and needs these libraries
 #            python3, python3 -m venv, pip  the Python buildpack builds virtualenvs on the host's (the stack's) Python
 #                                           in process mode (python3, python3-venv, python3-pip)
+#            redis-server, redis-cli        process mode: one supervised redis-server per Redis add-on
+#                                           (packages/addon-redis-process); redis-cli for `redis:cli`
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -25,7 +27,7 @@ set -euo pipefail
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
 group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6
-  python3:python3 python3-venv:python3-venv python3-pip:python3-pip)
+  python3:python3 python3-venv:python3-venv python3-pip:python3-pip redis-server:redis-server redis-cli:redis-tools)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
