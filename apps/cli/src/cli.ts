@@ -47,6 +47,8 @@ import { register as registerAddonsInfo } from './commands/addons/info.ts';
 import { register as registerAddonsDestroy } from './commands/addons/destroy.ts';
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerPgInfo } from './commands/pg/info.ts';
+import { register as registerRedisCli } from './commands/redis/cli.ts';
+import { register as registerRedisInfo } from './commands/redis/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -116,6 +118,8 @@ const commands = [
   registerAddonsDestroy,
   registerPgCredentialsRotate,
   registerPgInfo,
+  registerRedisInfo,
+  registerRedisCli,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,
