@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { livePid, stopProxy } from '@platform/router-haproxy';
+import { createProcessRedisProvider } from '@platform/addon-redis-process';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The compiled server, as users run it (test/support/build.ts builds it before any test starts). */
@@ -22,7 +23,7 @@ export interface ServerHandle {
   child: ChildProcess;
   /** SIGTERM and wait for exit. Keeps the data dir. */
   stop(): Promise<number | null>;
-  /** Stops platformd and the HAProxy it drives (which outlives a stop by design), then removes the data dir. */
+  /** Stops platformd, the HAProxy it drives and its Redis add-on servers (which outlive a stop by design), then removes the data dir. */
   destroy(): Promise<void>;
   /** The pid of the HAProxy this server drives (`PLATFORM_ROUTER` haproxy/auto with HAProxy installed), else null. */
   proxyPid(): Promise<number | null>;
@@ -122,6 +123,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       await stop();
       const proxy = await livePid(path.join(dataDir, 'router', 'haproxy.pid'));
       if (proxy !== null) await stopProxy(proxy);
+      // So do the Redis add-on servers of the process runtime (adopted by the next platformd).
+      const redis = createProcessRedisProvider({ dir: path.join(dataDir, 'addons') });
+      await redis.stopServers().finally(() => redis.close());
       for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },
