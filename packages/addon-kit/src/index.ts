@@ -9,3 +9,13 @@ export {
   scramVerifier,
   type SqlRunner,
 } from './postgres.ts';
+export {
+  aclPasswordHash,
+  ADMIN_USER,
+  APP_PERMISSIONS,
+  planSettings,
+  REDIS_PLANS,
+  redisUrl,
+  renderAclFile,
+  type RedisPlanSettings,
+} from './redis.ts';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ADMIN_USER } from './redis-config.ts';
+import { ADMIN_USER } from '@platform/addon-kit';
 
 /** How platformd reaches one add-on server as its admin user. */
 export interface AdminTarget {

@@ -4,5 +4,5 @@ export {
   type ProcessRedisProvider,
 } from './provider.ts';
 export type { AddonLogger } from './supervisor.ts';
-export { REDIS_PLANS, type RedisPlanSettings } from './redis-config.ts';
+export { REDIS_PLANS, type RedisPlanSettings } from '@platform/addon-kit';
 export type { RunAs } from './server.ts';
