@@ -3,6 +3,7 @@
 # (scripts/install-docker.sh), the stack image (scripts/build-stack-image.sh), docker-compose, then
 #   platform/server:<version>        platformd, from this checkout and its installed node_modules
 #   platform/postgres:15-bookworm-1  PostgreSQL 15 from Debian's packages (skipped when up to date)
+#   platform/redis:7-bookworm-1      Debian's redis-server, for Redis add-ons (skipped when up to date)
 #   the `platform` network           where dynos run and the server's router reaches them
 # The server image is rebuilt on every run (Docker's layer cache keeps that quick); its build context
 # is prepared here, so `docker build` itself needs no network.
@@ -21,6 +22,7 @@ fail() {
 version="$(node -p 'require("./package.json").version')"
 server_image="${PLATFORM_SERVER_IMAGE:-platform/server:${version}}"
 postgres_image="platform/postgres:15-bookworm-1"
+redis_image="platform/redis:7-bookworm-1"
 stack_image="platform/stack:bookworm-3"
 
 bash scripts/setup.sh
@@ -87,6 +89,14 @@ else
   build --build-arg "STACK_IMAGE=${stack_image}" --label "platform.stack-id=${stack_id}" -t "$postgres_image" scripts/postgres \
     || fail "docker build of $postgres_image failed"
   echo "prepare-docker-host: built $postgres_image"
+fi
+redis_built_on="$(docker image inspect --format '{{index .Config.Labels "platform.stack-id"}}' "$redis_image" 2>/dev/null || true)"
+if [ "$redis_built_on" = "$stack_id" ]; then
+  echo "prepare-docker-host: $redis_image is up to date"
+else
+  build --build-arg "STACK_IMAGE=${stack_image}" --label "platform.stack-id=${stack_id}" -t "$redis_image" scripts/redis \
+    || fail "docker build of $redis_image failed"
+  echo "prepare-docker-host: built $redis_image"
 fi
 
 # The dynos' network (the docker runtime creates the same one on demand; docker-compose.yml joins it).

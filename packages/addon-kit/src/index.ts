@@ -19,3 +19,4 @@ export {
   renderAclFile,
   type RedisPlanSettings,
 } from './redis.ts';
+export { serverPid as redisServerPid, setAppPassword as setRedisAppPassword, withAdmin as withRedisAdmin, type AdminTarget as RedisAdminTarget } from './redis-admin.ts';

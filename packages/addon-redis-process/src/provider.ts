@@ -2,9 +2,17 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
-import { serverPid, setAppPassword } from './admin.ts';
 import { keptPort, keptSecret, systemAccount, writeFileAtomic } from './files.ts';
-import { aclPasswordHash, addonResourceName, generatePassword, planSettings, redisUrl, renderAclFile } from '@platform/addon-kit';
+import {
+  aclPasswordHash,
+  addonResourceName,
+  generatePassword,
+  planSettings,
+  redisServerPid as serverPid,
+  redisUrl,
+  renderAclFile,
+  setRedisAppPassword as setAppPassword,
+} from '@platform/addon-kit';
 import { renderRedisConfig } from './redis-config.ts';
 import type { RunAs } from './server.ts';
 import { createSupervisor, type AddonLogger, type ServerFiles } from './supervisor.ts';

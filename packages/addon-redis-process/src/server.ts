@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serverPid, type AdminTarget } from './admin.ts';
+import { redisServerPid as serverPid, type RedisAdminTarget as AdminTarget } from '@platform/addon-kit';
 import type { RedisServerFiles } from './redis-config.ts';
 
 /** The account a server runs as (Debian's `redis` user when platformd is root). */

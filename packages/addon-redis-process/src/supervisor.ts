@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { ErrorCodes, PlatformError } from '@platform/types';
-import { serverPid, type AdminTarget } from './admin.ts';
+import { redisServerPid as serverPid, type RedisAdminTarget as AdminTarget } from '@platform/addon-kit';
 import { keptSecret, readPort } from './files.ts';
 import { isAlive, isServerProcess, launchServer, readPid, serverFiles, stopServer, waitReady, type RunAs } from './server.ts';
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { ADMIN_USER } from '@platform/addon-kit';
+import { ADMIN_USER } from './redis.ts';
 
-/** How platformd reaches one add-on server as its admin user. */
+/** How platformd reaches one Redis add-on server as its admin user (`platform`). */
 export interface AdminTarget {
   host: string;
   port: number;
