@@ -104,6 +104,22 @@ describe('Redis add-ons (process runtime)', () => {
     expect(refused.stderr).toContain('Cannot overwrite attachment values REDIS_URL.');
   });
 
+  it('resets the credentials on confirmation: the old password stops working, the restarted app uses the new one', async () => {
+    const before = (await configVars('addon-redis')).REDIS_URL!;
+    const shown = await cli(['redis:credentials']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout.trim()).toBe(before);
+    const unconfirmed = await cli(['redis:credentials', '--reset']);
+    expect(unconfirmed.code).not.toBe(0);
+    expect(unconfirmed.stderr).toContain('--confirm addon-redis');
+    const reset = await cli(['redis:credentials', '--reset', '--confirm', 'addon-redis']);
+    expect(reset.code, reset.stderr).toBe(0);
+    const after = (await configVars('addon-redis')).REDIS_URL!;
+    expect(after).not.toBe(before);
+    await expect(redisGet(before, 'hits')).rejects.toThrow(/WRONGPASS/);
+    expect(await hits()).toBe('hits: 3\n');
+  });
+
   it("keeps two apps' Redis add-ons apart: one app's credentials cannot read the other's server", async () => {
     expect((await cli(['apps:create', 'addon-redis-b', '--no-remote'])).code).toBe(0);
     const created = await cli(['addons:create', 'redis', '-a', 'addon-redis-b']);
@@ -126,12 +142,12 @@ describe('Redis add-ons (process runtime)', () => {
     const before = await redisServers();
     expect(await server.stop()).toBe(0);
     expect(await redisServers()).toEqual(before);
-    expect(await redisGet(url, 'hits')).toBe('2');
+    expect(await redisGet(url, 'hits')).toBe('3');
 
     server = await startServer({ runtime: 'process', dataDir: server.dataDir });
     await login();
     expect(await redisServers()).toEqual(before);
-    expect(await hits()).toBe('hits: 3\n');
+    expect(await hits()).toBe('hits: 4\n');
   });
 
   it('destroys the add-ons with their apps: no redis-server, no file left', async () => {

@@ -48,6 +48,7 @@ import { register as registerAddonsDestroy } from './commands/addons/destroy.ts'
 import { register as registerPgCredentialsRotate } from './commands/pg/credentials/rotate.ts';
 import { register as registerPgInfo } from './commands/pg/info.ts';
 import { register as registerRedisCli } from './commands/redis/cli.ts';
+import { register as registerRedisCredentials } from './commands/redis/credentials.ts';
 import { register as registerRedisInfo } from './commands/redis/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
@@ -120,6 +121,7 @@ const commands = [
   registerPgInfo,
   registerRedisInfo,
   registerRedisCli,
+  registerRedisCredentials,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,
