@@ -95,7 +95,9 @@ export async function waitReady(child: ChildProcess, target: AdminTarget, logFil
   child.once('error', (err) => (spawnError = err));
   while (Date.now() < deadline) {
     if (spawnError || child.exitCode !== null || child.signalCode !== null) {
-      const why = spawnError ? (spawnError as Error).message : `exit ${child.exitCode ?? child.signalCode}`;
+      const failed = spawnError as NodeJS.ErrnoException | null;
+      if (failed?.code === 'ENOENT') throw new Error("redis-server is not installed (Debian's redis-server: bash scripts/prerequisites.sh server)");
+      const why = failed ? failed.message : `exit ${child.exitCode ?? child.signalCode}`;
       throw new Error(`redis-server ended before it was ready (${why}): ${await logTail(logFile)}`);
     }
     if (child.pid !== undefined && (await serverPid(target)) === child.pid) return;

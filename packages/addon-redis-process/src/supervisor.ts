@@ -94,7 +94,8 @@ export function createSupervisor(options: {
       await waitReady(child, target, f.log);
     } catch (err) {
       if (child.pid !== undefined && isAlive(child.pid)) await stopServer(child.pid);
-      throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis server of add-on ${id} did not start.`, { cause: err });
+      const why = (err as Error).message.split('\n')[0];
+      throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis server of add-on ${id} did not start: ${why}`, { cause: err });
     }
     log?.info({ addon: id, pid: child.pid, port: target.port }, 'Redis add-on server started');
     return watch(id, child.pid ?? 0);
