@@ -4,6 +4,8 @@
 #   platform/server:<version>        platformd, from this checkout and its installed node_modules
 #   platform/postgres:15-bookworm-1  PostgreSQL 15 from Debian's packages (scripts/build-postgres-image.sh;
 #                                    skipped when up to date; also the image of PostgreSQL add-ons)
+#   platform/redis:7-bookworm-1      Debian's redis-server, for Redis add-ons on the docker runtime
+#                                    (scripts/build-local-image.sh redis; skipped when up to date)
 #   the `platform` network           where dynos run and the server's router reaches them
 # The server image is rebuilt on every run (Docker's layer cache keeps that quick); its build context
 # is prepared here, so `docker build` itself needs no network.
@@ -80,6 +82,7 @@ echo "prepare-docker-host: built $server_image"
 
 # Rebuilt only when missing or built on another stack image (e.g. after build-stack-image.sh --force).
 bash scripts/build-postgres-image.sh
+bash scripts/build-local-image.sh redis
 
 # The dynos' network (the docker runtime creates the same one on demand; docker-compose.yml joins it).
 if ! docker network inspect platform >/dev/null 2>&1; then

@@ -14,6 +14,8 @@
 #                                           in process mode (python3, python3-venv, python3-pip)
 #            pg_dump, pg_restore            pg:backups dumps and restores add-on databases (postgresql-client)
 #            psql                           `platform pg:psql` runs it in a process-mode one-off dyno (postgresql-client)
+#            redis-server, redis-cli        process mode: one supervised redis-server per Redis add-on
+#                                           (packages/addon-redis-process); redis-cli for `redis:cli`
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -29,7 +31,8 @@ set -euo pipefail
 # program:package, per group. Keep each list in the order a reader would check it.
 group_native=(make:make g++:g++ python3:python3)
 group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6
-  python3:python3 python3-venv:python3-venv python3-pip:python3-pip psql:postgresql-client pg_dump:postgresql-client pg_restore:postgresql-client)
+  python3:python3 python3-venv:python3-venv python3-pip:python3-pip psql:postgresql-client pg_dump:postgresql-client pg_restore:postgresql-client
+  redis-server:redis-server redis-cli:redis-tools)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { livePid, stopProxy } from '@platform/router-haproxy';
 import { stopDetachedServer } from '@platform/addon-postgres-process';
+import { createProcessRedisProvider } from '@platform/addon-redis-process';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The compiled server, as users run it (test/support/build.ts builds it before any test starts). */
@@ -24,8 +25,8 @@ export interface ServerHandle {
   /** SIGTERM and wait for exit. Keeps the data dir. */
   stop(): Promise<number | null>;
   /**
-   * Stops platformd, the HAProxy it drives and the PostgreSQL server of add-ons (both outlive a stop by design),
-   * then removes the data dir.
+   * Stops platformd, the HAProxy it drives, the PostgreSQL server of add-ons and the Redis add-on servers (all
+   * outlive a stop by design), then removes the data dir.
    */
   destroy(): Promise<void>;
   /** The pid of the HAProxy this server drives (`PLATFORM_ROUTER` haproxy/auto with HAProxy installed), else null. */
@@ -129,6 +130,9 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       // Add-on containers first: one still on an app's network keeps the network from being removed.
       for (const id of appIds) await removeDockerObjects(`platform.addon.app-id=${id}`);
       await stopDetachedServer(path.join(dataDir, 'addons'));
+      // So do the Redis add-on servers of the process runtime (adopted by the next platformd).
+      const redis = createProcessRedisProvider({ dir: path.join(dataDir, 'addons') });
+      await redis.stopServers().finally(() => redis.close());
       for (const id of appIds) await removeDockerObjects(`platform.app-id=${id}`);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -51,6 +51,9 @@ import { register as registerPgCredentialsRotate } from './commands/pg/credentia
 import { register as registerPgInfo } from './commands/pg/info.ts';
 import { pgBackupCommands } from './commands/pg/backups/all.ts';
 import { register as registerPgPsql } from './commands/pg/psql.ts';
+import { register as registerRedisCli } from './commands/redis/cli.ts';
+import { register as registerRedisCredentials } from './commands/redis/credentials.ts';
+import { register as registerRedisInfo } from './commands/redis/info.ts';
 import { register as registerDomains } from './commands/domains/index.ts';
 import { register as registerDomainsAdd } from './commands/domains/add.ts';
 import { register as registerDomainsRemove } from './commands/domains/remove.ts';
@@ -124,6 +127,9 @@ const commands = [
   registerPgInfo,
   ...pgBackupCommands,
   registerPgPsql,
+  registerRedisInfo,
+  registerRedisCli,
+  registerRedisCredentials,
   registerDomains,
   registerDomainsAdd,
   registerDomainsRemove,

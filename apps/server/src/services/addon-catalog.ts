@@ -39,6 +39,16 @@ export const ADDON_SERVICES: readonly AddonService[] = [
     plans: [{ id: '6b0ae179-9d5b-4b4b-9d4c-4e0a3c3e3a02', name: 'dev', description: 'A database of its own on a PostgreSQL server the platform runs', default: true }],
     createdAt: CATALOG_DATE,
   },
+  {
+    id: '6b0ae179-9d5b-4b4b-9d4c-4e0a3c3e3a11',
+    name: 'redis',
+    humanName: 'Redis',
+    aliases: ['heroku-redis'],
+    defaultAttachment: 'REDIS',
+    colourPrefix: 'HEROKU_REDIS',
+    plans: [{ id: '6b0ae179-9d5b-4b4b-9d4c-4e0a3c3e3a12', name: 'dev', description: 'A Redis server of its own: 64 MB, AOF persistence, noeviction', default: true }],
+    createdAt: CATALOG_DATE,
+  },
 ];
 
 /** Heroku's colour names for a service's attachments after the first. */

@@ -7,6 +7,7 @@ import { createProcessPostgresProvider } from '@platform/addon-postgres-process'
 import { createDockerPostgresProvider } from '@platform/addon-postgres-docker';
 import { createDynoNetworks } from '@platform/runtime-docker';
 import type { ServerConfig } from '../config.ts';
+import { createProcessRedisProvider } from '@platform/addon-redis-process';
 import type { RuntimeDecision } from '../runtime-choice.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
 import type { DataDirs } from './data-dirs.ts';
@@ -24,9 +25,10 @@ interface AddonContext {
  * The add-on providers of this runtime. Process mode: PostgreSQL databases on a server of their own in
  * `<data dir>/addons` (when add-ons exist, adopted now if an earlier platformd left it running, else started, so
  * their apps' dynos find it; otherwise started at the first `addons:create`). That server outlives platformd
- * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving. Docker mode: a PostgreSQL container
- * per add-on on its app's network (`addon-postgres-docker`; the containers outlive platformd and are found again
- * by name). Closed (let go, not stopped) after the dynos stop.
+ * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving; and a redis-server per Redis add-on in
+ * `<data dir>/addons/redis/<id>` (left running by the previous platformd and adopted, or started again). Docker
+ * mode: a PostgreSQL container per add-on on its app's network (`addon-postgres-docker`; the containers outlive
+ * platformd and are found again by name); no Redis provider yet. Closed (let go, not stopped) after the dynos stop.
  */
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
   if (decision.kind === 'docker') return [await openDockerPostgres(decision.docker, deps)];
@@ -41,7 +43,11 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
     // A failure here is logged, not fatal: apps without add-ons keep working, and the next call retries.
     await postgres.start().catch((err: unknown) => deps.logger.error({ err, addons: existing.length }, 'the PostgreSQL server of add-ons did not start'));
   }
-  return [postgres];
+  // Redis: a server per add-on, detached so that it outlives platformd; adopted (or started on its data) now.
+  const redis = createProcessRedisProvider({ dir: path.join(deps.dirs.root, 'addons'), logger: deps.logger.child({ component: 'addon-redis' }) });
+  deps.cleanups.defer(() => redis.close());
+  await redis.start().catch((err: unknown) => deps.logger.error({ err }, 'the Redis servers of add-ons did not start'));
+  return [postgres, redis];
 }
 
 /**

@@ -37,9 +37,13 @@ const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown,
   api.app.inject({ method, url, headers: h, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 describe('/addon-services', () => {
-  it('lists PostgreSQL and its plans, by name or Heroku alias', async () => {
+  it('lists PostgreSQL, Redis and their plans, by name or Heroku alias', async () => {
     const services = (await call('GET', '/addon-services')).json();
-    expect(services).toEqual([expect.objectContaining({ name: 'postgresql', human_name: 'PostgreSQL', state: 'ga' })]);
+    expect(services).toEqual([
+      expect.objectContaining({ name: 'postgresql', human_name: 'PostgreSQL', state: 'ga' }),
+      expect.objectContaining({ name: 'redis', human_name: 'Redis', state: 'ga' }),
+    ]);
+    expect((await call('GET', '/addon-services/heroku-redis')).json()).toMatchObject({ name: 'redis' });
     expect((await call('GET', '/addon-services/heroku-postgresql')).json()).toMatchObject({ name: 'postgresql' });
     expect((await call('GET', '/addon-services/postgresql/plans')).json()).toEqual([expect.objectContaining({ name: 'postgresql:dev', default: true })]);
     const missing = await call('GET', '/addon-services/mysql');

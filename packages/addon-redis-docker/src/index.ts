@@ -1,0 +1,1 @@
+export { ADDON_LABELS, createDockerRedisProvider, type DockerRedisOptions } from './provider.ts';
