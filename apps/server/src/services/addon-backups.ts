@@ -103,6 +103,9 @@ export async function startCapture(
   kind: AddonBackupKind,
 ): Promise<{ backup: AddonBackupRecord; done: Promise<AddonBackupRecord | null> }> {
   const b = backupsOf(deps);
+  // One pg_dump per database at a time (Heroku's rule too): a second capture waits for the first to end.
+  const running = (await deps.store.addonBackups.listOf(addon.id)).find((x) => x.status === 'running');
+  if (running) throw new PlatformError(ErrorCodes.conflict, `Backup ${backupName(running)} of ${running.database} is still running; capture again once it ended.`);
   const backup = await deps.store.addonBackups.create({ addonId: addon.id, appId: addon.appId, kind, database });
   const name = backupName(backup);
   b.appLog(addon.appId, `Backup ${name} of ${database} (${addon.name}) started${kind === 'scheduled' ? ' (scheduled)' : ''}`);
@@ -143,7 +146,8 @@ export async function startCapture(
  * `pg:backups:capture [DATABASE]` (POST /apps/{app}/pg-backups): starts a backup; the answer is its `running`
  * record, `GET` it until it ended.
  *
- * @throws PLT_APP_NOT_FOUND; PLT_FORBIDDEN (a collaborator without `manage`); PLT_ADDON_NOT_FOUND; PLT_INVALID_PARAMS
+ * @throws PLT_APP_NOT_FOUND; PLT_FORBIDDEN (a collaborator without `manage`); PLT_ADDON_NOT_FOUND; PLT_INVALID_PARAMS;
+ *   PLT_CONFLICT (a backup of that database is still running)
  */
 export async function captureBackup(deps: BackupDeps, user: User, appName: string, database?: string) {
   const app = await findApp(deps.store, user, appName, 'manage');

@@ -148,6 +148,11 @@ describe('bad input', () => {
       expect(res.json()).toMatchObject({ id, message: expect.any(String) });
     };
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/b999'), 404, 'not_found');
+    // A capture while one of the same database runs is refused (a `running` row stands for one under way).
+    const running = await db.store.addonBackups.create({ addonId: b.addon.id, appId: b.app.id, kind: 'manual', database: 'DATABASE' });
+    await expectError(await call('POST', '/apps/bk-bad/pg-backups'), 409, 'conflict');
+    await expectError(await call('DELETE', `/apps/bk-bad/pg-backups/${running.num}`), 409, 'conflict');
+    await db.store.addonBackups.remove(running.id);
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/a001'), 404, 'not_found'); // b001 exists, a001 not
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/..%2F..%2Fetc'), 404, 'not_found');
     await expectError(await call('POST', '/apps/bk-bad/pg-backups/b999/actions/restore'), 404, 'not_found');
