@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transform } from 'node:stream';
 import { ErrorCodes, PlatformError } from '@platform/types';
@@ -208,6 +208,7 @@ export async function restoreBackup(deps: BackupDeps, user: User, appName: strin
   }
   const label = backupName(view.backup);
   if (view.backup.status !== 'succeeded') throw new PlatformError(ErrorCodes.invalidParams, `Backup ${label} ${view.backup.status === 'running' ? 'is still running' : 'failed'}: it cannot be restored.`);
+  await assertFile(b, view.backup);
   const tools = await findPgTools(b.pgBinDir);
   if (!tools) throw new PlatformError(ErrorCodes.restoreFailed, 'pg_restore was not found: install postgresql-client, or set PLATFORM_PG_BIN_DIR.');
   const credentials = await deps.store.addons.credentials(target.addon.id);
@@ -223,11 +224,19 @@ export async function restoreBackup(deps: BackupDeps, user: User, appName: strin
   return view;
 }
 
+/** A succeeded backup's file must still be there (an operator may have removed it by hand). */
+async function assertFile(b: PgBackupsDeps, backup: AddonBackupRecord): Promise<void> {
+  await access(fileOf(b, backup)).catch(() => {
+    throw new PlatformError(ErrorCodes.backupNotFound, `The file of backup ${backupName(backup)} is missing on the server; delete the backup with pg:backups:delete.`);
+  });
+}
+
 /** `pg:backups:download`: the backup's dump, decrypted as it streams. @throws as getBackup; PLT_INVALID_PARAMS (not succeeded) */
 export async function downloadBackup(deps: BackupDeps, user: User, appName: string, name: string): Promise<BackupView & { stream: Transform }> {
   const b = backupsOf(deps);
   const view = await getBackup(deps, user, appName, name, 'manage');
   if (view.backup.status !== 'succeeded') throw new PlatformError(ErrorCodes.invalidParams, `Backup ${backupName(view.backup)} did not succeed: there is nothing to download.`);
+  await assertFile(b, view.backup);
   return { ...view, stream: readDump({ file: fileOf(b, view.backup), open: () => b.cipher.openStream(view.backup.id) }) };
 }
 

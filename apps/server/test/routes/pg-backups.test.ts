@@ -153,6 +153,12 @@ describe('bad input', () => {
     await expectError(await call('POST', '/apps/bk-bad/pg-backups'), 409, 'conflict');
     await expectError(await call('DELETE', `/apps/bk-bad/pg-backups/${running.num}`), 409, 'conflict');
     await db.store.addonBackups.remove(running.id);
+    // A backup whose file went missing on the server: 404, saying so.
+    const lost = await capture('bk-bad');
+    await rm(path.join(pgBackups.dir, lost.addon.id, lost.id));
+    await expectError(await call('GET', `/apps/bk-bad/pg-backups/${lost.name}/download`), 404, 'not_found');
+    await expectError(await call('POST', `/apps/bk-bad/pg-backups/${lost.name}/actions/restore`), 404, 'not_found');
+    await call('DELETE', `/apps/bk-bad/pg-backups/${lost.name}`);
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/a001'), 404, 'not_found'); // b001 exists, a001 not
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/..%2F..%2Fetc'), 404, 'not_found');
     await expectError(await call('POST', '/apps/bk-bad/pg-backups/b999/actions/restore'), 404, 'not_found');
