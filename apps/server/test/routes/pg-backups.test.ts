@@ -196,6 +196,10 @@ describe('delete and destroy', () => {
     expect((await call('DELETE', `/apps/bk-gone/pg-backups/${first.name}`)).statusCode).toBe(200);
     expect((await call('GET', '/apps/bk-gone/pg-backups')).json().map((x: { name: string }) => x.name)).toEqual(['b002']);
     expect(await filesUnder(path.join(pgBackups.dir, addon.id))).toHaveLength(1);
+    // Numbers are never reused: with the newest deleted, the next backup is b003, not b002 again.
+    expect((await call('DELETE', '/apps/bk-gone/pg-backups/b002')).statusCode).toBe(200);
+    expect(await capture('bk-gone')).toMatchObject({ name: 'b003', status: 'succeeded' });
+    expect(await filesUnder(path.join(pgBackups.dir, addon.id))).toHaveLength(1);
     expect((await call('PUT', '/apps/bk-gone/pg-backup-schedules/DATABASE', { at: '03:00 UTC' })).statusCode).toBe(200);
 
     expect((await call('DELETE', `/addons/${addon.id}`)).statusCode).toBe(200);
