@@ -82,7 +82,7 @@ function counter(): Transform & { bytes: number } {
 }
 
 /**
- * Dumps the database at `url` with `pg_dump --format=custom` and the URL's own credentials (the password in the
+ * Dumps the database at `url` with `pg_dump --format=custom` (waiting at most 5 minutes for a table lock) and the URL's own credentials (the password in the
  * child's PGPASSWORD, never argv), through `seal()` (a streaming cipher) into `file`: written as `<file>.partial`
  * (0600) and renamed once pg_dump exited 0, so `file` exists only complete. Streams: memory stays flat whatever
  * the database's size. Resolves with the dump's size in bytes, before sealing.
@@ -93,7 +93,8 @@ function counter(): Transform & { bytes: number } {
 export async function captureDump(options: { url: string; file: string; tools: PgTools; seal: () => Transform }): Promise<{ bytes: number }> {
   const target = parseTarget(options.url);
   const { args: conn, env } = connection(target);
-  const args = ['--format=custom', '--no-owner', '--no-acl', ...conn];
+  // A table locked exclusively for long (a migration gone astray) fails the backup instead of holding it forever.
+  const args = ['--format=custom', '--no-owner', '--no-acl', '--lock-wait-timeout=5min', ...conn];
   const partial = `${options.file}.partial`;
   const child = spawn(options.tools.pgDump, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = stderrTail(child);

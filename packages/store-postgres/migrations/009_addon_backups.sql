@@ -23,6 +23,12 @@ CREATE TABLE addon_backups (
 );
 CREATE INDEX addon_backups_addon ON addon_backups (addon_id, created_at);
 
+-- The last backup number given per app: numbers are never reused, even after the newest backup was deleted.
+CREATE TABLE addon_backup_counters (
+  app_id uuid PRIMARY KEY REFERENCES apps (id) ON DELETE CASCADE,
+  last_num integer NOT NULL
+);
+
 -- One daily schedule per add-on: a backup at `hour`:00 UTC, the last 7 scheduled ones kept.
 CREATE TABLE addon_backup_schedules (
   addon_id uuid PRIMARY KEY REFERENCES addons (id) ON DELETE CASCADE,
@@ -37,4 +43,5 @@ CREATE INDEX addon_backup_schedules_app ON addon_backup_schedules (app_id);
 
 -- Down Migration
 DROP TABLE addon_backup_schedules;
+DROP TABLE addon_backup_counters;
 DROP TABLE addon_backups;

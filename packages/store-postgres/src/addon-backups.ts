@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { isUniqueViolation } from './tx.ts';
 
 /** How a backup came to be: `pg:backups:capture` or the daily schedule (migration 009). */
 export type AddonBackupKind = 'manual' | 'scheduled';
@@ -69,21 +68,20 @@ const toSchedule = (r: Record<string, unknown>): AddonBackupScheduleRecord => ({
  */
 export function createAddonBackups(pool: pg.Pool) {
   return {
-    /** A new `running` backup numbered after the app's highest (retried when two race for a number). */
+    /** A new `running` backup with the app's next number (counted per app, never reused). */
     async create(input: { addonId: string; appId: string; kind: AddonBackupKind; database: string }): Promise<AddonBackupRecord> {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const r = await pool.query(
-            `INSERT INTO addon_backups (id, addon_id, app_id, num, kind, database, status)
-             SELECT $1, $2, $3, COALESCE(MAX(num), 0) + 1, $4, $5, 'running' FROM addon_backups WHERE app_id = $3
-             RETURNING *`,
-            [randomUUID(), input.addonId, input.appId, input.kind, input.database],
-          );
-          return toBackup(r.rows[0]);
-        } catch (err) {
-          if (!isUniqueViolation(err) || attempt >= 5) throw err;
-        }
-      }
+      const r = await pool.query(
+        `WITH counter AS (
+           INSERT INTO addon_backup_counters (app_id, last_num) VALUES ($3, 1)
+           ON CONFLICT (app_id) DO UPDATE SET last_num = addon_backup_counters.last_num + 1
+           RETURNING last_num
+         )
+         INSERT INTO addon_backups (id, addon_id, app_id, num, kind, database, status)
+         SELECT $1, $2, $3, last_num, $4, $5, 'running' FROM counter
+         RETURNING *`,
+        [randomUUID(), input.addonId, input.appId, input.kind, input.database],
+      );
+      return toBackup(r.rows[0]);
     },
 
     /** Ends a running backup; false when it is gone (its add-on was destroyed meanwhile). */

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transform } from 'node:stream';
 import { ErrorCodes, PlatformError } from '@platform/types';
@@ -103,6 +103,9 @@ export async function startCapture(
   kind: AddonBackupKind,
 ): Promise<{ backup: AddonBackupRecord; done: Promise<AddonBackupRecord | null> }> {
   const b = backupsOf(deps);
+  // One pg_dump per database at a time (Heroku's rule too): a second capture waits for the first to end.
+  const running = (await deps.store.addonBackups.listOf(addon.id)).find((x) => x.status === 'running');
+  if (running) throw new PlatformError(ErrorCodes.conflict, `Backup ${backupName(running)} of ${running.database} is still running; capture again once it ended.`);
   const backup = await deps.store.addonBackups.create({ addonId: addon.id, appId: addon.appId, kind, database });
   const name = backupName(backup);
   b.appLog(addon.appId, `Backup ${name} of ${database} (${addon.name}) started${kind === 'scheduled' ? ' (scheduled)' : ''}`);
@@ -143,7 +146,8 @@ export async function startCapture(
  * `pg:backups:capture [DATABASE]` (POST /apps/{app}/pg-backups): starts a backup; the answer is its `running`
  * record, `GET` it until it ended.
  *
- * @throws PLT_APP_NOT_FOUND; PLT_FORBIDDEN (a collaborator without `manage`); PLT_ADDON_NOT_FOUND; PLT_INVALID_PARAMS
+ * @throws PLT_APP_NOT_FOUND; PLT_FORBIDDEN (a collaborator without `manage`); PLT_ADDON_NOT_FOUND; PLT_INVALID_PARAMS;
+ *   PLT_CONFLICT (a backup of that database is still running)
  */
 export async function captureBackup(deps: BackupDeps, user: User, appName: string, database?: string) {
   const app = await findApp(deps.store, user, appName, 'manage');
@@ -204,6 +208,7 @@ export async function restoreBackup(deps: BackupDeps, user: User, appName: strin
   }
   const label = backupName(view.backup);
   if (view.backup.status !== 'succeeded') throw new PlatformError(ErrorCodes.invalidParams, `Backup ${label} ${view.backup.status === 'running' ? 'is still running' : 'failed'}: it cannot be restored.`);
+  await assertFile(b, view.backup);
   const tools = await findPgTools(b.pgBinDir);
   if (!tools) throw new PlatformError(ErrorCodes.restoreFailed, 'pg_restore was not found: install postgresql-client, or set PLATFORM_PG_BIN_DIR.');
   const credentials = await deps.store.addons.credentials(target.addon.id);
@@ -219,11 +224,19 @@ export async function restoreBackup(deps: BackupDeps, user: User, appName: strin
   return view;
 }
 
+/** A succeeded backup's file must still be there (an operator may have removed it by hand). */
+async function assertFile(b: PgBackupsDeps, backup: AddonBackupRecord): Promise<void> {
+  await access(fileOf(b, backup)).catch(() => {
+    throw new PlatformError(ErrorCodes.backupNotFound, `The file of backup ${backupName(backup)} is missing on the server; delete the backup with pg:backups:delete.`);
+  });
+}
+
 /** `pg:backups:download`: the backup's dump, decrypted as it streams. @throws as getBackup; PLT_INVALID_PARAMS (not succeeded) */
 export async function downloadBackup(deps: BackupDeps, user: User, appName: string, name: string): Promise<BackupView & { stream: Transform }> {
   const b = backupsOf(deps);
   const view = await getBackup(deps, user, appName, name, 'manage');
   if (view.backup.status !== 'succeeded') throw new PlatformError(ErrorCodes.invalidParams, `Backup ${backupName(view.backup)} did not succeed: there is nothing to download.`);
+  await assertFile(b, view.backup);
   return { ...view, stream: readDump({ file: fileOf(b, view.backup), open: () => b.cipher.openStream(view.backup.id) }) };
 }
 

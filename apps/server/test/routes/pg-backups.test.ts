@@ -148,6 +148,17 @@ describe('bad input', () => {
       expect(res.json()).toMatchObject({ id, message: expect.any(String) });
     };
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/b999'), 404, 'not_found');
+    // A capture while one of the same database runs is refused (a `running` row stands for one under way).
+    const running = await db.store.addonBackups.create({ addonId: b.addon.id, appId: b.app.id, kind: 'manual', database: 'DATABASE' });
+    await expectError(await call('POST', '/apps/bk-bad/pg-backups'), 409, 'conflict');
+    await expectError(await call('DELETE', `/apps/bk-bad/pg-backups/${running.num}`), 409, 'conflict');
+    await db.store.addonBackups.remove(running.id);
+    // A backup whose file went missing on the server: 404, saying so.
+    const lost = await capture('bk-bad');
+    await rm(path.join(pgBackups.dir, lost.addon.id, lost.id));
+    await expectError(await call('GET', `/apps/bk-bad/pg-backups/${lost.name}/download`), 404, 'not_found');
+    await expectError(await call('POST', `/apps/bk-bad/pg-backups/${lost.name}/actions/restore`), 404, 'not_found');
+    await call('DELETE', `/apps/bk-bad/pg-backups/${lost.name}`);
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/a001'), 404, 'not_found'); // b001 exists, a001 not
     await expectError(await call('GET', '/apps/bk-bad/pg-backups/..%2F..%2Fetc'), 404, 'not_found');
     await expectError(await call('POST', '/apps/bk-bad/pg-backups/b999/actions/restore'), 404, 'not_found');
@@ -184,6 +195,10 @@ describe('delete and destroy', () => {
     await capture('bk-gone');
     expect((await call('DELETE', `/apps/bk-gone/pg-backups/${first.name}`)).statusCode).toBe(200);
     expect((await call('GET', '/apps/bk-gone/pg-backups')).json().map((x: { name: string }) => x.name)).toEqual(['b002']);
+    expect(await filesUnder(path.join(pgBackups.dir, addon.id))).toHaveLength(1);
+    // Numbers are never reused: with the newest deleted, the next backup is b003, not b002 again.
+    expect((await call('DELETE', '/apps/bk-gone/pg-backups/b002')).statusCode).toBe(200);
+    expect(await capture('bk-gone')).toMatchObject({ name: 'b003', status: 'succeeded' });
     expect(await filesUnder(path.join(pgBackups.dir, addon.id))).toHaveLength(1);
     expect((await call('PUT', '/apps/bk-gone/pg-backup-schedules/DATABASE', { at: '03:00 UTC' })).statusCode).toBe(200);
 
