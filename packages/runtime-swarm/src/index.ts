@@ -1,0 +1,3 @@
+export { createSwarmRuntime, type SwarmRuntimeOptions } from './swarm-runtime.ts';
+export type { SwarmNetworking } from './networks.ts';
+export { imageReference, serviceSpec, type AddressMode, type ServiceSettings } from './service-spec.ts';
