@@ -2,7 +2,8 @@
 # A throw-away, single-node Docker Swarm for tests, beside (never instead of) the machine's own Docker engine:
 # a network namespace of its own, a second dockerd in it (own data root, exec root, pid file, socket and config
 # file, so the machine's engine and its daemon.json are never touched), `docker swarm init` on a documentation
-# address, Debian's docker-registry in the same namespace, and the stack image loaded into the second engine.
+# address, Debian's docker-registry in the same namespace, and the stack image loaded into the second engine and
+# pushed to the registry.
 #
 #   sudo bash scripts/sandbox-swarm.sh up     # idempotent; prints the env lines below when ready
 #   sudo bash scripts/sandbox-swarm.sh env    # KEY=value lines for a running sandbox; exit 1 when it is down
@@ -98,7 +99,7 @@ up_engine() {
     --data-root "${data_dir}/docker" --exec-root "${run_dir}/exec" --pidfile "${run_dir}/docker.pid" \
     -H "$socket" --cgroup-parent /platform-swarm \
     --bip 198.51.100.65/27 --default-address-pool base=198.51.100.64/26,size=27 \
-    >>"${data_dir}/dockerd.log" 2>&1 </dev/null &
+    >>"${data_dir}/dockerd.log" 2>&1 </dev/null 9>&- &
   wait_for "the sandbox dockerd" "${data_dir}/dockerd.log" engine_up
 }
 
@@ -124,21 +125,37 @@ http:
   addr: :${registry_port}
 EOF
   setsid nohup nsenter --net="/run/netns/${ns}" -- docker-registry serve "${data_dir}/registry.yml" \
-    >>"${data_dir}/registry.log" 2>&1 </dev/null &
+    >>"${data_dir}/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"${run_dir}/registry.pid"
   wait_for "the sandbox registry" "${data_dir}/registry.log" registry_up
 }
 
+registry_has_stack() {
+  curl -fsS --max-time 5 -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://${node_addr}:${registry_port}/v2/${stack_image%%:*}/manifests/${stack_image##*:}" 2>/dev/null
+}
+
+# The stack image in the second engine (release images are built on it) and in the registry: every release
+# image pushed later shares its big layer, so a push sends only the slug's.
 up_images() {
-  sandbox_docker image inspect "$stack_image" >/dev/null 2>&1 && return 0
-  docker image inspect "$stack_image" >/dev/null 2>&1 ||
-    fail "the stack image ${stack_image} is missing on this machine's engine (run: bash scripts/build-stack-image.sh)"
-  docker save "$stack_image" | sandbox_docker load -q >/dev/null
-  sandbox_docker tag "$stack_image" platform/stack:latest
+  if ! sandbox_docker image inspect "$stack_image" >/dev/null 2>&1; then
+    docker image inspect "$stack_image" >/dev/null 2>&1 ||
+      fail "the stack image ${stack_image} is missing on this machine's engine (run: bash scripts/build-stack-image.sh)"
+    docker save "$stack_image" | sandbox_docker load -q >/dev/null
+    sandbox_docker tag "$stack_image" platform/stack:latest
+  fi
+  registry_has_stack && return 0
+  sandbox_docker tag "$stack_image" "127.0.0.1:${registry_port}/${stack_image}"
+  sandbox_docker push -q "127.0.0.1:${registry_port}/${stack_image}" >/dev/null
 }
 
 up() {
   [ "$(id -u)" -eq 0 ] || fail "creating a network namespace and a second dockerd needs root (run: sudo bash $0 up)"
+  if engine_up && swarm_active && registry_up && registry_has_stack && sandbox_docker image inspect "$stack_image" >/dev/null 2>&1; then
+    say "already up"
+    print_env
+    return 0
+  fi
   bash scripts/prerequisites.sh swarm
   docker version >/dev/null 2>&1 || fail "this machine's Docker engine does not answer (run: bash scripts/install-docker.sh)"
   local started=$SECONDS
@@ -179,9 +196,17 @@ down() {
   rm -rf "$run_dir" "$data_dir"
 }
 
+# One `up` or `down` at a time (two test files may find the sandbox missing at once).
+lock() {
+  [ "$(id -u)" -eq 0 ] || fail "the sandbox swarm needs root: a network namespace, a second dockerd (run: sudo bash $0 $1)"
+  exec 9>/run/platform-swarm.lock
+  # The daemons started below do not inherit this descriptor (9>&-): the lock ends with this script.
+  flock -w 300 9 || fail "another sandbox-swarm.sh has held /run/platform-swarm.lock for 5 minutes"
+}
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) lock up && up ;;
+  down) lock down && down ;;
   env)
     engine_up && swarm_active && registry_up || fail "the sandbox swarm is not up (run: sudo bash $0 up)"
     print_env

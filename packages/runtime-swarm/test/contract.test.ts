@@ -31,7 +31,6 @@ if ('skip' in sandbox) {
       async cleanup() {
         await runtime.close();
         await fixtures.cleanup();
-        await sandbox.release();
       },
     };
   });

@@ -10,7 +10,7 @@ import { packDirectory } from '@platform/archive';
 import type { Artifact } from '@platform/types';
 import type { RuntimeLogger } from '@platform/runtime-kit';
 // Release images are the docker builder's artifact: the swarm tests make theirs the same way, on the swarm's engine.
-import { createReleaseImage } from '@platform/builder-docker';
+import { createReleaseImage, pushReleaseImage } from '@platform/builder-docker';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const SANDBOX = join(REPO_ROOT, 'scripts', 'sandbox-swarm.sh');
@@ -24,8 +24,6 @@ export interface SwarmSandbox {
   registry: string;
   /** Its node's address on this machine's side of the namespace. */
   nodeAddress: string;
-  /** Takes the sandbox down when this test file brought it up (else leaves it to whoever did). */
-  release(): Promise<void>;
 }
 
 const run = promisify(execFile);
@@ -41,19 +39,19 @@ async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>
 }
 
 /**
- * The sandbox swarm, brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s), or the reason
- * there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
+ * The sandbox swarm, brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
+ * again at the end of the test run), or the reason there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
  * (scripts/test.sh, CI), where that is a failure.
  */
 export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
   let env: Record<string, string>;
-  let broughtUp = false;
   try {
     env = await sandboxEnv('env');
   } catch {
     try {
       env = await sandboxEnv('up');
-      broughtUp = true;
+      // The run's global teardown (test/support/global-setup.ts, SWARM_MARKER) takes down what a test brought up.
+      await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
     } catch (err) {
       const why = `the sandbox swarm could not be created (${String(
         (err as { stderr?: string }).stderr ?? err,
@@ -70,29 +68,7 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
     docker: new Docker({ socketPath }),
     registry: env.PLATFORM_SWARM_REGISTRY!,
     nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
-    async release() {
-      if (broughtUp) await run('bash', [SANDBOX, 'down'], { cwd: REPO_ROOT, timeout: 120_000 });
-    },
   };
-}
-
-/** Pushes a local image to the sandbox registry as `<registry>/<image>`; rejects with the registry's error. */
-export async function pushImage(docker: Docker, image: string, registry: string): Promise<string> {
-  const [repo, tag] = image.split(':') as [string, string];
-  const target = `${registry}/${repo}`;
-  await docker.getImage(image).tag({ repo: target, tag });
-  // The registry has no auth, but the engine wants the header all the same.
-  const stream = (await docker
-    .getImage(`${target}:${tag}`)
-    .push({ authconfig: { serveraddress: registry } })) as NodeJS.ReadableStream;
-  const events: Array<{ error?: string }> = await new Promise((done, fail) =>
-    docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) =>
-      err ? fail(err) : done(out),
-    ),
-  );
-  const failed = events.find((e) => e.error);
-  if (failed) throw new Error(`push of ${target}:${tag} failed: ${failed.error}`);
-  return `${target}:${tag}`;
 }
 
 /**
@@ -124,7 +100,7 @@ export async function createSwarmFixtures(sandbox: SwarmSandbox) {
       appId: randomUUID(),
       buildId: `test-${randomUUID()}`,
     });
-    images.push(image, await pushImage(docker, image, registry));
+    images.push(image, await pushReleaseImage({ docker, image, registry }));
     const slugChecksum = createHash('sha256')
       .update(await readFile(slugPath))
       .digest('hex');

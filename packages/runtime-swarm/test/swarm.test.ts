@@ -1,12 +1,12 @@
 /**
  * What the contract cannot see about the swarm driver: addresses on the overlay (reached from a container on
- * it, as a router on the swarm would), images pulled from the registry, per-app overlays, one-off jobs and
- * adoption by the next runtime. One web dyno and a job, on the sandbox swarm.
+ * it, as a router on the swarm would), images pulled from the registry, per-app overlays, one-off jobs, the
+ * node list and adoption by the next runtime. One web dyno and a job, on the sandbox swarm.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact, DynoSpec, Runtime } from '@platform/types';
-import { createSwarmRuntime } from '../src/index.ts';
+import { createSwarmRuntime, listSwarmNodes } from '../src/index.ts';
 import { createSwarmFixtures, requireSwarm, STACK_IMAGE } from './swarm-harness.ts';
 import { recordRuntime } from '../../../test/contracts/runtime-helpers.ts';
 
@@ -52,7 +52,6 @@ describe.skipIf('skip' in sandbox)(`swarm runtime${'skip' in sandbox ? ` (${sand
   afterAll(async () => {
     await runtime?.close();
     await fixtures?.cleanup();
-    await sandbox.release();
   });
 
   it('runs a web dyno from the registry on its app overlay, reachable at its overlay address from the overlay', async () => {
@@ -73,6 +72,17 @@ describe.skipIf('skip' in sandbox)(`swarm runtime${'skip' in sandbox ? ` (${sand
     const logs = (await container.logs({ stdout: true, follow: false })) as unknown as Buffer;
     expect(logs.toString('utf8')).toContain('overlay web.1');
     await container.remove({ force: true });
+
+    // `platform nodes`: the one node, a ready manager, runs this dyno.
+    expect(await listSwarmNodes(docker, fixtures.instance)).toEqual([
+      expect.objectContaining({
+        role: 'manager',
+        state: 'ready',
+        availability: 'active',
+        address: sandbox.nodeAddress,
+        dynos: 1,
+      }),
+    ]);
 
     // Adoption: a new runtime over the same swarm lists the dyno (as platformd after a restart) and stops it.
     await runtime.close();
