@@ -13,7 +13,8 @@
 # machines, this one included, use it for their own link; `up` refuses to start if one of its ranges is in use):
 #   namespace `platform-swarm`, veth pswarm0 (here, 198.51.100.6/29) <-> pswarm1 (in it, 198.51.100.1/29)
 #   dockerd   -H unix:///run/platform-swarm/docker.sock, data /var/lib/platform-swarm/docker,
-#             exec root /run/platform-swarm/exec, bridges from 198.51.100.64/26, overlays from 203.0.113.0/24
+#             exec root /run/platform-swarm/exec, docker0 198.51.100.64/26, other bridges (docker_gwbridge,
+#             the builds') /27s of 198.51.100.128/25, overlays /27s of 203.0.113.0/24
 #   registry  docker-registry on :5000 in the namespace (the node pulls 127.0.0.1:5000/…; from here
 #             198.51.100.1:5000), storage /var/lib/platform-swarm/registry
 # A service port published in host mode is reachable from here at 198.51.100.1:<port>; overlay addresses are
@@ -98,7 +99,7 @@ up_engine() {
     --config-file "${run_dir}/daemon.json" \
     --data-root "${data_dir}/docker" --exec-root "${run_dir}/exec" --pidfile "${run_dir}/docker.pid" \
     -H "$socket" --cgroup-parent /platform-swarm \
-    --bip 198.51.100.65/27 --default-address-pool base=198.51.100.64/26,size=27 \
+    --bip 198.51.100.65/26 --default-address-pool base=198.51.100.128/25,size=27 \
     >>"${data_dir}/dockerd.log" 2>&1 </dev/null 9>&- &
   wait_for "the sandbox dockerd" "${data_dir}/dockerd.log" engine_up
 }
