@@ -73,7 +73,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
-    const addonProviders = await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
+    // No add-on provider runs on a swarm yet.
+    const addonProviders = decision.kind === 'swarm' ? [] : await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
@@ -139,6 +140,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
       ...(decision.kind === 'docker' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger) } : {}),
+      ...(decision.kind === 'swarm' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger, config.registry ?? undefined) } : {}),
     });
 
     const ctx: ApiContext = {
