@@ -1,8 +1,9 @@
 /**
  * platformd with PLATFORM_RUNTIME=swarm on the sandbox swarm (scripts/sandbox-swarm.sh): a push builds on the
  * manager's engine, the release image goes to the registry tagged by build, the web dyno is a Swarm service the
- * router reaches at the port its node publishes (platformd runs outside the swarm's networks), and scaling adds
- * services. Skips, saying why, where the sandbox cannot be created (fails under PLATFORM_TEST_SWARM=required).
+ * router reaches at the port its node publishes (platformd runs outside the swarm's networks), scaling adds
+ * services, and `platform nodes` lists the node. Skips, saying why, where the sandbox cannot be created (fails
+ * under PLATFORM_TEST_SWARM=required).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
@@ -84,6 +85,15 @@ describe.skipIf('skip' in sandbox)(
         },
         60_000,
         'web.1 and web.2 up in `platform ps`',
+      );
+    });
+
+    it('lists the swarm node and its dynos in `platform nodes` (admin)', async () => {
+      const r = await platform(['nodes'], { cwd: repo, env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/=== Nodes \(1\)/);
+      expect(r.stdout).toMatch(
+        new RegExp(`manager\\s+ready\\s+active\\s+${sandbox.nodeAddress.replaceAll('.', '\\.')}\\s+2 dynos`),
       );
     });
   },

@@ -20,6 +20,7 @@ import { collectSlugs } from './slug-gc.ts';
 import { createForgetApp } from './start/forget-app.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { registerImageGcRoute } from './image-gc.ts';
+import { registerNodesRoute } from './swarm-nodes.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
 import { createAttachSessions } from './api/routes/one-offs.ts';
@@ -73,8 +74,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
     const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
-    // No add-on provider runs on a swarm yet.
-    const addonProviders = decision.kind === 'swarm' ? [] : await openAddonProviders(decision.kind, { dirs, store, logger, cleanups });
+    const addonProviders = decision.kind === 'swarm' ? [] : await openAddonProviders(decision.kind, { dirs, store, logger, cleanups }); // none on a swarm yet
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
@@ -139,8 +139,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onEvent: (appId, source, message) => platformEvent(appId, undefined, source, message),
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
-      ...(decision.kind === 'docker' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger) } : {}),
-      ...(decision.kind === 'swarm' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger, config.registry ?? undefined) } : {}),
+      // Swarm: each release image goes to the registry too, before its dynos start.
+      ...(decision.kind !== 'process' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) } : {}),
     });
 
     const ctx: ApiContext = {
@@ -187,6 +187,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         }),
       });
       registerImageGcRoute(app, ctx, gc);
+      registerNodesRoute(app, decision, instance);
     }, { attachSessions });
     cleanups.defer(() => api.close());
     await api.listen({ port: config.port, host: config.host });
