@@ -20,6 +20,8 @@
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
 #   router   haproxy                        the native data path (packages/router-haproxy; PLATFORM_ROUTER=auto picks it)
+#   swarm    ip, nsenter, findmnt, flock,   the sandbox swarm of the tests (scripts/sandbox-swarm.sh): a network
+#            curl, dockerd, docker-registry namespace, a second engine in it, and the registry its node pulls from
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #            psql                           the add-on fixture app reads and writes its DATABASE_URL with it
@@ -37,11 +39,12 @@ group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_router=(haproxy:haproxy)
+group_swarm=(ip:iproute2 nsenter:util-linux findmnt:util-linux flock:util-linux curl:curl dockerd:docker.io docker-registry:docker-registry)
 group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client
   /usr/lib/postgresql/15/bin/postgres:postgresql-15)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
-implies_test=(native server docker compose stack router)
+implies_test=(native server docker compose stack router swarm)
 
 say() { echo "prerequisites: $*" >&2; }
 fail() {
@@ -54,12 +57,12 @@ if [ "${1:-}" = "--list" ]; then
   list_only=1
   shift
 fi
-[ "$#" -gt 0 ] || fail "name at least one group: native server docker compose stack router test bench"
+[ "$#" -gt 0 ] || fail "name at least one group: native server docker compose stack router swarm test bench"
 
 groups=()
 add_group() {
   local g="$1" implied
-  case "$g" in native | server | docker | compose | stack | router | test | bench) ;; *) fail "unknown group '$g' (native server docker compose stack router test bench)" ;; esac
+  case "$g" in native | server | docker | compose | stack | router | swarm | test | bench) ;; *) fail "unknown group '$g' (native server docker compose stack router swarm test bench)" ;; esac
   [[ " ${groups[*]:-} " == *" $g "* ]] && return 0
   groups+=("$g")
   if [ "$g" = test ]; then for implied in "${implies_test[@]}"; do add_group "$implied"; done; fi

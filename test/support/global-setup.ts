@@ -6,6 +6,9 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { REPO_ROOT } from './platform.ts';
 
+/** Written in the run's temp dir by a swarm test that brought the sandbox swarm up (scripts/sandbox-swarm.sh). */
+export const SWARM_MARKER = 'sandbox-swarm-brought-up';
+
 /** Docker objects the tests make, by kind, as id → name: those labelled `platform.*`, and compose test projects. */
 type Snapshot = Record<'containers' | 'volumes' | 'networks' | 'images', Map<string, string>>;
 
@@ -103,6 +106,12 @@ export default async function setup(): Promise<() => Promise<void>> {
         left.push(`image ${name}`);
         await docker.getImage(id).remove({ force: true }).catch(() => undefined);
       }
+    }
+    // A swarm test that found no sandbox swarm brought one up (packages/runtime-swarm/test/swarm-harness.ts): take it down.
+    if (await readFile(path.join(runDir, SWARM_MARKER), 'utf8').then(() => true, () => false)) {
+      await promisify(execFile)('bash', [path.join(REPO_ROOT, 'scripts', 'sandbox-swarm.sh'), 'down'], { cwd: REPO_ROOT }).catch((err: unknown) =>
+        left.push(`the sandbox swarm (its take-down failed: ${String(err)})`),
+      );
     }
     await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
     if (left.length > 0) process.stderr.write(`\nglobal teardown: the tests left ${left.length} object(s) behind, now removed:\n  ${left.join('\n  ')}\n`);

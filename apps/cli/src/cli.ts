@@ -32,6 +32,7 @@ import { register as registerBuildpacksSet } from './commands/buildpacks/set.ts'
 import { register as registerBuildpacksAdd } from './commands/buildpacks/add.ts';
 import { register as registerBuildpacksClear } from './commands/buildpacks/clear.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
+import { register as registerNodes } from './commands/nodes/index.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
 import { register as registerCerts } from './commands/certs/index.ts';
 import { register as registerCertsAdd } from './commands/certs/add.ts';
@@ -108,6 +109,7 @@ const commands = [
   registerBuildpacksAdd,
   registerBuildpacksClear,
   registerImagesPrune,
+  registerNodes,
   registerMaintenance,
   registerCerts,
   registerCertsAdd,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DRAIN_ALLOWANCES, type DrainAllowance } from '@platform/log-hub';
 import { FAILPOINTS, isFailpoint, type Failpoint } from './failpoints.ts';
 
-export type RuntimeChoice = 'auto' | 'docker' | 'process';
+export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
 /** The data path: HAProxy (native, outlives platformd), the built-in Node router, or auto (HAProxy when installed). */
 export type RouterChoice = 'auto' | 'haproxy' | 'node';
 
@@ -48,6 +48,12 @@ export interface ServerConfig {
   adminEmail: string;
   runtime: RuntimeChoice;
   dockerHost: string | null;
+  /** PLATFORM_RUNTIME=swarm: a manager's engine (PLATFORM_SWARM_DOCKER_HOST; default DOCKER_HOST), where builds run too. */
+  swarmDockerHost: string | null;
+  /** The registry swarm nodes pull release images from (PLATFORM_REGISTRY, host[:port]); required with swarm. */
+  registry: string | null;
+  /** Where the router reaches swarm dynos (PLATFORM_SWARM_ADDRESSES): their overlay address, or a port their node publishes. */
+  swarmAddresses: 'overlay' | 'published';
   logLevel: string;
   bootTimeoutMs: number;
   /** A web dyno that bound $PORT must stay up this long before it is routed to and an old one retired. */
@@ -171,7 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   const seconds = (name: string, fallbackS: number, maxS: number) => int(name, fallbackS, 0, maxS) * 1000;
 
   const runtime = (str('PLATFORM_RUNTIME') ?? 'auto') as RuntimeChoice;
-  if (!['auto', 'docker', 'process'].includes(runtime)) problems.push('PLATFORM_RUNTIME must be auto, docker or process');
+  if (!['auto', 'docker', 'process', 'swarm'].includes(runtime)) problems.push('PLATFORM_RUNTIME must be auto, docker, process or swarm');
+  const registry = str('PLATFORM_REGISTRY');
+  if (registry !== null && !/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(registry)) problems.push('PLATFORM_REGISTRY must be host or host:port, e.g. 127.0.0.1:5000');
+  if (runtime === 'swarm' && registry === null) problems.push('PLATFORM_RUNTIME=swarm needs PLATFORM_REGISTRY: the registry every node pulls release images from');
+  const swarmAddresses = (str('PLATFORM_SWARM_ADDRESSES') ?? 'overlay') as ServerConfig['swarmAddresses'];
+  if (!['overlay', 'published'].includes(swarmAddresses)) problems.push('PLATFORM_SWARM_ADDRESSES must be overlay or published');
   const router = (str('PLATFORM_ROUTER') ?? 'auto') as RouterChoice;
   if (!['auto', 'haproxy', 'node'].includes(router)) problems.push('PLATFORM_ROUTER must be auto, haproxy or node');
   const haproxySupervisor = (str('PLATFORM_HAPROXY_SUPERVISOR') ?? 'platformd') as ServerConfig['haproxySupervisor'];
@@ -225,6 +236,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     adminEmail: str('PLATFORM_ADMIN_EMAIL') ?? 'admin@platform.local',
     runtime,
     dockerHost: str('DOCKER_HOST'),
+    swarmDockerHost: str('PLATFORM_SWARM_DOCKER_HOST'),
+    registry,
+    swarmAddresses,
     logLevel,
     bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),
     healthWindowMs: seconds('PLATFORM_HEALTH_WINDOW', 2, 600),

@@ -21,6 +21,7 @@ import { collectSlugs } from './slug-gc.ts';
 import { createForgetApp } from './start/forget-app.ts';
 import { interruptedEvents, recoverInterruptedDeploys } from './recovery.ts';
 import { registerImageGcRoute } from './image-gc.ts';
+import { registerNodesRoute } from './swarm-nodes.ts';
 import { createDeployer } from './deploy/deployer.ts';
 import { createApiServer } from './api/server.ts';
 import { createAttachSessions } from './api/routes/one-offs.ts';
@@ -78,11 +79,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
 
-    const opened = await openRouter(config, {
-      logger,
-      cleanups,
-      onLog: (entry, line) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line }),
-    });
+    const onLog = (entry: { app: string }, line: string) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line });
+    const opened = await openRouter(config, { logger, cleanups, onLog });
     const { router } = opened;
     // The router itself answers the issuer's http-01 challenges (Router.setChallenge).
     const acmeIssuer = await openAcmeIssuer(config, store, router);
@@ -139,7 +137,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onEvent: (appId, source, message) => platformEvent(appId, undefined, source, message),
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
-      ...(decision.kind === 'docker' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger) } : {}),
+      // Swarm: each release image goes to the registry too, before its dynos start.
+      ...(decision.kind !== 'process' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) } : {}),
     });
 
     const ctx: ApiContext = {
@@ -187,6 +186,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         }),
       });
       registerImageGcRoute(app, ctx, gc);
+      registerNodesRoute(app, decision, instance);
     }, { attachSessions });
     cleanups.defer(() => api.close());
     await api.listen({ port: config.port, host: config.host });

@@ -1,1 +1,3 @@
 export { dockerError, dockerStatus, isNotFound } from './docker-errors.ts';
+export { attachedStdio, type AttachedStdio, type Demux } from './attach-stdio.ts';
+export { demuxBuffer, sinceParam, splitTimestamp, type LogFrame } from './log-frames.ts';

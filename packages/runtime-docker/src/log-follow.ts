@@ -2,8 +2,7 @@ import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Dyno, DynoOutput } from '@platform/types';
 import { createDynoOutputLines, type RuntimeLogger } from '@platform/runtime-kit';
-import { isNotFound } from '@platform/docker-kit';
-import { demuxBuffer, sinceParam, splitTimestamp, type LogFrame } from './log-frames.ts';
+import { demuxBuffer, isNotFound, sinceParam, splitTimestamp, type LogFrame } from '@platform/docker-kit';
 
 export interface FollowOptions {
   /** A fresh dyno: replay its whole log. An adopted one: new lines only (its past is not replayed). */

@@ -1,8 +1,7 @@
 import type Docker from 'dockerode';
 import { ErrorCodes, PlatformError, isPlatformError, type AttachedDyno, type AttachOptions, type Dyno, type DynoSpec } from '@platform/types';
 import { copyDyno, runtimeClosedError, validateDynoSpec } from '@platform/runtime-kit';
-import { attachStdio } from './attach-stdio.ts';
-import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
+import { attachedStdio, dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { ATTACHED_LABEL, type DockerContext } from './docker-context.ts';
 import { containerOptions, dynoFromInspect } from './dyno-container.ts';
 import { watchDyno } from './dyno-watch.ts';
@@ -67,7 +66,8 @@ export async function startAttachedDyno(ctx: DockerContext, spec: DynoSpec, atta
     throw dockerError(`create dyno ${spec.name}`, err, { app: spec.app });
   }
   try {
-    const { stdin, stdout, stderr, ended } = await attachStdio(ctx.docker, container, attach.tty);
+    const hijacked = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    const { stdin, stdout, stderr, ended } = attachedStdio(hijacked, attach.tty, ctx.docker.modem.demuxStream.bind(ctx.docker.modem));
     await container.start();
     const resize = async (cols: number, rows: number) => {
       if (!attach.tty) return;

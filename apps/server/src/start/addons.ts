@@ -31,6 +31,8 @@ interface AddonContext {
  * platformd and are found again by name); no Redis provider yet. Closed (let go, not stopped) after the dynos stop.
  */
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
+  // No add-on provider runs on a swarm yet (issue 19): `addons:create` says so.
+  if (decision.kind === 'swarm') return [];
   if (decision.kind === 'docker') return [await openDockerPostgres(decision.docker, deps)];
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),

@@ -3,6 +3,7 @@ import type { Builder, Runtime } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
+import { createSwarmRuntime } from '@platform/runtime-swarm';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
 import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import type { ServerConfig } from '../config.ts';
@@ -17,7 +18,7 @@ export interface Drivers {
   decision: RuntimeDecision;
   runtime: Runtime;
   builder: Builder;
-  /** Docker mode: release images are collected after each deploy (and on POST /admin/prune-images). */
+  /** Docker and swarm mode: release images are collected after each deploy (and on POST /admin/prune-images); swarm: on the manager only, not yet in the registry. */
   gc: ImageGc | null;
 }
 
@@ -36,18 +37,31 @@ export async function createDrivers(
   logger.info({ runtime: decision.kind, reason: decision.reason }, `using the ${decision.kind} runtime`);
   const builderLogger = logger.child({ component: 'builder' });
   let drivers: Drivers;
-  if (decision.kind === 'docker') {
+  if (decision.kind === 'docker' || decision.kind === 'swarm') {
+    // Swarm: builds run on the manager's engine; the deployer pushes each release image to the registry.
     const leftover = await sweepBuildContainers(decision.docker, instance);
     if (leftover > 0) logger.warn({ leftover }, 'removed the build containers a previous server left behind');
     const buildNetwork = await fenceDockerWorkloads(config, decision.docker, logger);
+    const runtimeLogger = logger.child({ component: 'runtime' });
     drivers = {
       decision,
-      runtime: createDockerRuntime({
-        docker: decision.docker,
-        instance,
-        logger: logger.child({ component: 'runtime' }),
-        networking: config.dynoNetwork ? { mode: 'shared', name: config.dynoNetwork } : { mode: 'per-app', pool: config.dynoSubnets },
-      }),
+      runtime:
+        decision.kind === 'swarm'
+          ? createSwarmRuntime({
+              docker: decision.docker,
+              instance,
+              logger: runtimeLogger,
+              registry: config.registry ?? undefined,
+              addresses: config.swarmAddresses,
+              stopGraceMs: config.graceMs,
+              ...(config.dynoNetwork ? { networking: { mode: 'shared', name: config.dynoNetwork } } : {}),
+            })
+          : createDockerRuntime({
+              docker: decision.docker,
+              instance,
+              logger: runtimeLogger,
+              networking: config.dynoNetwork ? { mode: 'shared', name: config.dynoNetwork } : { mode: 'per-app', pool: config.dynoSubnets },
+            }),
       // Buildpacks run in a build container from the stack image, never on the host; the build returns the
       // release image.
       builder: createDockerBuilder({

@@ -1,5 +1,4 @@
 import { PassThrough, Writable, type Readable } from 'node:stream';
-import type Docker from 'dockerode';
 
 /** A hijacked attach stream of a container, as the caller's stdio. */
 export interface AttachedStdio {
@@ -11,15 +10,23 @@ export interface AttachedStdio {
   ended: Promise<void>;
 }
 
+/** Splits the engine's multiplexed stream into two (dockerode's `docker.modem.demuxStream`). */
+export type Demux = (
+  stream: NodeJS.ReadableStream,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+) => void;
+
 /**
- * Attaches to a created (not yet started) container with stdin open, so no output is lost. Without a TTY the
- * multiplexed stream is split into stdout/stderr and `stdin.end()` half-closes it (EOF); with one, stdout is the
- * terminal and `stdin.end()` types the terminal's EOF character (Ctrl-D). Rejects with the engine's error.
+ * The caller's stdio over a container's hijacked attach stream (`container.attach({ stream, stdin, stdout,
+ * stderr, hijack: true })`, made before the container starts so no output is lost). Without a TTY the
+ * multiplexed stream is split by `demux` into stdout/stderr and `stdin.end()` half-closes it (EOF); with one,
+ * stdout is the terminal and `stdin.end()` types the terminal's EOF character (Ctrl-D).
+ *
+ *   const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+ *   const stdio = attachedStdio(stream, false, docker.modem.demuxStream.bind(docker.modem));
  */
-export async function attachStdio(docker: Docker, container: Docker.Container, tty: boolean): Promise<AttachedStdio> {
-  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & {
-    destroy?: () => void;
-  };
+export function attachedStdio(stream: NodeJS.ReadWriteStream, tty: boolean, demux: Demux): AttachedStdio {
   const stdout = new PassThrough();
   const stderr = tty ? null : new PassThrough();
   const ended = new Promise<void>((resolve) => {
@@ -36,7 +43,7 @@ export async function attachStdio(docker: Docker, container: Docker.Container, t
     stream.once('error', end);
   });
   if (tty) stream.on('data', (chunk: Buffer) => stdout.write(chunk));
-  else docker.modem.demuxStream(stream, stdout, stderr!);
+  else demux(stream, stdout, stderr!);
   const stdin = new Writable({
     write(chunk: Buffer, _encoding, done) {
       stream.write(chunk);

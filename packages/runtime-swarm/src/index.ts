@@ -1,0 +1,4 @@
+export { createSwarmRuntime, type SwarmRuntimeOptions } from './swarm-runtime.ts';
+export type { SwarmNetworking } from './networks.ts';
+export { imageReference, serviceSpec, type AddressMode, type ServiceSettings } from './service-spec.ts';
+export { listSwarmNodes, type SwarmNode } from './nodes.ts';

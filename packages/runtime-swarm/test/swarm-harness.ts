@@ -1,0 +1,175 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { packDirectory } from '@platform/archive';
+import type { Artifact } from '@platform/types';
+import type { RuntimeLogger } from '@platform/runtime-kit';
+// Release images are the docker builder's artifact: the swarm tests make theirs the same way, on the swarm's engine.
+import { createReleaseImage, pushReleaseImage } from '@platform/builder-docker';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+const SANDBOX = join(REPO_ROOT, 'scripts', 'sandbox-swarm.sh');
+export const STACK_IMAGE = 'platform/stack:latest';
+
+/** The sandbox swarm of scripts/sandbox-swarm.sh, as the tests use it. */
+export interface SwarmSandbox {
+  /** A dockerode client of its manager. */
+  docker: Docker;
+  /** The registry its node pulls from (`127.0.0.1:5000`). */
+  registry: string;
+  /** Its node's address on this machine's side of the namespace. */
+  nodeAddress: string;
+}
+
+const run = promisify(execFile);
+
+async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>> {
+  const { stdout } = await run('bash', [SANDBOX, command], { cwd: REPO_ROOT, timeout: 180_000 });
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+/**
+ * The sandbox swarm, brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
+ * again at the end of the test run), or the reason there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
+ * (scripts/test.sh, CI), where that is a failure.
+ */
+export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
+  let env: Record<string, string>;
+  try {
+    env = await sandboxEnv('env');
+  } catch {
+    try {
+      env = await sandboxEnv('up');
+      // The run's global teardown (test/support/global-setup.ts, SWARM_MARKER) takes down what a test brought up.
+      await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
+    } catch (err) {
+      const why = `the sandbox swarm could not be created (${String(
+        (err as { stderr?: string }).stderr ?? err,
+      )
+        .trim()
+        .split('\n')
+        .at(-1)}); run: sudo bash scripts/sandbox-swarm.sh up`;
+      if (process.env.PLATFORM_TEST_SWARM === 'required') throw new Error(why);
+      return { skip: why };
+    }
+  }
+  const socketPath = env.PLATFORM_SWARM_DOCKER_HOST!.replace(/^unix:\/\//, '');
+  return {
+    docker: new Docker({ socketPath }),
+    registry: env.PLATFORM_SWARM_REGISTRY!,
+    nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
+  };
+}
+
+/**
+ * Temp dirs, slugs, release images (built on the swarm's engine, pushed to its registry) and a shared overlay
+ * for one test file, with a platform instance id of its own; `cleanup()` removes them all.
+ */
+export async function createSwarmFixtures(sandbox: SwarmSandbox) {
+  const { docker, registry } = sandbox;
+  const root = await mkdtemp(join(tmpdir(), 'runtime-swarm-test-'));
+  const instance = `test-${randomUUID().slice(0, 8)}`;
+  const network = `platform-test-${randomUUID().slice(0, 8)}`;
+  const images: string[] = [];
+  let n = 0;
+
+  async function makeArtifact(files: Record<string, string>, app = 'contract-app'): Promise<Artifact> {
+    const src = join(root, `src-${++n}`);
+    await mkdir(src, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(dirname(join(src, name)), { recursive: true });
+      await writeFile(join(src, name), content);
+    }
+    const slugPath = join(root, `slug-${n}.tgz`);
+    await packDirectory(src, createWriteStream(slugPath), { gzip: true });
+    const image = await createReleaseImage({
+      docker,
+      stackImage: STACK_IMAGE,
+      slugPath,
+      app,
+      appId: randomUUID(),
+      buildId: `test-${randomUUID()}`,
+    });
+    images.push(image, await pushReleaseImage({ docker, image, registry }));
+    const slugChecksum = createHash('sha256')
+      .update(await readFile(slugPath))
+      .digest('hex');
+    return { slugPath, slugChecksum, image };
+  }
+
+  async function cleanup(): Promise<void> {
+    const services = await docker.listServices({ filters: { label: [`platform.managed=${instance}`] } });
+    await Promise.all(
+      services.map((s) =>
+        docker
+          .getService(s.ID)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`platform.managed=${instance}`] },
+    });
+    await Promise.all(
+      containers.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    await Promise.all(
+      images.map((image) =>
+        docker
+          .getImage(image)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    // The overlay goes once Swarm has removed the services' tasks from it.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const left = await docker.listNetworks({ filters: { label: [`platform.managed=${instance}`] } });
+      const named = await docker.listNetworks({ filters: { name: [network] } });
+      const all = [...left, ...named.filter((x) => x.Name === network)];
+      if (all.length === 0) break;
+      await Promise.all(
+        all.map((x) =>
+          docker
+            .getNetwork(x.Id)
+            .remove()
+            .catch(() => undefined),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await rm(root, { recursive: true, force: true });
+  }
+
+  return { root, instance, network, images, makeArtifact, cleanup };
+}
+
+/** A logger printing the driver's lines with the time since the file started (PLATFORM_TEST_VERBOSE=1). */
+export function stderrLogger(): RuntimeLogger {
+  const t0 = Date.now();
+  const line = (level: string) => (fields: object, message?: string) =>
+    process.stderr.write(
+      `[swarm +${Date.now() - t0}ms] ${level} ${message ?? ''} ${JSON.stringify(fields)}\n`,
+    );
+  return {
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+  } as RuntimeLogger;
+}
