@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
@@ -104,6 +104,9 @@ async function spoolContext(source: Readable, file: string, maxBytes: number): P
 /** Builds the app's Dockerfile into `platform/<app>:<buildId>`. Throws PLT_BUILD_FAILED (already on `output`). */
 export async function buildDockerfileImage(input: DockerfileBuildInput): Promise<DockerfileBuildResult> {
   const { docker, output } = input;
+  // Taken before the first await: a stream whose producer exits meanwhile may drop what nobody reads yet.
+  const source = new PassThrough();
+  pipeline(input.source, source).catch(() => {}); // errors reach the reader through `source`
   const fail = (message: string, cause?: unknown) => {
     output(` !     ${message}`);
     return buildFailed(message, cause);
@@ -123,7 +126,7 @@ export async function buildDockerfileImage(input: DockerfileBuildInput): Promise
   input.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const context = path.join(dir, 'context.tar');
-    const dockerfile = await spoolContext(input.source, context, input.sourceMaxBytes ?? BUILD_DEFAULTS.sourceMaxBytes);
+    const dockerfile = await spoolContext(source, context, input.sourceMaxBytes ?? BUILD_DEFAULTS.sourceMaxBytes);
     if (dockerfile === null) throw fail('No Dockerfile at the root of the app (a regular file, at most 1 MB).');
     const declared = declaredBuildArgs(dockerfile);
     const buildargs = Object.fromEntries(declared.filter((n) => n in input.env).map((n) => [n, input.env[n]!]));
@@ -177,6 +180,7 @@ export async function buildDockerfileImage(input: DockerfileBuildInput): Promise
     };
   } finally {
     clearTimeout(timer);
+    source.destroy(); // no-op once consumed; otherwise frees the producer
     input.signal?.removeEventListener('abort', onAbort);
     await fsp.rm(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDockerfileImage, declaredBuildArgs } from '../src/dockerfile-build.ts';
-import { STACK_IMAGE, dockerCli, makeTemp, requireDocker, tarOf, writeTree } from './helpers.ts';
+import { STACK_IMAGE, dockerCli, exitedTarOf, makeTemp, requireDocker, writeTree } from './helpers.ts';
 
 /** Dockerfile deploys' image build, on the real engine, FROM the local stack image (no registry is reachable). */
 const SECRET = `s3cret-${randomBytes(12).toString('hex')}`;
@@ -26,9 +24,8 @@ afterAll(async () => {
 
 async function build(files: Record<string, string>, extra: { env?: Record<string, string>; timeoutMs?: number } = {}) {
   const dir = await writeTree(await fsp.mkdtemp(`${tmp}/src-`), files);
-  // The whole tar first: a child's stdout left unread across the builder's first awaits came out empty now and
-  // then on a loaded machine (0 bytes, so "No Dockerfile"); the builder's own source handling is not the subject.
-  const source = Readable.from([await buffer(tarOf(dir))]);
+  // A producer that has exited before anybody read its output: what a loaded machine makes of a slow reader.
+  const source = await exitedTarOf(dir);
   const lines: string[] = [];
   const buildId = `b${run}-${images.length}`;
   images.push(`platform/df-test:${buildId}`);
