@@ -138,7 +138,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onEvent: (appId, source, message) => platformEvent(appId, undefined, source, message),
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
-      ...(decision.kind === 'docker' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger) } : {}),
+      ...(decision.kind === 'docker' ? imageEnsurer(decision.docker, config.stackImage, logger) : {}),
     });
 
     const ctx: ApiContext = {

@@ -6,12 +6,16 @@ import { createReleaseImage } from '@platform/builder-docker';
 /**
  * Docker mode: a release image collected by the image GC (beyond PLATFORM_IMAGES_TO_KEEP) is recreated from the
  * release's slug under its own tag, `platform/<app>:<build id>` (stack + slug, no source rebuild), before the
- * release runs again — a rollback to any release whose slug exists works.
+ * release runs again — a rollback to any release whose slug exists works. An image built from the app's
+ * Dockerfile has no slug: `imageExists` lets the deployer refuse a rollback to one that was collected.
  */
 export function imageEnsurer(docker: Docker, stackImage: string, logger: Logger) {
-  return async (input: { app: AppRecord; buildId: string; slugPath: string; image: string }): Promise<void> => {
-    if (await docker.getImage(input.image).inspect().then(() => true, () => false)) return;
-    logger.info({ app: input.app.name, image: input.image }, 'recreating a collected release image from its slug');
-    await createReleaseImage({ docker, stackImage, slugPath: input.slugPath, app: input.app.name, appId: input.app.id, buildId: input.buildId });
+  return {
+    async ensureImage(input: { app: AppRecord; buildId: string; slugPath: string; image: string }): Promise<void> {
+      if (await docker.getImage(input.image).inspect().then(() => true, () => false)) return;
+      logger.info({ app: input.app.name, image: input.image }, 'recreating a collected release image from its slug');
+      await createReleaseImage({ docker, stackImage, slugPath: input.slugPath, app: input.app.name, appId: input.app.id, buildId: input.buildId });
+    },
+    imageExists: (image: string): Promise<boolean> => docker.getImage(image).inspect().then(() => true, () => false),
   };
 }
