@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { requireDocker } from '../support/docker.ts';
 
 const docker = requireDocker();
@@ -76,7 +76,8 @@ describe('Dockerfile deploys (docker runtime)', () => {
   const appImages = async () => (await docker.listImages({ filters: { label: [`platform.app=${app}`] } })).map((i) => i.Id).sort();
 
   beforeAll(async () => {
-    server = await startServer({ runtime: 'docker' });
+    // A web dyno that ignores $PORT fails its boot after this long (the last case); the others bind within seconds.
+    server = await startServer({ runtime: 'docker', env: { PLATFORM_BOOT_TIMEOUT: '30' } });
     expect(server.runtime).toBe('docker');
     env = await createUserEnv();
     repo = await fixtureRepo('dockerfile-app', env);
@@ -168,5 +169,20 @@ describe('Dockerfile deploys (docker runtime)', () => {
     expect(r.out).toContain('[remote rejected]');
     expect(await releases()).toEqual(before);
     await served((s) => s.version === '1', 'the running release still served');
+  });
+
+  it("fails the deploy of a web process that listens on its EXPOSE'd port and ignores $PORT (Heroku's R10), the app left as it was", async () => {
+    const other = `${app}-port`;
+    const created = await platform(['apps:create', other, '--remote', other], { cwd: repo, env });
+    expect(created.code, created.stderr).toBe(0);
+    await commitFile(repo, env, 'heroku.yml', 'build:\n  docker:\n    web: Dockerfile\nrun:\n  web: PORT=3000 exec node server.js\n', 'listen on 3000 whatever $PORT says');
+    const r = await run('git', ['push', other, 'main'], { cwd: repo, env, timeoutMs: 10 * 60_000 });
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).not.toBe(0);
+    expect(out).toContain('EXPOSE 3000/tcp noted; web dynos get $PORT');
+    expect(out).toMatch(/Error R10 \(Boot timeout\) -> web\.1 failed to bind to \$PORT within 30 seconds/);
+    const list = await platform(['releases', '--json', '-a', other], { cwd: repo, env });
+    expect((JSON.parse(list.stdout) as Array<{ status: string }>).map((x) => x.status)).toEqual(['failed']);
+    await git(repo, env, ['reset', '-q', '--hard', 'HEAD~1']);
   });
 });
