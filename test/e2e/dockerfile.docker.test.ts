@@ -2,7 +2,8 @@
  * Dockerfile deploys end to end on the docker runtime (issue 18): a heroku.yml app whose Dockerfile builds FROM the
  * local stack image (no registry is reachable here; any base works where one is), served through the router by
  * the image's own CMD on $PORT, scaled, its config changed, rolled back without a rebuild, its release phase run in
- * the new image; its image holds no config value; a bad heroku.yml is refused and changes nothing.
+ * the new image, one-offs run in it; its image holds no config value; a rollback to a release whose image is gone is
+ * refused; a bad heroku.yml is refused and changes nothing; a web process ignoring $PORT fails its deploy (R10).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -158,6 +159,32 @@ describe('Dockerfile deploys (docker runtime)', () => {
     const body = await served((s) => s.version === '1', 'version 1 served again');
     expect(body.greeting).toBe('hello'); // Heroku's rollback takes the old release's code and config
     expect(await appImages()).toEqual(images);
+  });
+
+  it('runs one-offs in the image, in its WORKDIR, with the config', async () => {
+    const r = await platform(['run', '-a', app, 'echo "$GREETING from $(pwd), version $(cat version.txt)"'], { cwd: repo, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('hello from /srv/app, version 1');
+  });
+
+  it('keeps the images of the last releases on collection, and refuses a rollback to a release whose image is gone (no slug to recreate it)', async () => {
+    const prune = await platform(['images:prune'], { cwd: repo, env });
+    expect(prune.code, prune.stderr).toBe(0);
+    const images = await appImages();
+    expect(images).toHaveLength(2);
+    const deploys = (await releases()).filter((r) => r.description.startsWith('Deploy')).sort((a, b) => b.version - a.version);
+    // The second deploy's image (no dyno runs it: the rollback runs the first) goes, as the GC takes one past the last N.
+    const running = await docker.listContainers({ filters: { label: [`platform.app=${app}`] } });
+    const inUse = new Set(running.map((c) => c.ImageID));
+    const removable = (await docker.listImages({ filters: { label: [`platform.app=${app}`] } })).filter((i) => !inUse.has(i.Id));
+    expect(removable).toHaveLength(1);
+    await docker.getImage(removable[0]!.Id).remove({ force: true });
+    const before = await releases();
+    const r = await platform(['rollback', `v${deploys[0]!.version}`, '-a', app], { cwd: repo, env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr + r.stdout).toContain("its image (built from the app's Dockerfile) was collected");
+    expect(await releases()).toEqual(before);
+    await served((b) => b.version === '1', 'the running release still served');
   });
 
   it('refuses a bad heroku.yml with one clear message and changes nothing', async () => {
