@@ -136,12 +136,14 @@ export function createDeployer(options: DeployerOptions) {
     let result;
     let built = false;
     try {
+      const env = await store.config.get(app.id);
+      // The archive is spawned only now, with no await between it and the builder taking hold of it.
       result = await options.builder.build({
         app: app.name,
         appId: app.id,
         buildId: build.id,
         source: push.archive(sha),
-        env: await store.config.get(app.id),
+        env,
         buildpacks: app.buildpacks,
         output: buildOutput,
       });
