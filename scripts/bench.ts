@@ -19,6 +19,7 @@ import { benchLogs } from './bench/logs.ts';
 import { benchPush } from './bench/push.ts';
 import { benchNodejsBuilds } from './bench/nodejs-build.ts';
 import { benchStackBuilds } from './bench/stack-builds.ts';
+import { benchDockerfileBuilds } from './bench/dockerfile-build.ts';
 import { benchRecovery } from './bench/recovery.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
@@ -142,6 +143,16 @@ async function main(): Promise<number> {
     await attempt('Static and Python builds', 'host', () =>
       benchStackBuilds(report, { coldReps: plan.stacksCold, warmReps: plan.stacksWarm, log }),
     );
+  }
+  // Dockerfile deploys' image build through the docker builder: cold and warm (the engine's layer cache).
+  if (only.has('stacks') && (!runtimeFlag || runtimeFlag === 'docker')) {
+    const docker = await dockerAvailability();
+    if (docker.ok) {
+      log('Dockerfile builds');
+      await attempt('Dockerfile builds', 'docker', () =>
+        benchDockerfileBuilds(report, { coldReps: plan.stacksCold, warmReps: plan.stacksWarm, log }),
+      );
+    }
   }
   // The router drivers side by side (no platformd): throughput, added latency, route-update latency.
   if (only.has('edge')) {

@@ -55,8 +55,8 @@ describe('default detect order', () => {
     expect(r.text).toContain(`-----> ${name} app detected`);
   });
 
-  it('lists what each buildpack looked for, once, and names a Dockerfile it cannot build', async () => {
-    const r = await detect({ Dockerfile: 'FROM debian\n', 'README.md': 'x' });
+  it('lists what each buildpack looked for, once', async () => {
+    const r = await detect({ 'README.md': 'x' });
     expect(r.code).toBe(2);
     expect(r.text.split('\n').filter((l) => l.startsWith(' !'))).toEqual([' !     No default language could be detected for this app.']);
     expect(r.text).toContain(
@@ -67,8 +67,17 @@ describe('default detect order', () => {
         '         - procfile: Procfile',
         '         - static: index.html, or a static.json naming the root',
         '       Add one of these, or choose a buildpack: platform buildpacks:set NAME.',
-        '       This app has a Dockerfile, but this platform does not build Dockerfiles yet: only buildpacks.',
       ].join('\n'),
     );
+  });
+
+  it('hands an app that only has a Dockerfile to the builder (exit 5, no failure printed); a buildpack match still wins', async () => {
+    const r = await detect({ Dockerfile: 'FROM debian\n', 'README.md': 'x' });
+    expect(r.code).toBe(5);
+    expect(r.text).toContain('-----> No buildpack matches; the app has a Dockerfile');
+    expect(r.text).not.toContain(' !');
+    const both = await detect({ Dockerfile: 'FROM debian\n', 'package.json': '{}' });
+    expect(both.code, both.text).toBe(0);
+    expect(both.text).toContain('-----> Node.js app detected');
   });
 });

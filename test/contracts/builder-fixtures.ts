@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
@@ -91,9 +91,26 @@ export async function writeTree(dir: string, files: Record<string, string>): Pro
   return dir;
 }
 
-/** A tar stream of `dir` (`tar` standing in for `git archive`). */
+/**
+ * A tar stream of `dir` (`tar` standing in for `git archive`), held from the spawn on as git-http's archive is:
+ * Node resumes a child's unread stdout once the child exits (child_process's flushStdio), so the bytes of a small
+ * tree that nobody read yet would be dropped and a late reader would get 0 bytes.
+ */
 export function tarOf(dir: string): Readable {
-  return spawn('tar', ['-cf', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
+  return heldTar(dir).stream;
+}
+
+/** `tarOf`, resolved once `tar` has exited and nobody has read a byte yet: what a loaded machine makes of a slow reader. */
+export async function exitedTarOf(dir: string): Promise<Readable> {
+  const { stream, exited } = heldTar(dir);
+  await exited;
+  return stream;
+}
+
+function heldTar(dir: string): { stream: Readable; exited: Promise<unknown> } {
+  const child = spawn('tar', ['-cf', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { stream: child.stdout.pipe(new PassThrough()), exited };
 }
 
 /** A tar stream with exactly these entries, names as given (`../evil` included). */

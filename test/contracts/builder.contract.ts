@@ -99,12 +99,12 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       const built = await result;
       expect(built.buildpack).toBe('Procfile');
       expect(built.processTypes).toEqual({ web: 'node server.js', release: 'echo release phase ran' });
-      expect(built.slug.path).toBe(path.join(path.resolve(options.slugsDir), `${built.slug.checksum}.tgz`));
-      const bytes = await fsp.readFile(built.slug.path);
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(built.slug.checksum);
-      expect(bytes.length).toBe(built.slug.size);
+      expect(built.slug!.path).toBe(path.join(path.resolve(options.slugsDir), `${built.slug!.checksum}.tgz`));
+      const bytes = await fsp.readFile(built.slug!.path);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(built.slug!.checksum);
+      expect(bytes.length).toBe(built.slug!.size);
 
-      const { entries } = await readSlug(built.slug.path);
+      const { entries } = await readSlug(built.slug!.path);
       expect(entries.map((e) => e.name).sort()).toEqual(['.slugignore', 'Procfile', 'bin/', 'bin/run.sh', 'docs/', 'server.js']);
       expect(entries.every((e) => e.uid === 0 && e.gid === 0 && e.mtime === SLUG_MTIME.getTime())).toBe(true);
       expect(entries.find((e) => e.name === 'bin/run.sh')!.mode & 0o111).not.toBe(0);
@@ -173,7 +173,7 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       expect(out.lines).toContain(`secret-sha256=${createHash('sha256').update(SECRET).digest('hex')}`);
       expect(out.lines).toContain('secret-in-env=no');
       expect(out.text()).not.toContain(SECRET);
-      const slug = await readSlug(built.slug.path);
+      const slug = await readSlug(built.slug!.path);
       expect(slug.entries.map((e) => e.name)).toContain('build-env.txt');
       expect(slug.bytes.includes(Buffer.from(SECRET))).toBe(false);
       expect(slug.bytes.includes(Buffer.from('SECRET_TOKEN'))).toBe(false);
@@ -211,7 +211,7 @@ export function describeBuilderContract(name: string, setup: () => Promise<Build
       expect(out.lines).toContain('-----> Using buildpacks: first second');
       expect(out.lines.filter((l) => / app detected$/.test(l))).toEqual(['-----> First app detected', '-----> Second app detected']);
       expect(out.lines).toContain('       second saw hello');
-      const { entries, bytes } = await readSlug(built.slug.path);
+      const { entries, bytes } = await readSlug(built.slug!.path);
       expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['first.txt', 'second.txt']));
       expect(bytes.length).toBeGreaterThan(0);
 

@@ -1,3 +1,4 @@
 import { describeCorpus } from './corpus.ts';
 
-describeCorpus('process');
+// Every app but those that deploy on the docker runtime only (Dockerfile deploys, which the process runtime refuses).
+describeCorpus('process', (app) => app.manifest.dockerOnly === undefined);

@@ -72,6 +72,8 @@ export interface CorpusManifest {
   docker?: boolean;
   /** Why an app is not in the docker subset, when that is not a matter of time. */
   dockerNote?: string;
+  /** Why the app deploys on the docker runtime only (a Dockerfile deploy); the process suite leaves it out. */
+  dockerOnly?: string;
   /**
    * Config vars set after apps:create, before the first push. `{{tempDir}}` becomes a fresh directory any dyno may
    * write; `{{pythonIndex}}` the base URL of the suite's local Python package index (tidewords, tinywsgi: see
@@ -103,7 +105,7 @@ export interface CorpusApp {
 }
 
 const FIELDS: Record<string, readonly string[]> = {
-  manifest: ['description', 'docker', 'dockerNote', 'config', 'build', 'formation', 'scale', 'http', 'stream', 'websocket', 'run', 'logs', 'logsAbsent', 'redeploy'],
+  manifest: ['description', 'docker', 'dockerNote', 'dockerOnly', 'config', 'build', 'formation', 'scale', 'http', 'stream', 'websocket', 'run', 'logs', 'logsAbsent', 'redeploy'],
   build: ['fails', 'output', 'outputAbsent'],
   http: ['path', 'status', 'body', 'bodyMatches', 'bodyAbsent', 'json'],
   stream: ['path', 'receive'],
@@ -165,6 +167,9 @@ export function manifestProblems(raw: unknown): string[] {
   keys('corpus.json', 'manifest', raw);
   if (!isObject(raw)) return problems;
   if (typeof raw.description !== 'string' || raw.description.trim() === '') problems.push('description is required');
+  if (raw.dockerOnly !== undefined && (typeof raw.dockerOnly !== 'string' || raw.docker !== true)) {
+    problems.push('dockerOnly must say why, in an app of the docker subset ("docker": true)');
+  }
   build('build', raw.build);
   counts('formation', raw.formation);
   counts('scale', raw.scale);

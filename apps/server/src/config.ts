@@ -62,6 +62,8 @@ export interface ServerConfig {
   failpoints: Failpoint[];
   graceMs: number;
   buildTimeoutMs: number;
+  /** Docker mode: memory of a build, MiB: the buildpack build container, or each RUN step of a Dockerfile build (PLATFORM_BUILD_MEMORY). */
+  buildMemoryMb: number;
   releaseTimeoutMs: number;
   maxDynosPerApp: number;
   /** Failed authentications one source address may make per minute before it gets 429 (PLATFORM_AUTH_FAILURES_PER_MINUTE). */
@@ -245,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     failpoints,
     graceMs: seconds('PLATFORM_GRACE_PERIOD', 30, 3600),
     buildTimeoutMs: seconds('PLATFORM_BUILD_TIMEOUT', 900, 86_400),
+    buildMemoryMb: int('PLATFORM_BUILD_MEMORY', 2048, 64, 1024 * 1024),
     releaseTimeoutMs: seconds('PLATFORM_RELEASE_TIMEOUT', 3600, 86_400),
     maxDynosPerApp: int('PLATFORM_MAX_DYNOS_PER_APP', 100, 1, 10_000),
     authFailureLimit: int('PLATFORM_AUTH_FAILURES_PER_MINUTE', 10, 1, 100_000),

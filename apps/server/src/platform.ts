@@ -138,7 +138,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
       // Swarm: each release image goes to the registry too, before its dynos start.
-      ...(decision.kind !== 'process' ? { ensureImage: imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) } : {}),
+      ...(decision.kind !== 'process' ? imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) : {}),
     });
 
     const ctx: ApiContext = {

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import {
@@ -8,6 +10,10 @@ import {
   finishBuild,
   runBuild,
   runnerFailure,
+  parseHerokuManifest,
+  APP_FILE_MAX_BYTES,
+  HEROKU_MANIFEST,
+  RUNNER_DOCKERFILE_EXIT,
   stoppedReason,
   type BuilderLogger,
 } from '@platform/builder-kit';
@@ -23,6 +29,8 @@ import {
 } from './build-container.ts';
 import { readAppFile, readContainerFiles, storeSlugFromContainer } from './container-files.ts';
 import { createReleaseImage } from './release-image.ts';
+import { DEFAULT_DOCKERFILE_PLAN, deployDockerfile, type DockerfileDeployOptions } from './dockerfile-deploy.ts';
+import { spoolSource } from './source-spool.ts';
 
 export interface DockerBuilderOptions {
   docker: Docker;
@@ -93,7 +101,8 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     sharedCacheVolume: options.sharedCacheVolume,
   };
 
-  async function buildIn(request: BuildRequest, source: Readable): Promise<BuildResult> {
+  /** A buildpack build; `'dockerfile'` when no buildpack matches and the app has a Dockerfile (runner exit 5). */
+  async function buildIn(request: BuildRequest, source: Readable): Promise<BuildResult | 'dockerfile'> {
     const { output } = request;
     const reject = createRejecter(output);
     const volume = await ensureCacheVolume(containers, request.appId);
@@ -137,6 +146,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       lines.flush();
 
       if (killed !== null) throw reject(stoppedReason(killed, timeoutMs));
+      if (exit.StatusCode === RUNNER_DOCKERFILE_EXIT) return 'dockerfile';
       if (exit.StatusCode !== 0) {
         const state = (await container.inspect()).State;
         if (state.OOMKilled) throw reject(`The build ran out of memory (limit ${memoryMb} MB).`);
@@ -185,8 +195,44 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     }
   }
 
+  const dockerfiles: DockerfileDeployOptions = { docker, timeoutMs, memoryMb, network: options.network, instance: containers.instance };
+
+  /**
+   * Which build: heroku.yml's `build.docker` wins (over the app's chosen buildpacks too: it is in the repository,
+   * next to the code it builds), then the chosen buildpacks, then detection, whose no-match falls to the
+   * Dockerfile if there is one. A Dockerfile beside a package.json builds with buildpacks unless heroku.yml says
+   * docker: the Dockerfile may be for local development, and a buildpack build keeps a slug.
+   */
+  async function chooseAndBuild(request: BuildRequest, held: Readable): Promise<BuildResult> {
+    const reject = createRejecter(request.output);
+    const dir = await mkdtemp(path.join(tmpdir(), 'platform-build-source-'));
+    try {
+      const source = await spoolSource(held, path.join(dir, 'source.tar'), options.sourceMaxBytes ?? BUILD_DEFAULTS.sourceMaxBytes).catch(
+        (err: Error) => {
+          throw reject(err.message, err);
+        },
+      );
+      let plan;
+      try {
+        plan = parseHerokuManifest(await source.readFile(HEROKU_MANIFEST, APP_FILE_MAX_BYTES));
+      } catch (err) {
+        throw reject((err as Error).message, err);
+      }
+      if (plan) {
+        request.output('-----> heroku.yml: building the Dockerfile');
+        if (request.buildpacks?.length) request.output(`       heroku.yml build.docker wins over the app's buildpacks (${request.buildpacks.join(', ')})`);
+        return await deployDockerfile(request, source, plan, dockerfiles, reject);
+      }
+      const built = await buildIn(request, source.open());
+      if (built !== 'dockerfile') return built;
+      return await deployDockerfile(request, source, DEFAULT_DOCKERFILE_PLAN, dockerfiles, reject);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   return {
-    build: (request) => runBuild(request, { logger, describe }, (source) => buildIn(request, source)),
+    build: (request) => runBuild(request, { logger, describe }, (source) => chooseAndBuild(request, source)),
     async forgetApp(appId: string): Promise<void> {
       await docker
         .getVolume(cacheVolumeName(appId))

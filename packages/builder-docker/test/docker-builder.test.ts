@@ -95,8 +95,8 @@ describe('createDockerBuilder', () => {
     expect(result.buildpack).toBe('Node.js');
     expect(Object.keys(result.processTypes).sort()).toEqual(['web', 'worker']);
     expect(result.image).toBe(`platform/bd-test:${buildId}`);
-    expect(path.basename(result.slug.path)).toBe(`${result.slug.checksum}.tgz`);
-    const names = await slugEntries(result.slug.path);
+    expect(path.basename(result.slug!.path)).toBe(`${result.slug!.checksum}.tgz`);
+    const names = await slugEntries(result.slug!.path);
     expect(names).toContain('node_modules/ms/package.json');
     expect(names).toContain('server.js');
     expect(names.every((n) => !n.startsWith('/') && !n.startsWith('./') && !n.startsWith('app/'))).toBe(true);
@@ -123,7 +123,7 @@ describe('createDockerBuilder', () => {
     images.push(result.image!);
     expect(req.text()).toContain('Installing node modules (npm ci, from package-lock.json)');
     expect(req.text()).toMatch(/Using Node\.js [\d.]+ unpacked by the previous build/);
-    expect(await slugEntries(result.slug.path)).toContain('node_modules/ms/package.json');
+    expect(await slugEntries(result.slug!.path)).toContain('node_modules/ms/package.json');
   }, 300_000);
 
   it('runs buildpacks as the unprivileged user, config only as ENV_DIR files, no Docker socket', async () => {
@@ -138,7 +138,7 @@ describe('createDockerBuilder', () => {
     expect(text).toContain('secret-in-env=no');
     expect(text).toContain('docker-sock=no');
     expect(text).toContain('buildpacks=read-only');
-    expect(await slugEntries(result.slug.path)).toContain('built.txt');
+    expect(await slugEntries(result.slug!.path)).toContain('built.txt');
   });
 
   it('fails a build whose compile step fails, with the reason, and removes the container', async () => {

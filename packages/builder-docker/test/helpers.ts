@@ -33,7 +33,7 @@ export async function requireDocker(): Promise<Docker> {
 }
 
 /** A tar stream of `dir` (standing in for `git archive`): the builder contract's own (test/contracts). */
-export { tarOf } from '../../../test/contracts/builder-fixtures.ts';
+export { exitedTarOf, tarOf } from '../../../test/contracts/builder-fixtures.ts';
 
 export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
   for (const [name, body] of Object.entries(files)) {

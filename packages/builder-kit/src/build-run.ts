@@ -112,7 +112,7 @@ export async function runBuild(
     if (!SAFE_ID_RE.test(request.appId)) throw buildFailed('Invalid app id.');
     if (!SAFE_ID_RE.test(request.buildId)) throw buildFailed('Invalid build id.');
     const result = await body(source);
-    const done = { buildpack: result.buildpack, slug: result.slug.checksum, image: result.image };
+    const done = { buildpack: result.buildpack, slug: result.slug?.checksum ?? null, image: result.image };
     options.logger?.info({ ...log, ...done, ms: Date.now() - started }, 'build succeeded');
     return result;
   } catch (err) {

@@ -51,7 +51,7 @@ export async function finishBuild(
   build: FinishedBuild,
   output: (line: string) => void,
   reject: (message: string, cause?: unknown) => PlatformError,
-): Promise<BuildResult> {
+): Promise<BuildResult & { slug: NonNullable<BuildResult['slug']> }> {
   const releaseYaml = await build.readRunnerOutput(RELEASE_OUT_NAME, APP_FILE_MAX_BYTES);
   const buildpack = ((await build.readRunnerOutput(BUILDPACK_NAME_FILE, 4096)) ?? '').trim() || 'unknown';
   let resolved;

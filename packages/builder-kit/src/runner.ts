@@ -1,5 +1,6 @@
 import type { PlatformError } from '@platform/types';
 import { buildFailed, explainedFailure } from './build-run.ts';
+import { DOCKERFILE_NEEDS_DOCKER } from './heroku-manifest.ts';
 
 /**
  * The buildpack runner contract (`buildpacks/_runner/build`), the same on the host and in a build container:
@@ -60,6 +61,9 @@ export function runnerEnvironment(input: { home: string; stack: string; buildId:
   return env;
 }
 
+/** The runner's exit when no buildpack matches and the app has a Dockerfile (a Dockerfile build, where one can run). */
+export const RUNNER_DOCKERFILE_EXIT = 5;
+
 /** The Heroku-style reasons of the runner's own exit codes; it has printed them already. */
 const RUNNER_EXITS: Readonly<Record<number, string>> = {
   1: 'The buildpack failed to compile the app.',
@@ -70,13 +74,16 @@ const RUNNER_EXITS: Readonly<Record<number, string>> = {
 
 /**
  * The PLT_BUILD_FAILED error for a runner that ended with `status` (an exit code other than 0, or a signal
- * name). A known code gives its reason, already printed by the runner; any other status is printed through
- * `reject` as ` !     The build runner exited with <status>.`
+ * name). A known code gives its reason, already printed by the runner; RUNNER_DOCKERFILE_EXIT gives
+ * DOCKERFILE_NEEDS_DOCKER through `reject`; any other status is printed through `reject` as
+ * ` !     The build runner exited with <status>.`
  */
 export function runnerFailure(
   status: number | string | null,
   reject: (message: string) => PlatformError,
 ): PlatformError {
+  // A driver that builds Dockerfiles handles this exit itself; any other cannot build this app.
+  if (status === RUNNER_DOCKERFILE_EXIT) return reject(DOCKERFILE_NEEDS_DOCKER);
   const known = typeof status === 'number' ? RUNNER_EXITS[status] : undefined;
   if (known) return explainedFailure(buildFailed(known));
   return reject(`The build runner exited with ${status}.`);

@@ -19,6 +19,9 @@ import {
   runnerFailure,
   stoppedReason,
   type BuilderLogger,
+  parseHerokuManifest,
+  HEROKU_MANIFEST,
+  DOCKERFILE_NEEDS_DOCKER,
 } from '@platform/builder-kit';
 import type { Builder, BuildRequest, BuildResult } from '@platform/types';
 import { sandboxedCommand, type UnixUser } from '@platform/sandbox';
@@ -133,6 +136,15 @@ export function createLocalBuilder(options: LocalBuilderOptions): Builder {
     } catch (err) {
       throw reject(`Could not unpack the source: ${(err as Error).message}`, err);
     }
+
+    // heroku.yml asks for a Dockerfile build, which needs the docker runtime (a bad one is refused as such).
+    let manifest;
+    try {
+      manifest = parseHerokuManifest(await readPushedFile(paths.build, HEROKU_MANIFEST));
+    } catch (err) {
+      throw reject((err as Error).message, err);
+    }
+    if (manifest) throw reject(DOCKERFILE_NEEDS_DOCKER);
 
     // Config vars: one file per key, readable only by the build user. Never in argv or env.
     let envFiles;

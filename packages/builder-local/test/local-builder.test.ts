@@ -58,15 +58,15 @@ describe('createLocalBuilder with the node-app fixture', () => {
     expect(out).toMatch(/-----> Compressing...\n {7}Done: [\d.]+[KM]$/);
     expect(first.buildpack).toBe('Node.js');
     expect(first.processTypes).toEqual({ web: 'node server.js', worker: 'node worker.js' });
-    expect(first.slug.path).toBe(path.join(dirs.slugsDir, `${first.slug.checksum}.tgz`));
-    expect(await sha256(first.slug.path)).toBe(first.slug.checksum);
-    expect((await fsp.stat(first.slug.path)).size).toBe(first.slug.size);
+    expect(first.slug!.path).toBe(path.join(dirs.slugsDir, `${first.slug!.checksum}.tgz`));
+    expect(await sha256(first.slug!.path)).toBe(first.slug!.checksum);
+    expect((await fsp.stat(first.slug!.path)).size).toBe(first.slug!.size);
     expect(await fsp.readdir(dirs.workDir)).toEqual([]); // build dir removed
   }, NODE_BUILD_TIMEOUT);
 
   it('serves the app from the slug (GET / includes the env var, one log line per request)', async () => {
     const app = path.join(tmp, 'run-node-app');
-    await extractTar(fs.createReadStream(first.slug.path), app);
+    await extractTar(fs.createReadStream(first.slug!.path), app);
     expect(fs.existsSync(path.join(app, 'node_modules/ms/package.json'))).toBe(true);
     // The slug's own Node.js, not the host's.
     const child = spawn(path.join(app, '.heroku/node/bin/node'), ['server.js'], {
@@ -99,7 +99,7 @@ describe('createLocalBuilder with the node-app fixture', () => {
     expect(req.text()).toContain('Installing node modules (npm ci, from package-lock.json)');
     expect(req.text()).toMatch(/Using Node\.js [\d.]+ unpacked by the previous build/);
     expect(second.slug).toEqual(first.slug); // content-addressed: same tree → same file
-    expect(await fsp.readdir(dirs.slugsDir)).toEqual([path.basename(first.slug.path)]);
+    expect(await fsp.readdir(dirs.slugsDir)).toEqual([path.basename(first.slug!.path)]);
   }, NODE_BUILD_TIMEOUT);
 });
 
@@ -142,7 +142,7 @@ describe('createLocalBuilder environment and limits (probe buildpack)', () => {
       expect(req.text()).not.toContain('s3cr3t-value-42');
 
       const app = path.join(tmp, 'run-env');
-      await extractTar(fs.createReadStream(result.slug.path), app);
+      await extractTar(fs.createReadStream(result.slug!.path), app);
       const env = await fsp.readFile(path.join(app, 'env.txt'), 'utf8');
       const keys = env
         .trim()
@@ -204,7 +204,7 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
     const req = request(tarOf(src), { appId: 'app-nobody', env: { K: 'v' } });
     const result = await builder.build(req);
     const app = path.join(base, 'run');
-    await extractTar(fs.createReadStream(result.slug.path), app);
+    await extractTar(fs.createReadStream(result.slug!.path), app);
     expect(await fsp.readFile(path.join(app, 'uid.txt'), 'utf8')).toBe('65534\n');
     expect(fs.existsSync(path.join(shared.cacheDir, 'app-nobody', 'probe', 'cache-writable'))).toBe(true);
   });
@@ -258,12 +258,12 @@ describe.runIf(process.getuid?.() === 0)('createLocalBuilder as root with an unp
     expect(cmdlines.filter((c) => c.includes(marker))).toEqual([]);
     // Nothing of the secret reached the slug (as file content) or the result.
     const { gunzipSync } = await import('node:zlib');
-    const slug = gunzipSync(await fsp.readFile(result.slug.path));
+    const slug = gunzipSync(await fsp.readFile(result.slug!.path));
     expect(slug.includes(Buffer.from(SECRET))).toBe(false);
     expect(JSON.stringify(result)).not.toContain(SECRET);
     expect(req.text()).not.toContain(SECRET);
     const app = path.join(base, 'run');
-    await extractTar(fs.createReadStream(result.slug.path), app);
+    await extractTar(fs.createReadStream(result.slug!.path), app);
     expect((await fsp.lstat(path.join(app, 'zdir'))).isDirectory()).toBe(true);
     expect(await fsp.readFile(path.join(app, 'zdir', 'admin-token'), 'utf8')).toBe('decoy\n');
   });

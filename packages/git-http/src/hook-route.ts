@@ -71,6 +71,9 @@ function archiveStream(repoDir: string, quarantine: Quarantine, gitPath: string,
     env: gitEnv(gitPath, { GIT_DIR: repoDir, ...quarantine }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Piped at once, before the caller gets the stream: Node resumes a child's stdout nobody reads when the child
+  // exits (child_process's flushStdio), so a small tree read late would come out as 0 bytes. The PassThrough keeps
+  // git's bytes until the builder reads them, however late (backpressure holds git back while it is full).
   const out = new PassThrough();
   const stderr = new Tail();
   child.stderr!.on('data', (c: Buffer) => stderr.push(c));

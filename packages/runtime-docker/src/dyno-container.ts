@@ -30,13 +30,16 @@ export interface ContainerSettings {
  * Image vars (PATH, LANG) are merged by the engine.
  */
 export function dynoEnv(spec: DynoSpec, port: number): string[] {
+  // A Dockerfile image keeps its own HOME (its app need not live in /app).
+  const home = spec.artifact.kind === 'dockerfile' ? null : IMAGE_APP_DIR;
   // docker-init (tini) forwards signals to the whole process group: SIGTERM reaches every process.
-  const env = dynoEnvironment(spec.env, { dyno: spec.name, port, home: IMAGE_APP_DIR, extra: { TINI_KILL_PROCESS_GROUP: '1' } });
+  const env = dynoEnvironment(spec.env, { dyno: spec.name, port, home, extra: { TINI_KILL_PROCESS_GROUP: '1' } });
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
 /**
- * The container a dyno becomes: the release image, runtime-kit's launch script from /app, the dyno's env, the
+ * The container a dyno becomes: the release image, its launch (`launch`: the slug's script from /app, or a
+ * Dockerfile image's own way), the dyno's env, the
  * settings' user and limits, the app's `network` (the spec's size, else the default), hardened (no capabilities, no new
  * privileges, no binds, tini as PID 1), and labelled so `list()` can rebuild the dyno. Pure; the spec is
  * checked before (`validateDynoSpec(spec, { image: true })`).
@@ -48,11 +51,9 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings, ne
     // Readable in `docker ps`; the random suffix keeps names unique across restarts.
     name: `platform-${spec.app}-${spec.name}-${randomBytes(4).toString('hex')}`,
     Image: spec.artifact.image!,
-    Cmd: launchArgv(spec.command, IMAGE_LAUNCH_SCRIPT),
-    Entrypoint: [],
+    ...launch(spec),
     Env: dynoEnv(spec, settings.port),
     User: settings.user,
-    WorkingDir: IMAGE_APP_DIR,
     Labels: {
       ...spec.labels,
       [LABEL.managed]: settings.instance,
@@ -81,6 +82,16 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings, ne
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
     },
   };
+}
+
+/**
+ * How the container runs the spec's command. A slug's release image: runtime-kit's launch script from /app, the
+ * image's entrypoint cleared. An image built from the app's Dockerfile runs as `docker run` would: its ENTRYPOINT and
+ * WORKDIR kept, a command as `/bin/sh -c <command>` in place of its CMD, no command (`''`) its own CMD.
+ */
+function launch(spec: DynoSpec): Pick<Docker.ContainerCreateOptions, 'Cmd' | 'Entrypoint' | 'WorkingDir'> {
+  if (spec.artifact.kind === 'dockerfile') return spec.command === '' ? {} : { Cmd: ['/bin/sh', '-c', spec.command] };
+  return { Cmd: launchArgv(spec.command, IMAGE_LAUNCH_SCRIPT), Entrypoint: [], WorkingDir: IMAGE_APP_DIR };
 }
 
 /** The subset of list/inspect data a Dyno is read from. */

@@ -34,8 +34,8 @@ export interface DynoEnvironmentInput {
   dyno: string;
   /** `PORT`, or null for none (the process driver gives it to web dynos only). */
   port: number | null;
-  /** `HOME`: the app directory as the dyno sees it (`/app` in an image). */
-  home: string;
+  /** `HOME`: the app directory as the dyno sees it (`/app` in an image); null leaves it to the image (Dockerfile builds). */
+  home: string | null;
   /** Values the app's config may override (the process driver's `PATH`). */
   defaults?: Readonly<Record<string, string>> | undefined;
   /** Driver values set last (docker's `TINI_KILL_PROCESS_GROUP`). */
@@ -52,7 +52,7 @@ export interface DynoEnvironmentInput {
  */
 export function dynoEnvironment(config: Readonly<Record<string, string>>, input: DynoEnvironmentInput): Record<string, string> {
   const env: Record<string, string> = { ...input.defaults, ...appEnvironment(config) };
-  env.HOME = input.home;
+  if (input.home !== null) env.HOME = input.home;
   env.DYNO = input.dyno;
   if (input.port !== null) env.PORT = String(input.port);
   return Object.assign(env, input.extra);

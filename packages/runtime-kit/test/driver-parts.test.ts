@@ -59,6 +59,16 @@ describe('validateDynoSpec', () => {
     expect(() => validateDynoSpec(spec, { image: true, runtime: 'swarm' })).toThrow(/the swarm runtime needs one/);
     expect(() => validateDynoSpec({ ...spec, artifact: { ...spec.artifact, image: 'platform/kit-app:b1' } }, { image: true })).not.toThrow();
   });
+  it("takes an empty command only as a Dockerfile image's own CMD, and keeps such an image from a driver that runs slugs", () => {
+    const image = { ...spec, command: '', artifact: { image: 'platform/kit-app:b2', kind: 'dockerfile' as const } };
+    expect(() => validateDynoSpec(image, { image: true })).not.toThrow();
+    expect(() => validateDynoSpec({ ...image, command: 'node web.js' }, { image: true })).not.toThrow();
+    expect(() => validateDynoSpec(image, { slug: true })).toThrow(
+      expect.objectContaining({ code: 'PLT_INVALID_PARAMS', details: expect.objectContaining({ field: 'artifact' }), message: expect.stringContaining('only the docker runtime runs it') }),
+    );
+    expect(() => validateDynoSpec({ ...spec, command: '' }, { image: true })).toThrow(expect.objectContaining({ details: { field: 'command' } }));
+    expect(() => validateDynoSpec(spec, { slug: true })).not.toThrow();
+  });
 });
 
 describe('listener sets', () => {

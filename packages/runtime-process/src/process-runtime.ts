@@ -81,14 +81,14 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
   /** `attach` null: output goes to onOutput; otherwise the caller gets the dyno's stdio. */
   async function launch(spec: DynoSpec, attach: AttachOptions | null): Promise<AttachedDyno> {
     if (closed) throw runtimeClosedError('process');
-    validateDynoSpec(spec);
+    validateDynoSpec(spec, { slug: true });
     const runAs = await userFor(spec.appId);
     await ensureDynosDir(runAs);
     const id = randomUUID();
     const dir = join(dynosDir, id);
     try {
       const appDir = await prepareDynoDir(dir, {
-        slugPath: spec.artifact.slugPath,
+        slugPath: spec.artifact.slugPath!, // validateDynoSpec refused a spec without one
         runAs,
         maxSlugBytes: options.maxSlugBytes,
         maxSlugEntries: options.maxSlugEntries,

@@ -16,7 +16,8 @@ export function createBuilds(pool: pg.Pool) {
 
     async succeed(
       id: string,
-      result: { buildpack: string; processTypes: Record<string, string>; slugChecksum: string; slugSize: number; image?: string | null },
+      /** A Dockerfile build has no slug (`slugChecksum` and `slugSize` null): its image is its artifact. */
+      result: { buildpack: string; processTypes: Record<string, string>; slugChecksum: string | null; slugSize: number | null; image?: string | null },
     ): Promise<BuildRecord> {
       const r = await pool.query(
         `UPDATE builds SET status = 'succeeded', buildpack = $2, process_types = $3, slug_checksum = $4, slug_size = $5,

@@ -20,6 +20,7 @@ export interface BuildRequest {
 }
 
 export interface BuildResult {
+  /** The slug of a buildpack build; null for a Dockerfile build, whose artifact is its image alone. */
   slug: {
     /** Absolute path of the content-addressed slug file. */
     path: string;
@@ -27,13 +28,15 @@ export interface BuildResult {
     checksum: string;
     /** Size in bytes. */
     size: number;
-  };
+  } | null;
   /** Process types: Procfile entries over the last buildpack's default_process_types. */
   processTypes: Record<string, string>;
   /** Human name of the buildpack(s) used, e.g. "Node.js". */
   buildpack: string;
-  /** Docker image built from stack + slug, in docker mode. */
+  /** Docker image: stack + slug (docker mode), or the app's own Dockerfile's (then `slug` is null). */
   image?: string | undefined;
+  /** `dockerfile` for an image built from the app's Dockerfile (see `Artifact.kind`); default `slug`. */
+  kind?: 'slug' | 'dockerfile' | undefined;
 }
 
 /**

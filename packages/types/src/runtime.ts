@@ -8,14 +8,24 @@ import type { Readable, Writable } from 'node:stream';
  * Nothing may assume a dyno lives on 127.0.0.1: a driver reports each dyno's address.
  */
 
-/** What a release runs: the slug always exists; an image exists where the build produced one. */
+/**
+ * What a release runs. A buildpack build has a slug (and, in docker mode, a release image made of stack + slug);
+ * a Dockerfile build (issue 18) has only its image, which runs its own way (`kind: 'dockerfile'`).
+ */
 export interface Artifact {
-  /** Absolute path of the slug tarball (gzip'd tar of /app), content-addressed. */
-  slugPath: string;
-  /** sha256 hex of the slug file. */
-  slugChecksum: string;
+  /** Absolute path of the slug tarball (gzip'd tar of /app), content-addressed. Absent for a Dockerfile build. */
+  slugPath?: string | undefined;
+  /** sha256 hex of the slug file. Absent for a Dockerfile build. */
+  slugChecksum?: string | undefined;
   /** Docker image reference (`platform/<app>:<build id>`), when the build produced one. */
   image?: string | undefined;
+  /**
+   * How the image runs a command. `slug` (the default): the slug launch script from /app (`.profile.d`, then
+   * `bash -c <command>`). `dockerfile`: an image built from the app's Dockerfile, run as `docker run` would — its
+   * ENTRYPOINT, working directory and environment kept, a command given as `/bin/sh -c <command>` in place of its
+   * CMD, and an empty command (`DynoSpec.command` '') running the image's own CMD. Only the docker runtime runs it.
+   */
+  kind?: 'slug' | 'dockerfile' | undefined;
 }
 
 export interface DynoSize {
@@ -34,7 +44,10 @@ export interface DynoSpec {
   type: string;
   /** Dyno name, unique per app among running dynos: `web.1`, `run.3`. */
   name: string;
-  /** Command line from the Procfile (run through `bash -c` inside the dyno, as on Heroku). */
+  /**
+   * Command line from the Procfile (run through `bash -c` inside the dyno, as on Heroku). Empty only with a
+   * `dockerfile` artifact: the image's own CMD/ENTRYPOINT.
+   */
   command: string;
   /** The app's config vars only. The driver adds PORT, DYNO and the platform vars; never the server's own env. */
   env: Readonly<Record<string, string>>;

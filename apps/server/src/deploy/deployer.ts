@@ -30,6 +30,11 @@ export interface DeployerOptions {
    * tag; no rebuild of the source). Called before every rollout, so a rollback to any release whose slug exists works.
    */
   ensureImage?: ((input: { app: AppRecord; buildId: string; slugPath: string; image: string }) => Promise<void>) | undefined;
+  /**
+   * Docker mode: whether an image exists. A Dockerfile build's image is its only artifact (no slug to recreate it
+   * from): once collected, its releases cannot run again.
+   */
+  imageExists?: ((image: string) => Promise<boolean>) | undefined;
   /** Called at each named step (tests make platformd die there: see failpoints.ts). */
   failpoint?: ((name: Failpoint) => void) | undefined;
 }
@@ -77,7 +82,7 @@ export function createDeployer(options: DeployerOptions) {
     let stage: ReleaseStage = 'prepare';
     const tail = tailDynoOutput(options.runtime, app.name);
     try {
-      if (options.ensureImage && target.artifact.image && release.buildId) {
+      if (options.ensureImage && target.artifact.image && target.artifact.slugPath && release.buildId) {
         await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath, image: target.artifact.image });
       }
       await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
@@ -131,19 +136,21 @@ export function createDeployer(options: DeployerOptions) {
     let result;
     let built = false;
     try {
+      const env = await store.config.get(app.id);
+      // The archive is spawned only now, with no await between it and the builder taking hold of it.
       result = await options.builder.build({
         app: app.name,
         appId: app.id,
         buildId: build.id,
         source: push.archive(sha),
-        env: await store.config.get(app.id),
+        env,
         buildpacks: app.buildpacks,
         output: buildOutput,
       });
       built = true;
       failpoint('after-slug');
       let image: string | undefined;
-      if (options.toImage) {
+      if (options.toImage && result.slug) {
         buildOutput('-----> Creating image...');
         image = await options.toImage({ app, buildId: build.id, slugPath: result.slug.path });
         buildOutput(`       Image ${image}`);
@@ -151,8 +158,8 @@ export function createDeployer(options: DeployerOptions) {
       await store.builds.succeed(build.id, {
         buildpack: result.buildpack,
         processTypes: result.processTypes,
-        slugChecksum: result.slug.checksum,
-        slugSize: result.slug.size,
+        slugChecksum: result.slug?.checksum ?? null,
+        slugSize: result.slug?.size ?? null,
         image: image ?? result.image ?? null,
       });
       emit(app.id, 'Build succeeded');
@@ -191,12 +198,23 @@ export function createDeployer(options: DeployerOptions) {
   }
 
   /**
-   * Throws PLT_CONFLICT when `release` cannot run again because its slug is gone (so a rollback to it is refused
-   * before a version is allocated). A collected image alone is no obstacle: `ensureImage` recreates it.
+   * Throws PLT_CONFLICT when `release` cannot run again because its slug is gone, or, for a Dockerfile build,
+   * its image (so a rollback to it is refused before a version is allocated). A buildpack build's collected image
+   * is no obstacle: `ensureImage` recreates it from the slug.
    */
   async function assertRunnable(release: ReleaseRecord): Promise<void> {
     const target = await releaseTarget(release);
-    if (!(await access(target.artifact.slugPath).then(() => true, () => false))) {
+    const { slugPath, image } = target.artifact;
+    if (slugPath === undefined) {
+      if (image && options.imageExists && !(await options.imageExists(image))) {
+        throw new PlatformError(
+          'PLT_CONFLICT',
+          `v${release.version} cannot run again: its image (built from the app's Dockerfile) was collected, and a Dockerfile build has no slug to recreate it from. Deploy its code again instead (git push).`,
+        );
+      }
+      return;
+    }
+    if (!(await access(slugPath).then(() => true, () => false))) {
       throw new PlatformError('PLT_CONFLICT', `v${release.version} cannot run again: its slug is gone. Deploy its code again instead (git push).`);
     }
   }

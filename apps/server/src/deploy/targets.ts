@@ -9,11 +9,18 @@ import { DEFAULT_DYNO_SIZE, dynoSizeNamed } from '../services/dyno-sizes.ts';
  * What the process manager needs to run a release: commands, artifact, config, health check. `build` is the
  * release's build when the caller has it already (else it is read).
  *
- * @throws PLT_NO_RELEASE for a release without a build or slug; PLT_BUILD_NOT_FOUND.
+ * A Dockerfile build's release runs its image (`artifact.kind: 'dockerfile'`, no slug).
+ *
+ * @throws PLT_NO_RELEASE for a release without a build, or a build with neither slug nor image; PLT_BUILD_NOT_FOUND.
  */
 export async function releaseTarget(store: Store, slugsDir: string, release: ReleaseRecord, build?: BuildRecord | null): Promise<ReleaseTarget> {
   if (!release.buildId) throw new PlatformError(ErrorCodes.noRelease, 'This release has no build to run.');
   const b = build?.id === release.buildId ? build : await store.builds.get(release.appId, release.buildId);
+  const env = await store.releases.config(release.id);
+  // A Dockerfile build: its image is the whole artifact (no slug, so no app.json health check either).
+  if (!b.slugChecksum && b.image) {
+    return { id: release.id, version: release.version, commands: b.processTypes, artifact: { image: b.image, kind: 'dockerfile' }, env };
+  }
   if (!b.slugChecksum) throw new PlatformError(ErrorCodes.noRelease, 'This release has no slug to run.');
   const slugPath = path.join(slugsDir, `${b.slugChecksum}.tgz`);
   const healthcheck = await slugHealthcheck(slugPath, b.slugChecksum);
@@ -27,7 +34,7 @@ export async function releaseTarget(store: Store, slugsDir: string, release: Rel
       slugChecksum: b.slugChecksum,
       image: b.image ?? undefined,
     },
-    env: await store.releases.config(release.id),
+    env,
   };
 }
 

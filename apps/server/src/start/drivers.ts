@@ -71,6 +71,7 @@ export async function createDrivers(
         buildpacksDir: config.buildpacksDir,
         slugsDir: dirs.slugs,
         timeoutMs: config.buildTimeoutMs,
+        memoryMb: config.buildMemoryMb,
         caCertificatesFile: config.buildCaFile ?? undefined,
         network: buildNetwork,
         // Node.js releases and other downloads any app's build may reuse (verified at every use).
