@@ -36,8 +36,8 @@ export interface ProxyConfigOptions {
   /** The TLS port, served only while at least one certificate is loaded (`hasCertificates`); null: no TLS. */
   tlsPort: number | null;
   hasCertificates: boolean;
-  /** UDP port on 127.0.0.1 platformd receives the access log on. */
-  logPort: number;
+  /** UDP port on 127.0.0.1 platformd receives the access log on; null: no access log (nothing consumes it). */
+  logPort: number | null;
   timeouts: ProxyTimeouts;
 }
 
@@ -125,13 +125,13 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '# Written by platformd (packages/router-haproxy); every runtime change is also written here.',
     'global',
     `  stats socket ${f.adminSocket} mode 600 level admin expose-fd listeners`,
-    `  log 127.0.0.1:${options.logPort} len 8192 format raw local0 info`,
+    ...(options.logPort === null ? [] : [`  log 127.0.0.1:${options.logPort} len 8192 format raw local0 info`]),
     // Old workers keep their connections (WebSockets) across a reload, up to this.
     '  hard-stop-after 1h',
     '',
     'defaults',
     '  mode http',
-    '  log global',
+    ...(options.logPort === null ? [] : ['  log global']),
     '  option dontlognull',
     `  timeout connect ${ms(t.connectMs)}`,
     `  timeout client ${ms(t.clientMs)}`,
@@ -148,7 +148,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     'frontend http',
     `  bind ${options.listen.host}:${options.listen.port}`,
     ...(tls ? [`  bind ${options.listen.host}:${options.tlsPort} ssl crt-list ${f.crtList} alpn h2,http/1.1`] : []),
-    `  log-format "${LOG_FORMAT.replace(/"/g, '\\"')}"`,
+    ...(options.logPort === null ? [] : [`  log-format "${LOG_FORMAT.replace(/"/g, '\\"')}"`]),
     '  unique-id-format %[var(txn.rid)]',
     ...acmeRules(f),
     '  http-request set-var(txn.proto) str(http)',

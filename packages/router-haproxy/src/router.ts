@@ -29,7 +29,7 @@ export interface HaproxyRouterOptions {
   /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
   tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
-  /** One entry per request to a known app, from the proxy's access log. */
+  /** One entry per request to a known app, from the proxy's access log. Without it the proxy logs nothing. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
 }
@@ -76,7 +76,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** ACME http-01 key authorizations by token (acme.map), answered by the proxy itself on any host. */
   const challenges = new Map<string, string>();
   let masterPid: number | null = null;
-  let logPort = 0;
+  let logPort: number | null = null;
   let listen = options.listen;
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
@@ -175,9 +175,11 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     const running = await livePid(files.pid);
     const adopt = running !== null && (await control.alive());
     // A restarted platformd listens where its proxy already sends the access log.
-    const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
-    closeLog = log.close;
-    logPort = log.port;
+    if (options.onLog) {
+      const log = await listenAccessLog(adopt && meta.logPort ? meta.logPort : 0, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
+      closeLog = log.close;
+      logPort = log.port;
+    }
     await writeAtomic(files.meta, JSON.stringify({ version: 1, logPort, port: listen.port, tlsPort }));
     if (adopt) {
       masterPid = running;
