@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
 import type { Router, RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
 import { createChanges } from './changes.ts';
@@ -29,6 +30,8 @@ export interface HaproxyRouterOptions {
   /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
   tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
+  /** HAProxy's threads. Default: half the cores, at least one (`defaultThreads`). */
+  threads?: number | undefined;
   /** One entry per request to a known app, from the proxy's access log. Without it the proxy logs nothing. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
@@ -66,6 +69,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const files = proxyFiles(options.dir);
   const binary = options.binary ?? '/usr/sbin/haproxy';
   const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const threads = options.threads ?? defaultThreads(availableParallelism());
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
   const { logger } = options;
@@ -97,7 +101,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   }
 
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts, threads });
 
   async function writeFiles(): Promise<void> {
     const maps = renderMaps(state, domain);
