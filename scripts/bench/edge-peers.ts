@@ -60,6 +60,8 @@ const canConnect = (port: number) =>
   });
 
 export interface NginxOptions {
+  /** `worker_processes`: the edge bench gives nginx as many as HAProxy has threads. */
+  workers: number;
   /** The router's work: X-Request-Id (kept when valid, else made), X-Request-Start, X-Forwarded-*, Via, a Host → app map, and one access-log line per request in router-haproxy's shape, by syslog (UDP) to this port. */
   like?: { logPort: number } | undefined;
   /** Also serve TLS with this certificate. */
@@ -68,10 +70,10 @@ export interface NginxOptions {
 
 /**
  * Debian's nginx as a keep-alive reverse proxy to one upstream, in a temp prefix and a session of its own (as
- * HAProxy): 2 workers (`auto` on this machine, as HAProxy's 2 threads), 64 idle upstream connections kept
- * (HAProxy keeps them per server too).
+ * HAProxy): as many workers as HAProxy has threads, 64 idle upstream connections kept (HAProxy keeps them per
+ * server too).
  */
-export async function startNginx(upstreamPort: number, o: NginxOptions = {}): Promise<{ port: number; tlsPort: number | null; pids(): Promise<number[]>; stop(): Promise<void> }> {
+export async function startNginx(upstreamPort: number, o: NginxOptions): Promise<{ port: number; tlsPort: number | null; pids(): Promise<number[]>; stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-bench-nginx-'));
   const port = await freePort();
   const tlsPort = o.tls ? await freePort() : null;
@@ -92,7 +94,7 @@ export async function startNginx(upstreamPort: number, o: NginxOptions = {}): Pr
       add_header Via "1.1 platform";`
     : '\n      proxy_set_header X-Forwarded-For $remote_addr;';
   const conf = `
-worker_processes auto;
+worker_processes ${o.workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;

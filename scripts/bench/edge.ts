@@ -12,9 +12,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHaproxyRouter, type HaproxyRouter } from '@platform/router-haproxy';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createHaproxyRouter, defaultThreads, type HaproxyRouter } from '@platform/router-haproxy';
 import { createNodeRouter } from '@platform/router-node';
 import type { Router } from '@platform/types';
 import { selfSigned, startDyno, startLogSink, startNginx } from './edge-peers.ts';
@@ -104,8 +106,10 @@ export async function benchEdge(report: Report, o: EdgeOptions): Promise<void> {
   const node = createNodeRouter({ domain: 'localhost', onLog: () => void nodeLines++ });
   const logged = createHaproxyRouter({ dir: path.join(scratch, 'logged'), domain: 'localhost', listen: { host: '127.0.0.1', port: 0 }, tlsPort: 0, onLog: () => void haproxyLines++ });
   const quiet = createHaproxyRouter({ dir: path.join(scratch, 'quiet'), domain: 'localhost', listen: { host: '127.0.0.1', port: 0 } });
-  const nginxLike = await startNginx(dynos[0]!.port, { like: { logPort: sink.port }, tls: cert });
-  const nginxPlain = await startNginx(dynos[0]!.port);
+  // nginx gets as many workers as HAProxy gets threads (router-haproxy's default for this machine).
+  const workers = defaultThreads(availableParallelism());
+  const nginxLike = await startNginx(dynos[0]!.port, { workers, like: { logPort: sink.port }, tls: cert });
+  const nginxPlain = await startNginx(dynos[0]!.port, { workers });
   const route = [{ dyno: 'web.1', address: { host: '127.0.0.1', port: dynos[0]!.port } }];
   try {
     const nodePort = (await node.listen(0, '127.0.0.1')).port;
@@ -210,7 +214,7 @@ function reportThroughput(report: Report, paths: Path[], runs: Map<string, Run[]
   const ratio = (a: string, b: string) => perRound(a, b, (x, y) => x.rps / y.rps);
   const added = (a: string) => perRound(a, 'direct', (x, y) => x.p50 - y.p50);
   report.section(
-    `edge: one request path each (wrk -t1 -c${o.connections}, keep-alive, ${o.rounds} interleaved rounds × ${o.seconds} s; median (min–max) over rounds; load ${loadavg()[0]!.toFixed(1)})`,
+    `edge: one request path each (wrk -t1 -c${o.connections}, keep-alive; HAProxy ${defaultThreads(availableParallelism())} thread(s), nginx as many workers; ${o.rounds} interleaved rounds × ${o.seconds} s; median (min–max) over rounds; load ${loadavg()[0]!.toFixed(1)})`,
     table(
       ['path', 'req/s', '÷ nginx same work', '÷ nginx plain', 'p50', 'p50 added vs direct', 'CPU µs/req: proxy', 'this process (log receiver)', 'dyno', 'log lines/req'],
       paths.map((p) => {
@@ -269,7 +273,11 @@ async function rssOf(pid: number): Promise<number> {
 
 /** `apps` apps with a dyno and a custom domain each, set at once (reloads coalesce): time, memory, throughput. */
 async function benchManyApps(router: HaproxyRouter, dynoPort: number, o: EdgeOptions, oneAppRps: number) {
-  const before = { proxy: await rssOf(router.pid()!), heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+  // A full collection before each reading, so the heap figure is what the driver keeps, not garbage.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap = () => (gc(), process.memoryUsage().heapUsed);
+  const before = { proxy: await rssOf(router.pid()!), heap: heap(), rss: process.memoryUsage().rss };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: o.apps }, async (_, i) => {
@@ -280,7 +288,7 @@ async function benchManyApps(router: HaproxyRouter, dynoPort: number, o: EdgeOpt
   const setupMs = performance.now() - started;
   await wrk(`http://127.0.0.1:${router.port()}/`, `www.many-${o.apps - 1}.test`, 1, o.connections);
   const r = await wrk(`http://127.0.0.1:${router.port()}/`, `www.many-${o.apps - 1}.test`, o.seconds, o.connections);
-  const after = { proxy: await rssOf(router.pid()!), heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+  const after = { proxy: await rssOf(router.pid()!), heap: heap(), rss: process.memoryUsage().rss };
   o.log(`edge many apps: ${o.apps} set up in ${ms(setupMs)}, ${num(r.rps)} req/s, HAProxy RSS ${mb(before.proxy)} → ${mb(after.proxy)}`);
   return {
     ratio: r.rps / oneAppRps,
