@@ -127,7 +127,7 @@ export async function benchEdge(report: Report, o: EdgeOptions): Promise<void> {
     const paths: Path[] = [
       { key: 'direct', name: 'straight to the dyno', url: `http://127.0.0.1:${dynos[0]!.port}/`, pids: async () => [] },
       { key: 'node', name: 'router-node (in this process), log on', url: `http://127.0.0.1:${nodePort}/`, pids: async () => [], lines: () => nodeLines },
-      { key: 'haproxy', name: 'router-haproxy, log on (UDP → parsed here)', url: `http://127.0.0.1:${logged.port()}/`, pids: proxyPids(logged), lines: () => haproxyLines },
+      { key: 'haproxy', name: 'router-haproxy, log on (ring → TCP → parsed here)', url: `http://127.0.0.1:${logged.port()}/`, pids: proxyPids(logged), lines: () => haproxyLines },
       { key: 'haproxy-quiet', name: 'router-haproxy, log off', url: `http://127.0.0.1:${quiet.port()}/`, pids: proxyPids(quiet) },
       { key: 'nginx-like', name: 'nginx, same headers + log line (UDP → parsed here)', url: `http://127.0.0.1:${nginxLike.port}/`, pids: nginxLike.pids, lines: sink.lines },
       { key: 'nginx', name: 'nginx plain (no log, no added headers)', url: `http://127.0.0.1:${nginxPlain.port}/`, pids: nginxPlain.pids },

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { atOf, H_CODES, type HCode, type RouterLogEntry } from '@platform/router-kit';
 import { dynoOfServer } from './proxy-state.ts';
 
@@ -113,31 +113,49 @@ export function parseAccessLine(line: string): RouterLogEntry | null {
 }
 
 /**
- * Receives HAProxy's access log on a UDP port of 127.0.0.1 (`log 127.0.0.1:<port> format raw`), one datagram per
- * line, and hands each request's entry to `onLog`. Port 0 picks a free one; a restarted platformd binds the port
- * its proxy logs to (router.json). Lines sent while no platformd listens are lost (UDP): the requests are not.
+ * Receives HAProxy's access log on a TCP port of 127.0.0.1 (the proxy's `access` ring forwards it there, one
+ * line per `\n`) and hands each request's entry to `onLog`. Port 0 picks a free one; a restarted platformd binds
+ * the port its proxy sends to (router.json), and the ring then delivers what was logged while none listened.
  */
 export async function listenAccessLog(port: number, onLog: (entry: RouterLogEntry) => void, onError: (err: unknown) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (msg) => {
-    const entry = parseAccessLine(msg.toString('utf8'));
-    if (!entry) return;
-    try {
-      onLog(entry);
-    } catch (err) {
-      onError(err);
-    }
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setEncoding('utf8');
+    let rest = '';
+    socket.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        const entry = parseAccessLine(text.slice(start, end));
+        start = end + 1;
+        if (!entry) continue;
+        try {
+          onLog(entry);
+        } catch (err) {
+          onError(err);
+        }
+      }
+      // A line longer than HAProxy's maxlen cannot come: drop the rest rather than grow without bound.
+      rest = text.length - start > 65_536 ? '' : text.slice(start);
+    });
+    socket.on('error', onError);
+    socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, '127.0.0.1', () => {
-      socket.off('error', reject);
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
       resolve();
     });
   });
-  socket.on('error', onError);
+  server.on('error', onError);
   return {
-    port: socket.address().port,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }

@@ -36,7 +36,7 @@ export interface ProxyConfigOptions {
   /** The TLS port, served only while at least one certificate is loaded (`hasCertificates`); null: no TLS. */
   tlsPort: number | null;
   hasCertificates: boolean;
-  /** UDP port on 127.0.0.1 platformd receives the access log on; null: no access log (nothing consumes it). */
+  /** TCP port on 127.0.0.1 platformd receives the access log on (from the `access` ring); null: no access log. */
   logPort: number | null;
   timeouts: ProxyTimeouts;
   /** HAProxy's threads (`nbthread`); see `defaultThreads`. */
@@ -137,7 +137,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     'global',
     `  stats socket ${f.adminSocket} mode 600 level admin expose-fd listeners`,
     `  nbthread ${options.threads}`,
-    ...(options.logPort === null ? [] : [`  log 127.0.0.1:${options.logPort} len 8192 format raw local0 info`]),
+    ...(options.logPort === null ? [] : ['  log ring@access len 8192 format raw local0 info']),
     // Old workers keep their connections (WebSockets) across a reload, up to this.
     '  hard-stop-after 1h',
     '',
@@ -197,7 +197,19 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
     for (const server of entry.servers.values()) lines.push(`  server ${server.name} ${hostPort(server.address)}`);
   }
+  if (options.logPort !== null) lines.push('', ...accessRing(options.logPort));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The access log's way to platformd: a ring buffer in the proxy, forwarded over one TCP connection (one line per
+ * `\n`). Writing a line is a memory copy (no system call per request), platformd reads many lines per read, and
+ * lines logged while no platformd listens wait in the ring (4 MB, ~15,000 lines; the oldest are overwritten
+ * first) and arrive once the next platformd listens on the same port: the forwarder reconnects and resumes
+ * where it stopped, without repeating a line.
+ */
+function accessRing(port: number): string[] {
+  return ['ring access', '  format raw', '  maxlen 8192', '  size 4194304', '  timeout connect 1s', '  timeout server 30s', `  server platformd 127.0.0.1:${port}`];
 }
 
 /** `host:port`, an IPv6 host in brackets. */

@@ -50,7 +50,7 @@ export function createSerialQueue() {
 /** What router.json remembers between platformd runs: the ports the running proxy uses. */
 export interface RouterMeta {
   version?: number;
-  /** UDP port the proxy sends its access log to. */
+  /** TCP port the proxy forwards its access log to (its `access` ring). */
   logPort?: number;
   /** TCP port it serves plain HTTP on. */
   port?: number;
