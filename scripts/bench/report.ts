@@ -1,6 +1,6 @@
 import { mb, ms, num, summarize, table } from './stats.ts';
 
-export type Unit = 'ms' | 'req/s' | 'lines/s' | 'bytes' | 'ratio';
+export type Unit = 'ms' | 'req/s' | 'lines/s' | 'bytes' | 'ratio' | 'count';
 
 export interface Target {
   /** Lower is better (`max`) or higher is better (`min`). */

@@ -172,6 +172,9 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(await dynoAt('www.shop.test')).toBe('web.1');
       expect(await dynoAt('EU.Shop.Test:' + port)).toBe('web.1');
       expect(await dynoAt('blog.shop.test')).toBe('web.2');
+      // A trailing dot names the same host, for exact names and wildcards alike.
+      expect(await dynoAt('Blog.Shop.Test.:' + port)).toBe('web.2');
+      expect(await dynoAt('eu.shop.test.')).toBe('web.1');
       expect(await dynoAt('shop.test')).toBe(404);
       expect(await dynoAt('a.b.shop.test')).toBe(404);
       await router.setDomains('shop', ['www.shop.test']);
@@ -180,8 +183,8 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       await router.removeApp('shop');
       expect(await dynoAt('www.shop.test')).toBe(404);
       expect(await dynoAt('shop.localhost')).toBe(404);
-      const entries = await logs.waitFor(4);
-      expect(entries.map((e) => e.app).sort()).toEqual(['blog', 'shop', 'shop', 'shop']);
+      const entries = await logs.waitFor(6);
+      expect(entries.map((e) => e.app).sort()).toEqual(['blog', 'blog', 'shop', 'shop', 'shop', 'shop']);
     });
 
     it('answers ACME http-01 challenges on any host, leaves unknown tokens to the app, and stops once removed', async () => {

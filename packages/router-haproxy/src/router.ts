@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
 import type { Router, RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
@@ -40,7 +41,9 @@ export interface HaproxyRouterOptions {
   supervisor?: 'platformd' | 'external' | undefined;
   /** External supervisor: how long `start` waits for the proxy to answer, in ms. Default 120 000. */
   startTimeoutMs?: number | undefined;
-  /** One entry per request to a known app, from the proxy's access log. */
+  /** HAProxy's threads. Default: half the cores, at least one (`defaultThreads`). */
+  threads?: number | undefined;
+  /** One entry per request to a known app, from the proxy's access log. Without it the proxy logs nothing. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
 }
@@ -77,6 +80,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const files = proxyFiles(options.dir);
   const binary = options.binary ?? '/usr/sbin/haproxy';
   const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const threads = options.threads ?? defaultThreads(availableParallelism());
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
   const master = createControlSocket(files.masterSocket);
@@ -112,7 +116,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const reload = () => supervision.reload(masterPid!);
 
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, timeouts });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, threads });
 
   async function writeFiles(): Promise<void> {
     const maps = renderMaps(state, domain);
@@ -191,8 +195,10 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     const running = await supervision.running();
     const adopt = running !== null;
     // The proxy's ring sends the access log here, including what it kept while no platformd listened.
-    const log = await listenAccessLog(files.logSocket, (e) => options.onLog?.(e), (err) => logger?.error({ err }, 'router access log failed'));
-    closeLog = log.close;
+    if (options.onLog) {
+      const log = await listenAccessLog(files.logSocket, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
+      closeLog = log.close;
+    }
     await writeAtomic(files.meta, JSON.stringify({ version: 2, port: listen.port, tlsPort }));
     if (adopt) {
       masterPid = running;

@@ -19,6 +19,15 @@ describe('parseAccessLine', () => {
     expect(parseAccessLine(line('<NOSRV>', 'LR--', { app: '', st: 404 }))).toBeNull();
   });
 
+  it('unescapes quoted fields and refuses lines of another shape', () => {
+    const quoted = line('web.1--127.0.0.1:5000', '----').replace('"/a?b=1"', String.raw`"/say?q=\"hi there\"&b=\\"`);
+    expect(parseAccessLine(quoted)).toMatchObject({ path: '/say?q="hi there"&b=\\', status: 200 });
+    expect(parseAccessLine(line('web.1--127.0.0.1:5000', '----').replace(' 112 ', ' 11x '))).toBeNull();
+    expect(parseAccessLine(line('web.1--127.0.0.1:5000', '---'))).toBeNull();
+    expect(parseAccessLine(line('web.1--127.0.0.1:5000', '----').replace(/"http"\n$/, '"http'))).toBeNull();
+    expect(parseAccessLine(`${line('web.1--127.0.0.1:5000', '----').trimEnd()} extra`)).toBeNull();
+  });
+
   it('maps termination states to H-codes with their status', () => {
     expect(parseAccessLine(line('<NOSRV>', 'SC--', { st: 503 }))).toMatchObject({ code: 'H14', at: 'error', status: 503, dyno: null });
     expect(parseAccessLine(line('<NOSRV>', 'LR--', { st: 503, marked: 'H80' }))).toMatchObject({ code: 'H80', at: 'info', status: 503 });

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer, get, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
+import type { RouterLogEntry } from '@platform/router-kit';
+import { closeServer, get, logRecorder, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
 
@@ -87,5 +88,33 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     expect(router.pid()).not.toBe(pid);
     expect((await get(port, 'shop.localhost')).status).toBe(200);
     expect((await get(port, 'shop.localhost', '/.well-known/acme-challenge/tok-2')).body).toBe('tok-2.thumb');
+  });
+
+  it('hands the next platformd the access-log lines of requests served while none listened, each once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-log-gap-'));
+    const port = await freePort();
+    const first = logRecorder();
+    const second = logRecorder();
+    const make = (onLog: (e: RouterLogEntry) => void) => createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port }, onLog });
+    let last = make(first.onLog);
+    const up = await startEchoUpstream('web.1');
+    cleanups.push(async () => {
+      await last.close();
+      await last.stopProxy();
+      await closeServer(up.server);
+      await rm(dir, { recursive: true, force: true });
+    });
+    await last.start();
+    await last.setRoutes('shop', [up.target]);
+    expect((await get(port, 'shop.localhost', '/before')).status).toBe(200);
+    await first.waitFor(1);
+    await last.close(); // platformd stops; the proxy serves and keeps the lines in its ring
+    for (const path of ['/gap-1', '/gap-2']) expect((await get(port, 'shop.localhost', path)).status).toBe(200);
+    last = make(second.onLog);
+    await last.start();
+    expect((await second.waitFor(2)).map((e) => e.path)).toEqual(['/gap-1', '/gap-2']);
+    expect((await get(port, 'shop.localhost', '/after')).status).toBe(200);
+    expect((await second.waitFor(3)).map((e) => e.path)).toEqual(['/gap-1', '/gap-2', '/after']);
+    expect(first.entries.map((e) => e.path)).toEqual(['/before']);
   });
 });
