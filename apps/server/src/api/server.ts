@@ -19,6 +19,7 @@ import { registerDrainRoutes } from './routes/drains.ts';
 import { registerDomainRoutes } from './routes/domains.ts';
 import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerAcmRoutes } from './routes/acm.ts';
+import { registerFeatureRoutes } from './routes/features.ts';
 import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { registerUserRoutes } from './routes/users.ts';
@@ -94,6 +95,7 @@ export function createApiServer(
     registerDomainRoutes(api, ctx);
     registerSniEndpointRoutes(api, ctx);
     registerAcmRoutes(api, ctx);
+    registerFeatureRoutes(api, ctx);
     registerBuildpackInstallationRoutes(api, ctx);
     registerAuditRoutes(api, ctx);
     registerAddonRoutes(api, ctx);
