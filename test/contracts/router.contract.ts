@@ -8,7 +8,7 @@
  * Timeouts are short here (CONTRACT_TIMEOUTS) so the cases run fast; each driver documents its production values.
  * Cases assert behaviour, never speed: a "cut off" client is one the router closes while it keeps sending.
  */
-import { request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
@@ -22,6 +22,8 @@ export interface RouterContractOptions {
   onLog(entry: RouterLogEntry): void;
   /** No response within this from the end of the request body → 503 H12. */
   requestTimeoutMs: number;
+  /** Once the response started, no byte from the dyno for this long → cut off, H15 (rolling: each byte restarts it). */
+  idleTimeoutMs: number;
   /** Request line and headers must arrive within this. */
   headersTimeoutMs: number;
   /** An idle keep-alive client connection is closed after this. */
@@ -34,9 +36,14 @@ export interface RouterContractHarness {
   port: number;
   /** Stops the router and everything it started. */
   close(): Promise<void>;
+  /**
+   * The mid-response window the driver really applies, when it cannot keep `idleTimeoutMs` apart from the first-byte
+   * timeout (HAProxy 2.6 has one server inactivity timeout: its `requestTimeoutMs`). Default `idleTimeoutMs`.
+   */
+  idleWindowMs?: number;
 }
 
-export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
+export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, idleTimeoutMs: 2_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOG_LINE_RE =
@@ -275,6 +282,77 @@ export function describeRouterContract(name: string, start: (options: RouterCont
         }, everyMs);
       });
       expect(answer).toEqual({ status: 200, body: `got ${chunks * 1000}` });
+    });
+
+    it('keeps a slow response going while the dyno sends a byte within each window, longer than both timeouts', async () => {
+      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      const parts = 8;
+      const everyMs = Math.floor(window / 4);
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          let n = 0;
+          const timer = setInterval(() => {
+            if (++n === parts) {
+              clearInterval(timer);
+              res.end(`${n}`);
+            } else res.write(`${n},`);
+          }, everyMs);
+          res.on('close', () => clearInterval(timer));
+        }),
+      ]);
+      // 8 parts a quarter window apart: twice the window in all, and more than the first-byte timeout.
+      const res = await get(port, 'myapp.localhost', '/stream');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: '1,2,3,4,5,6,7,8' });
+      const [entry] = await logs.waitFor(1);
+      expect(entry!.code).toBeUndefined();
+    });
+
+    it('cuts off a response whose dyno goes silent for the rolling window after the first byte (H15)', async () => {
+      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      let lastWrite = 0;
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+          res.write('first part;');
+          lastWrite = Date.now();
+        }),
+      ]);
+      const end = await watchConnection(port, 'GET /quiet HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n');
+      expect(end.text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(end.text).toContain('first part;');
+      expect(Date.now() - lastWrite).toBeGreaterThanOrEqual(window - 50);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H15', desc: 'Idle connection', dyno: 'web.1', path: '/quiet' });
+    });
+
+    it('logs H18 when the dyno closes the connection in the middle of its response', async () => {
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+          res.write('half', () => res.socket?.destroy());
+        }),
+      ]);
+      const end = await watchConnection(port, 'GET /half HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n');
+      expect(end.text).toMatch(/^HTTP\/1\.1 200 /);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H18', desc: 'Server Request Interrupted', dyno: 'web.1', path: '/half' });
+    });
+
+    it('logs H27 with status 499 when the client goes away before the response', async () => {
+      let reached!: (res: ServerResponse) => void;
+      const atDyno = new Promise<ServerResponse>((resolve) => (reached = resolve));
+      await router.setRoutes('myapp', [await upstream((_req, res) => reached(res))]);
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /gone HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n'));
+      socket.on('error', () => undefined);
+      const res = await atDyno;
+      socket.destroy();
+      // The dyno answers after the client left (as a real one does); more than socket buffers hold, so a proxy that
+      // waits for the answer (HAProxy only notices a half-closed client when it writes) fails to deliver it.
+      res.on('error', () => undefined);
+      res.end(Buffer.alloc(16 << 20, 1));
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H27', desc: 'Client Request Interrupted', status: 499, path: '/gone' });
     });
 
     it('relays a large response and counts its bytes', async () => {

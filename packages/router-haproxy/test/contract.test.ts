@@ -24,6 +24,8 @@ if (existsSync(BINARY)) {
     return {
       router,
       port,
+      // HAProxy 2.6 has one server inactivity timeout, set only on the request side: it is also the mid-response window.
+      idleWindowMs: options.requestTimeoutMs,
       async close() {
         await router.close();
         await router.stopProxy();

@@ -37,6 +37,8 @@ export interface NodeRouterOptions {
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   /** No response bytes within this, counted from the end of the request body → 503 H12. Default 30 000. */
   requestTimeoutMs?: number | undefined;
+  /** Once the response started, no byte from the dyno for this long → cut off, H15 (a rolling window). Default 55 000. */
+  idleTimeoutMs?: number | undefined;
   /** A connection not established within this counts as failed (H19 after retries). Default 5 000. */
   connectTimeoutMs?: number | undefined;
   /** Connection attempts per request across dynos (Heroku: 10). Default 10. */
@@ -108,6 +110,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       else sendPage(res, 503, APP_ERROR_PAGE);
     },
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 55_000,
     connectTimeoutMs,
     maxAttempts,
     logger,
