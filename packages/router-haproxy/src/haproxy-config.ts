@@ -39,7 +39,22 @@ export interface ProxyConfigOptions {
   /** UDP port on 127.0.0.1 platformd receives the access log on. */
   logPort: number;
   timeouts: ProxyTimeouts;
+  /** The platform's own API (and git) behind a hostname of its own, or null. */
+  platformApi: PlatformApiRoute | null;
 }
+
+/**
+ * The platform's API served through the proxy: requests for `hostname` go to platformd's API listener at `address`,
+ * with no 30 s / 55 s limits (git pushes that build, log tails, attach sockets). Over plain HTTP they are redirected
+ * to HTTPS while the TLS side serves (301 for GET and HEAD, 308 otherwise, so a client resends its body).
+ */
+export interface PlatformApiRoute {
+  hostname: string;
+  address: { host: string; port: number };
+}
+
+/** How long the platform API's exchanges may stay silent (log tails, a quiet build in a push): a day. */
+export const PLATFORM_API_IDLE = '24h';
 
 /** The files the proxy reads, under `dir`. */
 export function proxyFiles(dir: string) {
@@ -166,11 +181,13 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '  http-request set-header X-Forwarded-Port %[dst_port]',
     '  http-request set-var(txn.rawhost) req.hdr(host)',
     '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower,regsub(\\.$,)',
+    ...platformApiRules(options, tls),
     `  http-request set-var(txn.app) var(txn.host),map_str(${f.hostsMap})`,
     `  http-request set-var(txn.app) var(txn.host),regsub(^[^.]*\\.,),map_str(${f.wildcardsMap}) if !{ var(txn.app) -m found } { var(txn.host) -m sub . }`,
     `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
     ...(tls ? redirectRules(f, options.tlsPort!) : []),
+    ...(options.platformApi ? ['  use_backend platform-api if platform_api'] : []),
     '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
     '  default_backend no-such-app',
     '  http-response add-header Via "1.1 platform"',
@@ -178,6 +195,9 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     'backend no-such-app',
     `  http-request return status 404 content-type "text/html; charset=utf-8" file ${f.noSuchApp} hdr cache-control "no-cache, no-store"`,
   ];
+  if (options.platformApi) {
+    lines.push('', 'backend platform-api', `  timeout server ${PLATFORM_API_IDLE}`, `  timeout tunnel ${PLATFORM_API_IDLE}`, `  server api ${hostPort(options.platformApi.address)}`);
+  }
   for (const [app, entry] of state) {
     lines.push('', `backend ${backendOf(app)}`, '  balance random');
     for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
@@ -189,6 +209,22 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
 /** `host:port`, an IPv6 host in brackets. */
 export function hostPort(address: { host: string; port: number }): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * The platform API's hostname (an ACL, `platform_api`): plain HTTP is redirected to HTTPS while TLS serves; the
+ * hostname is matched before any app's, so no app can take it (the domains service refuses it too).
+ */
+function platformApiRules(options: ProxyConfigOptions, tls: boolean): string[] {
+  const api = options.platformApi;
+  if (!api) return [];
+  const lines = [`  acl platform_api var(txn.host) -m str ${api.hostname}`];
+  if (tls) {
+    const target = `https://${api.hostname}${options.tlsPort === 443 ? '' : `:${options.tlsPort}`}%[pathq]`;
+    const when = '!{ ssl_fc } platform_api';
+    lines.push(`  http-request redirect location ${target} code 301 if ${when} METH_GET or ${when} METH_HEAD`, `  http-request redirect location ${target} code 308 if ${when}`);
+  }
+  return lines;
 }
 
 /**

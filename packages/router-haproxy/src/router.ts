@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
-import type { Router, RouterCertificate } from '@platform/types';
+import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, proxyFiles, renderChallenges, renderConfig, renderMaps, type PlatformApiRoute, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort, launchProxy, livePid, reloadProxy, stopProxy } from './proxy-process.ts';
 import { createChanges } from './changes.ts';
@@ -34,6 +34,16 @@ export interface HaproxyRouterOptions {
   logger?: RouterLogger | undefined;
 }
 
+/** Writes the maps, acme.map and the config, each atomically. */
+async function writeProxyFiles(files: ReturnType<typeof proxyFiles>, maps: ReturnType<typeof renderMaps>, acme: string, config: string): Promise<void> {
+  await writeAtomic(files.hostsMap, maps.hosts);
+  await writeAtomic(files.wildcardsMap, maps.wildcards);
+  await writeAtomic(files.maintenanceMap, maps.maintenance);
+  await writeAtomic(files.redirectMap, maps.redirect);
+  await writeAtomic(files.acmeMap, acme);
+  await writeAtomic(files.config, config);
+}
+
 /** The HAProxy driver: the `Router` contract, plus the proxy process's life, which outlives platformd. */
 export interface HaproxyRouter extends Router {
   /** Adopts the proxy a previous platformd left running (pid file + control socket answer), else starts one. */
@@ -46,6 +56,11 @@ export interface HaproxyRouter extends Router {
   port(): number;
   /** The TLS port (null without TLS). */
   tlsPort(): number | null;
+  /**
+   * Serves the platform's own API (and git) at a hostname of its own, forwarded to platformd's API listener, or
+   * stops (null). Its certificate comes with the others (`setCertificates`). Resolves once the proxy reloaded.
+   */
+  setPlatformApi(route: PlatformApiRoute | null): Promise<void>;
   /** Stops the proxy process for good; `close()` alone leaves it serving. */
   stopProxy(): Promise<void>;
 }
@@ -80,6 +95,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   let listen = options.listen;
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
+  let platformApi: PlatformApiRoute | null = null;
   let closeLog: (() => Promise<void>) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
 
@@ -97,17 +113,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   }
 
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, logPort, timeouts, platformApi });
 
-  async function writeFiles(): Promise<void> {
-    const maps = renderMaps(state, domain);
-    await writeAtomic(files.hostsMap, maps.hosts);
-    await writeAtomic(files.wildcardsMap, maps.wildcards);
-    await writeAtomic(files.maintenanceMap, maps.maintenance);
-    await writeAtomic(files.redirectMap, maps.redirect);
-    await writeAtomic(files.acmeMap, renderChallenges(challenges));
-    await writeAtomic(files.config, configText());
-  }
+  const writeFiles = () => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText());
 
   /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
   function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
@@ -121,18 +129,24 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
 
   const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
 
-  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
-  function applyCertificates(certificates: readonly RouterCertificate[]): Promise<void> {
+  /** A change that needs the config rewritten and a seamless reload (certificates, the platform API), in order. */
+  function reloadAfter(fn: () => Promise<void>): Promise<void> {
     if (masterPid === null) return Promise.reject(new Error('the HAProxy router is not started'));
     return exclusive(async () => {
-      await installCertificates(files, binary, certificates, async (count) => {
-        certificateCount = count;
-        await writeFiles();
-      });
+      await fn();
       await reloadProxy(masterPid!, control);
       pendingBackends.clear();
     });
   }
+
+  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
+  const applyCertificates = (certificates: readonly RouterCertificate[]) =>
+    reloadAfter(() =>
+      installCertificates(files, binary, certificates, async (count) => {
+        certificateCount = count;
+        await writeFiles();
+      }),
+    );
 
   /** A challenge goes to the live map at once (the frontend's rule needs no reload), then to acme.map. */
   async function setChallenge(token: string, keyAuthorization: string | null): Promise<void> {
@@ -216,6 +230,13 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     setSettings: (app, settings) => change(() => changes.settings(app, settings)),
     setCertificates: (certificates) => applyCertificates(certificates),
     setChallenge,
+    setPlatformApi(route) {
+      if (route && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(route.hostname)) return Promise.reject(new PlatformError(ErrorCodes.invalidParams, `not a hostname: ${JSON.stringify(route.hostname)}`));
+      return reloadAfter(async () => {
+        platformApi = route;
+        await writeFiles();
+      });
+    },
     removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);
