@@ -51,6 +51,9 @@ export function createApiServer(
     },
     // Request logging stays on (the default). The top-level `disableRequestLogging` option is deprecated (FSTDEP023).
     return503OnClosing: true,
+    // Served through the edge (config.apiEdge), the API's clients reach it through the proxy on loopback: their
+    // address (failed-login counts, rate limits, the audit trail) is the proxy's X-Forwarded-For, trusted from there only.
+    trustProxy: ctx.config.apiEdge ? ['127.0.0.1', '::1'] : false,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   // One count of failed authentications per address, for the API and git alike.

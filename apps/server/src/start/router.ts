@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
-import { createHaproxyRouter } from '@platform/router-haproxy';
+import { createHaproxyRouter, type PlatformApiRoute } from '@platform/router-haproxy';
 import { createNodeRouter } from '@platform/router-node';
 import { PlatformError, type Router } from '@platform/types';
 import type { ServerConfig } from '../config.ts';
@@ -18,6 +18,10 @@ export interface OpenedRouter {
   served: readonly string[];
   /** Makes it accept connections (Node: listens; HAProxy: already serving) and returns its port. */
   serve(): Promise<number>;
+  /** The TLS port (HAProxy with PLATFORM_ROUTER_TLS_PORT), else null. */
+  tlsPort(): number | null;
+  /** Serves platformd's API at its hostname (config.apiEdge), HAProxy only: see router-haproxy `setPlatformApi`. */
+  servePlatformApi?(route: PlatformApiRoute): Promise<void>;
 }
 
 /**
@@ -41,11 +45,14 @@ export async function openRouter(
     throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_ROUTER=haproxy but ${config.haproxyBin} is missing. Run: bash scripts/prerequisites.sh router`);
   }
   if (config.router === 'node' || !installed) {
+    if (config.apiEdge) {
+      throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_API_TLS_CERT needs HAProxy (${config.haproxyBin} is missing): the Node router has no TLS listener to serve the API on. Run: bash scripts/prerequisites.sh router, or unset PLATFORM_API_TLS_CERT`);
+    }
     const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
     const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
     if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
-    return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port };
+    return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port, tlsPort: () => null };
   }
   const router = createHaproxyRouter({
     binary: config.haproxyBin,
@@ -60,5 +67,13 @@ export async function openRouter(
   // platformd's stop closes the control plane only: the proxy keeps serving.
   ctx.cleanups.defer(() => router.close());
   const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'} pid ${pid}`;
-  return { router, kind: 'haproxy', reason, served: router.apps(), serve: async () => router.port() };
+  return {
+    router,
+    kind: 'haproxy',
+    reason,
+    served: router.apps(),
+    serve: async () => router.port(),
+    tlsPort: () => router.tlsPort(),
+    servePlatformApi: (route) => router.setPlatformApi(route),
+  };
 }

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type ServerHandle } from '../support/platform.ts';
+import { createUserEnv, platform, run } from '../support/cli.ts';
+import { fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { certificateFactory } from '../../apps/server/test/support/certs.ts';
+
+const HAPROXY = '/usr/sbin/haproxy';
+
+/** A plain-HTTP request to the router with a Host header; the answer's status and Location. */
+function plainHttp(routerUrl: string, host: string, method: string, urlPath: string): Promise<{ status: number; location: string | undefined }> {
+  const url = new URL(urlPath, routerUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method, headers: { host }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location }));
+    });
+    req.on('error', reject);
+    req.end(method === 'GET' ? undefined : '{}');
+  });
+}
+
+/**
+ * The platform's own API and git over TLS through the edge (HAProxy): PLATFORM_API_HOSTNAME with a certificate from
+ * a test CA the clients trust (NODE_EXTRA_CA_CERTS for the CLI, GIT_SSL_CAINFO for git). `localhost` is the API's
+ * hostname here because it resolves without DNS; the apps stay at `<app>.localhost` on the router.
+ */
+describe.skipIf(!existsSync(HAPROXY))('the API and git over TLS through the edge (process runtime)', () => {
+  let server: ServerHandle;
+  let env: Record<string, string>;
+  let repo: string;
+  const certs = certificateFactory();
+  const app = 'tls-api-e2e';
+
+  beforeAll(async () => {
+    const factory = await certs;
+    const ca = await factory.ca();
+    const leaf = await factory.leaf(ca, ['localhost']);
+    env = await createUserEnv();
+    const files = { ca: path.join(env.HOME!, 'ca.pem'), cert: path.join(env.HOME!, 'api.crt'), key: path.join(env.HOME!, 'api.key') };
+    await writeFile(files.ca, ca.cert);
+    await writeFile(files.cert, leaf.cert);
+    await writeFile(files.key, leaf.key, { mode: 0o600 });
+    server = await startServer({
+      runtime: 'process',
+      env: { PLATFORM_ROUTER: 'haproxy', PLATFORM_ROUTER_TLS_PORT: '0', PLATFORM_API_HOSTNAME: 'localhost', PLATFORM_API_TLS_CERT_FILE: files.cert, PLATFORM_API_TLS_KEY_FILE: files.key },
+    });
+    Object.assign(env, { NODE_EXTRA_CA_CERTS: files.ca, GIT_SSL_CAINFO: files.ca });
+    repo = await fixtureRepo('web-app', env);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await (await certs).cleanup();
+  });
+
+  it('serves the CLI and git push over https, hands out https URLs, and redirects plain HTTP on the API hostname', async () => {
+    expect(server.apiUrl).toMatch(/^https:\/\/localhost:\d+$/);
+    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
+    expect(login.code, login.stderr).toBe(0);
+    const created = await platform(['apps:create', app, '--json'], { cwd: repo, env });
+    expect(created.code, created.stderr).toBe(0);
+    const info = JSON.parse(created.stdout) as { git_url: string; web_url: string };
+    expect(info.git_url).toBe(`${server.apiUrl}/${app}.git`);
+    const remote = await run('git', ['remote', 'get-url', 'platform'], { cwd: repo, env });
+    expect(remote.stdout.trim()).toBe(info.git_url);
+
+    const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('remote: ');
+    expect((await getViaRouter(server.routerUrl, app)).status).toBe(200);
+
+    // Log sessions are handed out at the https URL, and the stream is read through the edge.
+    const logs = await platform(['logs', '-n', '50', '-a', app], { env });
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/app\[web\.1\]|heroku\[router\]|platform\[/);
+
+    const getRedirect = await plainHttp(server.routerUrl, 'localhost', 'GET', '/healthz');
+    expect(getRedirect).toEqual({ status: 301, location: `${server.apiUrl}/healthz` });
+    const postRedirect = await plainHttp(server.routerUrl, 'localhost', 'POST', '/apps');
+    expect(postRedirect).toEqual({ status: 308, location: `${server.apiUrl}/apps` });
+  });
+});
