@@ -96,6 +96,21 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(entry).toMatchObject({ app: 'myapp', at: 'error', code: 'H14', desc: 'No web processes running', dyno: null, status: 503, path: '/x' });
     });
 
+    it('answers 503 H10 while every web dyno of the app crashed, and serves again once one is up', async () => {
+      await router.setRoutes('myapp', [], { crashed: true });
+      const res = await get(port, 'myapp.localhost', '/c');
+      expect(res.status).toBe(503);
+      expect(res.body).toContain('Application error');
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ app: 'myapp', at: 'error', code: 'H10', desc: 'App crashed', dyno: null, status: 503, path: '/c' });
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      expect((await get(port, 'myapp.localhost')).status).toBe(200);
+      await router.setRoutes('myapp', []);
+      expect((await get(port, 'myapp.localhost')).status).toBe(503);
+      const entries = await logs.waitFor(3);
+      expect(entries[2]).toMatchObject({ code: 'H14' });
+    });
+
     it("proxies with Heroku's request headers, adds Via, and logs Heroku's line", async () => {
       await router.setRoutes('myapp', [await echo('web.1')]);
       const before = Date.now();

@@ -114,9 +114,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       memorySampleMs: config.memorySampleMs,
       onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
-      setRoutes: (app, targets) => {
+      setRoutes: (app, targets, state) => {
         routed.add(app);
-        return router.setRoutes(app, targets);
+        return router.setRoutes(app, targets, state);
       },
       onEvent: (e) => platformEvent(e.appId, e.app, e.source, e.message),
       listAppIds: async () => (await store.apps.list()).map((a) => a.id),

@@ -67,12 +67,14 @@ export function proxyFiles(dir: string) {
     wildcardsMap: join(dir, 'wildcards.map'),
     maintenanceMap: join(dir, 'maintenance.map'),
     redirectMap: join(dir, 'redirect-https.map'),
+    crashedMap: join(dir, 'crashed.map'),
     acmeMap: join(dir, 'acme.map'),
     certsDir: join(dir, 'certs'),
     crtList: join(dir, 'certs.list'),
     coveredMap: join(dir, 'covered.map'),
     coveredWildcardsMap: join(dir, 'covered-wildcards.map'),
     appError: join(dir, 'app-error.http'),
+    appErrorPage: join(dir, 'app-error.html'),
     noSuchApp: join(dir, 'no-such-app.html'),
     maintenance: join(dir, 'maintenance.html'),
     meta: join(dir, 'router.json'),
@@ -90,15 +92,16 @@ export function appErrorResponse(): string {
 /** The static pages, by file (written once per start). */
 export function pageFiles(dir: string): Record<string, string> {
   const f = proxyFiles(dir);
-  return { [f.appError]: appErrorResponse(), [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
+  return { [f.appError]: appErrorResponse(), [f.appErrorPage]: APP_ERROR_PAGE, [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
 }
 
 /** The three maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, apps in maintenance. */
-export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string } {
+export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string; crashed: string } {
   const hosts: string[] = [];
   const wildcards: string[] = [];
   const maintenance: string[] = [];
   const redirect: string[] = [];
+  const crashed: string[] = [];
   for (const [app, entry] of state) {
     hosts.push(`${app}.${domain} ${app}`);
     for (const name of entry.domains) {
@@ -108,9 +111,10 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
     }
     if (entry.maintenance) maintenance.push(`${app} 1`);
     if (entry.redirectHttps) redirect.push(`${app} 1`);
+    if (entry.crashed) crashed.push(`${app} 1`);
   }
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect) };
+  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect), crashed: text(crashed) };
 }
 
 /** acme.map's contents: ACME http-01 token → key authorization (both of the ACME alphabet: router-kit `checkChallenge`). */
@@ -187,6 +191,9 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
     ...(tls ? redirectRules(f, options.tlsPort!) : []),
+    // Every web dyno crashed (the process manager says so with no server left): H10 rather than H14.
+    `  http-request set-var(txn.code) str(H10) if { var(txn.app),map_str(${f.crashedMap}) -m found }`,
+    `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.appErrorPage} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H10 }`,
     ...(options.platformApi ? ['  use_backend platform-api if platform_api'] : []),
     '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
     '  default_backend no-such-app',

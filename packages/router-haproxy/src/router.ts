@@ -40,6 +40,7 @@ async function writeProxyFiles(files: ReturnType<typeof proxyFiles>, maps: Retur
   await writeAtomic(files.wildcardsMap, maps.wildcards);
   await writeAtomic(files.maintenanceMap, maps.maintenance);
   await writeAtomic(files.redirectMap, maps.redirect);
+  await writeAtomic(files.crashedMap, maps.crashed);
   await writeAtomic(files.acmeMap, acme);
   await writeAtomic(files.config, config);
 }
@@ -225,7 +226,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     pid: () => masterPid,
     port: () => listen.port,
     tlsPort: () => tlsPort,
-    setRoutes: (app, targets) => change(() => changes.routes(app, targets)),
+    setRoutes: (app, targets, routeState) => change(() => changes.routes(app, targets, routeState?.crashed === true && targets.length === 0)),
     setDomains: (app, hostnames) => change(() => changes.domains(app, hostnames)),
     setSettings: (app, settings) => change(() => changes.settings(app, settings)),
     setCertificates: (certificates) => applyCertificates(certificates),

@@ -57,6 +57,14 @@ export interface NodeRouter extends Router {
 
 const NO_BODY_LENGTH = '0';
 
+/** A request node could not parse or read in time: 408 for the header deadline, 400 otherwise (as Heroku and HAProxy). */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 /**
  * The built-in HTTP router, the fallback data path where no native proxy is installed: Host `<app>.<domain>` or
  * a custom domain → one of the app's web dynos, with Heroku's headers, retries, H-codes and one log entry per
@@ -75,6 +83,8 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   const table = createRouteTable();
   const hosts = createHostIndex();
   const settings = new Map<string, AppEdgeSettings>();
+  /** Apps whose web dynos all crashed (H10 rather than H14 while none is up). */
+  const crashedApps = new Set<string>();
   const challenges = new Map<string, string>(); // ACME http-01: token → key authorization (acme-challenge.ts)
 
   const appOf = (host: string): string | null => {
@@ -129,7 +139,10 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       mark(state, 'H80');
       return sendPage(res, 503, MAINTENANCE_PAGE);
     }
-    if (targets.length === 0) return forward.fail(state, res, 'H14', H_CODES.H14.desc);
+    if (targets.length === 0) {
+      const code = crashedApps.has(state.app) ? 'H10' : 'H14';
+      return forward.fail(state, res, code, H_CODES[code].desc);
+    }
     const headers = forwardedHeaders(req, state, false);
     const hasBody =
       headers['transfer-encoding'] !== undefined ||
@@ -148,7 +161,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     const { state, targets } = routed;
     const maintenance = settings.get(state.app)?.maintenance === true;
     if (maintenance || targets.length === 0) {
-      mark(state, maintenance ? 'H80' : 'H14');
+      mark(state, maintenance ? 'H80' : crashedApps.has(state.app) ? 'H10' : 'H14');
       writeRawAnswer(socket, 503, maintenance ? MAINTENANCE_PAGE : APP_ERROR_PAGE);
       return log(state);
     }
@@ -184,18 +197,14 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     onRequest,
   );
   server.on('upgrade', onUpgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    // Heroku (and HAProxy) answer 400 to a request line or headers over the limit, as to any unparsable request.
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
+  server.on('clientError', answerClientError);
 
   return {
     server,
-    async setRoutes(app, targets) {
+    async setRoutes(app, targets, routeState) {
       table.set(app, targets);
+      if (targets.length === 0 && routeState?.crashed) crashedApps.add(app);
+      else crashedApps.delete(app);
     },
     async setDomains(app, hostnames) {
       hosts.set(app, hostnames);
@@ -208,6 +217,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     setChallenge: async (token, keyAuthorization) => storeChallenge(challenges, token, keyAuthorization),
     async removeApp(app) {
       table.remove(app);
+      crashedApps.delete(app);
       hosts.remove(app);
       settings.delete(app);
     },

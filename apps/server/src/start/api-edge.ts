@@ -14,7 +14,7 @@ export function withApiCertificate(router: Router, api: ApiEdgeConfig | null): R
   if (!api) return router;
   const certificate: RouterCertificate = { id: API_CERTIFICATE_ID, app: '', chainPem: api.certPem, keyPem: api.keyPem, hostnames: api.certHostnames };
   return {
-    setRoutes: (app, targets) => router.setRoutes(app, targets),
+    setRoutes: (app, targets, state) => router.setRoutes(app, targets, state),
     setDomains: (app, hostnames) => router.setDomains(app, hostnames),
     setSettings: (app, settings) => router.setSettings(app, settings),
     setCertificates: (certificates) => router.setCertificates([...certificates.filter((c) => c.id !== API_CERTIFICATE_ID), certificate]),
