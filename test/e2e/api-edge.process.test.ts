@@ -32,6 +32,7 @@ describe.skipIf(!existsSync(HAPROXY))('the API and git over TLS through the edge
   let server: ServerHandle;
   let env: Record<string, string>;
   let repo: string;
+  let appCert: { cert: string; key: string };
   const certs = certificateFactory();
   const app = 'tls-api-e2e';
 
@@ -39,6 +40,7 @@ describe.skipIf(!existsSync(HAPROXY))('the API and git over TLS through the edge
     const factory = await certs;
     const ca = await factory.ca();
     const leaf = await factory.leaf(ca, ['localhost']);
+    appCert = await factory.leaf(ca, ['www.tls-e2e.test']);
     env = await createUserEnv();
     const files = { ca: path.join(env.HOME!, 'ca.pem'), cert: path.join(env.HOME!, 'api.crt'), key: path.join(env.HOME!, 'api.key') };
     await writeFile(files.ca, ca.cert);
@@ -81,5 +83,30 @@ describe.skipIf(!existsSync(HAPROXY))('the API and git over TLS through the edge
     expect(getRedirect).toEqual({ status: 301, location: `${server.apiUrl}/healthz` });
     const postRedirect = await plainHttp(server.routerUrl, 'localhost', 'POST', '/apps');
     expect(postRedirect).toEqual({ status: 308, location: `${server.apiUrl}/apps` });
+  });
+
+  it('features:enable redirect-https makes the app redirect plain HTTP to HTTPS on a covered domain; features:disable stops it', async () => {
+    const cli = (args: string[]) => platform([...args, '-a', app], { cwd: repo, env });
+    expect((await cli(['domains:add', 'www.tls-e2e.test'])).code).toBe(0);
+    await writeFile(path.join(env.HOME!, 'www.crt'), appCert.cert);
+    await writeFile(path.join(env.HOME!, 'www.key'), appCert.key);
+    const added = await cli(['certs:add', path.join(env.HOME!, 'www.crt'), path.join(env.HOME!, 'www.key')]);
+    expect(added.code, added.stderr).toBe(0);
+    expect((await plainHttp(server.routerUrl, 'www.tls-e2e.test', 'GET', '/')).status).toBe(200);
+
+    const enabled = await cli(['features:enable', 'redirect-https']);
+    expect(enabled.code, enabled.stderr).toBe(0);
+    expect(enabled.stdout).toContain(`Enabling redirect-https for ${app}... done`);
+    expect((await cli(['features'])).stdout).toMatch(/\[\+\] redirect-https /);
+    const tlsPort = new URL(server.apiUrl).port;
+    expect(await plainHttp(server.routerUrl, 'www.tls-e2e.test', 'GET', '/x')).toEqual({ status: 301, location: `https://www.tls-e2e.test:${tlsPort}/x` });
+    // The default host has no certificate here: it stays on plain HTTP.
+    expect((await plainHttp(server.routerUrl, `${app}.localhost`, 'GET', '/')).status).toBe(200);
+
+    const unknown = await cli(['features:enable', 'no-such-feature']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("Couldn't find that feature: no-such-feature");
+    expect((await cli(['features:disable', 'redirect-https'])).code).toBe(0);
+    expect((await plainHttp(server.routerUrl, 'www.tls-e2e.test', 'GET', '/')).status).toBe(200);
   });
 });
