@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
 import type { Router } from '@platform/types';
-import { closeServer, deadPort, get, logRecorder, rawExchange, startEchoUpstream, startUpstream, watchConnection, webSocketAccept } from './router-helpers.ts';
+import { closeServer, deadPort, get, httpsGet, logRecorder, rawExchange, selfSignedCertificate, startEchoUpstream, startUpstream, watchConnection, webSocketAccept } from './router-helpers.ts';
 
 /** What the suite asks a driver to start with. Times in ms. */
 export interface RouterContractOptions {
@@ -41,6 +41,8 @@ export interface RouterContractHarness {
    * timeout (HAProxy 2.6 has one server inactivity timeout: its `requestTimeoutMs`). Default `idleTimeoutMs`.
    */
   idleWindowMs?: number;
+  /** The TLS port on 127.0.0.1 (served once a certificate is set); undefined: the TLS cases are skipped. */
+  tlsPort?: number;
 }
 
 export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, idleTimeoutMs: 2_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
@@ -242,6 +244,40 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(entry).toMatchObject({ app: 'myapp', code: 'H80', status: 503, path: '/m', dyno: null });
       await router.setSettings('myapp', { maintenance: false, redirectHttps: false });
       expect((await get(port, 'myapp.localhost')).status).toBe(200);
+    });
+
+    it('serves HTTPS by SNI once a certificate is set, with X-Forwarded-Proto https and protocol=https', async (ctx) => {
+      if (h.tlsPort === undefined) return ctx.skip();
+      await router.setRoutes('shop', [await echo('web.1')]);
+      await router.setDomains('shop', ['www.tls.test']);
+      await router.setCertificates([{ id: 'cert-1', app: 'shop', hostnames: ['www.tls.test'], ...(await selfSignedCertificate(['www.tls.test'])) }]);
+      const res = await httpsGet(h.tlsPort, 'www.tls.test', '/s');
+      expect(res.status).toBe(200);
+      const seen = JSON.parse(res.body) as { headers: Record<string, string> };
+      expect(seen.headers['x-forwarded-proto']).toBe('https');
+      expect(seen.headers['x-forwarded-port']).toBe(String(h.tlsPort));
+      expect((await logs.waitFor(1))[0]).toMatchObject({ app: 'shop', protocol: 'https', path: '/s', status: 200 });
+      const bad = { id: 'bad', app: 'shop', hostnames: ['x.test'], chainPem: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n', keyPem: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n' };
+      await expect(router.setCertificates([bad])).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      expect((await httpsGet(h.tlsPort, 'www.tls.test')).status).toBe(200);
+    });
+
+    it('redirects plain HTTP to HTTPS for the app that asks, on covered hostnames only (301 GET, 308 otherwise), ACME exempt', async (ctx) => {
+      if (h.tlsPort === undefined) return ctx.skip();
+      await router.setRoutes('shop', [await echo('web.1')]);
+      await router.setDomains('shop', ['www.tls.test']);
+      await router.setCertificates([{ id: 'cert-1', app: 'shop', hostnames: ['www.tls.test'], ...(await selfSignedCertificate(['www.tls.test'])) }]);
+      expect((await get(port, 'www.tls.test')).status).toBe(200);
+      await router.setSettings('shop', { maintenance: false, redirectHttps: true });
+      const moved = await get(port, 'www.tls.test', '/a?b=1');
+      expect({ status: moved.status, location: moved.headers.location }).toEqual({ status: 301, location: `https://www.tls.test:${h.tlsPort}/a?b=1` });
+      expect((await get(port, 'www.tls.test', '/form', {}, 'POST', 'x')).status).toBe(308);
+      expect((await get(port, 'shop.localhost')).status).toBe(200); // no certificate covers it
+      expect((await httpsGet(h.tlsPort, 'www.tls.test')).status).toBe(200);
+      await router.setChallenge('tok-9', 'tok-9.thumb');
+      expect((await get(port, 'www.tls.test', '/.well-known/acme-challenge/tok-9')).body).toBe('tok-9.thumb');
+      await router.setSettings('shop', { maintenance: false, redirectHttps: false });
+      expect((await get(port, 'www.tls.test')).status).toBe(200);
     });
 
     it('answers 503 H21 when every dyno refuses the connection', async () => {

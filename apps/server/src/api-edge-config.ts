@@ -47,7 +47,7 @@ export function parseApiEdge(input: {
     problems.push(`PLATFORM_PUBLIC_URL must be https://${hostname}[:port] when the edge serves the API (or leave it unset: it is derived)`);
   }
   if (input.routerTlsPort === null) problems.push('PLATFORM_API_TLS_CERT needs PLATFORM_ROUTER_TLS_PORT: the router serves the API over TLS (e.g. 443)');
-  if (input.router === 'node') problems.push('PLATFORM_API_TLS_CERT needs the HAProxy router: the Node router (PLATFORM_ROUTER=node) has no TLS listener');
+  if (input.router === 'node') problems.push('PLATFORM_API_TLS_CERT needs the HAProxy router: the Node router (PLATFORM_ROUTER=node) runs inside platformd and does not serve the platform API');
   let certHostnames: string[] = [];
   try {
     const leaf = new X509Certificate(certPem);

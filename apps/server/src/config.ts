@@ -16,7 +16,7 @@ export interface ServerConfig {
   /** Router listener. */
   routerHost: string;
   routerPort: number;
-  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy only; served once a certificate exists); null: none. */
+  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy: HTTP/2, served once a certificate exists; Node: HTTP/1.1); null: none. */
   routerTlsPort: number | null;
   /**
    * PLATFORM_RENDEZVOUS_PORT: the TLS port of `heroku run`'s rendezvous protocol (api/rendezvous.ts); null: off.

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import {
   APP_ERROR_PAGE,
@@ -17,6 +18,7 @@ import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from '.
 import { createRouteTable, pickTarget } from './route-table.ts';
 import { proxyUpgrade } from './upgrade.ts';
 import { answerAcmeChallenge, storeChallenge } from './acme-challenge.ts';
+import { createCertificateIndex, redirectToHttps } from './tls.ts';
 
 export type { RequestState } from './request-state.ts';
 export { pickTarget } from './route-table.ts';
@@ -52,10 +54,42 @@ export interface NodeRouterOptions {
 /** The Node router: the `Router` contract plus its own listener. */
 export interface NodeRouter extends Router {
   listen(port: number, host?: string): Promise<{ port: number }>;
+  /**
+   * Also serves HTTPS on `port` (HTTP/1.1; no HTTP/2 here), with the certificates of `setCertificates` chosen by
+   * SNI; from then on `redirectHttps` applies. Port 0 picks a free one (returned).
+   */
+  listenTls(port: number, host?: string): Promise<{ port: number }>;
   server: Server;
 }
 
 const NO_BODY_LENGTH = '0';
+
+/**
+ * The listeners' limits: no limit on the whole request (the body is streamed without limit, as on Heroku); only
+ * the request line and headers have a deadline (slow-header clients), and idle keep-alive sockets are closed.
+ */
+function serverOptionsOf(options: NodeRouterOptions): ServerOptions {
+  return {
+    requestTimeout: 0,
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+    // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
+    maxHeaderSize: 16_384,
+    // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
+    connectionsCheckingInterval: 1_000,
+  };
+}
+
+function listenOn(s: Server | TlsServer, port: number, host: string): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, host, () => {
+      s.off('error', reject);
+      const address = s.address();
+      resolve({ port: typeof address === 'object' && address ? address.port : port });
+    });
+  });
+}
 
 /** A request node could not parse or read in time: 408 for the header deadline, 400 otherwise (as Heroku and HAProxy). */
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -86,6 +120,9 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   /** Apps whose web dynos all crashed (H10 rather than H14 while none is up). */
   const crashedApps = new Set<string>();
   const challenges = new Map<string, string>(); // ACME http-01: token → key authorization (acme-challenge.ts)
+  const certificates = createCertificateIndex();
+  let tlsServer: TlsServer | null = null;
+  let tlsPort: number | null = null;
 
   const appOf = (host: string): string | null => {
     const name = hostnameOf(host);
@@ -139,6 +176,10 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       mark(state, 'H80');
       return sendPage(res, 503, MAINTENANCE_PAGE);
     }
+    if (settings.get(state.app)?.redirectHttps && redirectToHttps(req, res, certificates, tlsPort)) {
+      state.status = res.statusCode;
+      return;
+    }
     if (targets.length === 0) {
       const code = crashedApps.has(state.app) ? 'H10' : 'H14';
       return forward.fail(state, res, code, H_CODES[code].desc);
@@ -182,20 +223,8 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     });
   }
 
-  // No limit on the whole request (requestTimeout 0): the body is streamed without limit, as on Heroku; only
-  // the request line and headers have a deadline (slow-header clients), and idle keep-alive sockets are closed.
-  const server = createServer(
-    {
-      requestTimeout: 0,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
-      // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
-      maxHeaderSize: 16_384,
-      // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
-      connectionsCheckingInterval: 1_000,
-    },
-    onRequest,
-  );
+  const serverOptions = serverOptionsOf(options);
+  const server = createServer(serverOptions, onRequest);
   server.on('upgrade', onUpgrade);
   server.on('clientError', answerClientError);
 
@@ -212,8 +241,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     async setSettings(app, value) {
       settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps });
     },
-    // No TLS listener in the Node router: certificates are the native proxy's (README).
-    async setCertificates() {},
+    setCertificates: async (list) => certificates.set(list),
     setChallenge: async (token, keyAuthorization) => storeChallenge(challenges, token, keyAuthorization),
     async removeApp(app) {
       table.remove(app);
@@ -221,18 +249,19 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       hosts.remove(app);
       settings.delete(app);
     },
-    listen(port, host = '0.0.0.0') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address();
-          resolve({ port: typeof address === 'object' && address ? address.port : port });
-        });
-      });
+    listen: (port, host = '0.0.0.0') => listenOn(server, port, host),
+    async listenTls(port, host = '0.0.0.0') {
+      tlsServer = createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.find(name) ?? certificates.fallback()) }, onRequest);
+      tlsServer.on('upgrade', onUpgrade);
+      tlsServer.on('clientError', answerClientError);
+      const bound = await listenOn(tlsServer, port, host);
+      tlsPort = bound.port;
+      return bound;
     },
     close() {
       return new Promise((resolve) => {
+        tlsServer?.close();
+        tlsServer?.closeAllConnections();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();

@@ -46,13 +46,19 @@ export async function openRouter(
   }
   if (config.router === 'node' || !installed) {
     if (config.apiEdge) {
-      throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_API_TLS_CERT needs HAProxy (${config.haproxyBin} is missing): the Node router has no TLS listener to serve the API on. Run: bash scripts/prerequisites.sh router, or unset PLATFORM_API_TLS_CERT`);
+      throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_API_TLS_CERT needs HAProxy (${config.haproxyBin} is missing): the Node router does not serve the platform's API (it runs inside platformd, so it would stop with it). Run: bash scripts/prerequisites.sh router, or unset PLATFORM_API_TLS_CERT`);
     }
     const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
     const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
-    if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
-    return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port, tlsPort: () => null };
+    let tlsPort: number | null = null;
+    const serve = async () => {
+      const { port } = await router.listen(config.routerPort, config.routerHost);
+      // The Node router's TLS side: HTTP/1.1 (no HTTP/2), the same certificates, SNI and redirects as HAProxy's.
+      if (config.routerTlsPort !== null) tlsPort = (await router.listenTls(config.routerTlsPort, config.routerHost)).port;
+      return port;
+    };
+    return { router, kind: 'node', reason, served: [], serve, tlsPort: () => tlsPort };
   }
   const router = createHaproxyRouter({
     binary: config.haproxyBin,
