@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { fixtureRepo, getViaRouter } from '../support/apps.ts';
 import { certificateFactory } from '../../apps/server/test/support/certs.ts';
+import { httpsGet } from '../contracts/router-helpers.ts';
 
 const HAPROXY = '/usr/sbin/haproxy';
 
@@ -108,5 +110,51 @@ describe.skipIf(!existsSync(HAPROXY))('the API and git over TLS through the edge
     expect(unknown.stderr).toContain("Couldn't find that feature: no-such-feature");
     expect((await cli(['features:disable', 'redirect-https'])).code).toBe(0);
     expect((await plainHttp(server.routerUrl, 'www.tls-e2e.test', 'GET', '/')).status).toBe(200);
+  });
+});
+
+/** A port nothing listens on now (bound, then released), for a listener whose port the test must know. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The Node router's TLS side through platformd (PLATFORM_ROUTER=node with PLATFORM_ROUTER_TLS_PORT). */
+describe('the Node router serves TLS and the redirect switch (process runtime)', () => {
+  let server: ServerHandle;
+  let env: Record<string, string>;
+  let tlsPort: number;
+  const certs = certificateFactory();
+  const app = 'node-tls-e2e';
+
+  beforeAll(async () => {
+    tlsPort = await freePort();
+    server = await startServer({ runtime: 'process', env: { PLATFORM_ROUTER: 'node', PLATFORM_ROUTER_TLS_PORT: String(tlsPort) } });
+    env = await createUserEnv();
+    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
+    expect(login.code, login.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await (await certs).cleanup();
+  });
+
+  it('serves an uploaded certificate by SNI and redirects plain HTTP once redirect-https is enabled', async () => {
+    const cli = (args: string[]) => platform([...args, '-a', app], { env });
+    expect((await platform(['apps:create', app], { env })).code).toBe(0);
+    expect((await cli(['domains:add', 'www.node-tls.test'])).code).toBe(0);
+    const factory = await certs;
+    const leaf = await factory.leaf(await factory.ca(), ['www.node-tls.test']);
+    await writeFile(path.join(env.HOME!, 'www.crt'), leaf.cert);
+    await writeFile(path.join(env.HOME!, 'www.key'), leaf.key);
+    expect((await cli(['certs:add', path.join(env.HOME!, 'www.crt'), path.join(env.HOME!, 'www.key')])).code).toBe(0);
+    // No dyno runs: the TLS side answers the app's 503 (H14) with the app's certificate.
+    expect((await httpsGet(tlsPort, 'www.node-tls.test')).status).toBe(503);
+    expect((await plainHttp(server.routerUrl, 'www.node-tls.test', 'GET', '/')).status).toBe(503);
+    expect((await cli(['features:enable', 'redirect-https'])).code).toBe(0);
+    expect(await plainHttp(server.routerUrl, 'www.node-tls.test', 'POST', '/form')).toEqual({ status: 308, location: `https://www.node-tls.test:${tlsPort}/form` });
   });
 });

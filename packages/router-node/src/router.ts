@@ -235,12 +235,9 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       if (targets.length === 0 && routeState?.crashed) crashedApps.add(app);
       else crashedApps.delete(app);
     },
-    async setDomains(app, hostnames) {
-      hosts.set(app, hostnames);
-    },
-    async setSettings(app, value) {
-      settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps });
-    },
+    // Domains or switches make an app known (503 until it has web dynos), as HAProxy's driver does.
+    setDomains: async (app, hostnames) => void (table.get(app) ?? table.set(app, []), hosts.set(app, hostnames)),
+    setSettings: async (app, value) => void (table.get(app) ?? table.set(app, []), settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps })),
     setCertificates: async (list) => certificates.set(list),
     setChallenge: async (token, keyAuthorization) => storeChallenge(challenges, token, keyAuthorization),
     async removeApp(app) {
