@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, get, logRecorder, startUpstream } from '../../../test/contracts/router-helpers.ts';
+import { closeServer, get, logRecorder, startUpstream, webSocketAccept } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
 
@@ -49,7 +52,7 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the platform API at its ow
       listen: { host: '127.0.0.1', port: await freePort() },
       tlsPort: 0,
       onLog: logs.onLog,
-      timeouts: { requestMs: SHORT_MS, clientMs: SHORT_MS, keepAliveMs: SHORT_MS, headersMs: SHORT_MS },
+      timeouts: { requestMs: SHORT_MS, clientMs: SHORT_MS, keepAliveMs: SHORT_MS, headersMs: SHORT_MS, tunnelMs: SHORT_MS },
     });
     await router.start();
     api = await startUpstream((req, res) => {
@@ -64,6 +67,11 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the platform API at its ow
           setTimeout(() => res.end('done'), 3 * SHORT_MS);
         } else res.end(`api ${req.method} ${req.url} ${bytes}`);
       });
+    });
+    // An attach or log-tail WebSocket: answers `late` three timeouts after it was asked, on a socket silent meanwhile.
+    api.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${webSocketAccept(String(req.headers['sec-websocket-key']))}\r\n\r\n`);
+      socket.on('data', () => setTimeout(() => socket.write('late'), 3 * SHORT_MS));
     });
     await router.setPlatformApi({ hostname: HOST, address: { host: '127.0.0.1', port: api.port } });
     await router.setCertificates([{ id: 'platform-api', app: '', hostnames: [HOST], ...(await selfSigned(dir, HOST)) }]);
@@ -99,6 +107,30 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the platform API at its ow
     await router.setChallenge('tok-1', 'tok-1.thumb');
     expect((await get(router.port(), HOST, '/.well-known/acme-challenge/tok-1')).body).toBe('tok-1.thumb');
     await router.setChallenge('tok-1', null);
+  });
+
+  it('keeps a WebSocket to the API open while it is silent for longer than the apps\' tunnel timeout', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: router.tlsPort()!, servername: HOST, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () =>
+        socket.write(`GET /attach HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+      );
+      let received = '';
+      socket.on('data', (c: Buffer) => {
+        received += c.toString();
+        if (received.includes('\r\n\r\n') && !received.includes('hello')) {
+          received += 'hello';
+          socket.write('hello');
+        }
+        if (received.endsWith('late')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 101 /);
+    expect(text.endsWith('late')).toBe(true);
   });
 
   it('stops serving the hostname once unset', async () => {
