@@ -1,7 +1,13 @@
 /**
  * Real peers for the router contract: upstream dynos on 127.0.0.1:0, plain HTTP clients, raw sockets, a log recorder.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   createServer,
   request,
@@ -160,4 +166,29 @@ export function watchConnection(
 /** The `Sec-WebSocket-Accept` value for a key (RFC 6455 §4.2.2): proxies that check upgrades want it right. */
 export function webSocketAccept(key: string): string {
   return createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+}
+
+/** A self-signed certificate (openssl, from the `test` prerequisites) for `names`, the first as its CN. */
+export async function selfSignedCertificate(names: string[]): Promise<{ chainPem: string; keyPem: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'router-cert-'));
+  try {
+    const [key, crt] = [join(dir, 'c.key'), join(dir, 'c.crt')];
+    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`]);
+    return { chainPem: await readFile(crt, 'utf8'), keyPem: await readFile(key, 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** GET over TLS to 127.0.0.1 with SNI and Host `host` (the certificate is not verified: the test made it). */
+export function httpsGet(port: number, host: string, path = '/'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, servername: host, headers: { host }, rejectUnauthorized: false, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -8,12 +8,12 @@
  * Timeouts are short here (CONTRACT_TIMEOUTS) so the cases run fast; each driver documents its production values.
  * Cases assert behaviour, never speed: a "cut off" client is one the router closes while it keeps sending.
  */
-import { request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
 import type { Router } from '@platform/types';
-import { closeServer, deadPort, get, logRecorder, rawExchange, startEchoUpstream, startUpstream, watchConnection, webSocketAccept } from './router-helpers.ts';
+import { closeServer, deadPort, get, httpsGet, logRecorder, rawExchange, selfSignedCertificate, startEchoUpstream, startUpstream, watchConnection, webSocketAccept } from './router-helpers.ts';
 
 /** What the suite asks a driver to start with. Times in ms. */
 export interface RouterContractOptions {
@@ -22,6 +22,8 @@ export interface RouterContractOptions {
   onLog(entry: RouterLogEntry): void;
   /** No response within this from the end of the request body → 503 H12. */
   requestTimeoutMs: number;
+  /** Once the response started, no byte from the dyno for this long → cut off, H15 (rolling: each byte restarts it). */
+  idleTimeoutMs: number;
   /** Request line and headers must arrive within this. */
   headersTimeoutMs: number;
   /** An idle keep-alive client connection is closed after this. */
@@ -34,9 +36,16 @@ export interface RouterContractHarness {
   port: number;
   /** Stops the router and everything it started. */
   close(): Promise<void>;
+  /**
+   * The mid-response window the driver really applies, when it cannot keep `idleTimeoutMs` apart from the first-byte
+   * timeout (HAProxy 2.6 has one server inactivity timeout: its `requestTimeoutMs`). Default `idleTimeoutMs`.
+   */
+  idleWindowMs?: number;
+  /** The TLS port on 127.0.0.1 (served once a certificate is set); undefined: the TLS cases are skipped. */
+  tlsPort?: number;
 }
 
-export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
+export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, idleTimeoutMs: 2_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOG_LINE_RE =
@@ -87,6 +96,21 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(res.body).toContain('Application error');
       const [entry] = await logs.waitFor(1);
       expect(entry).toMatchObject({ app: 'myapp', at: 'error', code: 'H14', desc: 'No web processes running', dyno: null, status: 503, path: '/x' });
+    });
+
+    it('answers 503 H10 while every web dyno of the app crashed, and serves again once one is up', async () => {
+      await router.setRoutes('myapp', [], { crashed: true });
+      const res = await get(port, 'myapp.localhost', '/c');
+      expect(res.status).toBe(503);
+      expect(res.body).toContain('Application error');
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ app: 'myapp', at: 'error', code: 'H10', desc: 'App crashed', dyno: null, status: 503, path: '/c' });
+      await router.setRoutes('myapp', [await echo('web.1')]);
+      expect((await get(port, 'myapp.localhost')).status).toBe(200);
+      await router.setRoutes('myapp', []);
+      expect((await get(port, 'myapp.localhost')).status).toBe(503);
+      const entries = await logs.waitFor(3);
+      expect(entries[2]).toMatchObject({ code: 'H14' });
     });
 
     it("proxies with Heroku's request headers, adds Via, and logs Heroku's line", async () => {
@@ -225,6 +249,40 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect((await get(port, 'myapp.localhost')).status).toBe(200);
     });
 
+    it('serves HTTPS by SNI once a certificate is set, with X-Forwarded-Proto https and protocol=https', async (ctx) => {
+      if (h.tlsPort === undefined) return ctx.skip();
+      await router.setRoutes('shop', [await echo('web.1')]);
+      await router.setDomains('shop', ['www.tls.test']);
+      await router.setCertificates([{ id: 'cert-1', app: 'shop', hostnames: ['www.tls.test'], ...(await selfSignedCertificate(['www.tls.test'])) }]);
+      const res = await httpsGet(h.tlsPort, 'www.tls.test', '/s');
+      expect(res.status).toBe(200);
+      const seen = JSON.parse(res.body) as { headers: Record<string, string> };
+      expect(seen.headers['x-forwarded-proto']).toBe('https');
+      expect(seen.headers['x-forwarded-port']).toBe(String(h.tlsPort));
+      expect((await logs.waitFor(1))[0]).toMatchObject({ app: 'shop', protocol: 'https', path: '/s', status: 200 });
+      const bad = { id: 'bad', app: 'shop', hostnames: ['x.test'], chainPem: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n', keyPem: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n' };
+      await expect(router.setCertificates([bad])).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      expect((await httpsGet(h.tlsPort, 'www.tls.test')).status).toBe(200);
+    });
+
+    it('redirects plain HTTP to HTTPS for the app that asks, on covered hostnames only (301 GET, 308 otherwise), ACME exempt', async (ctx) => {
+      if (h.tlsPort === undefined) return ctx.skip();
+      await router.setRoutes('shop', [await echo('web.1')]);
+      await router.setDomains('shop', ['www.tls.test']);
+      await router.setCertificates([{ id: 'cert-1', app: 'shop', hostnames: ['www.tls.test'], ...(await selfSignedCertificate(['www.tls.test'])) }]);
+      expect((await get(port, 'www.tls.test')).status).toBe(200);
+      await router.setSettings('shop', { maintenance: false, redirectHttps: true });
+      const moved = await get(port, 'www.tls.test', '/a?b=1');
+      expect({ status: moved.status, location: moved.headers.location }).toEqual({ status: 301, location: `https://www.tls.test:${h.tlsPort}/a?b=1` });
+      expect((await get(port, 'www.tls.test', '/form', {}, 'POST', 'x')).status).toBe(308);
+      expect((await get(port, 'shop.localhost')).status).toBe(200); // no certificate covers it
+      expect((await httpsGet(h.tlsPort, 'www.tls.test')).status).toBe(200);
+      await router.setChallenge('tok-9', 'tok-9.thumb');
+      expect((await get(port, 'www.tls.test', '/.well-known/acme-challenge/tok-9')).body).toBe('tok-9.thumb');
+      await router.setSettings('shop', { maintenance: false, redirectHttps: false });
+      expect((await get(port, 'www.tls.test')).status).toBe(200);
+    });
+
     it('answers 503 H21 when every dyno refuses the connection', async () => {
       await router.setRoutes('myapp', [
         { dyno: 'web.1', address: { host: '127.0.0.1', port: await deadPort() } },
@@ -278,6 +336,77 @@ export function describeRouterContract(name: string, start: (options: RouterCont
         }, everyMs);
       });
       expect(answer).toEqual({ status: 200, body: `got ${chunks * 1000}` });
+    });
+
+    it('keeps a slow response going while the dyno sends a byte within each window, longer than both timeouts', async () => {
+      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      const parts = 8;
+      const everyMs = Math.floor(window / 4);
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          let n = 0;
+          const timer = setInterval(() => {
+            if (++n === parts) {
+              clearInterval(timer);
+              res.end(`${n}`);
+            } else res.write(`${n},`);
+          }, everyMs);
+          res.on('close', () => clearInterval(timer));
+        }),
+      ]);
+      // 8 parts a quarter window apart: twice the window in all, and more than the first-byte timeout.
+      const res = await get(port, 'myapp.localhost', '/stream');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: '1,2,3,4,5,6,7,8' });
+      const [entry] = await logs.waitFor(1);
+      expect(entry!.code).toBeUndefined();
+    });
+
+    it('cuts off a response whose dyno goes silent for the rolling window after the first byte (H15)', async () => {
+      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      let lastWrite = 0;
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+          res.write('first part;');
+          lastWrite = Date.now();
+        }),
+      ]);
+      const end = await watchConnection(port, 'GET /quiet HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n');
+      expect(end.text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(end.text).toContain('first part;');
+      expect(Date.now() - lastWrite).toBeGreaterThanOrEqual(window - 50);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H15', desc: 'Idle connection', dyno: 'web.1', path: '/quiet' });
+    });
+
+    it('logs H18 when the dyno closes the connection in the middle of its response', async () => {
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+          res.write('half', () => res.socket?.destroy());
+        }),
+      ]);
+      const end = await watchConnection(port, 'GET /half HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n');
+      expect(end.text).toMatch(/^HTTP\/1\.1 200 /);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H18', desc: 'Server Request Interrupted', dyno: 'web.1', path: '/half' });
+    });
+
+    it('logs H27 with status 499 when the client goes away before the response', async () => {
+      let reached!: (res: ServerResponse) => void;
+      const atDyno = new Promise<ServerResponse>((resolve) => (reached = resolve));
+      await router.setRoutes('myapp', [await upstream((_req, res) => reached(res))]);
+      const socket = connect(port, '127.0.0.1', () => socket.write('GET /gone HTTP/1.1\r\nHost: myapp.localhost\r\n\r\n'));
+      socket.on('error', () => undefined);
+      const res = await atDyno;
+      socket.destroy();
+      // The dyno answers after the client left (as a real one does); more than socket buffers hold, so a proxy that
+      // waits for the answer (HAProxy only notices a half-closed client when it writes) fails to deliver it.
+      res.on('error', () => undefined);
+      res.end(Buffer.alloc(16 << 20, 1));
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ at: 'error', code: 'H27', desc: 'Client Request Interrupted', status: 499, path: '/gone' });
     });
 
     it('relays a large response and counts its bytes', async () => {

@@ -22,6 +22,13 @@ export interface App {
   updated_at?: string;
 }
 
+/** An app feature (Heroku Platform API "App Feature"). */
+export interface AppFeature {
+  name: string;
+  description?: string | null;
+  enabled: boolean;
+}
+
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired' | (string & {});
 
 export interface Release {

@@ -34,6 +34,9 @@ import { register as registerBuildpacksClear } from './commands/buildpacks/clear
 import { register as registerImagesPrune } from './commands/images/prune.ts';
 import { register as registerNodes } from './commands/nodes/index.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
+import { register as registerFeatures } from './commands/features/index.ts';
+import { register as registerFeaturesEnable } from './commands/features/enable.ts';
+import { register as registerFeaturesDisable } from './commands/features/disable.ts';
 import { register as registerCerts } from './commands/certs/index.ts';
 import { register as registerCertsAdd } from './commands/certs/add.ts';
 import { register as registerCertsInfo } from './commands/certs/info.ts';
@@ -138,6 +141,9 @@ const commands = [
   registerDomainsWait,
   registerMaintenanceOn,
   registerMaintenanceOff,
+  registerFeatures,
+  registerFeaturesEnable,
+  registerFeaturesDisable,
   registerAuthorizationsList,
   registerAuthorizationsCreate,
   registerAuthorizationsRevoke,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DRAIN_ALLOWANCES, type DrainAllowance } from '@platform/log-hub';
 import { FAILPOINTS, isFailpoint, type Failpoint } from './failpoints.ts';
+import { parseApiEdge, type ApiEdgeConfig } from './api-edge-config.ts';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
 /** The data path: HAProxy (native, outlives platformd), the built-in Node router, or auto (HAProxy when installed). */
@@ -15,7 +16,7 @@ export interface ServerConfig {
   /** Router listener. */
   routerHost: string;
   routerPort: number;
-  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy only; served once a certificate exists); null: none. */
+  /** PLATFORM_ROUTER_TLS_PORT: the router's TLS port (HAProxy: HTTP/2, served once a certificate exists; Node: HTTP/1.1); null: none. */
   routerTlsPort: number | null;
   /**
    * PLATFORM_RENDEZVOUS_PORT: the TLS port of `heroku run`'s rendezvous protocol (api/rendezvous.ts); null: off.
@@ -25,6 +26,11 @@ export interface ServerConfig {
   /** PLATFORM_RENDEZVOUS_CERT / _KEY (PEM, or `_FILE`): its certificate; null: a self-signed one in the data dir. */
   rendezvousCert: string | null;
   rendezvousKey: string | null;
+  /**
+   * The platform's own API and git served over TLS by the edge at a hostname (PLATFORM_API_HOSTNAME or the host of
+   * an https PLATFORM_PUBLIC_URL, with PLATFORM_API_TLS_CERT/_KEY or their `_FILE`s); null: not served there.
+   */
+  apiEdge: ApiEdgeConfig | null;
   /** PLATFORM_ROUTER: which router driver serves apps. */
   router: RouterChoice;
   /** The HAProxy binary (PLATFORM_HAPROXY_BIN, default /usr/sbin/haproxy, Debian's `haproxy`). */
@@ -215,6 +221,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
       );
     }
   }
+  const routerTlsPort = str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535);
+  const apiEdge = parseApiEdge({
+    certPem: str('PLATFORM_API_TLS_CERT'),
+    keyPem: str('PLATFORM_API_TLS_KEY'),
+    hostname: str('PLATFORM_API_HOSTNAME'),
+    publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
+    routerTlsPort,
+    router,
+  });
+  problems.push(...apiEdge.problems);
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
 
   const config: ServerConfig = {
@@ -222,7 +238,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     port: int('PLATFORM_PORT', 5000, 0, 65535),
     routerHost: str('PLATFORM_ROUTER_HOST') ?? '0.0.0.0',
     routerPort: int('PLATFORM_ROUTER_PORT', 8080, 0, 65535),
-    routerTlsPort: str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535),
+    routerTlsPort,
+    apiEdge: apiEdge.value,
     rendezvousPort: str('PLATFORM_RENDEZVOUS_PORT') === null ? null : int('PLATFORM_RENDEZVOUS_PORT', 0, 0, 65535),
     rendezvousCert: str('PLATFORM_RENDEZVOUS_CERT'),
     rendezvousKey: str('PLATFORM_RENDEZVOUS_KEY'),

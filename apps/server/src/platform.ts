@@ -14,6 +14,7 @@ import { openAppLogs } from './start/app-logs.ts';
 import { applyEdgeState } from './start/edge-state.ts';
 import { openAcmeIssuer, startAcmManager } from './start/acme.ts';
 import { openRouter } from './start/router.ts';
+import { urlSettings, withApiCertificate } from './start/api-edge.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -81,7 +82,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
 
     const onLog = (entry: { app: string }, line: string) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line });
     const opened = await openRouter(config, { logger, cleanups, onLog });
-    const { router } = opened;
+    // With the API on the edge, every certificate set the services make also carries the API's.
+    const router = withApiCertificate(opened.router, config.apiEdge);
     // The router itself answers the issuer's http-01 challenges (Router.setChallenge).
     const acmeIssuer = await openAcmeIssuer(config, store, router);
     logger.info({ router: opened.kind, reason: opened.reason }, `router: ${opened.kind}`);
@@ -94,9 +96,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const displayHost = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
     let apiPort = config.port;
     let rendezvousPort: number | null = null;
-    const urls = appUrls(config, () => apiPort, () => routerPort, () => rendezvousPort);
+    const edgeUrls = urlSettings(config, opened.tlsPort());
+    const urls = appUrls(edgeUrls.config, () => apiPort, () => routerPort, () => rendezvousPort, edgeUrls.edge);
     const apiUrl = urls.api;
-    const webUrl = urls.web;
 
     const events = logger.child({ component: 'events' });
     const platformEvent = (appId: string, app: string | undefined, source: string, message: string) => {
@@ -111,9 +113,9 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       memorySampleMs: config.memorySampleMs,
       onRolloutStep: () => failpoint('mid-rollout'),
       graceMs: config.graceMs,
-      setRoutes: (app, targets) => {
+      setRoutes: (app, targets, state) => {
         routed.add(app);
-        return router.setRoutes(app, targets);
+        return router.setRoutes(app, targets, state);
       },
       onEvent: (e) => platformEvent(e.appId, e.app, e.source, e.message),
       listAppIds: async () => (await store.apps.list()).map((a) => a.id),
@@ -133,7 +135,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       logger: logger.child({ component: 'deployer' }),
       slugsDir: dirs.slugs,
       releaseTimeoutMs: config.releaseTimeoutMs,
-      webUrl,
+      webUrl: urls.web,
       onEvent: (appId, source, message) => platformEvent(appId, undefined, source, message),
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
@@ -193,6 +195,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const address = api.server.address();
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
+    if (config.apiEdge) await opened.servePlatformApi!({ hostname: config.apiEdge.hostname, address: { host: displayHost(config.host), port: apiPort } });
     rendezvousPort = await startRendezvous(config, { hostname: hostOf(apiUrl()), sessions: attachSessions, logger, cleanups });
     if (rendezvousPort !== null) logs.ownPorts.push(rendezvousPort);
 

@@ -5,7 +5,8 @@
  * - api: the public URL, else `http://<host>:<api port>`; git: `<api>/<app>.git`;
  * - web: `<scheme>://<app>.<domain>[:port]/`, the scheme of the public URL (http without one). Behind an https
  *   public URL the router is taken to be behind the same TLS proxy, on 443: no port. Otherwise the router's port,
- *   left out when it is 80;
+ *   left out when it is 80. `edge`, when the router itself serves the API over TLS (config.apiEdge), says
+ *   instead: https on its TLS port only if the API's certificate covers `*.<domain>`, else plain HTTP;
  * - rendezvous: `rendezvous://<api host>:<port>` while the rendezvous listener (`heroku run`) is on, else null.
  *
  *   appUrls({ publicUrl: 'https://paas.example.com', domain: 'apps.example.com', host: '0.0.0.0' }, 5000, 8080)
@@ -16,10 +17,11 @@ export function appUrls(
   apiPort: () => number,
   routerPort: () => number,
   rendezvousPort: () => number | null = () => null,
+  edge: { tlsPort: number; coversAppHosts: boolean } | null = null,
 ) {
   const display = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
   const api = () => config.publicUrl ?? `http://${display(config.host)}:${apiPort()}`;
-  const https = config.publicUrl?.startsWith('https://') ?? false;
+  const https = edge ? edge.coversAppHosts : (config.publicUrl?.startsWith('https://') ?? false);
   return {
     api,
     rendezvous: () => {
@@ -28,7 +30,7 @@ export function appUrls(
     },
     git: (app: string) => `${api()}/${app}.git`,
     web: (app: string) => {
-      if (https) return `https://${app}.${config.domain}/`;
+      if (https) return `https://${app}.${config.domain}${edge && edge.tlsPort !== 443 ? `:${edge.tlsPort}` : ''}/`;
       const port = routerPort();
       return `http://${app}.${config.domain}${port === 80 ? '' : `:${port}`}/`;
     },

@@ -11,13 +11,14 @@ beforeAll(async () => (db = await startTestDatabase()));
 afterAll(() => db?.stop());
 
 describe('applyEdgeState (platformd start)', () => {
-  it("tells the edge every app's routes, maintenance switch, domains and every certificate, from the store", async () => {
+  it("tells the edge every app's routes, maintenance and redirect switches, domains and every certificate, from the store", async () => {
     const certs = await certificateFactory();
     try {
       const user = await someUser(db.store);
       const shop = await db.store.apps.create({ name: 'state-shop', ownerId: user.id });
-      await db.store.apps.create({ name: 'state-idle', ownerId: user.id });
+      const idle = await db.store.apps.create({ name: 'state-idle', ownerId: user.id });
       await db.store.apps.setMaintenance(shop.id, true);
+      await db.store.apps.setRedirectHttps(idle.id, true);
       await db.store.domains.add(shop.id, 'www.example.com');
       await db.store.domains.add(shop.id, '*.example.com');
       const ca = await certs.ca();
@@ -33,7 +34,7 @@ describe('applyEdgeState (platformd start)', () => {
         setCertificates: async (c) => void (certificates = c),
       });
       expect(settings.get('state-shop')).toEqual({ maintenance: true, redirectHttps: false });
-      expect(settings.get('state-idle')).toEqual({ maintenance: false, redirectHttps: false });
+      expect(settings.get('state-idle')).toEqual({ maintenance: false, redirectHttps: true });
       expect(domains.get('state-shop')).toEqual(['www.example.com', '*.example.com']);
       expect(domains.get('state-idle')).toEqual([]);
       expect(certificates).toEqual([

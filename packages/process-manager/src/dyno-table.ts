@@ -6,7 +6,7 @@ export interface DynoTableOptions {
    * Publishes the web dynos that may receive traffic (the router's table for one app); resolves once the router
    * routes by it. A rejection is reported through `onPublishError` and never stops the manager.
    */
-  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void | Promise<void>;
+  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>, state: { crashed: boolean }): void | Promise<void>;
   onEvent?: ((event: PlatformEvent) => void) | undefined;
   onPublishError?: ((err: unknown, app: string) => void) | undefined;
 }
@@ -56,7 +56,8 @@ export function createDynoTable(options: DynoTableOptions) {
     },
 
     /**
-     * Sends the router the app's web dynos that are up and not draining, as they are now. Resolves once the
+     * Sends the router the app's web dynos that are up and not draining, as they are now, and whether none is up
+     * because the web dynos crashed (Heroku's H10 rather than H14). Resolves once the
      * router applied it (and every earlier publication of the app); never rejects. Callers that retire a dyno
      * await it first, so no request goes to a dyno being stopped.
      */
@@ -66,9 +67,10 @@ export function createDynoTable(options: DynoTableOptions) {
       const targets = of(appId)
         .filter((t) => t.dyno.type === 'web' && t.state === 'up' && !t.draining)
         .map((t) => ({ dyno: t.dyno.name, address: t.dyno.address }));
+      const crashedWeb = targets.length === 0 && [...crashed.values()].some((d) => d.appId === appId && d.type === 'web');
       const previous = publishing.get(appId) ?? Promise.resolve();
       const next = previous
-        .then(() => options.setRoutes(app, targets))
+        .then(() => options.setRoutes(app, targets, { crashed: crashedWeb }))
         .catch((err: unknown) => options.onPublishError?.(err, app));
       publishing.set(appId, next);
       void next.then(() => {

@@ -72,7 +72,7 @@ export interface ProcessManagerOptions {
    * Publishes the web dynos that may receive traffic; the manager waits for the returned promise before it stops
    * a dyno it took out of the routes (a failure is logged, and the stop goes on).
    */
-  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>): void | Promise<void>;
+  setRoutes(app: string, targets: Array<{ dyno: string; address: DynoAddress }>, state: { crashed: boolean }): void | Promise<void>;
   onEvent?: ((event: PlatformEvent) => void) | undefined;
   logger?: ManagerLogger | undefined;
   bootTimeoutMs?: number;

@@ -18,6 +18,8 @@ interface Harness {
   target: AppTarget;
   events: string[];
   routes: () => string[];
+  /** What the last route publication said: every web dyno crashed (H10). */
+  crashed: () => boolean;
   ps: () => string[];
   running: () => Promise<string[]>;
 }
@@ -34,12 +36,14 @@ function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quant
   const runtime = options.runtime ?? createMemoryRuntime({ behaviour: options.behaviour ?? (() => ({})) });
   const events: string[] = [];
   let routed: string[] = [];
+  let crashed = false;
   const target: AppTarget = { app: 'shop', appId: APP_ID, release: null, quantities: options.quantities ?? { web: 1 } };
   const manager = createProcessManager({
     runtime,
     loadTarget: async () => (target.release === undefined ? null : target),
     listAppIds: async () => [APP_ID],
-    setRoutes: async (_app, targets) => {
+    setRoutes: async (_app, targets, state) => {
+      crashed = state.crashed;
       // A router that takes a while to apply a change (the native proxy's control socket).
       if (options.routeDelayMs) await new Promise((resolve) => setTimeout(resolve, options.routeDelayMs));
       routed = targets.map((t) => t.dyno).sort();
@@ -58,6 +62,7 @@ function harness(options: { behaviour?: (spec: DynoSpec) => DynoBehaviour; quant
     target,
     events,
     routes: () => routed,
+    crashed: () => crashed,
     ps: () => manager.dynos(APP_ID).map((d) => `${d.name} v${d.releaseVersion} ${d.state}`),
     running: async () => (await runtime.list({ app: 'shop' })).filter((d) => d.running).map((d) => `${d.name} ${d.releaseId}`).sort(),
   };
@@ -185,6 +190,19 @@ describe('process manager on the in-memory runtime', () => {
     expect(h.runtime.started.filter((s) => s.name === 'worker.1')).toHaveLength(2);
     await until(() => expect(h.ps()).toEqual(['worker.1 v1 up']));
     expect(h.runtime.started.filter((s) => s.name === 'worker.1')).toHaveLength(3);
+  });
+
+  it('tells the router when no web dyno is up because they crashed (H10), and not once one is up again', async () => {
+    const h = harness({ quantities: { web: 1 } });
+    await deploy(h, release(1));
+    expect({ routes: h.routes(), crashed: h.crashed() }).toEqual({ routes: ['web.1'], crashed: false });
+    // The first crash restarts at once; the second in a row waits 1 s, while the router is told "crashed".
+    await h.runtime.crash((await h.runtime.list()).find((d) => d.running)!.id, 1);
+    await until(() => expect(h.ps()).toEqual(['web.1 v1 up']));
+    await until(() => expect(h.routes()).toEqual(['web.1']));
+    await h.runtime.crash((await h.runtime.list()).find((d) => d.running)!.id, 1);
+    await until(() => expect({ routes: h.routes(), crashed: h.crashed(), ps: h.ps() }).toEqual({ routes: [], crashed: true, ps: ['web.1 v1 crashed'] }));
+    await until(() => expect({ routes: h.routes(), crashed: h.crashed() }).toEqual({ routes: ['web.1'], crashed: false }));
   });
 
   it('names a memory kill R15 in the app log', async () => {

@@ -32,7 +32,7 @@ export function createChanges(ctx: ChangeContext) {
       setMapEntry(control, wildcardSuffix(name) === null ? files.hostsMap : files.wildcardsMap, wildcardSuffix(name) ?? name, app);
 
   return {
-    async routes(app: string, targets: readonly RouteTarget[]): Promise<boolean> {
+    async routes(app: string, targets: readonly RouteTarget[], crashed: boolean): Promise<boolean> {
       const { entry, isNew } = entryOf(app);
       const next = serversOf(targets);
       const backend = backendOf(app);
@@ -46,8 +46,10 @@ export function createChanges(ctx: ChangeContext) {
           leftovers.delete(`${backend}/${name}`);
         }
         for (const name of entry.servers.keys()) if (!next.has(name)) await retire(backend, name);
+        if (entry.crashed !== crashed) await setMapEntry(control, files.crashedMap, app, crashed ? '1' : null);
       }
       entry.servers = next;
+      entry.crashed = crashed;
       await writeFiles();
       return isNew;
     },
@@ -82,6 +84,7 @@ export function createChanges(ctx: ChangeContext) {
         await setMapEntry(control, files.hostsMap, `${app}.${domain}`, null);
         for (const name of entry.domains) await setDomain(name, null);
         await setMapEntry(control, files.maintenanceMap, app, null);
+        await setMapEntry(control, files.crashedMap, app, null);
         for (const name of entry.servers.keys()) await retire(backendOf(app), name);
       }
       await writeFiles();

@@ -41,6 +41,8 @@ export interface ProxyConfigOptions {
   timeouts: ProxyTimeouts;
   /** HAProxy's threads (`nbthread`); see `defaultThreads`. */
   threads: number;
+  /** The platform's own API (and git) behind a hostname of its own, or null. */
+  platformApi: PlatformApiRoute | null;
 }
 
 /**
@@ -51,6 +53,19 @@ export interface ProxyConfigOptions {
 export function defaultThreads(cores: number): number {
   return Math.max(1, Math.floor(cores / 2));
 }
+
+/**
+ * The platform's API served through the proxy: requests for `hostname` go to platformd's API listener at `address`,
+ * with no 30 s / 55 s limits (git pushes that build, log tails, attach sockets). Over plain HTTP they are redirected
+ * to HTTPS while the TLS side serves (301 for GET and HEAD, 308 otherwise, so a client resends its body).
+ */
+export interface PlatformApiRoute {
+  hostname: string;
+  address: { host: string; port: number };
+}
+
+/** How long the platform API's exchanges may stay silent (log tails, a quiet build in a push): a day. */
+export const PLATFORM_API_IDLE = '24h';
 
 /** The files the proxy reads, under `dir`. */
 export function proxyFiles(dir: string) {
@@ -64,12 +79,14 @@ export function proxyFiles(dir: string) {
     wildcardsMap: join(dir, 'wildcards.map'),
     maintenanceMap: join(dir, 'maintenance.map'),
     redirectMap: join(dir, 'redirect-https.map'),
+    crashedMap: join(dir, 'crashed.map'),
     acmeMap: join(dir, 'acme.map'),
     certsDir: join(dir, 'certs'),
     crtList: join(dir, 'certs.list'),
     coveredMap: join(dir, 'covered.map'),
     coveredWildcardsMap: join(dir, 'covered-wildcards.map'),
     appError: join(dir, 'app-error.http'),
+    appErrorPage: join(dir, 'app-error.html'),
     noSuchApp: join(dir, 'no-such-app.html'),
     maintenance: join(dir, 'maintenance.html'),
     meta: join(dir, 'router.json'),
@@ -87,15 +104,16 @@ export function appErrorResponse(): string {
 /** The static pages, by file (written once per start). */
 export function pageFiles(dir: string): Record<string, string> {
   const f = proxyFiles(dir);
-  return { [f.appError]: appErrorResponse(), [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
+  return { [f.appError]: appErrorResponse(), [f.appErrorPage]: APP_ERROR_PAGE, [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
 }
 
 /** The three maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, apps in maintenance. */
-export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string } {
+export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string; crashed: string } {
   const hosts: string[] = [];
   const wildcards: string[] = [];
   const maintenance: string[] = [];
   const redirect: string[] = [];
+  const crashed: string[] = [];
   for (const [app, entry] of state) {
     hosts.push(`${app}.${domain} ${app}`);
     for (const name of entry.domains) {
@@ -105,9 +123,10 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
     }
     if (entry.maintenance) maintenance.push(`${app} 1`);
     if (entry.redirectHttps) redirect.push(`${app} 1`);
+    if (entry.crashed) crashed.push(`${app} 1`);
   }
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect) };
+  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect), crashed: text(crashed) };
 }
 
 /** acme.map's contents: ACME http-01 token → key authorization (both of the ACME alphabet: router-kit `checkChallenge`). */
@@ -181,11 +200,16 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower',
     // A trailing dot (`shop.example.com.`) names the same host; the regex runs only for such a name.
     '  http-request set-var(txn.host) var(txn.host),regsub(\\.$,) if { var(txn.host) -m end . }',
+    ...platformApiRules(options, tls),
     `  http-request set-var(txn.app) var(txn.host),map_str(${f.hostsMap})`,
     `  http-request set-var(txn.app) var(txn.host),regsub(^[^.]*\\.,),map_str(${f.wildcardsMap}) if !{ var(txn.app) -m found } { var(txn.host) -m sub . }`,
     `  http-request set-var(txn.code) str(H80) if { var(txn.app),map_str(${f.maintenanceMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.maintenance} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H80 }`,
     ...(tls ? redirectRules(f, options.tlsPort!) : []),
+    // Every web dyno crashed (the process manager says so with no server left): H10 rather than H14.
+    `  http-request set-var(txn.code) str(H10) if { var(txn.app),map_str(${f.crashedMap}) -m found }`,
+    `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.appErrorPage} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H10 }`,
+    ...(options.platformApi ? ['  use_backend platform-api if platform_api'] : []),
     '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
     '  default_backend no-such-app',
     '  http-response add-header Via "1.1 platform"',
@@ -193,6 +217,9 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     'backend no-such-app',
     `  http-request return status 404 content-type "text/html; charset=utf-8" file ${f.noSuchApp} hdr cache-control "no-cache, no-store"`,
   ];
+  if (options.platformApi) {
+    lines.push('', 'backend platform-api', `  timeout server ${PLATFORM_API_IDLE}`, `  timeout tunnel ${PLATFORM_API_IDLE}`, `  server api ${hostPort(options.platformApi.address)}`);
+  }
   for (const [app, entry] of state) {
     lines.push('', `backend ${backendOf(app)}`, '  balance random');
     for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
@@ -218,6 +245,22 @@ function accessRing(socket: string): string[] {
 /** `host:port`, an IPv6 host in brackets. */
 export function hostPort(address: { host: string; port: number }): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * The platform API's hostname (an ACL, `platform_api`): plain HTTP is redirected to HTTPS while TLS serves; the
+ * hostname is matched before any app's, so no app can take it (the domains service refuses it too).
+ */
+function platformApiRules(options: ProxyConfigOptions, tls: boolean): string[] {
+  const api = options.platformApi;
+  if (!api) return [];
+  const lines = [`  acl platform_api var(txn.host) -m str ${api.hostname}`];
+  if (tls) {
+    const target = `https://${api.hostname}${options.tlsPort === 443 ? '' : `:${options.tlsPort}`}%[pathq]`;
+    const when = '!{ ssl_fc } platform_api';
+    lines.push(`  http-request redirect location ${target} code 301 if ${when} METH_GET or ${when} METH_HEAD`, `  http-request redirect location ${target} code 308 if ${when}`);
+  }
+  return lines;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ProxyApp {
   domains: string[];
   maintenance: boolean;
   redirectHttps: boolean;
+  /** No web dyno up because they crashed (H10); only while `servers` is empty. */
+  crashed: boolean;
 }
 
 /** The whole desired (and, once applied, live) state of the proxy, by app name. */
@@ -46,7 +48,7 @@ export function appOfBackend(backend: string): string | null {
 
 /** A fresh app entry: no dyno (503 H14), no custom domain, switches off. */
 export function emptyApp(): ProxyApp {
-  return { servers: new Map(), domains: [], maintenance: false, redirectHttps: false };
+  return { servers: new Map(), domains: [], maintenance: false, redirectHttps: false, crashed: false };
 }
 
 /** Server entries for targets, by server name. */

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
-import type { Router, RouterCertificate } from '@platform/types';
+import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type PlatformApiRoute, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
@@ -48,6 +48,17 @@ export interface HaproxyRouterOptions {
   logger?: RouterLogger | undefined;
 }
 
+/** Writes the maps, acme.map and the config, each atomically. */
+async function writeProxyFiles(files: ReturnType<typeof proxyFiles>, maps: ReturnType<typeof renderMaps>, acme: string, config: string): Promise<void> {
+  await writeAtomic(files.hostsMap, maps.hosts);
+  await writeAtomic(files.wildcardsMap, maps.wildcards);
+  await writeAtomic(files.maintenanceMap, maps.maintenance);
+  await writeAtomic(files.redirectMap, maps.redirect);
+  await writeAtomic(files.crashedMap, maps.crashed);
+  await writeAtomic(files.acmeMap, acme);
+  await writeAtomic(files.config, config);
+}
+
 /** The HAProxy driver: the `Router` contract, plus the proxy process's life, which outlives platformd. */
 export interface HaproxyRouter extends Router {
   /** Adopts the proxy a previous platformd left running (pid file + control socket answer), else starts one. */
@@ -60,6 +71,11 @@ export interface HaproxyRouter extends Router {
   port(): number;
   /** The TLS port (null without TLS). */
   tlsPort(): number | null;
+  /**
+   * Serves the platform's own API (and git) at a hostname of its own, forwarded to platformd's API listener, or
+   * stops (null). Its certificate comes with the others (`setCertificates`). Resolves once the proxy reloaded.
+   */
+  setPlatformApi(route: PlatformApiRoute | null): Promise<void>;
   /** Stops the proxy process for good; `close()` alone leaves it serving. */
   stopProxy(): Promise<void>;
 }
@@ -83,25 +99,21 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const threads = options.threads ?? defaultThreads(availableParallelism());
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
-  const master = createControlSocket(files.masterSocket);
-  const { supervisor = 'platformd', startTimeoutMs = 120_000 } = options;
-  const supervision = createProxySupervision({ supervisor, binary, files, control, master, startTimeoutMs, logger: options.logger });
-  const { logger } = options;
+  const { supervisor = 'platformd', startTimeoutMs = 120_000, logger } = options;
+  const supervision = createProxySupervision({ supervisor, binary, files, control, master: createControlSocket(files.masterSocket), startTimeoutMs, logger });
   const state: ProxyState = new Map();
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
   const pendingBackends = new Set<string>();
   const leftovers = new Map<string, LeftoverServer>();
-  /** ACME http-01 key authorizations by token (acme.map), answered by the proxy itself on any host. */
-  const challenges = new Map<string, string>();
+  const challenges = new Map<string, string>(); // ACME http-01 key authorizations by token (acme.map)
   let masterPid: number | null = null;
   let listen = options.listen;
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
+  let platformApi: PlatformApiRoute | null = null;
   let closeLog: (() => Promise<void>) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
-
   const { exclusive, idle } = createSerialQueue();
-
   let queuedReload: Promise<void> | null = null;
   function reloadSoon(): Promise<void> {
     queuedReload ??= exclusive(async () => {
@@ -114,19 +126,10 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   }
 
   const reload = () => supervision.reload(masterPid!);
-
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, threads });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, threads, platformApi });
 
-  async function writeFiles(): Promise<void> {
-    const maps = renderMaps(state, domain);
-    await writeAtomic(files.hostsMap, maps.hosts);
-    await writeAtomic(files.wildcardsMap, maps.wildcards);
-    await writeAtomic(files.maintenanceMap, maps.maintenance);
-    await writeAtomic(files.redirectMap, maps.redirect);
-    await writeAtomic(files.acmeMap, renderChallenges(challenges));
-    await writeAtomic(files.config, configText());
-  }
+  const writeFiles = () => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText());
 
   /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
   function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
@@ -140,18 +143,24 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
 
   const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
 
-  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
-  function applyCertificates(certificates: readonly RouterCertificate[]): Promise<void> {
+  /** A change that needs the config rewritten and a seamless reload (certificates, the platform API), in order. */
+  function reloadAfter(fn: () => Promise<void>): Promise<void> {
     if (masterPid === null) return Promise.reject(new Error('the HAProxy router is not started'));
     return exclusive(async () => {
-      await installCertificates(files, binary, certificates, async (count) => {
-        certificateCount = count;
-        await writeFiles();
-      });
+      await fn();
       await reload();
       pendingBackends.clear();
     });
   }
+
+  /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
+  const applyCertificates = (certificates: readonly RouterCertificate[]) =>
+    reloadAfter(() =>
+      installCertificates(files, binary, certificates, async (count) => {
+        certificateCount = count;
+        await writeFiles();
+      }),
+    );
 
   /** A challenge goes to the live map at once (the frontend's rule needs no reload), then to acme.map. */
   async function setChallenge(token: string, keyAuthorization: string | null): Promise<void> {
@@ -233,11 +242,18 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     pid: () => masterPid,
     port: () => listen.port,
     tlsPort: () => tlsPort,
-    setRoutes: (app, targets) => change(() => changes.routes(app, targets)),
+    setRoutes: (app, targets, routeState) => change(() => changes.routes(app, targets, routeState?.crashed === true && targets.length === 0)),
     setDomains: (app, hostnames) => change(() => changes.domains(app, hostnames)),
     setSettings: (app, settings) => change(() => changes.settings(app, settings)),
     setCertificates: (certificates) => applyCertificates(certificates),
     setChallenge,
+    setPlatformApi(route) {
+      if (route && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(route.hostname)) return Promise.reject(new PlatformError(ErrorCodes.invalidParams, `not a hostname: ${JSON.stringify(route.hostname)}`));
+      return reloadAfter(async () => {
+        platformApi = route;
+        await writeFiles();
+      });
+    },
     removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);

@@ -50,4 +50,9 @@ describe('hCodeOf', () => {
   ])('%s → %s', (tsc, server, code) => {
     expect(hCodeOf(tsc, server, '')).toBe(code);
   });
+
+  it('takes the code the frontend marked (maintenance H80, every web dyno crashed H10) before the state', () => {
+    expect(hCodeOf('LR--', '<NOSRV>', 'H80')).toBe('H80');
+    expect(hCodeOf('LR--', '<NOSRV>', 'H10')).toBe('H10');
+  });
 });

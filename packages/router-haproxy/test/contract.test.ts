@@ -17,6 +17,7 @@ if (existsSync(BINARY)) {
       dir,
       domain: options.domain,
       listen: { host: '127.0.0.1', port },
+      tlsPort: 0,
       onLog: options.onLog,
       timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs },
     });
@@ -24,6 +25,9 @@ if (existsSync(BINARY)) {
     return {
       router,
       port,
+      // HAProxy 2.6 has one server inactivity timeout, set only on the request side: it is also the mid-response window.
+      idleWindowMs: options.requestTimeoutMs,
+      tlsPort: router.tlsPort()!,
       async close() {
         await router.close();
         await router.stopProxy();

@@ -85,6 +85,11 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: TLS termination', () => {
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe(`https://www.tls.test:${router.tlsPort()}/a?b=1`);
     expect((await get(router.port(), 'www.tls.test', '/form', {}, 'POST', 'x')).status).toBe(308);
+    // ACME http-01 challenges stay on plain HTTP (the CA does not follow them to a certificate it is issuing).
+    await router.setChallenge('tok-r', 'tok-r.thumb');
+    const challenge = await get(router.port(), 'www.tls.test', '/.well-known/acme-challenge/tok-r');
+    expect({ status: challenge.status, body: challenge.body }).toEqual({ status: 200, body: 'tok-r.thumb' });
+    await router.setChallenge('tok-r', null);
     // A hostname no certificate covers stays on plain HTTP.
     expect((await get(router.port(), 'shop.localhost')).status).toBe(200);
     expect((await httpsGet(router.tlsPort()!, 'www.tls.test')).status).toBe(200);

@@ -12,6 +12,8 @@ export interface ForwardContext {
   /** Answers the client with 503 and records Heroku's H-code (or destroys a response already started). */
   fail(state: RequestState, res: ServerResponse, code: string, desc: string): void;
   requestTimeoutMs: number;
+  /** Once the response has started: no byte from the dyno for this long cuts it (H15), each byte restarting it. */
+  idleTimeoutMs: number;
   connectTimeoutMs: number;
   maxAttempts: number;
   logger?: { debug(obj: object, msg?: string): void } | undefined;
@@ -22,7 +24,9 @@ export interface ForwardContext {
  * A refused or timed-out connect (and a stale pooled socket with nothing sent) is retried on another dyno, up to
  * `maxAttempts` in all; the body is only read once a dyno accepted the connection, so it is intact for a retry.
  * Failures become Heroku's codes: H19 connect timeout, H21 connection refused, H13 closed without a response,
- * H18 closed mid-response, H12 no response within `requestTimeoutMs`. Source: Heroku Dev Center, "Error Codes".
+ * H18 closed mid-response, H12 no response within `requestTimeoutMs`, H15 no byte for `idleTimeoutMs` once the
+ * response started (a rolling window: each byte restarts it). Source: Heroku Dev Center, "Error Codes" and
+ * "Request Timeout" (30 s to the first byte, then a rolling 55 s window).
  */
 export function forwardRequest(
   ctx: ForwardContext,
@@ -41,6 +45,7 @@ export function forwardRequest(
   state.connectedAt = 0;
   let connectTimer: NodeJS.Timeout | null = null;
   let responseTimer: NodeJS.Timeout | null = null;
+  let stopIdle: () => void = () => undefined;
   let responded = false;
   let done = false;
 
@@ -96,27 +101,17 @@ export function forwardRequest(
     if (responseTimer) clearTimeout(responseTimer);
     state.status = upRes.statusCode ?? 502;
     res.writeHead(state.status, upRes.statusMessage, withVia(forwardableRawHeaders(upRes.rawHeaders)));
-    upRes.on('data', (chunk: Buffer) => {
-      state.bytes += chunk.length;
-      if (!res.write(chunk)) upRes.pause();
-    });
-    res.on('drain', () => upRes.resume());
-    upRes.on('end', () => {
+    stopIdle = relayResponse(upRes, res, state, ctx.idleTimeoutMs, () => {
+      if (done) return false;
       done = true;
-      res.end();
-    });
-    upRes.on('aborted', () => {
-      // The dyno closed the connection in the middle of the response.
-      done = true;
-      state.code = 'H18';
-      state.desc = 'Server Request Interrupted';
-      res.destroy();
-    });
+      return true;
+    }, () => upReq.destroy());
   });
 
   upReq.on('error', (err: NodeJS.ErrnoException) => {
     if (connectTimer) clearTimeout(connectTimer);
     if (responseTimer) clearTimeout(responseTimer);
+    stopIdle();
     if (done || res.destroyed || res.writableEnded) return;
     if (responded) {
       done = true;
@@ -157,7 +152,60 @@ export function forwardRequest(
       done = true;
       if (connectTimer) clearTimeout(connectTimer);
       if (responseTimer) clearTimeout(responseTimer);
+      stopIdle();
       upReq.destroy();
     }
   });
+}
+
+/**
+ * Relays a dyno's response to the client under Heroku's rolling window: a dyno silent for `idleTimeoutMs` once the
+ * response started is cut off (H15); each byte restarts the window, which runs only while the router waits for the
+ * dyno (a client too slow to read does not count against it). The dyno closing mid-response is H18. `settle`
+ * claims the end of the exchange (false when something else ended it first); `cut` closes the dyno's side.
+ * Returns what stops the window.
+ */
+function relayResponse(upRes: IncomingMessage, res: ServerResponse, state: RequestState, idleTimeoutMs: number, settle: () => boolean, cut: () => void): () => void {
+  let idleTimer: NodeJS.Timeout | null = null;
+  const stop = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+  };
+  const arm = () => {
+    stop();
+    idleTimer = setTimeout(() => {
+      if (!settle()) return;
+      state.code = 'H15';
+      state.desc = 'Idle connection';
+      state.status = 503;
+      cut();
+      res.destroy();
+    }, idleTimeoutMs);
+  };
+  arm();
+  upRes.on('data', (chunk: Buffer) => {
+    state.bytes += chunk.length;
+    if (res.write(chunk)) arm();
+    else {
+      stop();
+      upRes.pause();
+    }
+  });
+  res.on('drain', () => {
+    arm();
+    upRes.resume();
+  });
+  upRes.on('end', () => {
+    stop();
+    if (settle()) res.end();
+  });
+  upRes.on('aborted', () => {
+    // The dyno closed the connection in the middle of the response.
+    stop();
+    if (!settle()) return;
+    state.code = 'H18';
+    state.desc = 'Server Request Interrupted';
+    res.destroy();
+  });
+  return stop;
 }

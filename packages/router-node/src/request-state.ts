@@ -3,6 +3,7 @@ import { atOf, BAD_REQUEST_PAGE, NO_SUCH_APP_PAGE, requestIdFrom, type RouterLog
 import type { RouteTarget } from '@platform/types';
 import { clientIp, stripHopByHop } from './headers.ts';
 import { hostHeaderCount } from './host.ts';
+import { isTls } from './tls.ts';
 
 /** Per-request state, also the source of the log entry. Times are epoch ms. */
 export interface RequestState {
@@ -21,6 +22,8 @@ export interface RequestState {
   status: number;
   /** Response body bytes relayed to the client. */
   bytes: number;
+  /** How the client reached the router: over its TLS listener or plain HTTP. */
+  protocol: 'http' | 'https';
   /** Heroku's H-code of a failure (`H12`), with its description. */
   code: string | undefined;
   desc: string | undefined;
@@ -61,6 +64,7 @@ export function routeRequest(
     connectedAt: 0,
     status: 0,
     bytes: 0,
+    protocol: isTls(req) ? 'https' : 'http',
     code: undefined,
     desc: undefined,
     logged: false,
@@ -78,7 +82,7 @@ export function forwardedHeaders(req: IncomingMessage, state: RequestState, upgr
   // node decodes a chunked body; keeping the header makes the upstream request chunked again.
   if (chunked) headers['transfer-encoding'] = 'chunked';
   headers['x-forwarded-for'] = state.fwd;
-  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-proto'] = state.protocol;
   headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
   headers['x-request-start'] = String(state.start);
   headers['x-request-id'] = state.requestId;
@@ -101,7 +105,7 @@ export function logEntryOf(state: RequestState): RouterLogEntry {
     serviceMs: reached ? Date.now() - state.connectedAt : 0,
     status: state.status,
     bytes: state.bytes,
-    protocol: 'http',
+    protocol: state.protocol,
   };
   if (state.code) {
     entry.code = state.code;

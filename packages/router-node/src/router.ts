@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import {
   APP_ERROR_PAGE,
@@ -17,6 +18,7 @@ import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from '.
 import { createRouteTable, pickTarget } from './route-table.ts';
 import { proxyUpgrade } from './upgrade.ts';
 import { answerAcmeChallenge, storeChallenge } from './acme-challenge.ts';
+import { createCertificateIndex, redirectToHttps } from './tls.ts';
 
 export type { RequestState } from './request-state.ts';
 export { pickTarget } from './route-table.ts';
@@ -37,6 +39,8 @@ export interface NodeRouterOptions {
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   /** No response bytes within this, counted from the end of the request body → 503 H12. Default 30 000. */
   requestTimeoutMs?: number | undefined;
+  /** Once the response started, no byte from the dyno for this long → cut off, H15 (a rolling window). Default 55 000. */
+  idleTimeoutMs?: number | undefined;
   /** A connection not established within this counts as failed (H19 after retries). Default 5 000. */
   connectTimeoutMs?: number | undefined;
   /** Connection attempts per request across dynos (Heroku: 10). Default 10. */
@@ -50,10 +54,50 @@ export interface NodeRouterOptions {
 /** The Node router: the `Router` contract plus its own listener. */
 export interface NodeRouter extends Router {
   listen(port: number, host?: string): Promise<{ port: number }>;
+  /**
+   * Also serves HTTPS on `port` (HTTP/1.1; no HTTP/2 here), with the certificates of `setCertificates` chosen by
+   * SNI; from then on `redirectHttps` applies. Port 0 picks a free one (returned).
+   */
+  listenTls(port: number, host?: string): Promise<{ port: number }>;
   server: Server;
 }
 
 const NO_BODY_LENGTH = '0';
+
+/**
+ * The listeners' limits: no limit on the whole request (the body is streamed without limit, as on Heroku); only
+ * the request line and headers have a deadline (slow-header clients), and idle keep-alive sockets are closed.
+ */
+function serverOptionsOf(options: NodeRouterOptions): ServerOptions {
+  return {
+    requestTimeout: 0,
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+    // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
+    maxHeaderSize: 16_384,
+    // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
+    connectionsCheckingInterval: 1_000,
+  };
+}
+
+function listenOn(s: Server | TlsServer, port: number, host: string): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(port, host, () => {
+      s.off('error', reject);
+      const address = s.address();
+      resolve({ port: typeof address === 'object' && address ? address.port : port });
+    });
+  });
+}
+
+/** A request node could not parse or read in time: 408 for the header deadline, 400 otherwise (as Heroku and HAProxy). */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 
 /**
  * The built-in HTTP router, the fallback data path where no native proxy is installed: Host `<app>.<domain>` or
@@ -73,7 +117,12 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   const table = createRouteTable();
   const hosts = createHostIndex();
   const settings = new Map<string, AppEdgeSettings>();
+  /** Apps whose web dynos all crashed (H10 rather than H14 while none is up). */
+  const crashedApps = new Set<string>();
   const challenges = new Map<string, string>(); // ACME http-01: token → key authorization (acme-challenge.ts)
+  const certificates = createCertificateIndex();
+  let tlsServer: TlsServer | null = null;
+  let tlsPort: number | null = null;
 
   const appOf = (host: string): string | null => {
     const name = hostnameOf(host);
@@ -108,6 +157,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       else sendPage(res, 503, APP_ERROR_PAGE);
     },
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 55_000,
     connectTimeoutMs,
     maxAttempts,
     logger,
@@ -126,7 +176,14 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
       mark(state, 'H80');
       return sendPage(res, 503, MAINTENANCE_PAGE);
     }
-    if (targets.length === 0) return forward.fail(state, res, 'H14', H_CODES.H14.desc);
+    if (settings.get(state.app)?.redirectHttps && redirectToHttps(req, res, certificates, tlsPort)) {
+      state.status = res.statusCode;
+      return;
+    }
+    if (targets.length === 0) {
+      const code = crashedApps.has(state.app) ? 'H10' : 'H14';
+      return forward.fail(state, res, code, H_CODES[code].desc);
+    }
     const headers = forwardedHeaders(req, state, false);
     const hasBody =
       headers['transfer-encoding'] !== undefined ||
@@ -145,7 +202,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     const { state, targets } = routed;
     const maintenance = settings.get(state.app)?.maintenance === true;
     if (maintenance || targets.length === 0) {
-      mark(state, maintenance ? 'H80' : 'H14');
+      mark(state, maintenance ? 'H80' : crashedApps.has(state.app) ? 'H10' : 'H14');
       writeRawAnswer(socket, 503, maintenance ? MAINTENANCE_PAGE : APP_ERROR_PAGE);
       return log(state);
     }
@@ -166,60 +223,42 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     });
   }
 
-  // No limit on the whole request (requestTimeout 0): the body is streamed without limit, as on Heroku; only
-  // the request line and headers have a deadline (slow-header clients), and idle keep-alive sockets are closed.
-  const server = createServer(
-    {
-      requestTimeout: 0,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
-      // Heroku refuses a request line or header line over 8 KB; node bounds the whole header block (400).
-      maxHeaderSize: 16_384,
-      // How often node checks those deadlines (30 s by default, far coarser than the timeouts themselves).
-      connectionsCheckingInterval: 1_000,
-    },
-    onRequest,
-  );
+  const serverOptions = serverOptionsOf(options);
+  const server = createServer(serverOptions, onRequest);
   server.on('upgrade', onUpgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    // Heroku (and HAProxy) answer 400 to a request line or headers over the limit, as to any unparsable request.
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
+  server.on('clientError', answerClientError);
 
   return {
     server,
-    async setRoutes(app, targets) {
+    async setRoutes(app, targets, routeState) {
       table.set(app, targets);
+      if (targets.length === 0 && routeState?.crashed) crashedApps.add(app);
+      else crashedApps.delete(app);
     },
-    async setDomains(app, hostnames) {
-      hosts.set(app, hostnames);
-    },
-    async setSettings(app, value) {
-      settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps });
-    },
-    // No TLS listener in the Node router: certificates are the native proxy's (README).
-    async setCertificates() {},
+    // Domains or switches make an app known (503 until it has web dynos), as HAProxy's driver does.
+    setDomains: async (app, hostnames) => void (table.get(app) ?? table.set(app, []), hosts.set(app, hostnames)),
+    setSettings: async (app, value) => void (table.get(app) ?? table.set(app, []), settings.set(app, { maintenance: value.maintenance, redirectHttps: value.redirectHttps })),
+    setCertificates: async (list) => certificates.set(list),
     setChallenge: async (token, keyAuthorization) => storeChallenge(challenges, token, keyAuthorization),
     async removeApp(app) {
       table.remove(app);
+      crashedApps.delete(app);
       hosts.remove(app);
       settings.delete(app);
     },
-    listen(port, host = '0.0.0.0') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address();
-          resolve({ port: typeof address === 'object' && address ? address.port : port });
-        });
-      });
+    listen: (port, host = '0.0.0.0') => listenOn(server, port, host),
+    async listenTls(port, host = '0.0.0.0') {
+      tlsServer = createTlsServer({ ...serverOptions, SNICallback: (name, cb) => cb(null, certificates.find(name) ?? certificates.fallback()) }, onRequest);
+      tlsServer.on('upgrade', onUpgrade);
+      tlsServer.on('clientError', answerClientError);
+      const bound = await listenOn(tlsServer, port, host);
+      tlsPort = bound.port;
+      return bound;
     },
     close() {
       return new Promise((resolve) => {
+        tlsServer?.close();
+        tlsServer?.closeAllConnections();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();

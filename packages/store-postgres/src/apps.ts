@@ -51,6 +51,13 @@ export function createApps(pool: pg.Pool) {
       return toApp(r.rows[0]);
     },
 
+    /** Sets an app's HTTP → HTTPS redirect switch (the edge redirects while it is on); the record after the change. */
+    async setRedirectHttps(id: string, on: boolean): Promise<AppRecord> {
+      const r = await pool.query('UPDATE apps SET redirect_https = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, on]);
+      if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
+      return toApp(r.rows[0]);
+    },
+
     /** Sets an app's ACM flag (automatic certificates for its custom domains); the record after the change. */
     async setAcm(id: string, acm: boolean): Promise<AppRecord> {
       const r = await pool.query('UPDATE apps SET acm = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, acm]);

@@ -50,6 +50,8 @@ export interface AppRecord {
   maintenance: boolean;
   /** Automatic Certificate Management (ACME) on for the app's custom domains. */
   acm: boolean;
+  /** Plain-HTTP requests for a hostname a certificate covers are redirected to HTTPS (feature `redirect-https`). */
+  redirectHttps: boolean;
   /** The buildpacks the app chose, in order (names of buildpacks dirs); empty: detection over the default order. */
   buildpacks: string[];
   createdAt: Date;

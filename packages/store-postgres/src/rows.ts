@@ -9,6 +9,7 @@ export function toApp(r: Row): AppRecord {
     ownerId: r.owner_id as string,
     maintenance: r.maintenance as boolean,
     acm: r.acm as boolean,
+    redirectHttps: r.redirect_https as boolean,
     buildpacks: (r.buildpacks as string[] | null) ?? [],
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,

@@ -23,6 +23,15 @@ export interface RouterCertificate {
   hostnames: readonly string[];
 }
 
+/** What the router is told besides an app's web dynos (`Router.setRoutes`). */
+export interface RouteState {
+  /**
+   * The app's formation has web dynos and every one of them crashed (none up): requests get 503 H10 "App crashed"
+   * instead of H14 "No web processes running". Ignored while any target is given.
+   */
+  crashed?: boolean;
+}
+
 /** Per-app switches of the edge. */
 export interface AppEdgeSettings {
   /** Answer every request with 503, code H80 and the maintenance page, while dynos keep running. */
@@ -41,8 +50,8 @@ export interface AppEdgeSettings {
  * (the domains service) guarantees it.
  */
 export interface Router {
-  /** Sets an app's web dynos. `[]` = a known app with no web dyno up (503 H14). */
-  setRoutes(app: string, targets: readonly RouteTarget[]): Promise<void>;
+  /** Sets an app's web dynos. `[]` = a known app with no web dyno up (503 H14, or H10 when `state.crashed`). */
+  setRoutes(app: string, targets: readonly RouteTarget[], state?: RouteState): Promise<void>;
   /** Sets an app's custom domains (lower-case, punycode), replacing the previous list. */
   setDomains(app: string, hostnames: readonly string[]): Promise<void>;
   /** Sets an app's edge switches (maintenance, HTTPS redirect). */

@@ -44,6 +44,7 @@ const ACTIONS: Record<string, string> = {
   'PATCH /apps/:app/acm': 'acm.refresh',
   'DELETE /apps/:app/acm': 'acm.disable',
   'PUT /apps/:app/buildpack-installations': 'buildpacks.set',
+  'PATCH /apps/:app/features/:feature': 'feature.update',
   'POST /apps/:app/addons': 'addon.create',
   'DELETE /apps/:app/addons/:addon': 'addon.destroy',
   'DELETE /addons/:addon': 'addon.destroy',
@@ -106,6 +107,8 @@ export function auditDetails(route: string, params: Record<string, string>, body
       return pick('name', 'owner', 'maintenance');
     case 'POST /apps/:app/domains':
       return pick('hostname');
+    case 'PATCH /apps/:app/features/:feature':
+      return { feature: params.feature, ...pick('enabled') };
     case 'POST /apps/:app/addons':
       return { ...pick('plan'), attachment: pickOf(b.attachment, ['name']) };
     case 'POST /apps/:app/pg-psql':

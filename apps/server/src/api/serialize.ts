@@ -3,6 +3,7 @@ import type { DynoStatus } from '@platform/process-manager';
 import type { ApiContext } from './context.ts';
 import { isEligibleForRollback } from '../services/releases.ts';
 import type { DomainView } from '../services/domains.ts';
+import type { AppFeature } from '../services/features.ts';
 import type { SniEndpointView } from '../services/sni-endpoints.ts';
 import type { AddonView, AttachmentView } from '../services/addons.ts';
 import type { AddonStatus } from '@platform/types';
@@ -105,6 +106,22 @@ export function dynoJson(app: AppRecord, d: DynoStatus, size: string) {
     app: { id: app.id, name: app.name },
     created_at: d.since.toISOString(),
     updated_at: d.since.toISOString(),
+  };
+}
+
+/** Heroku Platform API "App Feature" (`state` is `general`: every feature here is supported, none is beta). */
+export function featureJson(f: AppFeature) {
+  return {
+    id: f.id,
+    name: f.name,
+    display_name: f.name,
+    description: f.description,
+    doc_url: f.docUrl,
+    enabled: f.enabled,
+    state: 'general',
+    feedback_email: null,
+    created_at: f.app.createdAt.toISOString(),
+    updated_at: f.app.updatedAt.toISOString(),
   };
 }
 

@@ -19,6 +19,7 @@ import { registerDrainRoutes } from './routes/drains.ts';
 import { registerDomainRoutes } from './routes/domains.ts';
 import { registerSniEndpointRoutes } from './routes/sni-endpoints.ts';
 import { registerAcmRoutes } from './routes/acm.ts';
+import { registerFeatureRoutes } from './routes/features.ts';
 import { registerBuildpackInstallationRoutes } from './routes/buildpack-installations.ts';
 import { registerCliRoutes } from './routes/cli.ts';
 import { registerUserRoutes } from './routes/users.ts';
@@ -53,6 +54,9 @@ export function createApiServer(
     },
     // Request logging stays on (the default). The top-level `disableRequestLogging` option is deprecated (FSTDEP023).
     return503OnClosing: true,
+    // Served through the edge (config.apiEdge), the API's clients reach it through the proxy on loopback: their
+    // address (failed-login counts, rate limits, the audit trail) is the proxy's X-Forwarded-For, trusted from there only.
+    trustProxy: ctx.config.apiEdge ? ['127.0.0.1', '::1'] : false,
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   // One count of failed authentications per address, for the API and git alike.
@@ -97,6 +101,7 @@ export function createApiServer(
     registerDomainRoutes(api, ctx);
     registerSniEndpointRoutes(api, ctx);
     registerAcmRoutes(api, ctx);
+    registerFeatureRoutes(api, ctx);
     registerBuildpackInstallationRoutes(api, ctx);
     registerAuditRoutes(api, ctx);
     registerAddonRoutes(api, ctx);

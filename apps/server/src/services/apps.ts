@@ -5,6 +5,7 @@ import type { ServiceDeps } from './deps.ts';
 import { destroyAppAddons } from './addons.ts';
 import { detachFromOtherApps } from './addon-attachments.ts';
 import { syncCertificates } from './sni-endpoints.ts';
+import { edgeSettingsOf } from './features.ts';
 
 /** What an action needs on an app: one of Heroku's permissions, or being its owner (destroy, transfer). */
 export type AppNeed = Permission | 'owner';
@@ -116,7 +117,7 @@ export async function updateApp(
     throw new PlatformError(ErrorCodes.invalidParams, 'maintenance must be true or false.', { details: { field: 'maintenance' } });
   }
   const updated = await deps.store.apps.setMaintenance(app.id, input.maintenance);
-  await deps.edge.setSettings(updated.name, { maintenance: updated.maintenance, redirectHttps: false });
+  await deps.edge.setSettings(updated.name, edgeSettingsOf(updated));
   deps.logger.info({ app: app.name, user: user.email, maintenance: updated.maintenance }, 'maintenance mode changed');
   return updated;
 }

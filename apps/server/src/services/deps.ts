@@ -17,7 +17,7 @@ export interface ServiceDeps {
   store: Store;
   manager: Pick<ProcessManager, 'dynos' | 'reconcile' | 'removeApp' | 'restart' | 'stop' | 'runOneOff'>;
   deployer: Pick<Deployer, 'deployRelease' | 'assertRunnable' | 'releaseTarget' | 'event'>;
-  config: Pick<ServerConfig, 'maxDynosPerApp' | 'domain' | 'buildpacksDir'>;
+  config: Pick<ServerConfig, 'maxDynosPerApp' | 'domain' | 'buildpacksDir' | 'apiEdge'>;
   /**
    * The edge (the router driver), told of each change of an app's domains, switches and certificates; the
    * services call it after the store changed, and platformd replays the store into it at start.

@@ -126,6 +126,9 @@ export async function addDomain(deps: DomainDeps, user: User, appName: string, i
   if (hostname === `${app.name}.${platformDomain}`) {
     throw new PlatformError(ErrorCodes.domainTaken, `${hostname} is this app's default domain; it is always routed.`, { details: { field: 'hostname' } });
   }
+  if (hostname === deps.config.apiEdge?.hostname) {
+    throw new PlatformError(ErrorCodes.domainTaken, `${hostname} is the platform's own API hostname.`, { details: { field: 'hostname' } });
+  }
   if (isUnderDomain(hostname, platformDomain)) {
     throw new PlatformError(ErrorCodes.domainInvalid, `${hostname} is under the platform's own domain ${platformDomain}; add a domain you own.`, {
       details: { field: 'hostname' },

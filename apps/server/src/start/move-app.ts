@@ -5,6 +5,7 @@ import type { Router } from '@platform/types';
 import type { AppRecord, Store } from '@platform/store-postgres';
 import type { AppLogs } from './app-logs.ts';
 import { syncCertificates } from '../services/sni-endpoints.ts';
+import { edgeSettingsOf } from '../services/features.ts';
 
 /**
  * ServiceDeps' `moveApp` for a rename: what is keyed by the app's name follows it. The bare repository
@@ -20,7 +21,7 @@ export function createMoveApp(deps: { reposDir: string; router: Router; logs: Ap
     });
     await deps.router.removeApp(previousName);
     await deps.router.setRoutes(app.name, []);
-    await deps.router.setSettings(app.name, { maintenance: app.maintenance, redirectHttps: false });
+    await deps.router.setSettings(app.name, edgeSettingsOf(app));
     await deps.router.setDomains(app.name, (await deps.store.domains.list(app.id)).map((d) => d.hostname));
     // Certificates name their app: the edge gets the set again under the new name.
     await syncCertificates({ store: deps.store, edge: deps.router });

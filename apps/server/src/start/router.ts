@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { formatRouterLogLine, type RouterLogEntry } from '@platform/router-kit';
-import { createHaproxyRouter } from '@platform/router-haproxy';
+import { createHaproxyRouter, type PlatformApiRoute } from '@platform/router-haproxy';
 import { createNodeRouter } from '@platform/router-node';
 import { PlatformError, type Router } from '@platform/types';
 import type { ServerConfig } from '../config.ts';
@@ -18,6 +18,10 @@ export interface OpenedRouter {
   served: readonly string[];
   /** Makes it accept connections (Node: listens; HAProxy: already serving) and returns its port. */
   serve(): Promise<number>;
+  /** The TLS port (HAProxy with PLATFORM_ROUTER_TLS_PORT), else null. */
+  tlsPort(): number | null;
+  /** Serves platformd's API at its hostname (config.apiEdge), HAProxy only: see router-haproxy `setPlatformApi`. */
+  servePlatformApi?(route: PlatformApiRoute): Promise<void>;
 }
 
 /**
@@ -45,11 +49,20 @@ export async function openRouter(
     throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_HAPROXY_SUPERVISOR=external but ${config.haproxyBin} is missing: platformd checks configs with it`);
   }
   if (config.router === 'node' || !installed) {
+    if (config.apiEdge) {
+      throw new PlatformError('PLT_ROUTER_UNAVAILABLE', `PLATFORM_API_TLS_CERT needs HAProxy (${config.haproxyBin} is missing): the Node router does not serve the platform's API (it runs inside platformd, so it would stop with it). Run: bash scripts/prerequisites.sh router, or unset PLATFORM_API_TLS_CERT`);
+    }
     const router = createNodeRouter({ domain: config.domain, logger, onLog });
     ctx.cleanups.defer(() => router.close());
     const reason = config.router === 'node' ? 'PLATFORM_ROUTER=node' : `no HAProxy at ${config.haproxyBin}`;
-    if (config.routerTlsPort !== null) logger.warn({}, 'PLATFORM_ROUTER_TLS_PORT is ignored: the Node router has no TLS listener (install HAProxy)');
-    return { router, kind: 'node', reason, served: [], serve: async () => (await router.listen(config.routerPort, config.routerHost)).port };
+    let tlsPort: number | null = null;
+    const serve = async () => {
+      const { port } = await router.listen(config.routerPort, config.routerHost);
+      // The Node router's TLS side: HTTP/1.1 (no HTTP/2), the same certificates, SNI and redirects as HAProxy's.
+      if (config.routerTlsPort !== null) tlsPort = (await router.listenTls(config.routerTlsPort, config.routerHost)).port;
+      return port;
+    };
+    return { router, kind: 'node', reason, served: [], serve, tlsPort: () => tlsPort };
   }
   const router = createHaproxyRouter({
     binary: config.haproxyBin,
@@ -66,5 +79,13 @@ export async function openRouter(
   ctx.cleanups.defer(() => router.close());
   const how = config.haproxySupervisor === 'external' ? `run by its supervisor (master pid ${pid} in its namespace)` : `pid ${pid}`;
   const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'}, ${how}`;
-  return { router, kind: 'haproxy', reason, served: router.apps(), serve: async () => router.port() };
+  return {
+    router,
+    kind: 'haproxy',
+    reason,
+    served: router.apps(),
+    serve: async () => router.port(),
+    tlsPort: () => router.tlsPort(),
+    servePlatformApi: (route) => router.setPlatformApi(route),
+  };
 }

@@ -42,6 +42,41 @@ describe('PATCH /apps/{app}', () => {
   });
 });
 
+describe('/apps/{app}/features (redirect-https)', () => {
+  it('lists the feature, switches it on and off, tells the edge, and refuses bad input with 4xx changing nothing', async () => {
+    const app = await db.store.apps.create({ name: 'edge-redirect', ownerId: user.id });
+    const list = await call('GET', '/apps/edge-redirect/features');
+    expect(list.statusCode).toBe(200);
+    expect(list.json()).toEqual([expect.objectContaining({ name: 'redirect-https', enabled: false, state: 'general', description: expect.stringMatching(/HTTPS/) })]);
+    const on = await call('PATCH', '/apps/edge-redirect/features/redirect-https', { enabled: true });
+    expect(on.statusCode).toBe(200);
+    expect(on.json()).toMatchObject({ name: 'redirect-https', enabled: true });
+    expect(api.recorded.edge.settings.get('edge-redirect')).toEqual({ maintenance: false, redirectHttps: true });
+    expect((await db.store.apps.get(app.id)).redirectHttps).toBe(true);
+    expect((await call('GET', '/apps/edge-redirect/features/redirect-https')).json()).toMatchObject({ enabled: true });
+    // Maintenance keeps the redirect switch as it is (both reach the edge together).
+    await call('PATCH', '/apps/edge-redirect', { maintenance: true });
+    expect(api.recorded.edge.settings.get('edge-redirect')).toEqual({ maintenance: true, redirectHttps: true });
+
+    const bad = await call('PATCH', '/apps/edge-redirect/features/redirect-https', { enabled: 'yes' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toEqual({ id: 'invalid_params', message: 'enabled must be true or false.' });
+    const unknown = await call('PATCH', '/apps/edge-redirect/features/http-session-affinity', { enabled: true });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ id: 'not_found', message: expect.stringContaining('redirect-https') });
+    expect((await call('GET', '/apps/edge-redirect/features/redirect-https')).json()).toMatchObject({ enabled: true });
+
+    const viewer = await someUser(db.store);
+    await db.store.collaborators.add(app.id, viewer.id, ['view']);
+    const asViewer = await api.app.inject({ method: 'PATCH', url: '/apps/edge-redirect/features/redirect-https', headers: await api.auth(viewer.id), payload: { enabled: false } });
+    expect(asViewer.statusCode).toBe(403);
+
+    const off = await call('PATCH', '/apps/edge-redirect/features/redirect-https', { enabled: false });
+    expect(off.json()).toMatchObject({ enabled: false });
+    expect(api.recorded.edge.settings.get('edge-redirect')).toEqual({ maintenance: true, redirectHttps: false });
+  });
+});
+
 describe('/apps/{app}/domains', () => {
   it('lists, adds, shows and removes domains in the Platform API shape; bad ones are 422 with an id', async () => {
     await db.store.apps.create({ name: 'edge-dom', ownerId: user.id });

@@ -101,7 +101,7 @@ export async function serviceDeps(store: Store, options: ServiceDepsOptions = {}
       setSettings: async (app, settings) => void recorded.edge.settings.set(app, { ...settings }),
       setCertificates: async (certificates) => void (recorded.edge.certificates = [...certificates]),
     },
-    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test', buildpacksDir: fileURLToPath(new URL('../../../../buildpacks', import.meta.url)) },
+    config: { maxDynosPerApp: options.maxDynosPerApp ?? 100, domain: 'apps.test', apiEdge: null, buildpacksDir: fileURLToPath(new URL('../../../../buildpacks', import.meta.url)) },
     logger: silent,
     oneOffSizes: createOneOffSizes(),
     accessEvents: createAccessEvents(),
