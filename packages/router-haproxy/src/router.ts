@@ -156,10 +156,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
   const applyCertificates = (certificates: readonly RouterCertificate[]) =>
     reloadAfter(() =>
-      installCertificates(files, binary, certificates, async (count) => {
-        certificateCount = count;
-        await writeFiles();
-      }),
+      installCertificates(files, binary, certificates, (count) => ((certificateCount = count), writeFiles())),
     );
 
   /** A challenge goes to the live map at once (the frontend's rule needs no reload), then to acme.map. */
@@ -168,8 +165,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     if (masterPid === null) throw new Error('the HAProxy router is not started');
     await exclusive(async () => {
       await setMapEntry(control, files.acmeMap, token, keyAuthorization);
-      if (keyAuthorization === null) challenges.delete(token);
-      else challenges.set(token, keyAuthorization);
+      void (keyAuthorization === null ? challenges.delete(token) : challenges.set(token, keyAuthorization));
       await writeFiles();
     });
   }
