@@ -6,7 +6,7 @@ import { reachableUrl } from '@platform/addon-redis-docker';
 import { requireDocker } from '../support/docker.ts';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
-import { commitFile, eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 
 const docker = requireDocker();
@@ -18,7 +18,7 @@ const probes = (text: string) => Object.fromEntries([...text.matchAll(/probe (\S
  * Redis add-ons on the docker runtime (issue 17): `addons:create heroku-redis` runs a redis-server container on the
  * app's network, attached as REDIS_URL (its host: the container's name); the process test's app counts requests
  * in it; the app's dynos reach it through the dyno firewall, another app's do not; a credentials reset restarts the
- * app on the new password; a second add-on is a container of its own as HEROKU_REDIS_<COLOUR>_URL; destroying the
+ * app on the new password; a restarted platformd adopts the container; a second add-on is a container of its own as HEROKU_REDIS_<COLOUR>_URL; destroying the
  * app leaves no container, no volume and no kept password. One deployed app throughout (and one more, for the probe).
  */
 describe('Redis add-ons (docker runtime)', () => {
@@ -138,6 +138,21 @@ describe('Redis add-ons (docker runtime)', () => {
     expect(new URL(after).hostname).toBe(new URL(before).hostname);
     await expect(redisGet(before, 'hits')).rejects.toThrow(/WRONGPASS/);
     await hits('hits: 3\n');
+  });
+
+  it('keeps the add-on across a platformd restart: its container is adopted, not swept, and the app counts on', async () => {
+    const url = (await configVars()).REDIS_URL!;
+    const [before] = (await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id);
+    await server.stop();
+    server = await startServer({ runtime: 'docker', dataDir: server.dataDir });
+    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
+    expect(login.code, login.stderr).toBe(0);
+    await git(repo, env, ['remote', 'set-url', 'platform', `${server.apiUrl}/${app}.git`]); // the new server's port
+    expect((await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id)).toEqual([before]);
+    expect((await configVars()).REDIS_URL).toBe(url);
+    const info = await cli(['redis:info']);
+    expect(info.stdout).toMatch(/Status:\s+Available/); // platformd's kept admin password still opens it
+    await hits('hits: 4\n');
   });
 
   it('runs a second add-on in a container of its own, attached as HEROKU_REDIS_<COLOUR>_URL', async () => {
