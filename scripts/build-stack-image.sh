@@ -9,7 +9,8 @@
 # libatomic that official Node.js binaries need (apps bring their own Node.js: the Node.js buildpack installs it into
 # the slug), Debian's nodejs and npm as the buildpacks' bootstrap tools only, Debian's Python 3.11 with venv and pip
 # (the Python buildpack builds virtualenvs on it; dynos run it), Debian's psql (postgresql-client: `platform pg:psql`
-# runs it in a one-off), an unprivileged `dyno` user
+# runs it in a one-off), Debian's redis-cli (redis-tools: `platform redis:cli` runs it in a one-off; added after
+# bookworm-3 was built, so a host's bookworm-3 may lack it until the next version bump or `--force`), an unprivileged `dyno` user
 # (uid/gid 1000) whose home is /app, WORKDIR /app, USER dyno.
 # Env (optional): PLATFORM_DEBIAN_MIRROR overrides the mirror found in /etc/apt/sources.list*.
 set -euo pipefail
@@ -21,7 +22,7 @@ DYNO_UID=1000
 DYNO_GID=1000
 # Installed with apt inside the chroot, without Recommends: this list plus its Depends is all.
 # (debootstrap's own --include resolver cannot handle virtual packages, which npm's deps need.)
-PACKAGES="bash coreutils tar gzip xz-utils ca-certificates git libstdc++6 libatomic1 nodejs npm netbase procps python3 python3-venv python3-pip postgresql-client"
+PACKAGES="bash coreutils tar gzip xz-utils ca-certificates git libstdc++6 libatomic1 nodejs npm netbase procps python3 python3-venv python3-pip postgresql-client redis-tools"
 
 fail() {
   echo "build-stack-image: $*" >&2

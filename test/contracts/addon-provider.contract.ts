@@ -188,8 +188,8 @@ function withCredentials(url: string, user: string, password: string): string {
 export function describeRedisProviderContract(name: string, makeHarness: () => Promise<RedisProviderHarness>): void {
   describe(`Redis add-on provider contract: ${name}`, () => {
     let h: RedisProviderHarness;
-    const a: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
-    const b: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+    const a: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: randomUUID() };
+    const b: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: randomUUID() };
     let urlA = '';
     let urlB = '';
     const connect = <T>(url: string, fn: (client: Redis) => Promise<T>) => withRedis(url, fn, h.reachable?.bind(h));
@@ -261,7 +261,7 @@ export function describeRedisProviderContract(name: string, makeHarness: () => P
     });
 
     it('provisions idempotently by id and deprovisions completely (twice is fine)', async () => {
-      const c: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+      const c: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: randomUUID() };
       const first = await h.provider.provision(c);
       const again = await h.provider.provision(c);
       expect(await connect(again.url, (cl) => cl.ping())).toBe('PONG');
@@ -273,7 +273,7 @@ export function describeRedisProviderContract(name: string, makeHarness: () => P
     });
 
     it('ends open connections when deprovisioning', async () => {
-      const d: AddonRequest = { addonId: randomUUID(), plan: 'dev' };
+      const d: AddonRequest = { addonId: randomUUID(), plan: 'dev', appId: randomUUID() };
       const { url } = await h.provider.provision(d);
       const client = await openReached(url);
       await client.connect();

@@ -100,6 +100,8 @@ export interface ServerConfig {
   stackImage: string;
   /** Docker mode: the image PostgreSQL add-on containers run (PLATFORM_ADDON_POSTGRES_IMAGE; scripts/build-postgres-image.sh). */
   addonPostgresImage: string;
+  /** Docker mode: the image Redis add-on containers run (PLATFORM_ADDON_REDIS_IMAGE; `bash scripts/build-local-image.sh redis`). */
+  addonRedisImage: string;
   imagesToKeep: number;
   /** PEM bundle docker-mode builds trust besides the stack's CAs (a TLS-intercepting proxy's CA); null: none. */
   buildCaFile: string | null;
@@ -276,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     pgBinDir: str('PLATFORM_PG_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_PG_BIN_DIR')!),
     stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-3',
     addonPostgresImage: str('PLATFORM_ADDON_POSTGRES_IMAGE') ?? 'platform/postgres:15-bookworm-1',
+    addonRedisImage: str('PLATFORM_ADDON_REDIS_IMAGE') ?? 'platform/redis:7-bookworm-1',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),
     // Default: what the host trusts, so builds behind a corporate proxy reach the npm registry. `none` disables.
     buildCaFile: buildCaFile === 'none' ? null : buildCaFile,
@@ -294,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (config.dynoNetwork !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(config.dynoNetwork)) problems.push('PLATFORM_DYNO_NETWORK must be a Docker network name');
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(config.dynoSubnets)) problems.push('PLATFORM_DYNO_SUBNETS must be an IPv4 range such as 10.213.0.0/16');
   if (!/^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/.test(config.addonPostgresImage)) problems.push('PLATFORM_ADDON_POSTGRES_IMAGE must be a Docker image reference such as platform/postgres:15-bookworm-1');
+  if (!/^[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/.test(config.addonRedisImage)) problems.push('PLATFORM_ADDON_REDIS_IMAGE must be a Docker image reference such as platform/redis:7-bookworm-1');
   if (config.sharedCacheVolume !== null && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(config.sharedCacheVolume)) problems.push('PLATFORM_SHARED_CACHE_VOLUME must be a Docker volume name');
   if (!['on', 'off'].includes(str('PLATFORM_DYNO_FIREWALL') ?? 'on')) problems.push('PLATFORM_DYNO_FIREWALL must be on or off');
   if (config.acmeDirectoryUrl !== null && !/^https?:\/\/\S+$/.test(config.acmeDirectoryUrl)) problems.push('PLATFORM_ACME_DIRECTORY_URL must be an https:// URL');

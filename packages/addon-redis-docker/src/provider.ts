@@ -1,9 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import {
   aclPasswordHash,
-  addonResourceName,
   generatePassword,
   planSettings,
   redisServerPid,
@@ -12,155 +10,226 @@ import {
   setRedisAppPassword,
   type RedisAdminTarget,
 } from '@platform/addon-kit';
-import { dockerError, isNotFound } from '@platform/docker-kit';
+import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
+import { createAdminPasswords } from './admin-passwords.ts';
+import { ADDON_LABEL, addonObjects, inspectContainer } from './container.ts';
+import { containerLogTail, createContainer, removeContainerAndVolume } from './engine.ts';
 import { CONFIG_DIR, filesArchive, REDIS_PORT, renderContainerConfig } from './container-files.ts';
+
+/** Where a log line goes (a pino logger fits). */
+export interface AddonLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
 
 /** Options of the docker-runtime Redis provider. */
 export interface DockerRedisOptions {
   docker: Docker;
-  /** The image built by scripts/prepare-docker-host.sh from Debian's redis-server, e.g. `platform/redis:7-bookworm-1`. */
+  /** The image from Debian's redis-server (`platform/redis:7-bookworm-1`, `bash scripts/build-local-image.sh redis`). */
   image: string;
-  /** This platform's id: the `platform.managed` label of everything it creates on the engine. */
+  /** This platform's id (the `platform.addon.instance` label of what it creates). */
   instance: string;
-  /** A secret platformd's admin password of each add-on is derived from (HMAC by add-on id); never in a container. */
-  adminSecret: string;
-  /** The Docker network an add-on's container joins: its app's dyno network, so only that app's dynos reach it. */
-  networkFor(addonId: string): Promise<string>;
+  /** Where platformd's admin password of each add-on is kept (`<data dir>/addons/docker-redis`, 0700). */
+  secretsDir: string;
+  /** The network of an app's dynos, created when missing (the docker runtime's per-app or shared network). */
+  networkFor(appId: string): Promise<string>;
   /** Memory limit of a container in bytes (default 256 MiB: the plan's `maxmemory` and the server's own). */
   memoryBytes?: number | undefined;
+  /** How long provisioning waits for a new server to answer (default 30 s). */
+  readyTimeoutMs?: number | undefined;
+  logger?: AddonLogger | undefined;
 }
 
-/** Labels of an add-on's container and volume. */
-export const ADDON_LABELS = { managed: 'platform.managed', addonId: 'platform.addon-id', service: 'platform.addon-service' } as const;
+/** The provider, with the methods attachments to other apps and start-up need (optional in `AddonProvider`). */
+export interface DockerRedisProvider extends AddonProvider {
+  /** Lets another app's dynos reach the add-on: its container joins that app's network under the same alias. Idempotent. @throws PLT_ADDON_NOT_FOUND */
+  connectApp(request: AddonRequest, appId: string): Promise<void>;
+  /** Takes the add-on off another app's network (never its owner's). Idempotent. */
+  disconnectApp(request: AddonRequest, appId: string): Promise<void>;
+  /**
+   * At start-up only: removes this instance's Redis add-on containers and volumes (and kept passwords) whose add-on
+   * is not in `liveAddonIds` (a platformd that died mid-destroy left them). Resolves the add-on ids removed.
+   */
+  sweep(liveAddonIds: ReadonlySet<string>): Promise<string[]>;
+}
 
 /**
- * Redis add-ons on the docker runtime: a container per add-on from the `platform/redis` image, on its app's
- * dyno network with no port published on the host, its AOF in a volume of its own (`platform-redis-<id hex>`).
- * The same users as on the process runtime (addon-kit's ACL file): the app's `addon_<id>` and `default`, and
- * platformd's `platform`, whose password is derived from `adminSecret`. The URL names the container
- * (`redis://addon_…:…@platform-redis-<id hex>:6379`), which Docker's DNS resolves on that network. Containers
- * restart with the engine (`unless-stopped`) and outlive platformd: nothing needs adopting.
+ * Redis add-ons on the docker runtime: a container per add-on (`platform-redis-<hex>`) from the `platform/redis`
+ * image, on the owning app's dyno network only (no port published; dynos reach it by the container's name), its
+ * AOF in a volume of its own. The same users as on the process runtime (addon-kit's ACL file): the app's
+ * `addon_<hex>` and `default`, and platformd's `platform`, whose random password is kept in a 0600 file under
+ * `secretsDir` (only its hash enters the container). Containers restart with the engine (`unless-stopped`) and
+ * outlive platformd: a restarted one finds them by name.
  *
- *   const provider = createDockerRedisProvider({ docker, image, instance, adminSecret, networkFor });
- *   const { url } = await provider.provision({ addonId, plan: 'dev' });
+ *   const provider = createDockerRedisProvider({ docker, image, instance, secretsDir, networkFor });
+ *   const { url } = await provider.provision({ addonId, plan: 'dev', appId }); // redis://addon_…:…@platform-redis-…:6379
  */
-export function createDockerRedisProvider(options: DockerRedisOptions): AddonProvider {
-  const names = (addonId: string) => {
-    const resource = addonResourceName(addonId); // validates the id
-    const name = `platform-redis-${resource.slice('addon_'.length)}`;
-    return { user: resource, container: name, volume: name };
-  };
-  const adminPassword = (addonId: string) => createHmac('sha256', options.adminSecret).update(`redis-admin:${addonId}`).digest('base64url');
-  const labels = (addonId: string) => ({ [ADDON_LABELS.managed]: options.instance, [ADDON_LABELS.addonId]: addonId, [ADDON_LABELS.service]: 'redis' });
+export function createDockerRedisProvider(options: DockerRedisOptions): DockerRedisProvider {
+  const { docker } = options;
+  const passwords = createAdminPasswords(options.secretsDir);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const locks = new Map<string, Promise<unknown>>();
+  let closed = false;
 
-  /** The container's state and address on its network, or null when there is no container. */
-  const inspect = async (addonId: string): Promise<{ running: boolean; address: string | null } | null> => {
-    try {
-      const info = await options.docker.getContainer(names(addonId).container).inspect();
-      const address = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? null;
-      return { running: info.State.Running, address };
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw dockerError('inspect a Redis add-on container', err);
-    }
+  /** One operation at a time per add-on. */
+  const serialized = <T>(addonId: string, fn: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new PlatformError(ErrorCodes.addonProvisionFailed, 'The docker Redis provider is closed.'));
+    const run = (locks.get(addonId) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    locks.set(addonId, tail);
+    void tail.then(() => locks.get(addonId) === tail && locks.delete(addonId));
+    return run;
   };
 
-  const adminTarget = async (addonId: string): Promise<RedisAdminTarget> => {
-    const found = await inspect(addonId);
-    if (!found?.address) throw new PlatformError(ErrorCodes.addonNotFound, `The Redis container of add-on ${addonId} is not running.`);
-    return { host: found.address, port: REDIS_PORT, password: adminPassword(addonId) };
-  };
-
-  const createContainer = async (request: AddonRequest): Promise<void> => {
-    const { container, volume } = names(request.addonId);
-    await options.docker.createVolume({ Name: volume, Labels: labels(request.addonId) }).catch((err: unknown) => {
-      throw dockerError('create a Redis add-on volume', err);
-    });
-    await options.docker
-      .createContainer({
-        name: container,
-        Image: options.image,
-        Labels: labels(request.addonId),
-        HostConfig: {
-          NetworkMode: await options.networkFor(request.addonId),
-          Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }],
-          RestartPolicy: { Name: 'unless-stopped' },
-          Memory: options.memoryBytes ?? 256 * 1024 * 1024,
-          PidsLimit: 256,
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-        },
-      })
-      .catch((err: unknown) => {
-        throw dockerError('create a Redis add-on container', err, { image: options.image });
-      });
-  };
-
-  /** Waits until the server answers platformd's admin user. */
-  const waitReady = async (addonId: string): Promise<RedisAdminTarget> => {
-    const deadline = Date.now() + 30_000;
+  /** Waits until the server answers platformd's admin user on the owning network. */
+  const waitReady = async (addonId: string, adminPassword: string): Promise<RedisAdminTarget> => {
+    const { container } = addonObjects(addonId);
+    const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
-      const found = await inspect(addonId);
-      if (found?.address) {
-        const target = { host: found.address, port: REDIS_PORT, password: adminPassword(addonId) };
+      const state = await inspectContainer(docker, container);
+      if (!state) throw new PlatformError(ErrorCodes.addonProvisionFailed, `The container ${container} is gone.`);
+      if (state.running && state.ip) {
+        const target = { host: state.ip, port: REDIS_PORT, password: adminPassword };
         if ((await redisServerPid(target)) !== null) return target;
       }
-      if (Date.now() > deadline || (found && !found.running)) {
-        const logs = await options.docker.getContainer(names(addonId).container).logs({ stdout: true, stderr: true, tail: 10 }).catch(() => '');
-        throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis container of add-on ${addonId} did not start: ${String(logs).trim()}`);
+      if (Date.now() > deadline || !state.running) {
+        const tail = await containerLogTail(docker, container);
+        throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis container ${container} did not start${tail ? `: ${tail}` : ''}.`);
       }
       await sleep(200);
     }
   };
 
-  /** New users with a fresh app password: written into the container (for its restarts) and applied to the server. */
-  const newPassword = async (request: AddonRequest, start: boolean): Promise<AddonCredentials> => {
-    const { user, container } = names(request.addonId);
+  /**
+   * A fresh app password: the ACL file (hashes only; with redis.conf when `start`) is copied into the container for
+   * its restarts, the container started if it is not running, and the password applied to the live server (which
+   * closes the app users' connections).
+   */
+  const newPassword = async (request: AddonRequest, adminPassword: string, start: boolean): Promise<AddonCredentials> => {
+    const { user, container } = addonObjects(request.addonId);
     const appPassword = generatePassword();
-    const files: Record<string, string> = { 'users.acl': renderAclFile({ appUser: user, appPassword, adminPassword: adminPassword(request.addonId) }) };
+    const files: Record<string, string> = { 'users.acl': renderAclFile({ appUser: user, appPassword, adminPassword }) };
     if (start) files['redis.conf'] = renderContainerConfig(planSettings(request.plan));
-    const handle = options.docker.getContainer(container);
+    const handle = docker.getContainer(container);
     await handle.putArchive(await filesArchive(files), { path: CONFIG_DIR }).catch((err: unknown) => {
       throw dockerError('copy a Redis add-on configuration', err);
     });
-    if (start && !(await inspect(request.addonId))?.running) await handle.start();
-    const target = await waitReady(request.addonId);
+    if (start && !(await inspectContainer(docker, container))?.running) {
+      await handle.start().catch((err: unknown) => {
+        if (dockerStatus(err) !== 304) throw dockerError(`start container ${container}`, err);
+      });
+    }
+    const target = await waitReady(request.addonId, adminPassword);
     await setRedisAppPassword(target, ['default', user], aclPasswordHash(appPassword));
     return { url: redisUrl({ host: container, port: REDIS_PORT, user, password: appPassword }) };
   };
 
-  return {
+  /** The container's state, refused when it is not this add-on's. */
+  const existing = async (addonId: string) => {
+    const { container } = addonObjects(addonId);
+    const state = await inspectContainer(docker, container);
+    if (state && state.labels[ADDON_LABEL.id] !== addonId) throw new PlatformError(ErrorCodes.addonProvisionFailed, `The container ${container} is not this add-on's.`);
+    return state;
+  };
+
+  const keptPassword = async (addonId: string): Promise<string> => {
+    const { user, container } = addonObjects(addonId);
+    const kept = await passwords.read(user);
+    if (!kept) throw new PlatformError(ErrorCodes.addonProvisionFailed, `The admin password of ${container} is not kept in ${options.secretsDir}.`);
+    return kept;
+  };
+
+  /** Removes the add-on's container, volume and kept password; what is gone already is fine. */
+  const removeObjects = async (addonId: string): Promise<void> => {
+    await removeContainerAndVolume(docker, addonObjects(addonId));
+    await passwords.remove(addonObjects(addonId).user);
+  };
+
+  const provider: DockerRedisProvider = {
     service: 'redis',
     name: 'docker',
-    async provision(request) {
-      planSettings(request.plan);
-      if (!(await inspect(request.addonId))) await createContainer(request);
-      return newPassword(request, true);
-    },
-    async deprovision(request) {
-      const { container, volume } = names(request.addonId);
-      await options.docker.getContainer(container).remove({ force: true, v: true }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw dockerError('remove a Redis add-on container', err);
-      });
-      await options.docker.getVolume(volume).remove().catch((err: unknown) => {
-        if (!isNotFound(err)) throw dockerError('remove a Redis add-on volume', err);
-      });
-    },
-    async rotateCredentials(request) {
-      if (!(await inspect(request.addonId))) throw new PlatformError(ErrorCodes.addonNotFound, `The Redis container of add-on ${request.addonId} does not exist.`);
-      return newPassword(request, false);
-    },
+    provision: (request) =>
+      serialized(request.addonId, async () => {
+        planSettings(request.plan); // refuses a bad plan before anything is made
+        const { user } = addonObjects(request.addonId);
+        if (await existing(request.addonId)) return newPassword(request, await keptPassword(request.addonId), true);
+        if (!request.appId) throw new PlatformError(ErrorCodes.invalidParams, 'A docker add-on needs the id of the app that owns it.');
+        const adminPassword = await passwords.ensure(user);
+        const network = await options.networkFor(request.appId);
+        const memoryBytes = options.memoryBytes ?? 256 * 1024 * 1024;
+        await createContainer(docker, { addonId: request.addonId, appId: request.appId, instance: options.instance, image: options.image, network, memoryBytes });
+        options.logger?.info({ addon: request.addonId, network }, 'add-on container created');
+        return newPassword(request, adminPassword, true);
+      }),
+    deprovision: (request) =>
+      serialized(request.addonId, async () => {
+        await removeObjects(request.addonId);
+        options.logger?.info({ addon: request.addonId, container: addonObjects(request.addonId).container }, 'add-on container and volume removed');
+      }),
+    rotateCredentials: (request) =>
+      serialized(request.addonId, async () => {
+        if (!(await existing(request.addonId))) throw new PlatformError(ErrorCodes.addonNotFound, `The Redis container of add-on ${request.addonId} does not exist.`);
+        return newPassword(request, await keptPassword(request.addonId), false);
+      }),
     async status(request): Promise<AddonStatus> {
       try {
-        if (!(await inspect(request.addonId))) return 'missing';
-        return (await redisServerPid(await adminTarget(request.addonId))) !== null ? 'available' : 'unavailable';
+        const state = await inspectContainer(docker, addonObjects(request.addonId).container);
+        if (!state) return 'missing';
+        const password = await passwords.read(addonObjects(request.addonId).user);
+        if (!state.running || !state.ip || !password) return 'unavailable';
+        return (await redisServerPid({ host: state.ip, port: REDIS_PORT, password })) !== null ? 'available' : 'unavailable';
       } catch {
         return 'unavailable';
       }
     },
+    connectApp: (request, appId) =>
+      serialized(request.addonId, async () => {
+        const { container } = addonObjects(request.addonId);
+        const state = await existing(request.addonId);
+        if (!state) throw new PlatformError(ErrorCodes.addonNotFound, `The Redis container of add-on ${request.addonId} does not exist.`);
+        const network = await options.networkFor(appId);
+        if (network === state.network) return;
+        try {
+          await docker.getNetwork(network).connect({ Container: state.id, EndpointConfig: { Aliases: [container] } });
+        } catch (err) {
+          // 403 "endpoint … already exists": connected before.
+          if (dockerStatus(err) !== 403 && !/already exists/i.test(String((err as Error).message))) throw dockerError(`connect ${container} to ${network}`, err);
+        }
+      }),
+    disconnectApp: (request, appId) =>
+      serialized(request.addonId, async () => {
+        const { container } = addonObjects(request.addonId);
+        const state = await existing(request.addonId);
+        if (!state) return;
+        const network = await options.networkFor(appId);
+        if (network === state.network) return; // the owner's network stays
+        await docker
+          .getNetwork(network)
+          .disconnect({ Container: state.id, Force: true })
+          .catch((err: unknown) => {
+            if (!isNotFound(err) && !/is not connected/i.test(String((err as Error).message))) throw dockerError(`disconnect ${container} from ${network}`, err);
+          });
+      }),
+    async sweep(liveAddonIds) {
+      const filters = { label: [`${ADDON_LABEL.instance}=${options.instance}`, `${ADDON_LABEL.service}=redis`] };
+      let ids: string[];
+      try {
+        const containers = await docker.listContainers({ all: true, filters });
+        const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+        ids = [...containers.map((c) => c.Labels?.[ADDON_LABEL.id] ?? ''), ...volumes.map((v) => v.Labels?.[ADDON_LABEL.id] ?? '')];
+      } catch (err) {
+        throw dockerError('list Redis add-on containers', err);
+      }
+      const orphans = [...new Set(ids)].filter((id) => id !== '' && !liveAddonIds.has(id));
+      for (const id of orphans) await serialized(id, () => removeObjects(id));
+      return orphans;
+    },
     async close() {
-      // Nothing held open: the containers run on their own.
+      // Containers keep running (apps use them); the next platformd finds them by name.
+      closed = true;
+      await Promise.all([...locks.values()]);
     },
   };
+  return provider;
 }

@@ -5,9 +5,10 @@ import type { AddonProvider } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { createProcessPostgresProvider } from '@platform/addon-postgres-process';
 import { createDockerPostgresProvider } from '@platform/addon-postgres-docker';
+import { createDockerRedisProvider } from '@platform/addon-redis-docker';
+import { createProcessRedisProvider } from '@platform/addon-redis-process';
 import { createDynoNetworks } from '@platform/runtime-docker';
 import type { ServerConfig } from '../config.ts';
-import { createProcessRedisProvider } from '@platform/addon-redis-process';
 import type { RuntimeDecision } from '../runtime-choice.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
 import type { DataDirs } from './data-dirs.ts';
@@ -27,13 +28,14 @@ interface AddonContext {
  * their apps' dynos find it; otherwise started at the first `addons:create`). That server outlives platformd
  * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving; and a redis-server per Redis add-on in
  * `<data dir>/addons/redis/<id>` (left running by the previous platformd and adopted, or started again). Docker
- * mode: a PostgreSQL container per add-on on its app's network (`addon-postgres-docker`; the containers outlive
- * platformd and are found again by name); no Redis provider yet. Closed (let go, not stopped) after the dynos stop.
+ * mode: a PostgreSQL and a Redis container per add-on on its app's network (`addon-postgres-docker`,
+ * `addon-redis-docker`; the containers outlive platformd and are found again by name). Closed (let go, not
+ * stopped) after the dynos stop.
  */
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
   // No add-on provider runs on a swarm yet (issue 19): `addons:create` says so.
   if (decision.kind === 'swarm') return [];
-  if (decision.kind === 'docker') return [await openDockerPostgres(decision.docker, deps)];
+  if (decision.kind === 'docker') return openDockerProviders(decision.docker, deps);
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),
     logger: deps.logger.child({ component: 'addon-postgres' }),
@@ -53,40 +55,56 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
 }
 
 /**
- * Docker mode's PostgreSQL provider: containers from PLATFORM_ADDON_POSTGRES_IMAGE on the network the runtime gives
- * each app (the same names, so both find the same network; created here when an add-on comes before the first
- * dyno), superuser passwords in `<data dir>/addons/docker`. Running containers are adopted (nothing to do: they
- * are found by name); those of add-ons that no longer exist are removed. A missing image is logged now and refused
- * at `addons:create` with the command that builds it.
+ * Docker mode's providers: PostgreSQL containers from PLATFORM_ADDON_POSTGRES_IMAGE and Redis containers from
+ * PLATFORM_ADDON_REDIS_IMAGE, both on the network the runtime gives each app (the same names, so all find the same
+ * network; created here when an add-on comes before the first dyno). platformd's passwords of the add-on servers
+ * are kept in `<data dir>/addons/docker` (PostgreSQL) and `<data dir>/addons/docker-redis` (Redis). Running
+ * containers are adopted (nothing to do: they are found by name); those of add-ons that no longer exist are
+ * removed. A missing image is logged now and refused at `addons:create` with the command that builds it.
  */
-async function openDockerPostgres(docker: Docker, deps: AddonContext): Promise<AddonProvider> {
+async function openDockerProviders(docker: Docker, deps: AddonContext): Promise<AddonProvider[]> {
   const { config, instance, logger } = deps;
-  const log = logger.child({ component: 'addon-postgres' });
   const networks = createDynoNetworks(
     docker,
     config.dynoNetwork ? { mode: 'shared', name: config.dynoNetwork } : { mode: 'per-app', pool: config.dynoSubnets },
     instance,
-    log,
+    logger.child({ component: 'addon-networks' }),
   );
-  const provider = createDockerPostgresProvider({
+  const networkFor = (appId: string) => networks.forApp(appId);
+  const live = new Set((await deps.store.addons.all()).map((a) => a.id));
+  const postgresLog = logger.child({ component: 'addon-postgres' });
+  const postgres = createDockerPostgresProvider({
     docker,
     instance,
     image: config.addonPostgresImage,
     secretsDir: path.join(deps.dirs.root, 'addons', 'docker'),
-    networkFor: (appId) => networks.forApp(appId),
-    logger: log,
+    networkFor,
+    logger: postgresLog,
   });
-  deps.cleanups.defer(() => provider.close());
-  // Containers whose add-on is gone (platformd died mid-destroy) go now; the others are adopted as they are.
-  const live = new Set((await deps.store.addons.all()).map((a) => a.id));
-  const swept = await provider.sweep(live).catch((err: unknown) => {
-    log.warn({ err }, 'could not look for orphaned add-on containers');
-    return [];
+  deps.cleanups.defer(() => postgres.close());
+  const redisLog = logger.child({ component: 'addon-redis' });
+  const redis = createDockerRedisProvider({
+    docker,
+    instance,
+    image: config.addonRedisImage,
+    secretsDir: path.join(deps.dirs.root, 'addons', 'docker-redis'),
+    networkFor,
+    logger: redisLog,
   });
-  if (swept.length > 0) log.warn({ addons: swept }, 'removed the containers and volumes of add-ons that no longer exist');
-  await docker
-    .getImage(config.addonPostgresImage)
-    .inspect()
-    .catch(() => log.warn({ image: config.addonPostgresImage }, 'the PostgreSQL add-on image is missing: addons:create postgresql fails until `bash scripts/build-postgres-image.sh` builds it'));
-  return provider;
+  deps.cleanups.defer(() => redis.close());
+  const builds = { postgresql: 'bash scripts/build-postgres-image.sh', redis: 'bash scripts/build-local-image.sh redis' };
+  for (const [provider, log, image] of [[postgres, postgresLog, config.addonPostgresImage], [redis, redisLog, config.addonRedisImage]] as const) {
+    // Containers whose add-on is gone (platformd died mid-destroy) go now; the others are adopted as they are.
+    const swept = await provider.sweep(live).catch((err: unknown) => {
+      log.warn({ err }, 'could not look for orphaned add-on containers');
+      return [];
+    });
+    if (swept.length > 0) log.warn({ addons: swept }, 'removed the containers and volumes of add-ons that no longer exist');
+    const build = builds[provider.service as keyof typeof builds];
+    await docker
+      .getImage(image)
+      .inspect()
+      .catch(() => log.warn({ image }, `the ${provider.service} add-on image is missing: addons:create ${provider.service} fails until \`${build}\` builds it`));
+  }
+  return [postgres, redis];
 }
