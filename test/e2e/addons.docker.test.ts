@@ -96,6 +96,15 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
     return /probe:(\S+)/.exec(output)?.[1] ?? `no answer: ${output}`;
   }
 
+  /** Stops platformd and starts it again on the same data dir; the CLI and the git remote follow its new port. */
+  async function restartServer(): Promise<void> {
+    await server.stop();
+    server = await startServer({ runtime: 'docker', dataDir: server.dataDir });
+    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
+    expect(login.code, login.stderr).toBe(0);
+    await git(repo, env, ['remote', 'set-url', 'platform', `${server.apiUrl}/${app}.git`]);
+  }
+
   const visits = () =>
     eventually(async () => {
       const r = await getViaRouter(server.routerUrl, app);
@@ -157,11 +166,7 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
   it('keeps the add-on across a platformd restart: its container is adopted, not swept, and the app counts on', async () => {
     const url = (await configVars()).DATABASE_URL!;
     const [before] = (await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id);
-    await server.stop();
-    server = await startServer({ runtime: 'docker', dataDir: server.dataDir });
-    const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
-    expect(login.code, login.stderr).toBe(0);
-    await git(repo, env, ['remote', 'set-url', 'platform', `${server.apiUrl}/${app}.git`]); // the new server's port
+    await restartServer();
     expect((await docker.listContainers({ filters: { label: [`platform.addon.app-id=${appId}`] } })).map((c) => c.Id)).toEqual([before]);
     expect((await configVars()).DATABASE_URL).toBe(url);
     const info = await cli(['pg:info']);
@@ -235,6 +240,12 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
     expect(await addonNetworks(container)).toEqual([own]);
     expect(await probeFromDyno(other, container)).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
     expect(await probeFromDyno(other, address)).not.toBe('open');
+
+    // A platformd that died before taking it off (simulated: put back by hand) does so at its next start.
+    await docker.getNetwork(theirs!).connect({ Container: container, EndpointConfig: { Aliases: [container] } });
+    await restartServer();
+    expect(await addonNetworks(container)).toEqual([own]);
+    expect(await probeFromDyno(other, container)).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
 
     // Attached again, then the app destroyed: its network goes (the add-on left it first), the owner counts on.
     await ok(['addons:attach', addon, '-a', other, '--as', 'SHARED']);

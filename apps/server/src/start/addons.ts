@@ -48,8 +48,8 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
  * Docker mode's PostgreSQL provider: containers from PLATFORM_ADDON_POSTGRES_IMAGE on the network the runtime gives
  * each app (the same names, so both find the same network; created here when an add-on comes before the first
  * dyno), superuser passwords in `<data dir>/addons/docker`. Running containers are adopted (nothing to do: they
- * are found by name); those of add-ons that no longer exist are removed. A missing image is logged now and refused
- * at `addons:create` with the command that builds it.
+ * are found by name) and put on exactly their owner's and attached apps' networks; those of add-ons that no longer
+ * exist are removed. A missing image is logged now and refused at `addons:create` with the command that builds it.
  */
 async function openDockerPostgres(docker: Docker, deps: AddonContext): Promise<AddonProvider> {
   const { config, instance, logger } = deps;
@@ -76,6 +76,14 @@ async function openDockerPostgres(docker: Docker, deps: AddonContext): Promise<A
     return [];
   });
   if (swept.length > 0) log.warn({ addons: swept }, 'removed the containers and volumes of add-ons that no longer exist');
+  // Each container on exactly the networks its attachments need (a platformd that died mid-attach or mid-detach).
+  const attachedApps = new Map<string, string[]>();
+  for (const addon of (await deps.store.addons.all()).filter((a) => a.service === provider.service && a.provider === provider.name)) {
+    const others = (await deps.store.addons.attachmentsOf(addon.id)).map((a) => a.appId).filter((appId) => appId !== addon.appId);
+    attachedApps.set(addon.id, [...new Set(others)]);
+  }
+  const rejoined = await provider.reconcileNetworks(attachedApps);
+  if (rejoined.length > 0) log.warn({ changes: rejoined }, "put add-on containers back on their attached apps' networks");
   await docker
     .getImage(config.addonPostgresImage)
     .inspect()
