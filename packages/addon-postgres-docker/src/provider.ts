@@ -1,11 +1,11 @@
 import type Docker from 'dockerode';
-import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import { databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
 import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, addonObjects } from './container.ts';
 import { createContainer, execInContainer, inspectContainer, removeContainerAndVolume, startContainer, superuserClient, waitUntilReady } from './engine.ts';
 import { createSuperuserPasswords } from './superuser-passwords.ts';
 import { sweepOrphanedAddons } from './sweep.ts';
+import { joinNetwork, leaveNetwork, reconcileAddonNetworks, type NetworkChanges } from './networks.ts';
 
 /** Where a log line goes (a pino logger fits). */
 export interface AddonLogger {
@@ -45,6 +45,17 @@ export interface DockerPostgresProvider extends AddonProvider {
    * (a platformd that died mid-destroy left them). Resolves the add-on ids removed.
    */
   sweep(liveAddonIds: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * At start-up, after `sweep`: puts each add-on's container in `attachedApps` (add-on id → the ids of the other
+   * apps it is attached to) on exactly its owner's network and those apps' networks, joining the missing ones and
+   * leaving any other. This repairs what a platformd that died between an attachment's row and its `connectApp`
+   * (or `disconnectApp`), or a disconnect that failed, left behind: a detached app's dynos still reaching the
+   * database, or an attached one's not. An add-on whose container is missing or whose engine call fails is skipped
+   * (logged). Resolves what changed.
+   *
+   *   await provider.reconcileNetworks(new Map([[addonId, [otherAppId]]])) // [{ addonId, joined: [], left: ['platform-app-…'] }]
+   */
+  reconcileNetworks(attachedApps: ReadonlyMap<string, readonly string[]>): Promise<NetworkChanges[]>;
 }
 
 /**
@@ -175,12 +186,7 @@ export function createDockerPostgresProvider(options: DockerPostgresOptions): Do
         if (!state) throw new PlatformError(ErrorCodes.addonNotFound, `The container of add-on ${request.addonId} does not exist.`);
         const network = await options.networkFor(appId);
         if (network === state.network) return;
-        try {
-          await docker.getNetwork(network).connect({ Container: state.id, EndpointConfig: { Aliases: [names.container] } });
-        } catch (err) {
-          // 403 "endpoint … already exists": connected before.
-          if (dockerStatus(err) !== 403 && !/already exists/i.test(String((err as Error).message))) throw dockerError(`connect ${names.container} to ${network}`, err);
-        }
+        await joinNetwork(docker, { id: state.id, name: names.container }, network);
       }),
     disconnectApp: (request, appId) =>
       serialized(request.addonId, async () => {
@@ -189,14 +195,23 @@ export function createDockerPostgresProvider(options: DockerPostgresOptions): Do
         if (!state) return;
         const network = await options.networkFor(appId);
         if (network === state.network) return; // the owner's network stays
-        await docker
-          .getNetwork(network)
-          .disconnect({ Container: state.id, Force: true })
-          .catch((err: unknown) => {
-            if (!isNotFound(err) && !/is not connected/i.test(String((err as Error).message))) throw dockerError(`disconnect ${names.container} from ${network}`, err);
-          });
+        await leaveNetwork(docker, { id: state.id, name: names.container }, network);
       }),
     sweep: (liveAddonIds) => sweepOrphanedAddons(docker, options.instance, passwords, liveAddonIds),
+    async reconcileNetworks(attachedApps) {
+      const changes: NetworkChanges[] = [];
+      for (const [addonId, appIds] of attachedApps) {
+        const changed = await serialized(addonId, async () => {
+          const networks = await Promise.all(appIds.map((appId) => options.networkFor(appId)));
+          return reconcileAddonNetworks(docker, addonId, networks);
+        }).catch((err: unknown) => {
+          options.logger?.warn({ err, addon: addonId }, "could not set the add-on container's networks");
+          return null;
+        });
+        if (changed && (changed.joined.length > 0 || changed.left.length > 0)) changes.push(changed);
+      }
+      return changes;
+    },
     async close() {
       // Containers keep running (apps use them); the next platformd adopts them by name.
       closed = true;

@@ -115,6 +115,21 @@ describe('docker PostgreSQL add-ons are isolated', () => {
     expect(await probe(docker, netX, name)).toBe('open');
   });
 
+  it('reconcileNetworks repairs what a crash left: joins the attached apps’ networks, leaves the others, keeps the owner’s', async () => {
+    const name = addonObjects(a.addonId).container;
+    const appZ = randomUUID();
+    const [netX, netY, netZ] = [await t.networkFor(appX), await t.networkFor(appY), await t.networkFor(appZ)];
+    // On Y's network with no attachment there (a platformd that died between connectApp and the attachment's row,
+    // or a detach whose disconnect failed); attached to Z with its container not on Z's network.
+    await t.provider.connectApp(a, appY);
+    expect(await t.provider.reconcileNetworks(new Map([[a.addonId, [appZ]]]))).toEqual([{ addonId: a.addonId, joined: [netZ], left: [netY] }]);
+    expect(await probe(docker, netZ, name)).toBe('open');
+    expect(await probe(docker, netY, name)).toBe('unresolved');
+    expect(await probe(docker, netX, name)).toBe('open');
+    expect(await t.provider.reconcileNetworks(new Map([[a.addonId, [appZ]]]))).toEqual([]);
+    expect(await t.provider.reconcileNetworks(new Map([[a.addonId, []], [randomUUID(), [appY]]]))).toEqual([{ addonId: a.addonId, joined: [], left: [netZ] }]);
+  });
+
   it('publishes no port, holds no secret in what `docker inspect` shows, and restarts with the engine', async () => {
     const names = addonObjects(a.addonId);
     const info = await docker.getContainer(names.container).inspect();

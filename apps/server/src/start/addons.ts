@@ -60,7 +60,8 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
  * network; created here when an add-on comes before the first dyno). platformd's passwords of the add-on servers
  * are kept in `<data dir>/addons/docker` (PostgreSQL) and `<data dir>/addons/docker-redis` (Redis). Running
  * containers are adopted (nothing to do: they are found by name); those of add-ons that no longer exist are
- * removed. A missing image is logged now and refused at `addons:create` with the command that builds it.
+ * removed; PostgreSQL containers are put on exactly their owner's and attached apps' networks. A missing image is
+ * logged now and refused at `addons:create` with the command that builds it.
  */
 async function openDockerProviders(docker: Docker, deps: AddonContext): Promise<AddonProvider[]> {
   const { config, instance, logger } = deps;
@@ -106,5 +107,14 @@ async function openDockerProviders(docker: Docker, deps: AddonContext): Promise<
       .inspect()
       .catch(() => log.warn({ image }, `the ${provider.service} add-on image is missing: addons:create ${provider.service} fails until \`${build}\` builds it`));
   }
+  // Each PostgreSQL container on exactly the networks its attachments need (a platformd that died mid-attach or
+  // mid-detach). Redis containers have connectApp too, but no reconciliation yet.
+  const attachedApps = new Map<string, string[]>();
+  for (const addon of (await deps.store.addons.all()).filter((a) => a.service === postgres.service && a.provider === postgres.name)) {
+    const others = (await deps.store.addons.attachmentsOf(addon.id)).map((a) => a.appId).filter((appId) => appId !== addon.appId);
+    attachedApps.set(addon.id, [...new Set(others)]);
+  }
+  const rejoined = await postgres.reconcileNetworks(attachedApps);
+  if (rejoined.length > 0) postgresLog.warn({ changes: rejoined }, "put add-on containers back on their attached apps' networks");
   return [postgres, redis];
 }
