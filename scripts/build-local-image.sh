@@ -15,7 +15,7 @@ case "${1:-}" in
   redis) image="platform/redis:7-bookworm-1"; context=scripts/redis ;;
   *) echo "usage: bash scripts/build-local-image.sh postgres|redis" >&2; exit 2 ;;
 esac
-stack_image="platform/stack:bookworm-3"
+stack_image="platform/stack:bookworm-4"
 
 fail() {
   echo "build-local-image: $*" >&2

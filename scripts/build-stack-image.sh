@@ -9,13 +9,13 @@
 # libatomic that official Node.js binaries need (apps bring their own Node.js: the Node.js buildpack installs it into
 # the slug), Debian's nodejs and npm as the buildpacks' bootstrap tools only, Debian's Python 3.11 with venv and pip
 # (the Python buildpack builds virtualenvs on it; dynos run it), Debian's psql (postgresql-client: `platform pg:psql`
-# runs it in a one-off), Debian's redis-cli (redis-tools: `platform redis:cli` runs it in a one-off; added after
-# bookworm-3 was built, so a host's bookworm-3 may lack it until the next version bump or `--force`), an unprivileged `dyno` user
+# runs it in a one-off), Debian's redis-cli (redis-tools: `platform redis:cli` runs it in a one-off; both new in
+# bookworm-4), an unprivileged `dyno` user
 # (uid/gid 1000) whose home is /app, WORKDIR /app, USER dyno.
 # Env (optional): PLATFORM_DEBIAN_MIRROR overrides the mirror found in /etc/apt/sources.list*.
 set -euo pipefail
 
-STACK_VERSION="bookworm-3"
+STACK_VERSION="bookworm-4"
 IMAGE="platform/stack:${STACK_VERSION}"
 SUITE="bookworm"
 DYNO_UID=1000

@@ -23,7 +23,7 @@ fail() {
 
 version="$(node -p 'require("./package.json").version')"
 server_image="${PLATFORM_SERVER_IMAGE:-platform/server:${version}}"
-stack_image="platform/stack:bookworm-3"
+stack_image="platform/stack:bookworm-4"
 
 bash scripts/setup.sh
 bash scripts/install-docker.sh

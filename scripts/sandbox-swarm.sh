@@ -31,7 +31,7 @@ ns_if=pswarm1
 host_addr=198.51.100.6
 node_addr=198.51.100.1
 registry_port=5000
-stack_image="${PLATFORM_STACK_IMAGE:-platform/stack:bookworm-3}"
+stack_image="${PLATFORM_STACK_IMAGE:-platform/stack:bookworm-4}"
 wait_seconds="${PLATFORM_SWARM_WAIT_SECONDS:-90}"
 
 say() { echo "sandbox-swarm: $*" >&2; }

@@ -30,7 +30,7 @@ export async function benchDockerfileBuilds(report: Report, options: DockerfileB
   const docker = new Docker();
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-dockerfile-'));
   const images: string[] = [];
-  const builder = createDockerBuilder({ docker, stackImage: 'platform/stack:bookworm-3', buildpacksDir: path.join(repoRoot, 'buildpacks'), slugsDir: path.join(root, 'slugs') });
+  const builder = createDockerBuilder({ docker, stackImage: 'platform/stack:bookworm-4', buildpacksDir: path.join(repoRoot, 'buildpacks'), slugsDir: path.join(root, 'slugs') });
   const once = async (dir: string): Promise<number> => {
     const buildId = `bench-${randomBytes(4).toString('hex')}`;
     images.push(`platform/bench-dockerfile:${buildId}`);

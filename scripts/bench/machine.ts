@@ -18,7 +18,7 @@ async function version(cmd: string, args: string[]): Promise<string> {
 
 /** Whether the docker runtime can be benchmarked here, and why not. */
 export async function dockerAvailability(): Promise<{ ok: boolean; why: string }> {
-  const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', 'platform/stack:bookworm-3'], {
+  const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', 'platform/stack:bookworm-4'], {
     timeoutMs: 30_000,
   }).catch((err: Error) => ({
     code: -1,
@@ -26,7 +26,7 @@ export async function dockerAvailability(): Promise<{ ok: boolean; why: string }
     stderr: err.message,
   }));
   if (r.code === 0) return { ok: true, why: '' };
-  return { ok: false, why: firstLine(r.stderr) || 'docker image inspect platform/stack:bookworm-3 failed' };
+  return { ok: false, why: firstLine(r.stderr) || 'docker image inspect platform/stack:bookworm-4 failed' };
 }
 
 export async function describeMachine(runtimes: string[]): Promise<Array<[string, string]>> {

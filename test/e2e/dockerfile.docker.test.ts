@@ -99,7 +99,7 @@ describe('Dockerfile deploys (docker runtime)', () => {
 
   it('streams the engine build to git push, passes only the declared build arg, and runs the release phase in the new image', () => {
     expect(firstPush).toContain('remote: -----> heroku.yml: building the Dockerfile');
-    expect(firstPush).toMatch(/remote: +Step 1\/\d+ : FROM platform\/stack:bookworm-3/);
+    expect(firstPush).toMatch(/remote: +Step 1\/\d+ : FROM platform\/stack:bookworm-4/);
     expect(firstPush).toContain('remote:        Build args from heroku.yml: BUILT_WITH');
     expect(firstPush).toContain('remote:        EXPOSE 3000/tcp noted; web dynos get $PORT');
     expect(firstPush).toMatch(/remote: release phase of version 1 in \/srv\/app/);

@@ -283,7 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     buildpacksDir: path.resolve(str('PLATFORM_BUILDPACKS_DIR') ?? path.join(REPO_ROOT, 'buildpacks')),
     pgBinDir: str('PLATFORM_PG_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_PG_BIN_DIR')!),
     addonPostgresBinDir: str('PLATFORM_ADDON_POSTGRES_BIN_DIR') === null ? null : path.resolve(str('PLATFORM_ADDON_POSTGRES_BIN_DIR')!),
-    stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-3',
+    stackImage: str('PLATFORM_STACK_IMAGE') ?? 'platform/stack:bookworm-4',
     addonPostgresImage: str('PLATFORM_ADDON_POSTGRES_IMAGE') ?? 'platform/postgres:15-bookworm-1',
     addonRedisImage: str('PLATFORM_ADDON_REDIS_IMAGE') ?? 'platform/redis:7-bookworm-1',
     imagesToKeep: int('PLATFORM_IMAGES_TO_KEEP', 10, 1, 1000),

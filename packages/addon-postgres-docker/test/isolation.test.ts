@@ -10,7 +10,7 @@ import { addonObjects, createDockerPostgresProvider, reachableUrl } from '../src
 import { POSTGRES_IMAGE, requireEngine, testProvider } from './support.ts';
 
 /** The image the probe containers run (any image with bash and getent does). */
-const PROBE_IMAGE = 'platform/stack:bookworm-3';
+const PROBE_IMAGE = 'platform/stack:bookworm-4';
 
 /**
  * What a container on `network` sees of `host:5432`: `unresolved` (no such name there), `open` (a TCP connection

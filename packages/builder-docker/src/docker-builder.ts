@@ -34,7 +34,7 @@ import { spoolSource } from './source-spool.ts';
 
 export interface DockerBuilderOptions {
   docker: Docker;
-  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-3`. */
+  /** The stack image builds run in and release images start from, e.g. `platform/stack:bookworm-4`. */
   stackImage: string;
   /** Host directory with `order`, one directory per buildpack and `_runner/build`; copied into each build. */
   buildpacksDir: string;

@@ -12,7 +12,7 @@ import { dockerError, isNotFound } from '@platform/docker-kit';
 
 export interface CreateReleaseImageOptions {
   docker: Docker;
-  /** The stack image, e.g. `platform/stack:bookworm-3` (built by scripts/build-stack-image.sh). */
+  /** The stack image, e.g. `platform/stack:bookworm-4` (built by scripts/build-stack-image.sh). */
   stackImage: string;
   /** The slug: a (gzip'd) tar of the app's /app directory, names relative to /app. */
   slugPath: string;

@@ -93,7 +93,7 @@ describe('Dockerfile deploys in the docker builder', () => {
     expect(text()).toContain('-----> Building the Dockerfile (api/Dockerfile, context api/)');
     expect(text()).toContain('       Build args from heroku.yml: GREETING');
     expect(text()).toMatch(/ {7}Build args from config vars: FLAVOUR \(visible/);
-    expect(text()).toMatch(/^ {7}Step 1\/\d+ : FROM platform\/stack:bookworm-3$/m);
+    expect(text()).toMatch(/^ {7}Step 1\/\d+ : FROM platform\/stack:bookworm-4$/m);
     expect(text()).toContain('EXPOSE 5000/tcp noted; web dynos get $PORT');
     expect(text()).not.toContain(SECRET);
 

@@ -11,7 +11,7 @@ import type { BuildRequest } from '@platform/types';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const buildpacksDir = path.join(repoRoot, 'buildpacks');
 export const fixture = (name: string): string => path.join(repoRoot, 'test/fixtures', name);
-export const STACK_IMAGE = 'platform/stack:bookworm-3';
+export const STACK_IMAGE = 'platform/stack:bookworm-4';
 
 /** Runs the docker CLI with an argument array; resolves stdout. */
 export async function dockerCli(args: string[]): Promise<string> {
