@@ -174,6 +174,17 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
     await eventually(async () => (await getViaRouter(server.routerUrl, app)).body === 'visits: 4\n' || null, 90_000, 'the app after the restart');
   });
 
+  it('backs the container database up and restores it (pg_dump and pg_restore reach the container by its address)', async () => {
+    const capture = await cli(['pg:backups:capture']);
+    expect(capture.code, capture.stderr).toBe(0);
+    expect(capture.stdout).toMatch(/^DATABASE ---backup---> b001\n/);
+    // A visit after the backup, then the restore takes it back: the next visit counts the same again.
+    expect((await getViaRouter(server.routerUrl, app)).body).toBe('visits: 5\n');
+    const restore = await cli(['pg:backups:restore', 'b001', 'DATABASE', '--confirm', app]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect((await getViaRouter(server.routerUrl, app)).body).toBe('visits: 5\n');
+  });
+
   it('runs a second add-on in a container of its own, and addons:destroy removes its container and volume', async () => {
     const created = await cli(['addons:create', 'postgresql', '--as', 'reporting']);
     expect(created.code, created.stderr).toBe(0);

@@ -159,7 +159,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
       addonProviders,
-      pgBackups: await openPgBackups(config, { store, cipher, logger, cleanups, logs }), // and its daily scheduler
+      pgBackups: await openPgBackups(config, { store, cipher, logger, cleanups, logs, addonProviders }), // and its daily scheduler
     };
     const attachSessions = createAttachSessions();
     const api = createApiServer(ctx, async (app, { authThrottle }) => {

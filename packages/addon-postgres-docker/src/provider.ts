@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { reachableUrl } from './reach.ts';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import { databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
 import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, addonObjects } from './container.ts';
@@ -179,6 +180,7 @@ export function createDockerPostgresProvider(options: DockerPostgresOptions): Do
         return 'unavailable';
       }
     },
+    platformUrl: (_request, url) => reachableUrl(docker, url),
     connectApp: (request, appId) =>
       serialized(request.addonId, async () => {
         const names = addonObjects(request.addonId);

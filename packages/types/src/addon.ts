@@ -56,6 +56,13 @@ export interface AddonProvider {
   connectApp?(request: AddonRequest, appId: string): Promise<void>;
   /** Undoes `connectApp` when the attachment goes (never for the owning app). Idempotent. */
   disconnectApp?(request: AddonRequest, appId: string): Promise<void>;
+  /**
+   * The add-on's URL as platformd itself reaches it (for `pg:backups`' pg_dump and pg_restore), where that differs
+   * from the URL dynos use: the docker providers' URLs name a container that only the app's network resolves, so
+   * this gives its address instead. Without it, platformd uses the URL as it is.
+   * @throws PLT_ADDON_NOT_FOUND when the add-on's server is not running
+   */
+  platformUrl?(request: AddonRequest, url: string): Promise<string>;
   /** Releases what the provider holds open (connections; a server it supervises is stopped). */
   close(): Promise<void>;
 }

@@ -29,7 +29,7 @@ export interface PgBackupsDeps {
   appLog(appId: string, message: string): void;
 }
 
-export type BackupDeps = Pick<ServiceDeps, 'store' | 'logger'> & { pgBackups?: PgBackupsDeps | undefined };
+export type BackupDeps = Pick<ServiceDeps, 'store' | 'logger'> & Partial<Pick<ServiceDeps, 'addonProviders'>> & { pgBackups?: PgBackupsDeps | undefined };
 
 /** A backup with its add-on, for the API. */
 export interface BackupView {
@@ -115,7 +115,8 @@ export async function startCapture(
     const credentials = await deps.store.addons.credentials(addon.id);
     if (!credentials) throw new PlatformError(ErrorCodes.backupFailed, `${addon.name} has no credentials yet.`);
     await mkdir(path.join(b.dir, addon.id), { recursive: true, mode: 0o700 });
-    return captureDump({ url: credentials.url, file: fileOf(b, backup), tools, seal: () => b.cipher.sealStream(backup.id) });
+    const url = await platformUrlOf(deps, addon, credentials.url);
+    return captureDump({ url, file: fileOf(b, backup), tools, seal: () => b.cipher.sealStream(backup.id) });
   };
   const done = run().then(
     async ({ bytes }) => {
@@ -215,7 +216,8 @@ export async function restoreBackup(deps: BackupDeps, user: User, appName: strin
   if (!credentials) throw new PlatformError(ErrorCodes.restoreFailed, `${target.addon.name} has no credentials yet.`);
   b.appLog(app.id, `Restore of ${label} into ${target.database} (${target.addon.name}) started by ${user.email}`);
   try {
-    await restoreDump({ url: credentials.url, file: fileOf(b, view.backup), tools, open: () => b.cipher.openStream(view.backup.id) });
+    const url = await platformUrlOf(deps, target.addon, credentials.url);
+    await restoreDump({ url, file: fileOf(b, view.backup), tools, open: () => b.cipher.openStream(view.backup.id) });
   } catch (err) {
     b.appLog(app.id, `Restore of ${label} into ${target.database} FAILED: ${(err as Error).message}`);
     throw err;
@@ -255,4 +257,10 @@ export async function removeAddonBackups(deps: BackupDeps, addonId: string): Pro
   if (!deps.pgBackups) return;
   for (const backup of await deps.store.addonBackups.listOf(addonId)) await deps.store.addonBackups.remove(backup.id);
   await rm(path.join(deps.pgBackups.dir, addonId), { recursive: true, force: true });
+}
+
+/** The add-on's URL as platformd reaches it (its provider's `platformUrl`: a docker add-on's container address). */
+async function platformUrlOf(deps: BackupDeps, addon: AddonRecord, url: string): Promise<string> {
+  const provider = deps.addonProviders?.find((p) => p.service === addon.service && p.name === addon.provider);
+  return provider?.platformUrl ? provider.platformUrl({ addonId: addon.id, plan: addon.plan, appId: addon.appId }, url) : url;
 }

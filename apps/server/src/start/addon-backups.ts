@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Cipher } from '@platform/secrets';
 import type { Store } from '@platform/store-postgres';
+import type { AddonProvider } from '@platform/types';
 import type { ServerConfig } from '../config.ts';
 import { backupName, type PgBackupsDeps } from '../services/addon-backups.ts';
 import { runDueSchedules } from '../services/addon-backup-schedules.ts';
@@ -20,7 +21,7 @@ export const BACKUP_SCHEDULER_TICK_MS = 60_000;
  */
 export async function openPgBackups(
   config: Pick<ServerConfig, 'dataDir' | 'pgBinDir'>,
-  deps: { store: Store; cipher: Cipher; logger: Logger; cleanups: CleanupStack; logs: Pick<AppLogs, 'byId'> },
+  deps: { store: Store; cipher: Cipher; logger: Logger; cleanups: CleanupStack; logs: Pick<AppLogs, 'byId'>; addonProviders: readonly AddonProvider[] },
 ): Promise<PgBackupsDeps> {
   // Heroku's add-on lines are the app's own: `app[pg-backups]`.
   const appLog = (appId: string, message: string) => deps.logs.byId(appId, { source: 'app', process: 'pg-backups', message });
@@ -40,7 +41,7 @@ export async function openPgBackups(
   let pass: Promise<unknown> = Promise.resolve();
   const tick = () => {
     pass = pass
-      .then(() => runDueSchedules({ store: deps.store, logger, pgBackups }))
+      .then(() => runDueSchedules({ store: deps.store, logger, pgBackups, addonProviders: [...deps.addonProviders] }))
       .catch((err: unknown) => logger.warn({ err }, 'the backup scheduler failed; it tries again in a minute'));
   };
   deps.cleanups.defer(async () => {

@@ -113,7 +113,7 @@ describe('scheduled backups', () => {
     const logs = { byId: (_appId: string, input: { message: string }) => void appLog.push(input.message) };
     const start = async () => {
       const cleanups = createCleanupStack(pino({ level: 'silent' }));
-      await openPgBackups({ dataDir: root, pgBinDir: DEBIAN_POSTGRES_BIN }, { store: db.store, cipher: db.cipher, logger: pino({ level: 'silent' }), cleanups, logs });
+      await openPgBackups({ dataDir: root, pgBinDir: DEBIAN_POSTGRES_BIN }, { store: db.store, cipher: db.cipher, logger: pino({ level: 'silent' }), cleanups, logs, addonProviders: [] });
       return cleanups;
     };
     const scheduledOf = async () => (await db.store.addonBackups.listOf(addon.id)).filter((b) => b.kind === 'scheduled');
