@@ -36,14 +36,14 @@ describe('static buildpack', () => {
       'public/missing.html': '<h1>Nothing here</h1>\n',
       'public/app.3f9a2c1b.css': css,
       'public/plain.css': css,
-      'static.json': JSON.stringify({ root: 'public/', clean_urls: true, error_page: 'missing.html', redirects: {} }),
+      'static.json': JSON.stringify({ root: 'public/', clean_urls: true, error_page: 'missing.html', routes: {} }),
       'README.md': 'not served\n',
     });
     const cache = path.join(tmp, 'cache-1');
     const built = await runRunner(app, cache);
     expect(built.code, built.text).toBe(0);
     expect(built.lines).toContain('-----> Static app detected');
-    expect(built.text).toContain('Warning: static.json "redirects" is not supported yet and is ignored.');
+    expect(built.text).toContain('Warning: static.json "routes" is not supported yet and is ignored.');
     expect(built.text).toMatch(/root: public, clean URLs: on, 404 page: missing\.html/);
     expect(built.release).toContain('web: node .heroku/static/server.cjs');
 
@@ -104,7 +104,85 @@ describe('static buildpack', () => {
     }
   }, BUILD_TIMEOUT);
 
+  it('adds static.json headers by path pattern, answers redirects, and sends plain http to https', async () => {
+    const app = await writeApp(tmp, {
+      'index.html': '<p>home</p>\n',
+      'assets/app.js': 'console.log(1);\n',
+      'assets/fonts/a.woff2': 'font',
+      'assets/deep/x/y.css': 'a{}\n',
+      'new.html': '<p>new</p>\n',
+      'static.json': JSON.stringify({
+        https_only: true,
+        headers: {
+          '/': { 'Cache-Control': 'no-store', 'X-Home': 'yes' },
+          '/assets/**': { 'Cache-Control': 'public, max-age=512000', 'X-Assets': 'all' },
+          '/assets/fonts/*': { 'Access-Control-Allow-Origin': '*' },
+          '/*.html': { 'X-Page': '1' },
+          '/nothing/**': { 'X-Missing': 'gone' },
+          '/**a**a**a**a**a**a**a**a**b': { 'X-Slow': 'never' },
+        },
+        redirects: {
+          '/old': { url: '/new.html' },
+          '/tmp': { url: 'https://example.com/elsewhere', status: 302 },
+          '/keep': { url: '/new.html', status: 308 },
+        },
+      }),
+    });
+    const built = await runRunner(app, path.join(tmp, 'cache-4'));
+    expect(built.code, built.text).toBe(0);
+    expect(built.text).not.toContain('Warning');
+    expect(built.text).toContain('headers: 6 patterns, redirects: 3, HTTPS only: on');
+    const web = await startWeb(app, 'node .heroku/static/server.cjs');
+    try {
+      const https = { 'x-forwarded-proto': 'https' };
+      const home = await get(`${web.url}/`, https);
+      expect([home.status, home.headers['cache-control'], home.headers['x-home']]).toEqual([200, 'no-store', 'yes']);
+      const js = await get(`${web.url}/assets/app.js`, https);
+      expect([js.status, js.headers['cache-control'], js.headers['x-assets']]).toEqual([200, 'public, max-age=512000', 'all']);
+      expect(js.headers['x-home']).toBeUndefined();
+      // Several patterns match: the last one in static.json wins, alone.
+      const font = await get(`${web.url}/assets/fonts/a.woff2`, https);
+      expect([font.headers['access-control-allow-origin'], font.headers['x-assets']]).toEqual(['*', undefined]);
+      expect(font.headers['cache-control']).toBe('public, max-age=3600'); // the default again
+      // "*" stops at "/", "**" does not.
+      expect((await get(`${web.url}/assets/deep/x/y.css`, https)).headers['x-assets']).toBe('all');
+      expect((await get(`${web.url}/new.html`, https)).headers['x-page']).toBe('1');
+      expect((await get(`${web.url}/assets/x.html`, https)).headers['x-page']).toBeUndefined();
+      const missing = await get(`${web.url}/nothing/here`, https);
+      expect([missing.status, missing.headers['x-missing'], missing.headers['cache-control']]).toEqual([404, 'gone', 'no-cache']);
+      // A pattern built to backtrack answers at once against a long path.
+      const started = Date.now();
+      const long = await get(`${web.url}/${'a'.repeat(4000)}`, https);
+      expect(long.status).toBe(404);
+      expect(long.headers['x-slow']).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(2000);
+
+      const old = await get(`${web.url}/old?x=1`, https);
+      expect([old.status, old.headers.location]).toEqual([301, '/new.html']);
+      const tmpRedirect = await get(`${web.url}/tmp`, https);
+      expect([tmpRedirect.status, tmpRedirect.headers.location]).toEqual([302, 'https://example.com/elsewhere']);
+      expect((await get(`${web.url}/keep`, https)).status).toBe(308);
+      expect((await get(`${web.url}/old/`, https)).status).toBe(404); // exact paths only
+
+      const plain = await get(`${web.url}/assets/app.js?v=2`, { 'x-forwarded-proto': 'http', host: 'shop.example.test' });
+      expect([plain.status, plain.headers.location]).toEqual([301, 'https://shop.example.test/assets/app.js?v=2']);
+      // No X-Forwarded-Proto (not through the router): served as is.
+      expect((await get(`${web.url}/`)).status).toBe(200);
+    } finally {
+      await web.stop();
+    }
+  }, BUILD_TIMEOUT);
+
   it.each([
+    [{ 'static.json': '{"headers": {"/": {"X-A": "ok\\r\\nSet-Cookie: a=b"}}}', 'index.html': 'x' }, 'static.json "headers" for "/": the value of X-A has a line break or a control character.'],
+    [{ 'static.json': '{"headers": {"/": {"Bad Name": "v"}}}', 'index.html': 'x' }, 'static.json "headers" for "/": "Bad Name" is not a valid header name.'],
+    [{ 'static.json': '{"headers": {"/": {"Content-Length": "1"}}}', 'index.html': 'x' }, 'static.json "headers" for "/": Content-Length is set by the server and cannot be configured.'],
+    [{ 'static.json': '{"headers": {"assets/**": {"X-A": "v"}}}', 'index.html': 'x' }, 'static.json "headers" has the path "assets/**"; a path starts with "/"'],
+    [{ 'static.json': '{"headers": ["/"]}', 'index.html': 'x' }, 'static.json "headers" must be an object of path patterns'],
+    [{ 'static.json': '{"redirects": {"/a": {"url": "/b", "status": 200}}}', 'index.html': 'x' }, 'static.json "redirects" for "/a": "status" must be 301, 302, 307 or 308.'],
+    [{ 'static.json': '{"redirects": {"/a": {"url": "/b\\n"}}}', 'index.html': 'x' }, 'static.json "redirects" for "/a": "url" must be a non-empty URL or path'],
+    [{ 'static.json': '{"redirects": {"/a": "/b"}}', 'index.html': 'x' }, 'static.json "redirects" for "/a" must be an object'],
+    [{ 'static.json': '{"https_only": "yes"}', 'index.html': 'x' }, 'static.json "https_only" must be true or false.'],
     [{ 'static.json': '{nope' }, 'static.json is not valid JSON'],
     [{ 'static.json': '{"root": "dist/"}' }, 'static.json "root" names "dist/", which does not exist in the app.'],
     [{ 'static.json': '{"root": "../"}', 'index.html': 'x' }, 'static.json "root" must stay inside the app'],

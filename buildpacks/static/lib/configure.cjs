@@ -16,8 +16,8 @@ function fail(message, hint) {
 }
 
 /** Read by the server; the rest of Heroku's static.json waits for a later version. */
-const SUPPORTED = new Set(['root', 'clean_urls', 'error_page']);
-const LATER = new Set(['headers', 'redirects', 'https_only', 'routes', 'proxies', 'canonical_host', 'encoding']);
+const SUPPORTED = new Set(['root', 'clean_urls', 'error_page', 'headers', 'redirects', 'https_only']);
+const LATER = new Set(['routes', 'proxies', 'canonical_host', 'encoding']);
 
 let settings = {};
 const file = path.join(build, 'static.json');
@@ -66,10 +66,76 @@ if (settings.error_page !== undefined) {
 }
 if (!fs.existsSync(path.join(realRoot, 'index.html'))) say(' !     Warning: the root has no index.html: / will answer 404.');
 
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// A header value or a redirect target: printable, no CR/LF or other control characters (tab allowed in values).
+const PRINTABLE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// An HTTP header name (RFC 9110 token).
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Names the server must own: framing and connection headers.
+const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te', 'content-encoding', 'content-range']);
+const MAX_ENTRIES = 500;
+const MAX_PATH = 1024;
+/** A path (or path pattern) key: starts with "/", printable, no query or fragment, bounded length. */
+function checkPath(key, setting) {
+  if (!key.startsWith('/') || key.length > MAX_PATH || !/^[\x21-\x7e\x80-\uffff]+$/.test(key) || /[?#]/.test(key)) {
+    fail(`static.json "${setting}" has the path ${JSON.stringify(key)}; a path starts with "/", has no spaces, control characters, "?" or "#", and is at most ${MAX_PATH} characters.`);
+  }
+}
+
+// headers: { "<path pattern>": { "<Header-Name>": "<value>" } }. Patterns: "*" is any run of characters but "/",
+// "**" any run at all, everything else literal. The server matches them without regular expressions.
+const headers = [];
+if (settings.headers !== undefined) {
+  if (!isObject(settings.headers)) fail('static.json "headers" must be an object of path patterns, e.g. {"/assets/**": {"Cache-Control": "public, max-age=86400"}}.');
+  const entries = Object.entries(settings.headers);
+  if (entries.length > MAX_ENTRIES) fail(`static.json "headers" has ${entries.length} patterns; at most ${MAX_ENTRIES} are allowed.`);
+  for (const [pattern, map] of entries) {
+    checkPath(pattern, 'headers');
+    if (!isObject(map)) fail(`static.json "headers" for ${JSON.stringify(pattern)} must be an object of header names to values.`);
+    const out = {};
+    for (const [name, raw] of Object.entries(map)) {
+      if (!TOKEN.test(name)) fail(`static.json "headers" for ${JSON.stringify(pattern)}: ${JSON.stringify(name)} is not a valid header name.`);
+      if (RESERVED.has(name.toLowerCase())) fail(`static.json "headers" for ${JSON.stringify(pattern)}: ${name} is set by the server and cannot be configured.`);
+      if (typeof raw !== 'string' && typeof raw !== 'number') fail(`static.json "headers" for ${JSON.stringify(pattern)}: the value of ${name} must be a string.`);
+      const value = String(raw);
+      if (!PRINTABLE.test(value)) fail(`static.json "headers" for ${JSON.stringify(pattern)}: the value of ${name} has a line break or a control character.`);
+      out[name] = value;
+    }
+    headers.push([pattern, out]);
+  }
+}
+
+// redirects: { "<exact path>": { "url": "<target>", "status": 301|302|307|308 } }, status 301 by default.
+const REDIRECT_STATUS = new Set([301, 302, 307, 308]);
+const redirects = {};
+if (settings.redirects !== undefined) {
+  if (!isObject(settings.redirects)) fail('static.json "redirects" must be an object of paths, e.g. {"/old/": {"url": "/new/", "status": 301}}.');
+  const entries = Object.entries(settings.redirects);
+  if (entries.length > MAX_ENTRIES) fail(`static.json "redirects" has ${entries.length} paths; at most ${MAX_ENTRIES} are allowed.`);
+  for (const [from, target] of entries) {
+    checkPath(from, 'redirects');
+    if (from.includes('*')) fail(`static.json "redirects" for ${JSON.stringify(from)}: a redirect names one exact path; "*" is not supported.`);
+    if (!isObject(target)) fail(`static.json "redirects" for ${JSON.stringify(from)} must be an object, e.g. {"url": "/new/", "status": 301}.`);
+    for (const key of Object.keys(target)) if (key !== 'url' && key !== 'status') fail(`static.json "redirects" for ${JSON.stringify(from)}: unknown key ${JSON.stringify(key)} (only "url" and "status").`);
+    const { url, status = 301 } = target;
+    if (typeof url !== 'string' || url === '' || !/^[\x21-\x7e\x80-\xff]+$/.test(url)) {
+      fail(`static.json "redirects" for ${JSON.stringify(from)}: "url" must be a non-empty URL or path without spaces or control characters.`);
+    }
+    if (!REDIRECT_STATUS.has(status)) fail(`static.json "redirects" for ${JSON.stringify(from)}: "status" must be 301, 302, 307 or 308.`);
+    redirects[from] = { url, status };
+  }
+}
+
+if (settings.https_only !== undefined && typeof settings.https_only !== 'boolean') fail('static.json "https_only" must be true or false.');
+const httpsOnly = settings.https_only === true;
+
 const rel = path.relative(realBuild, realRoot) || '.';
-const config = { root: rel, clean_urls: cleanUrls, error_page: errorPage };
+const config = { root: rel, clean_urls: cleanUrls, error_page: errorPage, headers, redirects, https_only: httpsOnly };
 fs.writeFileSync(path.join(build, '.heroku', 'static', 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 say(`       root: ${rel === '.' ? '. (the app)' : rel}, clean URLs: ${cleanUrls ? 'on' : 'off'}, 404 page: ${errorPage ?? 'built-in'}`);
+if (headers.length || Object.keys(redirects).length || httpsOnly) {
+  say(`       headers: ${headers.length} pattern${headers.length === 1 ? '' : 's'}, redirects: ${Object.keys(redirects).length}, HTTPS only: ${httpsOnly ? 'on' : 'off'}`);
+}
 
 // gzip copies of compressible files (text formats over 1 KiB, when gzip makes them smaller). Dot-directories
 // (.heroku, .git) are skipped; symlinks are never followed.
