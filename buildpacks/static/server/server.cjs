@@ -1,7 +1,8 @@
 'use strict';
-// caching headers, clean URLs, a 404 page, custom headers by path pattern, redirects and https_only, as `.heroku/static/config.json` says (written from the app's
-// caching headers, clean URLs and a 404 page, as `.heroku/static/config.json` says (written from the app's
-// static.json at build time, already validated). Started as the `web` process: `node .heroku/static/server.cjs`.
+// The static buildpack's web server: sirv (files, ETag, Range, precompressed .gz) behind node:http, with
+// caching headers, clean URLs, a 404 page, headers by path pattern, redirects and https_only, as
+// `.heroku/static/config.json` says (written from the app's static.json at build time, already validated).
+// Started as the `web` process: `node .heroku/static/server.cjs`.
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -135,7 +136,7 @@ const server = http.createServer((req, res) => {
   // https_only: the router says how the client came in; plain http is sent to the same host and path over https.
   if (config.https_only && String(req.headers['x-forwarded-proto'] || '').toLowerCase() === 'http') {
     const host = req.headers.host;
-    if (!host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) {
+    if (!host || !/^[A-Za-z0-9._:[\]-]+$/.test(host)) {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end('Bad Request\n');
     }
