@@ -1,4 +1,5 @@
 export { addonResourceName, generatePassword } from './names.ts';
+export { createKeptPasswords, type KeptPasswords } from './kept-passwords.ts';
 export {
   databaseExists,
   dropDatabase,

@@ -1,10 +1,9 @@
 import type Docker from 'dockerode';
 import { reachableUrl } from './reach.ts';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
-import { databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
+import { createKeptPasswords, databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
 import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, addonObjects } from './container.ts';
 import { createContainer, execInContainer, inspectContainer, removeContainerAndVolume, startContainer, superuserClient, waitUntilReady } from './engine.ts';
-import { createSuperuserPasswords } from './superuser-passwords.ts';
 import { sweepOrphanedAddons } from './sweep.ts';
 import { joinNetwork, leaveNetwork, reconcileAddonNetworks, type NetworkChanges } from './networks.ts';
 
@@ -72,7 +71,7 @@ export interface DockerPostgresProvider extends AddonProvider {
  */
 export function createDockerPostgresProvider(options: DockerPostgresOptions): DockerPostgresProvider {
   const { docker } = options;
-  const passwords = createSuperuserPasswords(options.secretsDir);
+  const passwords = createKeptPasswords(options.secretsDir);
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const locks = new Map<string, Promise<unknown>>();
   let closed = false;

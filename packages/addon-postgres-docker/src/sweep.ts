@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { dockerError } from '@platform/docker-kit';
 import { ADDON_LABEL, addonObjects } from './container.ts';
 import { removeContainerAndVolume } from './engine.ts';
-import type { SuperuserPasswords } from './superuser-passwords.ts';
+import type { KeptPasswords } from '@platform/addon-kit';
 
 /**
  * Removes the PostgreSQL add-on containers and volumes of `instance` whose add-on is not in `liveAddonIds` (a
@@ -13,7 +13,7 @@ import type { SuperuserPasswords } from './superuser-passwords.ts';
 export async function sweepOrphanedAddons(
   docker: Docker,
   instance: string,
-  passwords: SuperuserPasswords,
+  passwords: KeptPasswords,
   liveAddonIds: ReadonlySet<string>,
 ): Promise<string[]> {
   const filters = { label: [`${ADDON_LABEL.instance}=${instance}`, `${ADDON_LABEL.service}=postgresql`] };

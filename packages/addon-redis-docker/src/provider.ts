@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import {
   aclPasswordHash,
+  createKeptPasswords,
   generatePassword,
   planSettings,
   redisServerPid,
@@ -12,7 +13,6 @@ import {
 } from '@platform/addon-kit';
 import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
-import { createAdminPasswords } from './admin-passwords.ts';
 import { ADDON_LABEL, addonObjects, inspectContainer } from './container.ts';
 import { containerLogTail, createContainer, removeContainerAndVolume } from './engine.ts';
 import { CONFIG_DIR, filesArchive, REDIS_PORT, renderContainerConfig } from './container-files.ts';
@@ -67,7 +67,7 @@ export interface DockerRedisProvider extends AddonProvider {
  */
 export function createDockerRedisProvider(options: DockerRedisOptions): DockerRedisProvider {
   const { docker } = options;
-  const passwords = createAdminPasswords(options.secretsDir);
+  const passwords = createKeptPasswords(options.secretsDir);
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const locks = new Map<string, Promise<unknown>>();
   let closed = false;

@@ -1,13 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generatePassword } from '@platform/addon-kit';
+import { generatePassword } from './names.ts';
 
 /**
- * The superuser passwords of add-on servers, one 0600 file per add-on (`<dir>/<addon_hex>.password`): the
- * platform keeps them, the apps never see them. A platformd restart reads them back to manage the containers it
- * adopts.
+ * platformd's own passwords of add-on servers (a PostgreSQL container's superuser, a Redis container's admin
+ * user), one 0600 file per add-on (`<dir>/<addon_hex>.password`, the directory 0700): the platform keeps them,
+ * apps never see them. A restarted platformd reads them back to manage the containers it adopts. Kept per add-on
+ * rather than derived from the platform's key, so rotating that key never locks platformd out of a running server.
  */
-export interface SuperuserPasswords {
+export interface KeptPasswords {
   /** The add-on's password, or null when none is kept. */
   read(resource: string): Promise<string | null>;
   /** The kept password, or a new random one written first. */
@@ -16,8 +17,8 @@ export interface SuperuserPasswords {
   remove(resource: string): Promise<void>;
 }
 
-/** Superuser passwords kept in `dir` (created 0700 when missing). */
-export function createSuperuserPasswords(dir: string): SuperuserPasswords {
+/** Passwords kept in `dir` (created 0700 when missing). Names are `addon_<32 hex>` (`addonResourceName`); others throw. */
+export function createKeptPasswords(dir: string): KeptPasswords {
   const file = (resource: string) => {
     if (!/^addon_[0-9a-f]{32}$/.test(resource)) throw new Error(`refusing an unexpected add-on name ${JSON.stringify(resource)}`);
     return path.join(dir, `${resource}.password`);
