@@ -45,7 +45,7 @@ describe('docker Redis add-on containers', () => {
     expect(Object.keys(info.NetworkSettings.Networks)).toEqual([networks[owner]]);
     expect(info.NetworkSettings.Networks[networks[owner]!]?.Aliases).toContain(names.container);
     expect(info.HostConfig.PortBindings ?? {}).toEqual({});
-    expect(Object.keys(info.Config.Labels ?? {}).filter((k) => k.startsWith('platform.') && !k.startsWith('platform.stack'))).toHaveLength(5);
+    expect(Object.keys(info.Config.Labels ?? {}).filter((k) => k.startsWith('platform.addon.'))).toHaveLength(5);
     expect(info.Config.Labels).not.toHaveProperty('platform.managed');
     expect(info.Config.Labels).toMatchObject({
       [ADDON_LABEL.instance]: instance,

@@ -77,8 +77,8 @@ export async function openRouter(
   const { adopted, pid } = await router.start();
   // platformd's stop closes the control plane only: the proxy keeps serving.
   ctx.cleanups.defer(() => router.close());
-  const how = config.haproxySupervisor === 'external' ? `run by its supervisor (master pid ${pid} in its namespace)` : `pid ${pid}`;
-  const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'}, ${how}`;
+  const how = config.haproxySupervisor === 'external' ? `, run by its supervisor (master pid ${pid} in its namespace)` : ` pid ${pid}`;
+  const reason = `${config.router === 'haproxy' ? 'PLATFORM_ROUTER=haproxy' : `HAProxy found at ${config.haproxyBin}`}; ${adopted ? 'adopted' : 'started'}${how}`;
   return {
     router,
     kind: 'haproxy',
