@@ -175,24 +175,3 @@ export async function waitUntilReady(docker: Docker, name: string, password: str
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-
-/** Removes the container (killed: its sessions end) and its volume (the data). What is gone already is fine. */
-export async function removeContainerAndVolume(docker: Docker, names: { container: string; volume: string }): Promise<void> {
-  await docker
-    .getContainer(names.container)
-    .remove({ force: true, v: true })
-    .catch((err: unknown) => {
-      if (!isNotFound(err) && dockerStatus(err) !== 409) throw dockerError(`remove container ${names.container}`, err);
-    });
-  // The engine may still hold the volume for a moment after a removal in progress (409): retried briefly.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await docker.getVolume(names.volume).remove();
-      return;
-    } catch (err) {
-      if (isNotFound(err)) return;
-      if (dockerStatus(err) !== 409 || attempt >= 40) throw dockerError(`remove volume ${names.volume}`, err);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}

@@ -3,7 +3,8 @@ import { reachableUrl } from './reach.ts';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import { createKeptPasswords, databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
 import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, addonObjects } from './container.ts';
-import { createContainer, execInContainer, inspectContainer, removeContainerAndVolume, startContainer, superuserClient, waitUntilReady } from './engine.ts';
+import { removeContainerAndVolume } from '@platform/docker-kit';
+import { createContainer, execInContainer, inspectContainer, startContainer, superuserClient, waitUntilReady } from './engine.ts';
 import { sweepOrphanedAddons } from './sweep.ts';
 import { joinNetwork, leaveNetwork, reconcileAddonNetworks, type NetworkChanges } from './networks.ts';
 

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { dockerError } from '@platform/docker-kit';
 import { ADDON_LABEL, addonObjects } from './container.ts';
-import { removeContainerAndVolume } from './engine.ts';
+import { removeContainerAndVolume } from '@platform/docker-kit';
 import type { KeptPasswords } from '@platform/addon-kit';
 
 /**

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
+import { dockerError, dockerStatus } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError } from '@platform/types';
-import { addonLabels, addonObjects, containerOptions, type AddonObjects, type ContainerSpec } from './container.ts';
+import { addonLabels, addonObjects, containerOptions, type ContainerSpec } from './container.ts';
 
 /** The container's last lines of output (redis-server's complaint), demultiplexed. */
 export async function containerLogTail(docker: Docker, name: string, lines = 10): Promise<string> {
@@ -44,26 +43,5 @@ export async function createContainer(docker: Docker, spec: ContainerSpec): Prom
       throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis image ${spec.image} is missing on the Docker host: build it with \`bash scripts/build-local-image.sh redis\`.`, { cause: err });
     }
     throw dockerError(`create container ${container}`, err, { image: spec.image });
-  }
-}
-
-/** Removes the container (killed: its connections end) and its volume (the data). What is gone already is fine. */
-export async function removeContainerAndVolume(docker: Docker, names: Pick<AddonObjects, 'container' | 'volume'>): Promise<void> {
-  await docker
-    .getContainer(names.container)
-    .remove({ force: true, v: true })
-    .catch((err: unknown) => {
-      if (!isNotFound(err) && dockerStatus(err) !== 409) throw dockerError(`remove container ${names.container}`, err);
-    });
-  // The engine may hold the volume a moment longer while a removal is in progress (409): retried briefly.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await docker.getVolume(names.volume).remove();
-      return;
-    } catch (err) {
-      if (isNotFound(err)) return;
-      if (dockerStatus(err) !== 409 || attempt >= 40) throw dockerError(`remove volume ${names.volume}`, err);
-      await sleep(250);
-    }
   }
 }

@@ -11,10 +11,10 @@ import {
   setRedisAppPassword,
   type RedisAdminTarget,
 } from '@platform/addon-kit';
-import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
+import { dockerError, dockerStatus, isNotFound, removeContainerAndVolume } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import { ADDON_LABEL, addonObjects, inspectContainer } from './container.ts';
-import { containerLogTail, createContainer, removeContainerAndVolume } from './engine.ts';
+import { containerLogTail, createContainer } from './engine.ts';
 import { CONFIG_DIR, filesArchive, REDIS_PORT, renderContainerConfig } from './container-files.ts';
 
 /** Where a log line goes (a pino logger fits). */
