@@ -237,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
     routerTlsPort,
     router,
+    acme: str('PLATFORM_ACME_DIRECTORY_URL') !== null,
   });
   problems.push(...apiEdge.problems);
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');

@@ -15,6 +15,7 @@ import { applyEdgeState } from './start/edge-state.ts';
 import { openAcmeIssuer, startAcmManager } from './start/acme.ts';
 import { openRouter } from './start/router.ts';
 import { urlSettings, withApiCertificate } from './start/api-edge.ts';
+import { openApiCertificate } from './start/api-certificate.ts';
 import { loadInstanceId } from './instance-id.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { imageEnsurer } from './deploy/ensure-image.ts';
@@ -83,7 +84,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const onLog = (entry: { app: string }, line: string) => logs.hub.append(entry.app, { source: 'platform', process: 'router', message: line });
     const opened = await openRouter(config, { logger, cleanups, onLog });
     // With the API on the edge, every certificate set the services make also carries the API's.
-    const router = withApiCertificate(opened.router, config.apiEdge);
+    const apiCertificate = await openApiCertificate(config.apiEdge, store);
+    const router = withApiCertificate(opened.router, apiCertificate?.holder ?? null);
     // The router itself answers the issuer's http-01 challenges (Router.setChallenge).
     const acmeIssuer = await openAcmeIssuer(config, store, router);
     logger.info({ router: opened.kind, reason: opened.reason }, `router: ${opened.kind}`);
@@ -123,9 +125,8 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     });
     cleanups.defer(() => manager.close());
 
-    const acm = acmeIssuer
-      ? startAcmManager(config, { issuer: acmeIssuer, store, edge: router, logger, cleanups, onEvent: (appId, message) => platformEvent(appId, undefined, 'acme', message) })
-      : null;
+    const acmeEvent = (appId: string, message: string) => platformEvent(appId, undefined, 'acme', message);
+    const acm = acmeIssuer ? startAcmManager(config, { issuer: acmeIssuer, store, edge: router, logger, cleanups, onEvent: acmeEvent, platformHostnames: apiCertificate?.platformHostnames }) : null;
 
     const deployer = createDeployer({
       store,
@@ -195,7 +196,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const address = api.server.address();
     apiPort = typeof address === 'object' && address ? address.port : config.port;
     logs.ownPorts.push(apiPort);
-    if (config.apiEdge) await opened.servePlatformApi!({ hostname: config.apiEdge.hostname, address: { host: displayHost(config.host), port: apiPort } });
+    await apiCertificate?.serveWhenReady((hostname) => opened.servePlatformApi!({ hostname, address: { host: displayHost(config.host), port: apiPort } }));
     rendezvousPort = await startRendezvous(config, { hostname: hostOf(apiUrl()), sessions: attachSessions, logger, cleanups });
     if (rendezvousPort !== null) logs.ownPorts.push(rendezvousPort);
 

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { openRouter } from '../src/start/router.ts';
 import { createCleanupStack } from '../src/start/cleanup-stack.ts';
 import { appUrls } from '../src/urls.ts';
-import { withApiCertificate } from '../src/start/api-edge.ts';
+import { apiCertificateHolder, withApiCertificate } from '../src/start/api-edge.ts';
 import { certificateFactory, type Pem } from './support/certs.ts';
 
 /** PLATFORM_API_HOSTNAME, PLATFORM_API_TLS_CERT/_KEY (or _FILE): the API and git served over TLS by the edge. */
@@ -33,6 +33,40 @@ describe('the API on the edge: settings', () => {
     const config = loadConfig({ ...base, PLATFORM_PUBLIC_URL: 'https://paas.example.com', PLATFORM_API_TLS_CERT_FILE: files.cert, PLATFORM_API_TLS_KEY_FILE: files.key });
     expect(config.apiEdge).toMatchObject({ hostname: 'paas.example.com', certHostnames: ['paas.example.com', '*.apps.example.com'] });
     expect(loadConfig({ ...base, PLATFORM_API_HOSTNAME: 'PaaS.example.com', PLATFORM_API_TLS_CERT: leaf.cert, PLATFORM_API_TLS_KEY: leaf.key }).apiEdge?.hostname).toBe('paas.example.com');
+  });
+
+  it('takes an automatic certificate from the ACME CA when the hostname comes without one', () => {
+    const acme = { PLATFORM_ACME_DIRECTORY_URL: 'https://acme.example.net/dir' };
+    expect(loadConfig({ ...base, ...acme, PLATFORM_API_HOSTNAME: 'PaaS.example.com' }).apiEdge).toEqual({
+      hostname: 'paas.example.com',
+      certPem: null,
+      keyPem: null,
+      certHostnames: ['paas.example.com'],
+      automatic: true,
+    });
+    // An uploaded certificate wins over the CA; no hostname, no API on the edge.
+    expect(loadConfig({ ...base, ...acme, PLATFORM_API_HOSTNAME: 'paas.example.com', PLATFORM_API_TLS_CERT: leaf.cert, PLATFORM_API_TLS_KEY: leaf.key }).apiEdge?.automatic).toBe(false);
+    expect(loadConfig({ ...base, ...acme }).apiEdge).toBeNull();
+    for (const [env, message] of [
+      [{ PLATFORM_API_HOSTNAME: 'paas..example.com' }, /must be a DNS name/],
+      [{ PLATFORM_API_HOSTNAME: 'paas.example.com', PLATFORM_ROUTER_TLS_PORT: '' }, /needs PLATFORM_ROUTER_TLS_PORT/],
+      [{ PLATFORM_API_HOSTNAME: 'paas.example.com', PLATFORM_ROUTER: 'node' }, /needs the HAProxy router/],
+      [{ PLATFORM_API_HOSTNAME: 'paas.example.com', PLATFORM_PUBLIC_URL: 'https://other.example.com' }, /PLATFORM_PUBLIC_URL must be https:\/\/paas\.example\.com/],
+    ] as const) {
+      expect(() => loadConfig({ ...base, ...acme, ...env })).toThrow(message);
+    }
+  });
+
+  it('serves no API certificate before an automatic one is issued, then the issued one', async () => {
+    const config = loadConfig({ ...base, PLATFORM_ACME_DIRECTORY_URL: 'https://acme.example.net/dir', PLATFORM_API_HOSTNAME: 'paas.example.com' });
+    const holder = apiCertificateHolder(config.apiEdge!);
+    const sets: string[][] = [];
+    const edge = withApiCertificate({ setCertificates: async (c) => void sets.push(c.map((x) => x.id)) } as Parameters<typeof withApiCertificate>[0], holder);
+    await edge.setCertificates([{ id: 'sni-1', app: 'shop', chainPem: '', keyPem: '', hostnames: [] }]);
+    holder.set({ chainPem: leaf.cert, keyPem: leaf.key });
+    await edge.setCertificates([{ id: 'sni-1', app: 'shop', chainPem: '', keyPem: '', hostnames: [] }]);
+    expect(sets).toEqual([['sni-1'], ['sni-1', 'platform-api']]);
+    expect(holder.current()).toMatchObject({ chainPem: leaf.cert, hostnames: ['paas.example.com'] });
   });
 
   it.each([
@@ -63,7 +97,7 @@ describe('the API on the edge: settings', () => {
   it('adds its certificate to every set the edge gets, and gives https URLs', async () => {
     const config = loadConfig({ ...base, PLATFORM_API_HOSTNAME: 'paas.example.com', PLATFORM_API_TLS_CERT: leaf.cert, PLATFORM_API_TLS_KEY: leaf.key, PLATFORM_DOMAIN: 'apps.example.com' });
     const sets: string[][] = [];
-    const edge = withApiCertificate({ setCertificates: async (c) => void sets.push(c.map((x) => x.id)) } as Parameters<typeof withApiCertificate>[0], config.apiEdge);
+    const edge = withApiCertificate({ setCertificates: async (c) => void sets.push(c.map((x) => x.id)) } as Parameters<typeof withApiCertificate>[0], apiCertificateHolder(config.apiEdge!));
     await edge.setCertificates([]);
     await edge.setCertificates([{ id: 'sni-1', app: 'shop', chainPem: '', keyPem: '', hostnames: [] }]);
     expect(sets).toEqual([['platform-api'], ['sni-1', 'platform-api']]);

@@ -10,6 +10,7 @@ import { createDrains } from './drains.ts';
 import { createDomains } from './domains.ts';
 import { createSniEndpoints } from './sni-endpoints.ts';
 import { createAcmeAccounts } from './acme-accounts.ts';
+import { createPlatformCertificates } from './platform-certificates.ts';
 import { createCollaborators } from './collaborators.ts';
 import { createAudit } from './audit.ts';
 import { createAddons } from './addons.ts';
@@ -24,6 +25,7 @@ export { RELEASE_CONFIG_CACHE_SIZE, type ReleaseListOptions } from './releases.t
 export { MAX_DRAINS_PER_APP, type DrainRecord, type Drains } from './drains.ts';
 export type { AcmStatus, DomainRecord, Domains } from './domains.ts';
 export type { AcmeAccountRecord } from './acme-accounts.ts';
+export type { PlatformCertificateRecord } from './platform-certificates.ts';
 export type { AddonAttachmentRecord, AddonRecord, AddonState, Addons } from './addons.ts';
 export type { AddonBackupKind, AddonBackupRecord, AddonBackupScheduleRecord, AddonBackupStatus, AddonBackups } from './addon-backups.ts';
 export type { SniEndpointInput, SniEndpointRecord, SniEndpoints } from './sni-endpoints.ts';
@@ -49,6 +51,7 @@ export function createStore(options: { pool: pg.Pool; cipher: Cipher; releaseCon
     domains: createDomains(pool, cipher),
     sniEndpoints: createSniEndpoints(pool, cipher),
     acmeAccounts: createAcmeAccounts(pool, cipher),
+    platformCertificates: createPlatformCertificates(pool, cipher),
     collaborators: createCollaborators(pool),
     audit: createAudit(pool),
     addons: createAddons(pool, cipher),

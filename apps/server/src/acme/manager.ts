@@ -3,7 +3,7 @@ import type { DomainRecord, Store } from '@platform/store-postgres';
 import type { Router } from '@platform/types';
 import { EXPIRY_WARNING_DAYS } from '../services/certificates.ts';
 import { syncCertificates } from '../services/sni-endpoints.ts';
-import type { AcmeIssuer } from './issuer.ts';
+import type { AcmeIssuer, IssuedCertificate } from './issuer.ts';
 
 export interface AcmManager {
   /** Runs a check soon (a domain was added, ACM enabled); checks already under way are followed by one more. */
@@ -15,6 +15,20 @@ export interface AcmManager {
   close(): Promise<void>;
 }
 
+/**
+ * One of the platform's own hostnames whose certificate the manager keeps issued (the API hostname): it has no
+ * app, so its state goes to the platform's log only.
+ */
+export interface PlatformHostname {
+  hostname: string;
+  /** Expiry of the certificate in use, or null when there is none yet. */
+  expiresAt(): Date | null;
+  /** Keeps a newly issued certificate (stored, then served); called before the edge's set is replaced. */
+  save(cert: IssuedCertificate): Promise<void>;
+  /** After the edge has the new certificate (the first one: start serving the hostname). */
+  afterIssued?(): Promise<void>;
+}
+
 export interface AcmManagerOptions {
   store: Pick<Store, 'apps' | 'domains' | 'sniEndpoints'>;
   edge: Pick<Router, 'setCertificates'>;
@@ -23,6 +37,8 @@ export interface AcmManagerOptions {
   intervalMs: number;
   /** Tells the app's log why (issued, renewed, failing). */
   onEvent?: (appId: string, message: string) => void;
+  /** The platform's own hostnames to keep a certificate for, with the apps' domains. */
+  platformHostnames?: PlatformHostname[];
   now?: () => number;
 }
 
@@ -70,7 +86,29 @@ export function createAcmManager(options: AcmManagerOptions): AcmManager {
         }
       }
     }
-    if (changed) await syncCertificates({ store, edge: options.edge });
+    const issued = await checkPlatformHostnames();
+    if (changed || issued.length > 0) await syncCertificates({ store, edge: options.edge });
+    for (const hostname of issued) await hostname.afterIssued?.();
+  }
+
+  /** Issues or renews the platform's own hostnames' certificates; returns those that got a new one. */
+  async function checkPlatformHostnames(): Promise<PlatformHostname[]> {
+    const issued: PlatformHostname[] = [];
+    for (const own of options.platformHostnames ?? []) {
+      if (closed) break;
+      const expiresAt = own.expiresAt();
+      if (expiresAt && expiresAt.getTime() - now() >= EXPIRY_WARNING_DAYS * 86_400_000) continue;
+      try {
+        const cert = await issuer.issue(own.hostname);
+        await own.save(cert);
+        issued.push(own);
+        logger.info({ hostname: own.hostname, expiresAt: cert.expiresAt }, expiresAt ? 'platform certificate renewed' : 'platform certificate issued');
+      } catch (err) {
+        // A renewal that fails keeps the certificate in use until it expires; the next check retries.
+        logger.warn({ hostname: own.hostname, reason: (err as Error).message }, 'automatic certificate of a platform hostname failed');
+      }
+    }
+    return issued;
   }
 
   function runOnce(): Promise<void> {

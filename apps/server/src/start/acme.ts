@@ -4,7 +4,7 @@ import type { Router } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import type { ServerConfig } from '../config.ts';
 import { createAcmeIssuer, type AcmeIssuer } from '../acme/issuer.ts';
-import { createAcmManager, type AcmManager } from '../acme/manager.ts';
+import { createAcmManager, type AcmManager, type PlatformHostname } from '../acme/manager.ts';
 import type { createCleanupStack } from './cleanup-stack.ts';
 
 /** The ACME issuer when PLATFORM_ACME_DIRECTORY_URL is set (its http-01 challenges answered by `edge`, the router), else null. */
@@ -24,6 +24,7 @@ export function startAcmManager(
     logger: Logger;
     cleanups: ReturnType<typeof createCleanupStack>;
     onEvent: (appId: string, message: string) => void;
+    platformHostnames?: PlatformHostname[];
   },
 ): AcmManager {
   const manager = createAcmManager({
@@ -33,6 +34,7 @@ export function startAcmManager(
     logger: deps.logger.child({ component: 'acme' }),
     intervalMs: config.acmeCheckIntervalMs,
     onEvent: deps.onEvent,
+    platformHostnames: deps.platformHostnames,
   });
   deps.cleanups.defer(() => manager.close());
   return manager;

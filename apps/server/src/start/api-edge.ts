@@ -6,18 +6,42 @@ import type { ServerConfig } from '../config.ts';
 export const API_CERTIFICATE_ID = 'platform-api';
 
 /**
- * The router as the services and the ACME manager see it, when the edge serves the platform API (config.apiEdge):
- * every `setCertificates` also carries the API's certificate, so replacing the apps' set never drops it. Without
- * the API on the edge, the router itself.
+ * The API hostname's certificate as the edge serves it: the configured one (PLATFORM_API_TLS_CERT), or, when it is
+ * automatic, the one the ACME CA issued last (null until the first is issued).
  */
-export function withApiCertificate(router: Router, api: ApiEdgeConfig | null): Router {
+export interface ApiCertificateHolder {
+  current(): RouterCertificate | null;
+  /** Replaces the certificate (an automatic one issued or renewed). */
+  set(certificate: { chainPem: string; keyPem: string }): void;
+}
+
+/** A holder for `api`'s certificate, filled with the configured one (an automatic one starts empty). */
+export function apiCertificateHolder(api: ApiEdgeConfig): ApiCertificateHolder {
+  const of = (chainPem: string, keyPem: string): RouterCertificate => ({ id: API_CERTIFICATE_ID, app: '', chainPem, keyPem, hostnames: api.certHostnames });
+  let current = api.certPem !== null && api.keyPem !== null ? of(api.certPem, api.keyPem) : null;
+  return {
+    current: () => current,
+    set: (certificate) => {
+      current = of(certificate.chainPem, certificate.keyPem);
+    },
+  };
+}
+
+/**
+ * The router as the services and the ACME manager see it, when the edge serves the platform API (config.apiEdge):
+ * every `setCertificates` also carries the API's certificate (when there is one yet), so replacing the apps' set
+ * never drops it. Without the API on the edge, the router itself.
+ */
+export function withApiCertificate(router: Router, api: ApiCertificateHolder | null): Router {
   if (!api) return router;
-  const certificate: RouterCertificate = { id: API_CERTIFICATE_ID, app: '', chainPem: api.certPem, keyPem: api.keyPem, hostnames: api.certHostnames };
   return {
     setRoutes: (app, targets, state) => router.setRoutes(app, targets, state),
     setDomains: (app, hostnames) => router.setDomains(app, hostnames),
     setSettings: (app, settings) => router.setSettings(app, settings),
-    setCertificates: (certificates) => router.setCertificates([...certificates.filter((c) => c.id !== API_CERTIFICATE_ID), certificate]),
+    setCertificates: (certificates) => {
+      const own = api.current();
+      return router.setCertificates([...certificates.filter((c) => c.id !== API_CERTIFICATE_ID), ...(own ? [own] : [])]);
+    },
     setChallenge: (token, keyAuthorization) => router.setChallenge(token, keyAuthorization),
     removeApp: (app) => router.removeApp(app),
     close: () => router.close(),

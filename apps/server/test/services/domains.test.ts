@@ -9,7 +9,7 @@ describe('domains', () => {
   it("refuses the platform API's own hostname while the edge serves the API there, changing nothing", async () => {
     const user = await someUser(t.store);
     await createApp(t.env.deps, user, { name: 'dom-api' });
-    const apiEdge = { hostname: 'paas.example.com', certPem: '', keyPem: '', certHostnames: ['paas.example.com'] };
+    const apiEdge = { hostname: 'paas.example.com', certPem: '', keyPem: '', certHostnames: ['paas.example.com'], automatic: false };
     const deps = { ...t.env.deps, config: { ...t.env.deps.config, apiEdge } };
     await expect(addDomain(deps, user, 'dom-api', { hostname: 'PaaS.example.com' })).rejects.toMatchObject({ code: 'PLT_DOMAIN_TAKEN', message: "paas.example.com is the platform's own API hostname." });
     expect((await listDomains(deps, user, 'dom-api')).map((d) => d.hostname)).toEqual(['dom-api.apps.test']);
