@@ -122,3 +122,46 @@ describe('automatic certificates (ACME http-01, pebble)', () => {
     expect(served.some((c) => c.app === 'acme-bad')).toBe(true);
   });
 });
+
+describe('automatic certificates of the platform\'s own hostnames (pebble)', () => {
+  it('issues one with none, renews one within 30 days of expiry, leaves a fresh one alone, and keeps a failing one in use', async () => {
+    const warnings: string[] = [];
+    const saved: Record<string, Date> = {};
+    const served: string[] = [];
+    const own = (hostname: string, expiresAt: Date | null) => ({
+      hostname,
+      expiresAt: () => expiresAt,
+      async save(cert: { chainPem: string; expiresAt: Date }) {
+        expect(new X509Certificate(cert.chainPem).checkHost(hostname)).toBe(hostname);
+        saved[hostname] = cert.expiresAt;
+      },
+      async afterIssued() {
+        served.push(hostname);
+      },
+    });
+    const day = 86_400_000;
+    await pebble.setAddress('down.platform.test', '127.0.0.2');
+    const platformManager = createAcmManager({
+      store,
+      edge: { setCertificates: async () => undefined },
+      issuer,
+      logger: { info: () => undefined, warn: (fields: object) => void warnings.push(JSON.stringify(fields)) },
+      intervalMs: 3_600_000,
+      platformHostnames: [
+        own('new.platform.test', null),
+        own('due.platform.test', new Date(Date.now() + 10 * day)),
+        own('fresh.platform.test', new Date(Date.now() + 60 * day)),
+        own('down.platform.test', new Date(Date.now() + 5 * day)),
+      ],
+    });
+    await platformManager.runOnce();
+    await platformManager.close();
+    expect(Object.keys(saved).sort(), pebble.output.join('')).toEqual(['due.platform.test', 'new.platform.test']);
+    expect(served.sort()).toEqual(['due.platform.test', 'new.platform.test']);
+    expect(saved['new.platform.test']!.getTime()).toBeGreaterThan(Date.now() + 30 * day);
+    // (The apps' failing domains of the tests above are retried too: only the platform hostnames' warnings count.)
+    const ownWarnings = warnings.filter((w) => w.includes('platform.test'));
+    expect(ownWarnings).toHaveLength(1);
+    expect(ownWarnings[0]).toContain('down.platform.test');
+  });
+});
