@@ -1,17 +1,10 @@
 import type Docker from 'dockerode';
 import { addonResourceName } from '@platform/addon-kit';
+import { ADDON_LABEL } from '@platform/docker-kit';
 
-/**
- * Labels of an add-on's container and volume. Deliberately not `platform.managed`/`platform.app`: the docker
- * runtime lists every container with those as a dyno, and an add-on is not one.
- */
-export const ADDON_LABEL = {
-  instance: 'platform.addon.instance',
-  id: 'platform.addon.id',
-  appId: 'platform.addon.app-id',
-  service: 'platform.addon.service',
-  network: 'platform.addon.network',
-} as const;
+/** The labels of a docker add-on's container and volume (docker-kit's, shared with the Redis provider). */
+export { ADDON_LABEL };
+
 
 /** The superuser the image's entrypoint creates at the first start (with a database of the same name). */
 export const SUPERUSER = 'platform';

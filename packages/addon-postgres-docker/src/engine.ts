@@ -1,40 +1,12 @@
 import type Docker from 'dockerode';
 import pg from 'pg';
 import tar from 'tar-stream';
-import { dockerError, dockerStatus, isNotFound } from '@platform/docker-kit';
+import { containerLogTail, dockerError, dockerStatus, inspectAddonContainer as inspectContainer, type AddonContainerState as ContainerState } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError } from '@platform/types';
-import { ADDON_LABEL, PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, containerOptions, volumeLabels, type ContainerSpec } from './container.ts';
+import { PASSWORD_FILE, POSTGRES_PORT, SUPERUSER, containerOptions, volumeLabels, type ContainerSpec } from './container.ts';
 
-/** The engine's view of an add-on's container: whether it runs and its address on the owning app's network. */
-export interface ContainerState {
-  id: string;
-  running: boolean;
-  /** The owning app's network (its label). */
-  network: string;
-  /** Its IPv4 address there ('' when it has none, e.g. stopped). */
-  ip: string;
-  labels: Record<string, string>;
-}
-
-/** The container named `name`, or null when there is none. */
-export async function inspectContainer(docker: Docker, name: string): Promise<ContainerState | null> {
-  let info: Docker.ContainerInspectInfo;
-  try {
-    info = await docker.getContainer(name).inspect();
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw dockerError(`inspect ${name}`, err);
-  }
-  const labels = info.Config.Labels ?? {};
-  const network = labels[ADDON_LABEL.network] ?? '';
-  return {
-    id: info.Id,
-    running: info.State.Running && !info.State.Restarting,
-    network,
-    ip: info.NetworkSettings.Networks?.[network]?.IPAddress ?? '',
-    labels,
-  };
-}
+/** docker-kit's view of an add-on container, shared with the Redis provider. */
+export { inspectContainer, type ContainerState };
 
 /** A one-file tar archive (for `putArchive`). */
 function singleFileTar(name: string, content: string, mode: number): Promise<Buffer> {
@@ -116,21 +88,6 @@ export async function execInContainer(docker: Docker, name: string, argv: string
   }
 }
 
-/** The container's last lines of output (initdb's or the server's complaint), demultiplexed. */
-export async function containerLogTail(docker: Docker, name: string, lines = 15): Promise<string> {
-  const raw = (await docker
-    .getContainer(name)
-    .logs({ stdout: true, stderr: true, tail: lines, follow: false })
-    .catch(() => Buffer.alloc(0))) as unknown as Buffer;
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    out.push(raw.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString('utf8').trim();
-}
-
 /** A superuser connection to the add-on's server at `ip` (its own database `platform`). */
 export function superuserClient(ip: string, password: string, timeoutMs = 5_000): pg.Client {
   const client = new pg.Client({ host: ip, port: POSTGRES_PORT, user: SUPERUSER, password, database: SUPERUSER, connectionTimeoutMillis: timeoutMs });
@@ -161,11 +118,11 @@ export async function waitUntilReady(docker: Docker, name: string, password: str
         await client.end().catch(() => undefined);
       }
     } else if (!state.running) {
-      const tail = await containerLogTail(docker, name);
+      const tail = await containerLogTail(docker, name, 15);
       throw new PlatformError(ErrorCodes.addonProvisionFailed, `The PostgreSQL container ${name} stopped while starting${tail ? `: ${tail}` : ''}.`);
     }
     if (Date.now() > deadline) {
-      const tail = await containerLogTail(docker, name);
+      const tail = await containerLogTail(docker, name, 15);
       throw new PlatformError(
         ErrorCodes.addonProvisionFailed,
         `The PostgreSQL container ${name} did not accept connections within ${Math.round(timeoutMs / 1000)} s (${(last as Error | null)?.message ?? 'no address'})${tail ? `: ${tail}` : ''}.`,

@@ -1,19 +1,9 @@
 import type Docker from 'dockerode';
 import { addonResourceName } from '@platform/addon-kit';
-import { dockerError, isNotFound } from '@platform/docker-kit';
+import { ADDON_LABEL, inspectAddonContainer as inspectContainer, type AddonContainerState as ContainerState } from '@platform/docker-kit';
 
-/**
- * Labels of an add-on's container and volume: the same keys as addon-postgres-docker's, told apart by the
- * service. Deliberately not `platform.managed`: the docker runtime lists every container with that label as a dyno
- * of the instance (and would adopt, or retire, an add-on as one), and `platform.managed` networks are the runtime's.
- */
-export const ADDON_LABEL = {
-  instance: 'platform.addon.instance',
-  id: 'platform.addon.id',
-  appId: 'platform.addon.app-id',
-  service: 'platform.addon.service',
-  network: 'platform.addon.network',
-} as const;
+/** docker-kit's add-on labels and container view, shared with the PostgreSQL provider. */
+export { ADDON_LABEL, inspectContainer, type ContainerState };
 
 /** Names of an add-on's objects, all derived from its id. Throws PLT_INVALID_PARAMS for a bad id. */
 export interface AddonObjects {
@@ -32,36 +22,6 @@ export function addonObjects(addonId: string): AddonObjects {
   return { user, container: name, volume: name };
 }
 
-/** The engine's view of an add-on's container. */
-export interface ContainerState {
-  id: string;
-  running: boolean;
-  /** The owning app's network (its label). */
-  network: string;
-  /** Its IPv4 address there ('' when it has none, e.g. stopped). */
-  ip: string;
-  labels: Record<string, string>;
-}
-
-/** The container named `name`, or null when there is none. */
-export async function inspectContainer(docker: Docker, name: string): Promise<ContainerState | null> {
-  let info: Docker.ContainerInspectInfo;
-  try {
-    info = await docker.getContainer(name).inspect();
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw dockerError(`inspect ${name}`, err);
-  }
-  const labels = info.Config.Labels ?? {};
-  const network = labels[ADDON_LABEL.network] ?? '';
-  return {
-    id: info.Id,
-    running: info.State.Running && !info.State.Restarting,
-    network,
-    ip: info.NetworkSettings.Networks?.[network]?.IPAddress ?? '',
-    labels,
-  };
-}
 
 /** What an add-on's container is created with. */
 export interface ContainerSpec {

@@ -3,21 +3,6 @@ import { dockerError, dockerStatus } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError } from '@platform/types';
 import { addonLabels, addonObjects, containerOptions, type ContainerSpec } from './container.ts';
 
-/** The container's last lines of output (redis-server's complaint), demultiplexed. */
-export async function containerLogTail(docker: Docker, name: string, lines = 10): Promise<string> {
-  const raw = (await docker
-    .getContainer(name)
-    .logs({ stdout: true, stderr: true, tail: lines, follow: false })
-    .catch(() => Buffer.alloc(0))) as unknown as Buffer;
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    out.push(raw.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString('utf8').trim();
-}
-
 /**
  * Creates the add-on's volume and container (not started: its files are copied in first). A container of the same
  * name created meanwhile (409) is taken as is; a missing image is named with the command that builds it.

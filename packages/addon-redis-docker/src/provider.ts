@@ -11,10 +11,10 @@ import {
   setRedisAppPassword,
   type RedisAdminTarget,
 } from '@platform/addon-kit';
-import { dockerError, dockerStatus, isNotFound, removeContainerAndVolume } from '@platform/docker-kit';
+import { containerLogTail, dockerError, dockerStatus, isNotFound, removeContainerAndVolume } from '@platform/docker-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
 import { ADDON_LABEL, addonObjects, inspectContainer } from './container.ts';
-import { containerLogTail, createContainer } from './engine.ts';
+import { createContainer } from './engine.ts';
 import { CONFIG_DIR, filesArchive, REDIS_PORT, renderContainerConfig } from './container-files.ts';
 
 /** Where a log line goes (a pino logger fits). */
@@ -94,7 +94,7 @@ export function createDockerRedisProvider(options: DockerRedisOptions): DockerRe
         if ((await redisServerPid(target)) !== null) return target;
       }
       if (Date.now() > deadline || !state.running) {
-        const tail = await containerLogTail(docker, container);
+        const tail = await containerLogTail(docker, container, 10);
         throw new PlatformError(ErrorCodes.addonProvisionFailed, `The Redis container ${container} did not start${tail ? `: ${tail}` : ''}.`);
       }
       await sleep(200);

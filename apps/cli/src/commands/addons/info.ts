@@ -28,3 +28,17 @@ export async function findAddon(api: Awaited<ReturnType<Context['api']>>, app: s
   const ref = byAttachment ? byAttachment.addon.id : name;
   return api.get<Addon>(`/addons/${encodeURIComponent(ref)}`);
 }
+
+/**
+ * The app's add-ons of one service (`postgresql`, `redis`), each once: all of them, or those `name` designates (an
+ * add-on name or id, or an attachment name such as `DATABASE`/`DATABASE_URL`). What `pg:info` and `redis:info`
+ * list. @throws the API's 404 for a `name` that is neither attached nor an add-on id.
+ */
+export async function addonsOfService(api: Awaited<ReturnType<Context['api']>>, app: string, service: string, name?: string): Promise<Addon[]> {
+  const attachments = await api.get<AddonAttachment[]>(appPath(app, '/addon-attachments'));
+  const wanted = name?.toUpperCase().replace(/_URL$/, '');
+  const ids = [...new Set(attachments.filter((a) => !name || a.name === wanted || a.addon.name === name).map((a) => a.addon.id))];
+  if (name && ids.length === 0) ids.push(name);
+  const addons = await Promise.all(ids.map((id) => api.get<Addon>(`/addons/${encodeURIComponent(id)}`)));
+  return addons.filter((a) => a.addon_service.name === service);
+}

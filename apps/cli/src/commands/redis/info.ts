@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { Addon, AddonAttachment } from '../../api-types.ts';
-import { appPath, type Context } from '../../context.ts';
+import type { Context } from '../../context.ts';
+import { addonsOfService } from '../addons/info.ts';
 import { formatRedisInfo } from '../../format/redis.ts';
 import { flagsOf, printJson, withApp } from '../shared.ts';
 
@@ -13,11 +13,7 @@ export function register(program: Command, ctx: Context): void {
       const flags = flagsOf<{ json?: boolean }>(cmd);
       const api = await ctx.api(flags);
       const app = await ctx.app(flags);
-      const attachments = await api.get<AddonAttachment[]>(appPath(app, '/addon-attachments'));
-      const wanted = name?.toUpperCase().replace(/_URL$/, '');
-      const ids = [...new Set(attachments.filter((a) => !name || a.name === wanted || a.addon.name === name).map((a) => a.addon.id))];
-      if (name && ids.length === 0) ids.push(name);
-      const addons = (await Promise.all(ids.map((id) => api.get<Addon>(`/addons/${encodeURIComponent(id)}`)))).filter((a) => a.addon_service.name === 'redis');
+      const addons = await addonsOfService(api, app, 'redis', name);
       if (flags.json) return printJson(ctx.out, addons);
       if (addons.length === 0) return ctx.out(`${app} has no Redis add-ons.`);
       ctx.out(...addons.flatMap((a, i) => [...(i ? [''] : []), ...formatRedisInfo(a)]));
