@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { reachableUrl } from '@platform/addon-postgres-docker';
 import { requireDocker } from '../support/docker.ts';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { commitFile, eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
 import { api } from '../support/api.ts';
+import { canConnectPostgres } from '../support/postgres-client.ts';
 
 const docker = requireDocker();
 
@@ -38,18 +38,7 @@ describe('PostgreSQL add-ons (docker runtime)', () => {
   /** Connects from this host (through the container's address: only the app's dynos resolve its name). */
   async function canConnect(url: string): Promise<boolean> {
     const reachable = await reachableUrl(docker, url).catch(() => null);
-    if (!reachable) return false;
-    const client = new pg.Client({ connectionString: reachable, connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return reachable !== null && (await canConnectPostgres(reachable));
   }
 
   async function configVars(): Promise<Record<string, string>> {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, fixtureRepo, getViaRouter } from '../support/apps.ts';
+import { canConnectPostgres } from '../support/postgres-client.ts';
 
 /**
  * PostgreSQL add-ons on the process runtime, as a user meets them (issue 17): `addons:create` attaches a real
@@ -33,19 +34,6 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     }
   }
 
-  async function canConnect(url: string): Promise<boolean> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
 
   async function configVars(): Promise<Record<string, string>> {
     const r = await cli(['config', '--json']);
@@ -107,7 +95,7 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     const after = (await configVars()).DATABASE_URL!;
     expect(after).not.toBe(before);
-    expect(await canConnect(before)).toBe(false);
+    expect(await canConnectPostgres(before)).toBe(false);
     const r = await eventually(async () => {
       const res = await getViaRouter(server.routerUrl, 'addon-pg');
       return res.status === 200 ? res : null;
@@ -124,10 +112,10 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     const config = await configVars();
     const main = new URL(config.DATABASE_URL!);
     const reporting = new URL(config.REPORTING_URL!);
-    expect(await canConnect(reporting.toString())).toBe(true);
+    expect(await canConnectPostgres(reporting.toString())).toBe(true);
     const crossed = new URL(main);
     crossed.pathname = reporting.pathname;
-    expect(await canConnect(crossed.toString())).toBe(false);
+    expect(await canConnectPostgres(crossed.toString())).toBe(false);
     // The new release restarted the app: it still counts on.
     await eventually(async () => (await getViaRouter(server.routerUrl, 'addon-pg')).status === 200, 60_000, 'the restarted web dyno');
 
@@ -139,7 +127,7 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     const destroyed = await cli(['addons:destroy', 'REPORTING', '--confirm', 'addon-pg']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect((await configVars()).REPORTING_URL).toBeUndefined();
-    expect(await canConnect(reporting.toString())).toBe(false);
+    expect(await canConnectPostgres(reporting.toString())).toBe(false);
     expect((await addonObjects()).databases).toHaveLength(1);
   });
 
@@ -147,7 +135,7 @@ describe('PostgreSQL add-ons (process runtime)', () => {
     const url = (await configVars()).DATABASE_URL!;
     const destroyed = await cli(['apps:destroy', '--confirm', 'addon-pg']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(await canConnect(url)).toBe(false);
+    expect(await canConnectPostgres(url)).toBe(false);
     expect(await addonObjects()).toEqual({ databases: [], roles: [] });
   });
 });

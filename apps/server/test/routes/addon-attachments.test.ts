@@ -1,13 +1,13 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDatabase, type TestDatabase } from '@platform/store-postgres/testing';
 import type { User } from '@platform/store-postgres';
 import { createProcessPostgresProvider, type ProcessPostgresProvider } from '@platform/addon-postgres-process';
 import { deployedApp, someUser } from '../support/services.ts';
 import { testApi } from '../support/api.ts';
+import { canConnectPostgres } from '../../../../test/support/postgres-client.ts';
 
 /**
  * Add-on attachments through the real API server (issue 17): attaching an add-on to a second app is a config
@@ -58,18 +58,6 @@ async function snapshot(...apps: string[]) {
   return out;
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 describe('add-on attachments', () => {
   it('attaches an add-on to another app as a config release, lists it across apps, and detaches it', async () => {
@@ -84,7 +72,7 @@ describe('add-on attachments', () => {
     expect(attachment).toMatchObject({ name: 'DATABASE', app: { name: 'att-other' }, addon: { id: addon.id, name: addon.name, app: { name: 'att-main' } } });
     expect(attached.body).not.toContain('postgres://');
     expect((await config('att-other')).DATABASE_URL).toBe(url);
-    expect(await canConnect(url)).toBe(true);
+    expect(await canConnectPostgres(url)).toBe(true);
     expect((await descriptions('att-other'))[0]).toBe(`Attach DATABASE (@ref:${addon.name})`);
 
     // A second name for the same add-on in the same app; the add-on is listed once per app, billed to its own.
@@ -116,7 +104,7 @@ describe('add-on attachments', () => {
     expect((await config('att-other')).REPORTING_URL).toBeUndefined();
     expect((await descriptions('att-other'))[0]).toBe(`Detach REPORTING (@ref:${addon.name})`);
     // The add-on and its data stay.
-    expect(await canConnect(url)).toBe(true);
+    expect(await canConnectPostgres(url)).toBe(true);
 
     // Rolling back to the release that had REPORTING_URL does not bring it back, and says why.
     const releases = (await call('GET', '/apps/att-other/releases')).json() as { id: string; version: number; description: string }[];
@@ -130,7 +118,7 @@ describe('add-on attachments', () => {
     expect((await call('DELETE', '/apps/att-main')).statusCode).toBe(200);
     expect(await config('att-other')).toEqual({});
     expect((await descriptions('att-other'))[0]).toBe(`Detach DATABASE (@ref:${addon.name})`);
-    expect(await canConnect(url)).toBe(false);
+    expect(await canConnectPostgres(url)).toBe(false);
   });
 
   it('refuses clashes, the last attachment of the owning app, unknown add-ons and apps the user cannot manage, changing nothing', async () => {

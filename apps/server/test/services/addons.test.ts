@@ -11,6 +11,7 @@ import { getConfigVars, setConfigVars } from '../../src/services/config.ts';
 import { rollbackRelease } from '../../src/services/releases.ts';
 import { createAddon, destroyAddon, getAddon, listAddons, listAttachments, rotateAddonCredentials } from '../../src/services/addons.ts';
 import { deployedApp, serviceDeps, someUser } from '../support/services.ts';
+import { canConnectPostgres } from '../../../../test/support/postgres-client.ts';
 
 let db: TestDatabase;
 let store: Store;
@@ -34,19 +35,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 describe('add-ons', () => {
   it('creates PostgreSQL as DATABASE_URL (a release, a restart), the next one with a colour name, and destroys them', async () => {
@@ -57,7 +45,7 @@ describe('add-ons', () => {
     expect(first.addon.name).toMatch(/^postgresql-[a-z]+-\d{5}$/);
     expect(first.configVars).toEqual(['DATABASE_URL']);
     const config = await getConfigVars(env.deps, user, 'addon-svc');
-    expect(await canConnect(config.DATABASE_URL!)).toBe(true);
+    expect(await canConnectPostgres(config.DATABASE_URL!)).toBe(true);
     const releases = await store.releases.list(app.id);
     expect(releases.map((r) => r.description)).toContain(`Attach DATABASE (@ref:${first.addon.name})`);
     expect(env.recorded.deployed).toContain(2);
@@ -82,7 +70,7 @@ describe('add-ons', () => {
     await destroyAddon(env.deps, user, second.addon.name, 'addon-svc');
     expect((await getConfigVars(env.deps, user, 'addon-svc')).HEROKU_POSTGRESQL_AMBER_URL).toBeUndefined();
     expect((await store.releases.list(app.id)).map((r) => r.description)).toContain(`Detach HEROKU_POSTGRESQL_AMBER (@ref:${second.addon.name})`);
-    expect(await canConnect(url)).toBe(false);
+    expect(await canConnectPostgres(url)).toBe(false);
     expect(await provider.status({ addonId: second.addon.id, plan: 'dev' })).toBe('missing');
     await expect(getAddon(env.deps, user, second.addon.name)).rejects.toMatchObject({ code: 'PLT_ADDON_NOT_FOUND' });
 
@@ -140,7 +128,7 @@ describe('add-ons', () => {
     const first = await rollbackRelease(env.deps, user, 'addon-rb', 'v1');
     expect(first.release.description).toBe('Rollback to v1 (add-on vars kept as they are: DATABASE_URL)');
     expect(await getConfigVars(env.deps, user, 'addon-rb')).toEqual({ DATABASE_URL: dbUrl });
-    expect(await canConnect(dbUrl)).toBe(true);
+    expect(await canConnectPostgres(dbUrl)).toBe(true);
     await destroyApp(env.deps, user, 'addon-rb');
     expect(await provider.status({ addonId: main.addon.id, plan: 'dev' })).toBe('missing');
   });
@@ -158,7 +146,7 @@ describe('add-ons', () => {
     await rotateAddonCredentials(env.deps, user, created.addon.name, 'addon-rot');
     const after = (await getConfigVars(env.deps, user, 'addon-rot')).DATABASE_URL!;
     expect(after).not.toBe(before);
-    expect(await canConnect(before)).toBe(false);
+    expect(await canConnectPostgres(before)).toBe(false);
     const again = new pg.Client({ connectionString: after });
     await again.connect();
     expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 'yes' }]);
