@@ -5,12 +5,14 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import type { BuildRequest } from '@platform/types';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixture = (name: string): string => path.join(repoRoot, 'test/fixtures', name);
@@ -80,6 +82,30 @@ export const CONTRACT_BUILDPACKS: Record<string, string> = {
   'second/bin/release': '#!/usr/bin/env bash\nprintf -- "---\\ndefault_process_types:\\n  web: second-web\\n"\n',
   order: 'probe\nutf8\ncacher\nslow\nnoisy\nsharer\nnodejs\nprocfile\n',
 };
+
+/** A new temp dir named `<prefix>XXXXXX`. */
+export function makeTemp(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A build request for `source` (app `app`, ids `app-1`/`build-1`, no env) whose output lines are collected:
+ * `lines`, and `text()` joined by newlines. `extra` overrides any field.
+ */
+export function buildRequest(source: Readable, app: string, extra: Partial<BuildRequest> = {}): BuildRequest & { lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  return {
+    app,
+    appId: 'app-1',
+    buildId: 'build-1',
+    source,
+    env: {},
+    output: (line: string) => lines.push(line),
+    ...extra,
+    lines,
+    text: () => lines.join('\n'),
+  };
+}
 
 /** Writes `files` under `dir` (`bin/` scripts executable); returns `dir`. */
 export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {

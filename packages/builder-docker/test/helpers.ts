@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import type { BuildRequest } from '@platform/types';
+import { buildRequest } from '../../../test/contracts/builder-fixtures.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const buildpacksDir = path.join(repoRoot, 'buildpacks');
@@ -32,34 +31,8 @@ export async function requireDocker(): Promise<Docker> {
   return docker;
 }
 
-/** A tar stream of `dir` (standing in for `git archive`): the builder contract's own (test/contracts). */
-export { exitedTarOf, tarOf } from '../../../test/contracts/builder-fixtures.ts';
+/** Tar streams of a dir (standing in for `git archive`), temp dirs and file trees: the builder contract's own (test/contracts). */
+export { exitedTarOf, tarOf, makeTemp, writeTree } from '../../../test/contracts/builder-fixtures.ts';
 
-export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
-  for (const [name, body] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    await fsp.writeFile(file, body, { mode: name.includes('/bin/') ? 0o755 : 0o644 });
-  }
-  return dir;
-}
-
-export const makeTemp = (prefix: string) => fsp.mkdtemp(path.join(os.tmpdir(), prefix));
-
-export function request(
-  source: Readable,
-  extra: Partial<BuildRequest> = {},
-): BuildRequest & { lines: string[]; text: () => string } {
-  const lines: string[] = [];
-  return {
-    app: 'bd-test',
-    appId: 'app-1',
-    buildId: 'build-1',
-    source,
-    env: {},
-    output: (line: string) => lines.push(line),
-    ...extra,
-    lines,
-    text: () => lines.join('\n'),
-  };
-}
+/** A build request for `source` as app `bd-test`, its output collected (`lines`, `text()`). */
+export const request = (source: Readable, extra: Partial<BuildRequest> = {}) => buildRequest(source, 'bd-test', extra);

@@ -1,9 +1,9 @@
-import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { BuildRequest } from '@platform/types';
+import { buildRequest } from '../../../test/contracts/builder-fixtures.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const buildpacksDir = path.join(repoRoot, 'buildpacks');
@@ -16,36 +16,8 @@ export const testSharedCacheDir = path.join(os.tmpdir(), 'platform-test-shared-c
 /** Builds that download and unpack Node.js: minutes on a loaded two-core machine. */
 export const NODE_BUILD_TIMEOUT = 300_000;
 
-/** A tar stream of `dir`, as the git receiver would hand over: the builder contract's own (test/contracts). */
-export { tarOf } from '../../../test/contracts/builder-fixtures.ts';
+/** Tar streams of a dir (as the git receiver hands them over), temp dirs and file trees: the builder contract's own (test/contracts). */
+export { tarOf, makeTemp, writeTree } from '../../../test/contracts/builder-fixtures.ts';
 
-export async function makeTemp(prefix: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
-}
-
-export async function writeTree(dir: string, files: Record<string, string>): Promise<string> {
-  for (const [name, body] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    await fsp.writeFile(file, body, { mode: name.includes('/bin/') ? 0o755 : 0o644 });
-  }
-  return dir;
-}
-
-export function request(
-  source: Readable,
-  extra: Partial<BuildRequest> = {},
-): BuildRequest & { lines: string[]; text: () => string } {
-  const lines: string[] = [];
-  return {
-    app: 'test-app',
-    appId: 'app-1',
-    buildId: 'build-1',
-    source,
-    env: {},
-    output: (line: string) => lines.push(line),
-    ...extra,
-    lines,
-    text: () => lines.join('\n'),
-  };
-}
+/** A build request for `source` as app `test-app`, its output collected (`lines`, `text()`). */
+export const request = (source: Readable, extra: Partial<BuildRequest> = {}) => buildRequest(source, 'test-app', extra);
