@@ -4,6 +4,7 @@
  * (partial) line, so the driver reads the log once more after exit and uses the timestamps to
  * emit only what the stream missed.
  */
+import { Writable } from 'node:stream';
 
 export interface LogFrame {
   stream: 'stdout' | 'stderr';
@@ -41,4 +42,41 @@ export function splitTimestamp(payload: Buffer): { ns: bigint; rest: Buffer } | 
 export function sinceParam(ns: bigint): string {
   const s = ns / 1_000_000_000n;
   return `${s}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+}
+
+/**
+ * One followed log's frames, each entry delivered once: per stream, the newest timestamp delivered is kept (the
+ * engine stamps stdout and stderr separately, so their entries interleave out of order), and an entry at or
+ * before it is skipped. So a follow re-opened after the engine ended it early, and the read after exit, never
+ * repeat a line. `fromStart` false: only entries from now on (an adopted dyno's past is not replayed).
+ */
+export interface TimestampedFrames {
+  /** Delivers a frame's payload (without its timestamp) unless already delivered. */
+  take(frame: LogFrame): void;
+  /** Takes every frame of a non-follow logs response. */
+  takeBuffer(buf: Buffer): void;
+  /** The `since` parameter that re-reads from the older of the two streams' newest delivered entries. */
+  sinceDelivered(): string;
+  /** Writable sinks for `modem.demuxStream` (one payload per write: one timestamped entry). */
+  sink(stream: LogFrame['stream']): Writable;
+}
+
+/** See `TimestampedFrames`; `deliver` gets each new entry's payload, timestamp removed. */
+export function createTimestampedFrames(fromStart: boolean, deliver: (stream: LogFrame['stream'], payload: Buffer) => void): TimestampedFrames {
+  const since = fromStart ? 0n : BigInt(Date.now()) * 1_000_000n;
+  const lastNs = { stdout: since, stderr: since };
+  const take = (frame: LogFrame) => {
+    const stamped = splitTimestamp(frame.payload);
+    if (stamped) {
+      if (stamped.ns <= lastNs[frame.stream]) return;
+      lastNs[frame.stream] = stamped.ns;
+    }
+    deliver(frame.stream, stamped ? stamped.rest : frame.payload);
+  };
+  return {
+    take,
+    takeBuffer: (buf) => demuxBuffer(buf).forEach(take),
+    sinceDelivered: () => sinceParam(lastNs.stdout < lastNs.stderr ? lastNs.stdout : lastNs.stderr),
+    sink: (stream) => new Writable({ write: (payload: Buffer, _enc, done) => (take({ stream, payload }), done()) }),
+  };
 }

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Dyno, DynoOutput } from '@platform/types';
 import { createDynoOutputLines, type RuntimeLogger } from '@platform/runtime-kit';
-import { demuxBuffer, isNotFound, sinceParam, splitTimestamp, type LogFrame } from '@platform/docker-kit';
+import { createTimestampedFrames, isNotFound } from '@platform/docker-kit';
 
 export interface FollowOptions {
   /** A fresh dyno: replay its whole log. An adopted one: new lines only (its past is not replayed). */
@@ -38,22 +37,8 @@ export function followLogs(docker: Docker, container: Docker.Container, dyno: Dy
   const lines = createDynoOutputLines(dyno, (output) => {
     if (!signal.aborted) options.emit(output);
   });
-  // Per stream, the newest timestamp delivered (the engine stamps stdout and stderr separately, so
-  // their entries interleave out of order); adopted dynos start from now (their past is not replayed).
-  const since = options.fromStart ? 0n : BigInt(Date.now()) * 1_000_000n;
-  const lastNs = { stdout: since, stderr: since };
-  /** Entries already delivered are skipped: follows may be re-opened and the log is re-read after exit. */
-  function takeFrame(frame: LogFrame): void {
-    const stamped = splitTimestamp(frame.payload);
-    if (stamped) {
-      if (stamped.ns <= lastNs[frame.stream]) return;
-      lastNs[frame.stream] = stamped.ns;
-    }
-    lines[frame.stream].push(stamped ? stamped.rest : frame.payload);
-  }
-  const sinceDelivered = () => sinceParam(lastNs.stdout < lastNs.stderr ? lastNs.stdout : lastNs.stderr);
-  const sink = (stream: 'stdout' | 'stderr') =>
-    new Writable({ write: (payload: Buffer, _enc, done) => (takeFrame({ stream, payload }), done()) });
+  // Entries already delivered are skipped: follows may be re-opened and the log is re-read after exit.
+  const frames = createTimestampedFrames(options.fromStart, (stream, payload) => lines[stream].push(payload));
 
   const ended = (async () => {
     for (let attempt = 0; !signal.aborted; attempt++) {
@@ -62,12 +47,12 @@ export function followLogs(docker: Docker, container: Docker.Container, dyno: Dy
         stdout: true,
         stderr: true,
         timestamps: true,
-        ...(attempt > 0 ? { since: sinceDelivered() } : options.fromStart ? {} : { tail: 0 }),
+        ...(attempt > 0 ? { since: frames.sinceDelivered() } : options.fromStart ? {} : { tail: 0 }),
       })) as unknown as NodeJS.ReadableStream;
       logStream = stream;
       if (signal.aborted) return (stream as { destroy?: () => void }).destroy?.();
       // demuxStream writes one payload per frame: each write is one timestamped log entry.
-      docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'));
+      docker.modem.demuxStream(stream, frames.sink('stdout'), frames.sink('stderr'));
       await new Promise<void>((resolve) => {
         stream.once('end', resolve);
         stream.once('close', resolve);
@@ -90,9 +75,9 @@ export function followLogs(docker: Docker, container: Docker.Container, dyno: Dy
           stdout: true,
           stderr: true,
           timestamps: true,
-          since: sinceDelivered(),
+          since: frames.sinceDelivered(),
         })) as unknown as Buffer;
-        if (Buffer.isBuffer(rest)) for (const frame of demuxBuffer(rest)) takeFrame(frame);
+        if (Buffer.isBuffer(rest)) frames.takeBuffer(rest);
       } catch (e) {
         if (!isNotFound(e)) logger?.warn({ err: e, dyno: dyno.id }, 'reading the last dyno output failed');
       }

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Dyno, DynoOutput } from '@platform/types';
 import { createDynoOutputLines, type RuntimeLogger } from '@platform/runtime-kit';
-import { demuxBuffer, isNotFound, sinceParam, splitTimestamp, type LogFrame } from '@platform/docker-kit';
+import { createTimestampedFrames, isNotFound } from '@platform/docker-kit';
 
 /** A service's log (its one task's output, from whichever node runs it), followed into output lines. */
 export interface ServiceLogFollower {
@@ -31,19 +30,7 @@ export function followServiceLogs(
   const lines = createDynoOutputLines(dyno, (output) => {
     if (!destroyed) options.emit(output);
   });
-  const since = options.fromStart ? 0n : BigInt(Date.now()) * 1_000_000n;
-  const lastNs = { stdout: since, stderr: since };
-  function take(frame: LogFrame): void {
-    const stamped = splitTimestamp(frame.payload);
-    if (stamped) {
-      if (stamped.ns <= lastNs[frame.stream]) return;
-      lastNs[frame.stream] = stamped.ns;
-    }
-    lines[frame.stream].push(stamped ? stamped.rest : frame.payload);
-  }
-  const sinceDelivered = () => sinceParam(lastNs.stdout < lastNs.stderr ? lastNs.stdout : lastNs.stderr);
-  const sink = (stream: 'stdout' | 'stderr') =>
-    new Writable({ write: (payload: Buffer, _enc, done) => (take({ stream, payload }), done()) });
+  const frames = createTimestampedFrames(options.fromStart, (stream, payload) => lines[stream].push(payload));
 
   void (async () => {
     for (let attempt = 0; !destroyed; attempt++) {
@@ -52,11 +39,11 @@ export function followServiceLogs(
         stdout: true,
         stderr: true,
         timestamps: true,
-        ...(attempt > 0 || !options.fromStart ? { since: sinceDelivered() } : {}),
+        ...(attempt > 0 || !options.fromStart ? { since: frames.sinceDelivered() } : {}),
       })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
       current = stream;
       if (destroyed) return stream.destroy?.();
-      docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'));
+      docker.modem.demuxStream(stream, frames.sink('stdout'), frames.sink('stderr'));
       await new Promise<void>((resolve) => {
         stream.once('end', resolve);
         stream.once('close', resolve);
@@ -79,9 +66,9 @@ export function followServiceLogs(
           stdout: true,
           stderr: true,
           timestamps: true,
-          since: sinceDelivered(),
+          since: frames.sinceDelivered(),
         })) as unknown;
-        if (Buffer.isBuffer(rest)) for (const frame of demuxBuffer(rest)) take(frame);
+        if (Buffer.isBuffer(rest)) frames.takeBuffer(rest);
       } catch (err) {
         if (!isNotFound(err))
           options.logger?.warn({ err, dyno: dyno.id }, 'reading the last dyno output failed');
