@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Dyno, DynoSize, DynoSpec } from '@platform/types';
-import { IMAGE_APP_DIR, IMAGE_LAUNCH_SCRIPT, dynoEnvironment, launchArgv, signalName } from '@platform/runtime-kit';
+import { DYNO_LABEL, containerCreateLaunch, containerDynoEnv, containerExit, dynoFromLabels, dynoLabels } from '@platform/runtime-kit';
 
 /** Pure translation between a DynoSpec, the container it becomes, and the Dyno read back from labels. */
 
-export const LABEL = {
-  managed: 'platform.managed',
-  app: 'platform.app',
-  appId: 'platform.app-id',
-  releaseId: 'platform.release-id',
-  releaseVersion: 'platform.release-version',
-  type: 'platform.type',
-  dyno: 'platform.dyno',
-  command: 'platform.command',
-  port: 'platform.port',
-} as const;
+/** The dyno labels (runtime-kit's, shared with the swarm runtime). */
+export const LABEL = DYNO_LABEL;
 
 export interface ContainerSettings {
   /** This platform instance's id: the value of every container's `platform.managed` label. */
@@ -26,21 +17,8 @@ export interface ContainerSettings {
 }
 
 /**
- * The dyno's whole environment as `KEY=value` strings: config + platform vars (runtime-kit's `dynoEnvironment`).
- * Image vars (PATH, LANG) are merged by the engine.
- */
-export function dynoEnv(spec: DynoSpec, port: number): string[] {
-  // A Dockerfile image keeps its own HOME (its app need not live in /app).
-  const home = spec.artifact.kind === 'dockerfile' ? null : IMAGE_APP_DIR;
-  // docker-init (tini) forwards signals to the whole process group: SIGTERM reaches every process.
-  const env = dynoEnvironment(spec.env, { dyno: spec.name, port, home, extra: { TINI_KILL_PROCESS_GROUP: '1' } });
-  return Object.entries(env).map(([key, value]) => `${key}=${value}`);
-}
-
-/**
- * The container a dyno becomes: the release image, its launch (`launch`: the slug's script from /app, or a
- * Dockerfile image's own way), the dyno's env, the
- * settings' user and limits, the app's `network` (the spec's size, else the default), hardened (no capabilities, no new
+ * The container a dyno becomes: the release image, its launch (runtime-kit's `containerCreateLaunch`: the slug's
+ * script from /app, or a Dockerfile image's own way), the dyno's env, the settings' user and limits, the app's `network` (the spec's size, else the default), hardened (no capabilities, no new
  * privileges, no binds, tini as PID 1), and labelled so `list()` can rebuild the dyno. Pure; the spec is
  * checked before (`validateDynoSpec(spec, { image: true })`).
  */
@@ -51,21 +29,10 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings, ne
     // Readable in `docker ps`; the random suffix keeps names unique across restarts.
     name: `platform-${spec.app}-${spec.name}-${randomBytes(4).toString('hex')}`,
     Image: spec.artifact.image!,
-    ...launch(spec),
-    Env: dynoEnv(spec, settings.port),
+    ...containerCreateLaunch(spec),
+    Env: containerDynoEnv(spec, settings.port),
     User: settings.user,
-    Labels: {
-      ...spec.labels,
-      [LABEL.managed]: settings.instance,
-      [LABEL.app]: spec.app,
-      [LABEL.appId]: spec.appId,
-      [LABEL.releaseId]: spec.releaseId,
-      [LABEL.releaseVersion]: String(spec.releaseVersion),
-      [LABEL.type]: spec.type,
-      [LABEL.dyno]: spec.name,
-      [LABEL.command]: spec.command,
-      [LABEL.port]: String(settings.port),
-    },
+    Labels: dynoLabels(spec, settings.instance, settings.port),
     HostConfig: {
       NetworkMode: network,
       Init: true,
@@ -84,16 +51,6 @@ export function containerOptions(spec: DynoSpec, settings: ContainerSettings, ne
   };
 }
 
-/**
- * How the container runs the spec's command. A slug's release image: runtime-kit's launch script from /app, the
- * image's entrypoint cleared. An image built from the app's Dockerfile runs as `docker run` would: its ENTRYPOINT and
- * WORKDIR kept, a command as `/bin/sh -c <command>` in place of its CMD, no command (`''`) its own CMD.
- */
-function launch(spec: DynoSpec): Pick<Docker.ContainerCreateOptions, 'Cmd' | 'Entrypoint' | 'WorkingDir'> {
-  if (spec.artifact.kind === 'dockerfile') return spec.command === '' ? {} : { Cmd: ['/bin/sh', '-c', spec.command] };
-  return { Cmd: launchArgv(spec.command, IMAGE_LAUNCH_SCRIPT), Entrypoint: [], WorkingDir: IMAGE_APP_DIR };
-}
-
 /** The subset of list/inspect data a Dyno is read from. */
 export interface ContainerFacts {
   id: string;
@@ -110,31 +67,11 @@ export function isManaged(labels: Record<string, string> | undefined, instance: 
 
 /** The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). */
 export function dynoFromContainer(facts: ContainerFacts): Dyno {
-  const l = facts.labels;
-  return {
-    id: facts.id,
-    app: l[LABEL.app] ?? '',
-    appId: l[LABEL.appId] ?? '',
-    releaseId: l[LABEL.releaseId] ?? '',
-    releaseVersion: Number(l[LABEL.releaseVersion] ?? 0),
-    type: l[LABEL.type] ?? '',
-    name: l[LABEL.dyno] ?? '',
-    command: l[LABEL.command] ?? '',
-    address: { host: facts.ip, port: Number(l[LABEL.port] ?? 0) },
-    startedAt: facts.startedAt,
-    running: facts.running,
-  };
+  return dynoFromLabels(facts.labels, { id: facts.id, host: facts.ip, running: facts.running, startedAt: facts.startedAt });
 }
 
 /** Docker reports a signal death as 128+n (tini passes it on): map it back like a child process exit. */
-export function exitFromStatus(status: number | null): { code: number | null; signal: string | null } {
-  if (status === null) return { code: null, signal: null };
-  if (status > 128 && status < 128 + 32) {
-    const name = signalName(status - 128);
-    if (name) return { code: null, signal: name };
-  }
-  return { code: status, signal: null };
-}
+export const exitFromStatus = (status: number | null) => containerExit(status);
 
 /** A dyno container's address: its IP on the one network it joined (its app's, or the shared one); '' if none. */
 export function containerIp(networks: Record<string, { IPAddress?: string }> | undefined): string {

@@ -7,3 +7,4 @@ export { IMAGE_APP_DIR, IMAGE_LAUNCH_SCRIPT, SLUG_LAUNCH_SCRIPT, launchArgv } fr
 export { createListenerSet, createRuntimeEvents, type ListenerSet, type RuntimeEvents } from './listeners.ts';
 export { DEFAULT_STOP_GRACE_MS, copyDyno, dynoFromSpec, runtimeClosedError, signalName } from './dyno-record.ts';
 export type { RuntimeLogger } from './runtime-logger.ts';
+export { DYNO_LABEL, containerCreateLaunch, containerDynoEnv, containerExit, containerLaunch, dynoFromLabels, dynoLabels, type ContainerLaunch } from './container-dyno.ts';

@@ -10,6 +10,7 @@ import {
 } from '@platform/types';
 import {
   DEFAULT_STOP_GRACE_MS,
+  containerCreateLaunch,
   copyDyno,
   runtimeClosedError,
   signalName,
@@ -40,11 +41,9 @@ export async function startAttachedDyno(
   const options: Docker.ContainerCreateOptions = {
     name: `${service.Name}-${randomBytes(2).toString('hex')}`,
     Image: c.Image,
-    Cmd: c.Command,
-    Entrypoint: [],
+    ...containerCreateLaunch(spec),
     Env: c.Env,
     User: c.User,
-    WorkingDir: c.Dir,
     Labels: { ...service.Labels, [ATTACHED_LABEL]: attach.tty ? 'tty' : 'pipe' },
     Tty: attach.tty,
     OpenStdin: true,

@@ -1,26 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Dyno, DynoSize, DynoSpec } from '@platform/types';
-import {
-  IMAGE_APP_DIR,
-  IMAGE_LAUNCH_SCRIPT,
-  dynoEnvironment,
-  launchArgv,
-  signalName,
-} from '@platform/runtime-kit';
+import { DYNO_LABEL, containerDynoEnv, containerExit, containerLaunch, dynoFromLabels, dynoLabels } from '@platform/runtime-kit';
 
 /** Pure translation between a DynoSpec, the Swarm service it becomes, and the Dyno read back from it. */
 
+/** The dyno labels (runtime-kit's, shared with the docker runtime), and `publish`. */
 export const LABEL = {
-  managed: 'platform.managed',
-  app: 'platform.app',
-  appId: 'platform.app-id',
-  releaseId: 'platform.release-id',
-  releaseVersion: 'platform.release-version',
-  type: 'platform.type',
-  dyno: 'platform.dyno',
-  command: 'platform.command',
-  port: 'platform.port',
+  ...DYNO_LABEL,
   /** `host`: the dyno's $PORT is published on its node (the address is the node's); absent: the overlay address. */
   publish: 'platform.publish',
 } as const;
@@ -77,35 +64,21 @@ export function serviceSpec(
   const size = spec.size ?? settings.size;
   const oneOff = ONE_OFF_TYPES.has(spec.type);
   const publish = settings.addresses === 'published' && !oneOff;
-  const env = dynoEnvironment(spec.env, {
-    dyno: spec.name,
-    port: settings.port,
-    home: IMAGE_APP_DIR,
-    extra: { TINI_KILL_PROCESS_GROUP: '1' },
-  });
   const labels: Record<string, string> = {
-    ...spec.labels,
-    [LABEL.managed]: settings.instance,
-    [LABEL.app]: spec.app,
-    [LABEL.appId]: spec.appId,
-    [LABEL.releaseId]: spec.releaseId,
-    [LABEL.releaseVersion]: String(spec.releaseVersion),
-    [LABEL.type]: spec.type,
-    [LABEL.dyno]: spec.name,
-    [LABEL.command]: spec.command,
-    [LABEL.port]: String(settings.port),
+    ...dynoLabels(spec, settings.instance, settings.port),
     ...(publish ? { [LABEL.publish]: 'host' } : {}),
   };
+  const launch = containerLaunch(spec);
   return {
     Name: serviceName(spec),
     Labels: labels,
     TaskTemplate: {
       ContainerSpec: {
         Image: imageReference(spec.artifact.image!, settings.registry),
-        Command: launchArgv(spec.command, IMAGE_LAUNCH_SCRIPT),
-        Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+        // Swarm's Command replaces the image's ENTRYPOINT and Args its CMD (runtime-kit's containerLaunch).
+        ...(launch.kind === 'slug' ? { Command: launch.argv, Dir: launch.workingDir } : launch.cmd ? { Args: launch.cmd } : {}),
+        Env: containerDynoEnv(spec, settings.port),
         User: settings.user,
-        Dir: IMAGE_APP_DIR,
         Labels: labels,
         Init: true,
         CapabilityDrop: ['ALL'],
@@ -195,36 +168,11 @@ export function publishedPort(task: SwarmTask | undefined, port: number): number
 }
 
 /** The Dyno a service stands for, read back from its labels (what adoption relies on), at `host:port`. */
-export function dynoFromService(
-  service: Docker.Service,
-  host: string,
-  port: number,
-  running: boolean,
-  startedAt: Date,
-): Dyno {
-  const l = service.Spec?.Labels ?? {};
-  return {
-    id: service.ID,
-    app: l[LABEL.app] ?? '',
-    appId: l[LABEL.appId] ?? '',
-    releaseId: l[LABEL.releaseId] ?? '',
-    releaseVersion: Number(l[LABEL.releaseVersion] ?? 0),
-    type: l[LABEL.type] ?? '',
-    name: l[LABEL.dyno] ?? '',
-    command: l[LABEL.command] ?? '',
-    address: { host, port },
-    startedAt,
-    running,
-  };
+export function dynoFromService(service: Docker.Service, host: string, port: number, running: boolean, startedAt: Date): Dyno {
+  return dynoFromLabels(service.Spec?.Labels ?? {}, { id: service.ID, host, port, running, startedAt });
 }
 
 /** A finished task's exit: 128+n (tini passes a signal death on) → the signal's name, as for a child process. */
 export function exitOfTask(task: SwarmTask | undefined): { code: number | null; signal: string | null } {
-  const status = task?.Status?.ContainerStatus?.ExitCode;
-  if (typeof status !== 'number') return { code: null, signal: null };
-  if (status > 128 && status < 128 + 32) {
-    const name = signalName(status - 128);
-    if (name) return { code: null, signal: name };
-  }
-  return { code: status, signal: null };
+  return containerExit(task?.Status?.ContainerStatus?.ExitCode);
 }

@@ -36,6 +36,18 @@ const containerOf = (s: Docker.CreateServiceOptions) =>
   (s.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec!;
 
 describe('serviceSpec', () => {
+  it("runs an image built from the app's Dockerfile as `docker run` would: its ENTRYPOINT, WORKDIR and HOME kept", () => {
+    const dockerfile: DynoSpec = { ...spec, artifact: { image: 'platform/shop:b2', kind: 'dockerfile' } };
+    const own = containerOf(serviceSpec({ ...dockerfile, command: '' }, settings, 'net1'));
+    expect([own.Command, own.Args, own.Dir]).toEqual([undefined, undefined, undefined]);
+    const typed = containerOf(serviceSpec(dockerfile, settings, 'net1'));
+    expect([typed.Command, typed.Args, typed.Dir]).toEqual([undefined, ['/bin/sh', '-c', spec.command], undefined]);
+    expect(typed.Env!.some((e) => e.startsWith('HOME='))).toBe(false);
+    // A slug's release image runs the launch script from /app instead of the image's entrypoint.
+    const slug = containerOf(serviceSpec(spec, settings, 'net1'));
+    expect([slug.Command![0], slug.Dir, slug.Env!.includes('HOME=/app')]).toEqual(['bash', '/app', true]);
+  });
+
   it('makes one replica Swarm never restarts, from the registry, with the dyno in labels and config only in env', () => {
     const s = serviceSpec(spec, settings, 'net1');
     expect(s.Mode).toEqual({ Replicated: { Replicas: 1 } });
