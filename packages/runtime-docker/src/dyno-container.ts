@@ -101,6 +101,8 @@ export interface ContainerFacts {
   running: boolean;
   ip: string;
   startedAt: Date;
+  /** What the container runs, as Docker reports it (its path and arguments joined by spaces, as `docker ps` shows). */
+  runs?: string | undefined;
 }
 
 /** True for a container this very platform instance started (its `platform.managed` label holds our id). */
@@ -108,7 +110,10 @@ export function isManaged(labels: Record<string, string> | undefined, instance: 
   return labels?.[LABEL.managed] === instance;
 }
 
-/** The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). */
+/**
+ * The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). Its command
+ * is the declared one, or, for a Dockerfile image run by its own CMD, what the container runs (`facts.runs`).
+ */
 export function dynoFromContainer(facts: ContainerFacts): Dyno {
   const l = facts.labels;
   return {
@@ -119,7 +124,8 @@ export function dynoFromContainer(facts: ContainerFacts): Dyno {
     releaseVersion: Number(l[LABEL.releaseVersion] ?? 0),
     type: l[LABEL.type] ?? '',
     name: l[LABEL.dyno] ?? '',
-    command: l[LABEL.command] ?? '',
+    // A Dockerfile image's own CMD (no declared command): what Docker runs, its ENTRYPOINT + CMD, for `ps`.
+    command: l[LABEL.command] || facts.runs || '',
     address: { host: facts.ip, port: Number(l[LABEL.port] ?? 0) },
     startedAt: facts.startedAt,
     running: facts.running,
@@ -153,5 +159,6 @@ export function dynoFromInspect(info: Docker.ContainerInspectInfo, running = inf
     running,
     ip: containerIp(info.NetworkSettings.Networks),
     startedAt: new Date(info.State.StartedAt),
+    runs: [info.Path, ...(info.Args ?? [])].filter(Boolean).join(' '),
   });
 }
