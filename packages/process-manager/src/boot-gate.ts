@@ -1,4 +1,4 @@
-import { ErrorCodes, PlatformError, type DynoExit, type Runtime } from '@platform/types';
+import { artifactForType, ErrorCodes, PlatformError, type DynoExit, type Runtime } from '@platform/types';
 import { withDynoMetadata } from './dyno-metadata.ts';
 import { passesHealthcheck, staysUp, waitForPort } from './health.ts';
 import type { DynoTable } from './dyno-table.ts';
@@ -40,7 +40,7 @@ export function createBootGate(options: BootGateOptions) {
       name,
       command,
       ...(target.sizes?.[type] ? { size: target.sizes[type] } : {}),
-      artifact: release.artifact,
+      artifact: artifactForType(release.artifact, type),
       env: withDynoMetadata(release.env, { app: target.app, appId: target.appId, releaseVersion: release.version }),
     });
     const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
