@@ -97,7 +97,7 @@ describe('Dockerfile deploys with an image per process type (docker runtime)', (
       const out = await cli(['logs', '-n', '200']);
       return out.includes('worker version 1 in the worker image at /srv/worker') ? out : undefined;
     }, 60_000, "the worker's line in the logs");
-    expect(logs).toContain('worker.1');
+    expect(logs).toMatch(/platform\[worker\.1\]: Starting process with command `node worker\.js`/);
   });
 
   it("runs one-offs in the web image", async () => {
