@@ -43,7 +43,7 @@ describe('static buildpack', () => {
     const built = await runRunner(app, cache);
     expect(built.code, built.text).toBe(0);
     expect(built.lines).toContain('-----> Static app detected');
-    expect(built.text).toContain('Warning: static.json "routes" is not supported yet and is ignored.');
+    expect(built.text).not.toContain('Warning');
     expect(built.text).toMatch(/root: public, clean URLs: on, 404 page: missing\.html/);
     expect(built.release).toContain('web: node .heroku/static/server.cjs');
 
@@ -178,7 +178,7 @@ describe('static buildpack', () => {
     [{ 'static.json': '{"headers": {"/": {"Bad Name": "v"}}}', 'index.html': 'x' }, 'static.json "headers" for "/": "Bad Name" is not a valid header name.'],
     [{ 'static.json': '{"headers": {"/": {"Content-Length": "1"}}}', 'index.html': 'x' }, 'static.json "headers" for "/": Content-Length is set by the server and cannot be configured.'],
     [{ 'static.json': '{"headers": {"assets/**": {"X-A": "v"}}}', 'index.html': 'x' }, 'static.json "headers" has the path "assets/**"; a path starts with "/"'],
-    [{ 'static.json': '{"headers": ["/"]}', 'index.html': 'x' }, 'static.json "headers" must be an object of path patterns'],
+    [{ 'static.json': '{"headers": ["/"]}', 'index.html': 'x' }, 'static.json "headers" must be an object, e.g. {"/assets/**"'],
     [{ 'static.json': '{"redirects": {"/a": {"url": "/b", "status": 200}}}', 'index.html': 'x' }, 'static.json "redirects" for "/a": "status" must be 301, 302, 307 or 308.'],
     [{ 'static.json': '{"redirects": {"/a": {"url": "/b\\n"}}}', 'index.html': 'x' }, 'static.json "redirects" for "/a": "url" must be a non-empty URL or path'],
     [{ 'static.json': '{"redirects": {"/a": "/b"}}', 'index.html': 'x' }, 'static.json "redirects" for "/a" must be an object'],

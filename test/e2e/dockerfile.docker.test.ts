@@ -189,10 +189,10 @@ describe('Dockerfile deploys (docker runtime)', () => {
 
   it('refuses a bad heroku.yml with one clear message and changes nothing', async () => {
     const before = await releases();
-    await commitFile(repo, env, 'heroku.yml', 'build:\n  docker:\n    web: Dockerfile\n    worker: other/Dockerfile\n', 'two Dockerfiles');
+    await commitFile(repo, env, 'heroku.yml', 'build:\n  docker:\n    web: Dockerfile\n    worker: other/Dockerfile\n', 'a missing Dockerfile');
     const r = await push();
     expect(r.code).not.toBe(0);
-    expect(r.out.match(/heroku\.yml: build\.docker names 2 Dockerfiles/g), r.out).toHaveLength(1);
+    expect(r.out.match(/No other\/Dockerfile in the repository \(heroku\.yml build\.docker\.worker names it\)/g), r.out).toHaveLength(1);
     expect(r.out).toContain('[remote rejected]');
     expect(await releases()).toEqual(before);
     await served((s) => s.version === '1', 'the running release still served');

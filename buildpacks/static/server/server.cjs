@@ -1,12 +1,15 @@
 'use strict';
 // The static buildpack's web server: sirv (files, ETag, Range, precompressed .gz) behind node:http, with
-// caching headers, clean URLs, a 404 page, headers by path pattern, redirects and https_only, as
-// `.heroku/static/config.json` says (written from the app's static.json at build time, already validated).
+// caching headers, clean URLs, a 404 page, headers by path pattern, redirects, routes, proxies (httpxy),
+// https_only and canonical_host, as `.heroku/static/config.json` says (written from the app's static.json at build
+// time, already validated; its ${NAME} templates are filled in from the dyno's config vars at start).
 // Started as the `web` process: `node .heroku/static/server.cjs`.
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
 const sirv = require('sirv');
+const { compilePattern, matchesPattern } = require('./patterns.cjs');
+const settings = require('./dyno-settings.cjs');
 
 const here = __dirname;
 const config = JSON.parse(fs.readFileSync(path.join(here, 'config.json'), 'utf8'));
@@ -52,68 +55,11 @@ function notFound(req, res) {
   res.end(req.method === 'HEAD' ? undefined : 'Not Found\n');
 }
 
-/**
- * A static.json path pattern, split into literal text and wildcards: "*" is any run of characters but "/", "**" any
- * run at all. Matched against a whole path without regular expressions (no user text is ever compiled), in time
- * bounded by the path length times the pattern length.
- */
-function compile(pattern) {
-  const tokens = [];
-  let i = 0;
-  while (i < pattern.length) {
-    if (pattern.startsWith('**', i)) {
-      tokens.push({ any: true });
-      i += 2;
-      while (pattern.startsWith('*', i)) i++; // "***" is "**"
-    } else if (pattern[i] === '*') {
-      tokens.push({ segment: true });
-      i += 1;
-    } else {
-      const next = pattern.indexOf('*', i);
-      const end = next === -1 ? pattern.length : next;
-      tokens.push({ text: pattern.slice(i, end) });
-      i = end;
-    }
-  }
-  return tokens;
-}
-function matches(tokens, path) {
-  // reach[p]: the tokens so far can end at position p of the path.
-  let reach = new Uint8Array(path.length + 1);
-  reach[0] = 1;
-  for (const token of tokens) {
-    const next = new Uint8Array(path.length + 1);
-    let any = false;
-    if (token.any) {
-      const from = reach.indexOf(1);
-      if (from === -1) return false;
-      next.fill(1, from);
-      any = true;
-    } else if (token.segment) {
-      for (let p = 0; p <= path.length; p++) {
-        if (!reach[p]) continue;
-        next[p] = 1;
-        any = true;
-        // Extend over the characters that are not "/"; stop where an earlier start already extended.
-        for (let q = p; q < path.length && path[q] !== '/' && !next[q + 1]; q++) next[q + 1] = 1;
-      }
-    } else {
-      for (let p = 0; p + token.text.length <= path.length; p++) {
-        if (reach[p] && path.startsWith(token.text, p)) {
-          next[p + token.text.length] = 1;
-          any = true;
-        }
-      }
-    }
-    if (!any) return false;
-    reach = next;
-  }
-  return reach[path.length] === 1;
-}
-// As Heroku's static buildpack did: when several patterns match a path, the one written last in static.json wins,
-// and only its headers are added (they are not merged with other matches).
-const headerRules = (config.headers || []).map(([pattern, values]) => ({ tokens: compile(pattern), values })).reverse();
-const redirects = new Map(Object.entries(config.redirects || {}));
+// As Heroku's static buildpack did: when several "headers" patterns match a path, the one written last in
+// static.json wins, and only its headers are added (they are not merged with other matches). For "routes", the
+// first matching pattern wins (Heroku's were nginx regex locations, tried in order).
+const headerRules = (config.headers || []).map(([pattern, values]) => ({ tokens: compilePattern(pattern), values })).reverse();
+const routeRules = (config.routes || []).map(([pattern, file]) => ({ tokens: compilePattern(pattern), file }));
 
 /** The path as the files are looked up (percent-decoded like sirv does). */
 function decodedPath(pathname) {
@@ -125,46 +71,90 @@ function decodedPath(pathname) {
   }
 }
 
-const server = http.createServer((req, res) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
-    return res.end('Method Not Allowed\n');
-  }
-  const url = req.url || '/';
-  const q = url.indexOf('?');
-  const pathname = q === -1 ? url : url.slice(0, q);
-  // https_only: the router says how the client came in; plain http is sent to the same host and path over https.
-  if (config.https_only && String(req.headers['x-forwarded-proto'] || '').toLowerCase() === 'http') {
-    const host = req.headers.host;
-    if (!host || !/^[A-Za-z0-9._:[\]-]+$/.test(host)) {
+/**
+ * https_only and canonical_host: where a request must go instead, or null. One redirect does both (the canonical host
+ * over https when both apply). Returns false for a Host header that cannot be put in a URL.
+ */
+function upgradeLocation(req, url, canonicalHost) {
+  const proto = String(req.headers['x-forwarded-proto'] || '').toLowerCase();
+  const toHttps = config.https_only && proto === 'http';
+  const host = String(req.headers.host || '').toLowerCase();
+  const hostMatches = !canonicalHost || (canonicalHost.includes(':') ? host : host.replace(/:[0-9]*$/, '')) === canonicalHost;
+  if (!toHttps && hostMatches) return null;
+  const target = hostMatches ? host : canonicalHost;
+  if (!target || !/^[a-z0-9._:[\]-]+$/.test(target)) return false;
+  const scheme = toHttps ? 'https' : proto === 'https' ? 'https' : 'http';
+  return `${scheme}://${target}${url.startsWith('/') ? url : `/${url}`}`;
+}
+
+function handler({ canonicalHost, redirects, proxy }) {
+  return (req, res) => {
+    const url = req.url || '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const location = upgradeLocation(req, url, canonicalHost);
+    if (location === false) {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end('Bad Request\n');
     }
-    res.writeHead(301, { Location: `https://${host}${url.startsWith('/') ? url : `/${url}`}` });
-    return res.end();
-  }
-  const decoded = decodedPath(pathname);
-  const rule = headerRules.find((r) => matches(r.tokens, decoded));
-  if (rule) for (const [name, value] of Object.entries(rule.values)) res.setHeader(name, value);
-  // redirects: one exact path each, to the configured URL as written (the request's query string is not carried).
-  const redirect = redirects.get(decoded);
-  if (redirect) {
-    res.writeHead(redirect.status, { Location: redirect.url });
-    return res.end();
-  }
-  // Clean URLs: /about.html is answered with a redirect to /about (one address per page).
-  if (config.clean_urls && /\.html?$/.test(pathname) && !pathname.endsWith('/index.html')) {
-    res.writeHead(301, { Location: pathname.replace(/\.html?$/, '') + (q === -1 ? '' : url.slice(q)) });
-    return res.end();
-  }
-  // With the app itself as the root, its build files are not part of the site.
-  if (config.root === '.' && /^\/(static\.json|Procfile)$/.test(pathname)) return notFound(req, res);
-  files(req, res, () => notFound(req, res));
-});
+    if (location) {
+      res.writeHead(301, { Location: location });
+      return res.end();
+    }
+    const decoded = decodedPath(pathname);
+    const rule = headerRules.find((r) => matchesPattern(r.tokens, decoded));
+    if (rule) for (const [name, value] of Object.entries(rule.values)) res.setHeader(name, value);
+    // redirects: one exact path each, to the configured URL (the request's query string is not carried).
+    const redirect = redirects.get(decoded);
+    if (redirect) {
+      res.writeHead(redirect.status, { Location: redirect.url });
+      return res.end();
+    }
+    const route = proxy?.match(pathname);
+    const forward = () => proxy.forward(req, res, route, pathname, q === -1 ? '' : url.slice(q));
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (route) return forward();
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+      return res.end('Method Not Allowed\n');
+    }
+    // Under a proxy prefix, a file of the root still answers first (Heroku's order); anything else goes upstream.
+    if (route) return files(req, res, forward);
+    // Clean URLs: /about.html is answered with a redirect to /about (one address per page).
+    if (config.clean_urls && /\.html?$/.test(pathname) && !pathname.endsWith('/index.html')) {
+      res.writeHead(301, { Location: pathname.replace(/\.html?$/, '') + (q === -1 ? '' : url.slice(q)) });
+      return res.end();
+    }
+    // With the app itself as the root, its build files are not part of the site.
+    if (config.root === '.' && /^\/(static\.json|Procfile)$/.test(pathname)) return notFound(req, res);
+    files(req, res, () => {
+      // routes: a path no file answers is served the first matching route's file (a directory without index: 404).
+      const target = routeRules.find((r) => matchesPattern(r.tokens, decoded));
+      if (!target || target.file === null) return notFound(req, res);
+      req.url = `/${target.file.split(path.sep).map(encodeURIComponent).join('/')}`;
+      files(req, res, () => notFound(req, res));
+    });
+  };
+}
 
-server.listen(port, () => {
-  console.log(`static: serving ${path.relative(appDir, root) || '.'} on port ${port}`);
-});
-const stop = () => server.close(() => process.exit(0));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+async function main() {
+  let state;
+  try {
+    state = {
+      canonicalHost: settings.resolveCanonicalHost(config.canonical_host, process.env),
+      redirects: settings.resolveRedirects(config.redirects, process.env),
+      proxy: await settings.createProxy(settings.resolveProxies(config.proxies, process.env), (line) => console.error(line)),
+    };
+  } catch (err) {
+    if (!(err instanceof settings.StartError)) throw err;
+    console.error(`static: ${err.message}`);
+    process.exit(1);
+  }
+  const server = http.createServer(handler(state));
+  server.listen(port, () => {
+    console.log(`static: serving ${path.relative(appDir, root) || '.'} on port ${port}`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+main();

@@ -22,6 +22,8 @@ export interface DockerfileBuildInput {
   app: string;
   appId: string;
   buildId: string;
+  /** The image's tag: `platform/<app>:<tag>`. Default the build id (another image of the same build: `<build>-<type>`). */
+  tag?: string | undefined;
   /** A tar stream of the build context. */
   context: Readable;
   /** The Dockerfile's path inside the context. Default `Dockerfile`. */
@@ -48,7 +50,7 @@ export interface DockerfileBuildResult {
   entrypoint: string[] | null;
 }
 
-/** Builds the app's Dockerfile into `platform/<app>:<buildId>`. Throws PLT_BUILD_FAILED (already on `output`). */
+/** Builds the app's Dockerfile into `platform/<app>:<tag>` (default the build id). Throws PLT_BUILD_FAILED (already on `output`). */
 export async function buildDockerfileImage(input: DockerfileBuildInput): Promise<DockerfileBuildResult> {
   const { docker, output } = input;
   // Taken before the first await: a stream whose producer exits meanwhile may drop what nobody reads yet.
@@ -70,7 +72,7 @@ export async function buildDockerfileImage(input: DockerfileBuildInput): Promise
   input.signal?.addEventListener('abort', onAbort, { once: true });
   if (input.signal?.aborted) stop('abort');
   try {
-    const image = `platform/${input.app}:${input.buildId}`;
+    const image = `platform/${input.app}:${input.tag ?? input.buildId}`;
     const memory = (input.memoryMb ?? 2048) * 1024 * 1024;
     const lines = createBuildOutput((l) => output(`       ${l}`), BUILD_DEFAULTS.outputLimitBytes);
     const sink = lines.writable();

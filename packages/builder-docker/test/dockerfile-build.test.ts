@@ -123,7 +123,7 @@ describe('Dockerfile deploys in the docker builder', () => {
     expect(bad.text().match(/ ! {5}heroku\.yml/g)).toHaveLength(1);
 
     const missing = await build({ 'heroku.yml': 'build:\n  docker:\n    web: web/Dockerfile\n' });
-    await expect(missing.result).rejects.toMatchObject({ message: 'No web/Dockerfile in the repository (heroku.yml build.docker names it).' });
+    await expect(missing.result).rejects.toMatchObject({ message: 'No web/Dockerfile in the repository (heroku.yml build.docker.web names it).' });
 
     const failing = await build({ Dockerfile: `FROM ${STACK_IMAGE}\nRUN echo about to fail && exit 3\n` });
     await expect(failing.result).rejects.toMatchObject({ code: 'PLT_BUILD_FAILED', message: expect.stringMatching(/^The Dockerfile build failed: .*returned a non-zero code: 3/) });

@@ -10,23 +10,42 @@ export const HEROKU_MANIFEST = 'heroku.yml';
  * Only its `build.docker` form exists here, so a manifest always means a Dockerfile build:
  *
  *   build:
- *     docker: { web: Dockerfile }          # the one image every process type runs (a path inside the repo)
+ *     docker: { web: Dockerfile, worker: worker/Dockerfile }   # one image per name (a path inside the repo)
  *     config: { RAILS_ENV: production, NPM_TOKEN: }   # build args: a value, or empty = the app's config var
- *   release: { command: [./migrate.sh], image: web }  # the release phase, in the new image
- *   run: { web: bundle exec puma, worker: { command: [./worker], image: web } }
+ *   release: { command: [./migrate.sh], image: worker }  # the release phase, in that new image
+ *   run: { web: bundle exec puma, clock: { command: [./clock], image: worker } }
+ *
+ * Which image a process type runs: its `image:`, else the image of its own name, else `web`'s (Heroku's rule);
+ * `release` likewise from `release.image`. A type left with none fails the build.
  */
 export interface DockerBuildPlan {
-  /** The Dockerfile, relative to the repository's root (`Dockerfile`, `api/Dockerfile`); its directory is the build context. */
-  dockerfile: string;
+  /**
+   * `build.docker` in its order: image name (a process type) → Dockerfile, relative to the repository's root
+   * (`Dockerfile`, `api/Dockerfile`); each Dockerfile's directory is its build context, and names sharing a
+   * Dockerfile share one image.
+   */
+  images: Record<string, string>;
   /**
    * Build args (the Dockerfile's `ARG`s): a literal value from the manifest, or null for "the app's config var of
    * this name" (passed only when it is set). Nothing else of the app's config reaches the build.
    */
   buildArgs: Record<string, string | null>;
-  /** `run:` process types → command lines (run as `/bin/sh -c`); empty: the image's CMD is `web`. */
+  /** `run:` process types → command lines (run as `/bin/sh -c`); empty: each image's own CMD runs as its type. */
   run: Record<string, string>;
   /** `release.command`, joined by spaces into one command line; null: no release phase. */
   release: string | null;
+  /** The image named by `image:` for a `run:` type, or by `release.image` (as type `release`). */
+  imageChoices: Record<string, string>;
+}
+
+/**
+ * The image name a process type runs in (see DockerBuildPlan): its `image:` choice, the image of its own name, or
+ * `web`'s; null when there is none.
+ */
+export function imageNameFor(plan: Pick<DockerBuildPlan, 'images' | 'imageChoices'>, type: string): string | null {
+  // Own-property checks: a process type may be named like an Object method ("constructor").
+  if (Object.hasOwn(plan.imageChoices, type)) return plan.imageChoices[type]!;
+  return Object.hasOwn(plan.images, type) ? type : Object.hasOwn(plan.images, 'web') ? 'web' : null;
 }
 
 /** Sections a manifest may have. `setup` (app creation from a manifest) is accepted and ignored. */
@@ -45,30 +64,36 @@ function commandLine(value: unknown, where: string): string {
   return line;
 }
 
-function imageOf(value: unknown, where: string, images: ReadonlySet<string>): void {
-  if (value === undefined) return;
-  if (typeof value !== 'string' || !images.has(value)) {
-    throw fail(`${where} names image ${JSON.stringify(value)}, which build.docker does not build (it builds: ${[...images].join(', ')}).`);
+function imageOf(value: unknown, where: string, images: Record<string, string>): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !Object.hasOwn(images, value)) {
+    throw fail(`${where} names image ${JSON.stringify(value)}, which build.docker does not build (it builds: ${Object.keys(images).join(', ')}).`);
   }
+  return value;
 }
 
-function dockerSection(build: Record<string, unknown>): { dockerfile: string; images: Set<string> } {
+function dockerSection(build: Record<string, unknown>): Record<string, string> {
   const docker = build.docker;
   if (!isMap(docker) || Object.keys(docker).length === 0) {
     throw fail('build.docker must map process types to their Dockerfile, e.g. "build: { docker: { web: Dockerfile } }".');
   }
-  const paths = new Set<string>();
+  const images: Record<string, string> = {};
   for (const [type, file] of Object.entries(docker)) {
-    if (!isValidProcessType(type)) throw fail(`build.docker: ${JSON.stringify(type)} is not a valid process type.`);
+    if (!isValidProcessType(type) || type === 'release') throw fail(`build.docker: ${JSON.stringify(type)} is not a valid process type.`);
     if (typeof file !== 'string' || !DOCKERFILE_PATH_RE.test(file) || file.length > 1024) {
       throw fail(`build.docker.${type} must be a relative path inside the repository, e.g. Dockerfile or api/Dockerfile.`);
     }
-    paths.add(file);
+    images[type] = file;
   }
-  if (paths.size > 1) {
-    throw fail(`build.docker names ${paths.size} Dockerfiles; this platform builds one image per app, which every process type runs. Name the same Dockerfile for each (and pick commands with run:).`);
-  }
-  return { dockerfile: [...paths][0]!, images: new Set(Object.keys(docker)) };
+  return images;
+}
+
+/** Fails for a type that would have no image to run in. */
+function requireImage(plan: Pick<DockerBuildPlan, 'images' | 'imageChoices'>, type: string, where: string): void {
+  if (imageNameFor(plan, type) !== null) return;
+  throw fail(
+    `${where} has no image to run in: build.docker builds no ${JSON.stringify(type)} image and no web image (it builds: ${Object.keys(plan.images).join(', ')}). Add ${type} to build.docker, or choose one with "image:".`,
+  );
 }
 
 function buildArgsOf(config: unknown): Record<string, string | null> {
@@ -87,11 +112,11 @@ function buildArgsOf(config: unknown): Record<string, string | null> {
 /**
  * Reads a `heroku.yml` (null: the repository has none). Throws PLT_BUILD_FAILED `heroku.yml: …` saying what is
  * wrong and how to write it: invalid YAML, an unknown section, no `build.docker` (a manifest here always means a
- * Dockerfile build), several Dockerfiles, a bad process type, path, build arg or command, or an `image:` that
- * `build.docker` does not build.
+ * Dockerfile build), a bad process type, path, build arg or command, an `image:` that `build.docker` does not
+ * build, or a `run:`/`release` type left without an image.
  *
  *   parseHerokuManifest('build:\n  docker:\n    web: Dockerfile\n')
- *   // { dockerfile: 'Dockerfile', buildArgs: {}, run: {}, release: null }
+ *   // { images: { web: 'Dockerfile' }, buildArgs: {}, run: {}, release: null, imageChoices: {} }
  */
 export function parseHerokuManifest(text: string | null): DockerBuildPlan | null {
   if (text === null) return null;
@@ -110,13 +135,16 @@ export function parseHerokuManifest(text: string | null): DockerBuildPlan | null
   for (const key of Object.keys(build)) {
     if (key !== 'docker' && key !== 'config') throw fail(`build.${key} is not supported (only build.docker and build.config).`);
   }
-  const { dockerfile, images } = dockerSection(build);
+  const images = dockerSection(build);
+  const imageChoices: Record<string, string> = {};
 
   let release: string | null = null;
   if (doc.release !== undefined && doc.release !== null) {
-    if (!isMap(doc.release)) throw fail('release must be a map with a command, e.g. "release: { command: [./migrate.sh] }".');
+    if (!isMap(doc.release)) throw fail('release must be a map with a command, e.g. "release: { command: [./migrate.sh], image: web }".');
     release = commandLine(doc.release.command, 'release.command');
-    imageOf(doc.release.image, 'release.image', images);
+    const chosen = imageOf(doc.release.image, 'release.image', images);
+    if (chosen !== undefined) imageChoices.release = chosen;
+    requireImage({ images, imageChoices }, 'release', 'release');
   }
 
   const run: Record<string, string> = {};
@@ -126,13 +154,15 @@ export function parseHerokuManifest(text: string | null): DockerBuildPlan | null
       if (!isValidProcessType(type) || type === 'release') throw fail(`run: ${JSON.stringify(type)} is not a valid process type.`);
       if (isMap(entry)) {
         run[type] = commandLine(entry.command, `run.${type}.command`);
-        imageOf(entry.image, `run.${type}.image`, images);
+        const chosen = imageOf(entry.image, `run.${type}.image`, images);
+        if (chosen !== undefined) imageChoices[type] = chosen;
       } else {
         run[type] = commandLine(entry, `run.${type}`);
       }
+      requireImage({ images, imageChoices }, type, `run.${type}`);
     }
   }
-  return { dockerfile, buildArgs: buildArgsOf(build.config), run, release };
+  return { images, buildArgs: buildArgsOf(build.config), run, release, imageChoices };
 }
 
 /** What a build on the process runtime says when the app asks for a Dockerfile build (the push changes nothing). */

@@ -1,7 +1,7 @@
 export { runBuild, buildFailed, createRejecter, explainedFailure, envDirFiles, describeBuildError, BUILD_DEFAULTS } from './build-run.ts';
 export type { BuilderLogger, RunBuildOptions } from './build-run.ts';
 export { runnerArgv, runnerEnvironment, runnerFailure, stoppedReason, RUNNER_DOCKERFILE_EXIT } from './runner.ts';
-export { parseHerokuManifest, HEROKU_MANIFEST, DOCKERFILE_NEEDS_DOCKER, type DockerBuildPlan } from './heroku-manifest.ts';
+export { parseHerokuManifest, imageNameFor, HEROKU_MANIFEST, DOCKERFILE_NEEDS_DOCKER, type DockerBuildPlan } from './heroku-manifest.ts';
 export { RUNNER_SCRIPT, RELEASE_OUT_NAME, BUILDPACK_NAME_FILE, BUILDPACK_NAME_RE, type RunnerPaths } from './runner.ts';
 export { installedBuildpacks } from './installed-buildpacks.ts';
 export { finishBuild, appFileProblem, APP_FILE_MAX_BYTES, type FinishedBuild } from './finish-build.ts';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseHerokuManifest } from '../src/heroku-manifest.ts';
+import { imageNameFor, parseHerokuManifest } from '../src/heroku-manifest.ts';
 
 describe('heroku.yml', () => {
   it('is absent: no plan', () => {
     expect(parseHerokuManifest(null)).toBeNull();
   });
 
-  it("reads Heroku's whole form: one Dockerfile, build args (a value, or empty for the app's config var), release and run", () => {
+  it("reads Heroku's whole form: a Dockerfile shared by two names, build args (a value, or empty for the app's config var), release and run", () => {
     const plan = parseHerokuManifest(
       [
         'setup:',
@@ -33,12 +33,45 @@ describe('heroku.yml', () => {
       ].join('\n'),
     );
     expect(plan).toEqual({
-      dockerfile: 'api/Dockerfile',
+      images: { web: 'api/Dockerfile', worker: 'api/Dockerfile' },
       buildArgs: { RAILS_ENV: 'production', WORKERS: '4', NPM_TOKEN: null },
       run: { web: 'bundle exec puma', worker: './worker --queue default' },
       release: './migrate.sh --all',
+      imageChoices: { release: 'worker', worker: 'web' },
     });
-    expect(parseHerokuManifest('build:\n  docker:\n    web: Dockerfile\n')).toEqual({ dockerfile: 'Dockerfile', buildArgs: {}, run: {}, release: null });
+    expect(parseHerokuManifest('build:\n  docker:\n    web: Dockerfile\n')).toEqual({ images: { web: 'Dockerfile' }, buildArgs: {}, run: {}, release: null, imageChoices: {} });
+  });
+
+  it("builds one image per process type (Heroku's form); a type runs its image:, its own name's, else web's", () => {
+    const plan = parseHerokuManifest(
+      [
+        'build:',
+        '  docker:',
+        '    web: Dockerfile',
+        '    worker: worker/Dockerfile',
+        'release:',
+        '  command: [./migrate]',
+        '  image: worker',
+        'run:',
+        '  clock: ./clock',
+        '  mailer: { command: ./mail, image: worker }',
+        '  constructor: ./odd-name',
+        '',
+      ].join('\n'),
+    )!;
+    expect(plan.images).toEqual({ web: 'Dockerfile', worker: 'worker/Dockerfile' });
+    expect(['web', 'worker', 'release', 'clock', 'mailer', 'constructor', 'run'].map((t) => imageNameFor(plan, t))).toEqual([
+      'web',
+      'worker',
+      'worker',
+      'web',
+      'worker',
+      'web',
+      'web',
+    ]);
+    // Without a web image, a type needs an image of its own name or an image: choice.
+    const noWeb = parseHerokuManifest('build:\n  docker:\n    worker: Dockerfile\n')!;
+    expect([imageNameFor(noWeb, 'worker'), imageNameFor(noWeb, 'clock'), imageNameFor(noWeb, 'toString')]).toEqual(['worker', null, null]);
   });
 
   it.each([
@@ -51,7 +84,10 @@ describe('heroku.yml', () => {
     ['build:\n  docker:\n    web: ../Dockerfile\n', /build\.docker\.web must be a relative path inside the repository/],
     ['build:\n  docker:\n    web: /etc/Dockerfile\n', /must be a relative path/],
     ['build:\n  docker:\n    web: a/./Dockerfile\n', /must be a relative path/],
-    ['build:\n  docker:\n    web: Dockerfile\n    worker: worker/Dockerfile\n', /names 2 Dockerfiles; this platform builds one image per app/],
+    ['build:\n  docker:\n    worker: Dockerfile\nrun:\n  clock: ./clock\n', /run\.clock has no image to run in: build\.docker builds no "clock" image and no web image \(it builds: worker\)\. Add clock to build\.docker, or choose one with "image:"/],
+    ['build:\n  docker:\n    worker: Dockerfile\nrelease:\n  command: [./m]\n', /release has no image to run in/],
+    ['build:\n  docker:\n    web: Dockerfile\nrun:\n  clock: { command: ./c, image: clock }\n', /run\.clock\.image names image "clock", which build\.docker does not build \(it builds: web\)/],
+    ['build:\n  docker:\n    release: Dockerfile\n', /build\.docker: "release" is not a valid process type/],
     ['build:\n  docker:\n    "we b": Dockerfile\n', /"we b" is not a valid process type/],
     ['build:\n  docker:\n    web: Dockerfile\n  config:\n    "1BAD": x\n', /build\.config: "1BAD" is not a valid variable name/],
     ['build:\n  docker:\n    web: Dockerfile\n  config:\n    A: { b: 1 }\n', /build\.config\.A must be a string/],

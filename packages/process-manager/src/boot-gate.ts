@@ -1,4 +1,4 @@
-import { ErrorCodes, PlatformError, type DynoExit, type Runtime } from '@platform/types';
+import { artifactForType, ErrorCodes, PlatformError, type DynoExit, type Runtime } from '@platform/types';
 import { withDynoMetadata } from './dyno-metadata.ts';
 import { passesHealthcheck, staysUp, waitForPort } from './health.ts';
 import type { DynoTable } from './dyno-table.ts';
@@ -30,7 +30,8 @@ export function createBootGate(options: BootGateOptions) {
    */
   async function start(target: AppTarget, release: ReleaseTarget, type: string, name: string): Promise<Tracked> {
     const command = release.commands[type]!;
-    table.emit(target.appId, name, `Starting process with command \`${command}\``);
+    // An empty command is a Dockerfile image's own CMD: the driver reports what it runs once the dyno exists.
+    if (command !== '') table.emit(target.appId, name, `Starting process with command \`${command}\``);
     const dyno = await runtime.start({
       app: target.app,
       appId: target.appId,
@@ -40,9 +41,12 @@ export function createBootGate(options: BootGateOptions) {
       name,
       command,
       ...(target.sizes?.[type] ? { size: target.sizes[type] } : {}),
-      artifact: release.artifact,
+      artifact: artifactForType(release.artifact, type),
       env: withDynoMetadata(release.env, { app: target.app, appId: target.appId, releaseVersion: release.version }),
     });
+    if (command === '') {
+      table.emit(target.appId, name, dyno.command ? `Starting process with command \`${dyno.command}\`` : "Starting process with the image's own command");
+    }
     const t: Tracked = { dyno, state: 'starting', since: new Date(), draining: false };
     table.tracked.set(dyno.id, t);
     table.clearCrash(target.appId, name);

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { ErrorCodes, PlatformError, type AttachedDyno, type Dyno, type DynoExit, type Runtime } from '@platform/types';
+import { artifactForType, ErrorCodes, PlatformError, type AttachedDyno, type Dyno, type DynoExit, type Runtime } from '@platform/types';
 import { withDynoMetadata } from './dyno-metadata.ts';
 import type { DynoTable } from './dyno-table.ts';
 import { exitLines } from './exit-lines.ts';
@@ -54,7 +54,7 @@ export async function runOneOff(options: OneOffOptions, input: OneOffInput): Pro
     type: 'run',
     name,
     command: input.command,
-    artifact: input.release.artifact,
+    artifact: artifactForType(input.release.artifact, 'run'),
     size: input.size,
     env: withDynoMetadata(input.env, { app: input.app, appId: input.appId, releaseVersion: input.release.version }),
   };

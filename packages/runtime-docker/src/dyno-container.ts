@@ -58,6 +58,8 @@ export interface ContainerFacts {
   running: boolean;
   ip: string;
   startedAt: Date;
+  /** What the container runs, as Docker reports it (its path and arguments joined by spaces, as `docker ps` shows). */
+  runs?: string | undefined;
 }
 
 /** True for a container this very platform instance started (its `platform.managed` label holds our id). */
@@ -65,9 +67,12 @@ export function isManaged(labels: Record<string, string> | undefined, instance: 
   return labels?.[LABEL.managed] === instance;
 }
 
-/** The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). */
+/**
+ * The Dyno a container stands for, read back from its labels (what adoption after a restart relies on). Its command
+ * is the declared one, or, for a Dockerfile image run by its own CMD, what the container runs (`facts.runs`).
+ */
 export function dynoFromContainer(facts: ContainerFacts): Dyno {
-  return dynoFromLabels(facts.labels, { id: facts.id, host: facts.ip, running: facts.running, startedAt: facts.startedAt });
+  return dynoFromLabels(facts.labels, { id: facts.id, host: facts.ip, running: facts.running, startedAt: facts.startedAt, runs: facts.runs });
 }
 
 /** Docker reports a signal death as 128+n (tini passes it on): map it back like a child process exit. */
@@ -90,5 +95,6 @@ export function dynoFromInspect(info: Docker.ContainerInspectInfo, running = inf
     running,
     ip: containerIp(info.NetworkSettings.Networks),
     startedAt: new Date(info.State.StartedAt),
+    runs: [info.Path, ...(info.Args ?? [])].filter(Boolean).join(' '),
   });
 }

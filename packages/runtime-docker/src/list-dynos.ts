@@ -30,6 +30,7 @@ export async function listDynos(ctx: DockerContext, filter: { app?: string | und
       running: c.State === 'running' || c.State === 'paused' || c.State === 'restarting',
       ip: containerIp(c.NetworkSettings?.Networks) || known?.dyno.address.host || '',
       startedAt: known?.dyno.startedAt ?? new Date(c.Created * 1000),
+      runs: c.Command,
     };
     if (c.State === 'created' || c.State === 'removing') continue; // being started or removed right now
     const dyno = dynoFromContainer(facts);

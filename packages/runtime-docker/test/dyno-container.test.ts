@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DynoSpec } from '@platform/types';
-import { containerOptions } from '../src/dyno-container.ts';
+import { containerOptions, dynoFromContainer } from '../src/dyno-container.ts';
 
 /** The container a spec becomes: pure, so table-tested without an engine (the engine runs it in docker.test.ts and e2e). */
 const settings = { instance: 'i1', user: '1000:1000', port: 5000, size: { memoryMb: 512, pids: 256 } };
@@ -39,5 +39,13 @@ describe('dyno container options', () => {
     const declared = containerOptions(spec({ image: 'platform/df-app:b2', kind: 'dockerfile' }, 'exec ./worker --queue a'), settings, 'net');
     expect(declared.Cmd).toEqual(['/bin/sh', '-c', 'exec ./worker --queue a']);
     expect(declared).not.toHaveProperty('Entrypoint');
+  });
+
+  it("read back: a declared command as declared; a Dockerfile image's own CMD as what Docker runs (ps shows it, not a blank)", () => {
+    const labels = (command: string) => containerOptions(spec({ image: 'platform/df-app:b2', kind: 'dockerfile' }, command), settings, 'net').Labels!;
+    const facts = { id: 'c1', running: true, ip: '10.0.0.2', startedAt: new Date(0), runs: 'docker-entrypoint.sh node server.js' };
+    expect(dynoFromContainer({ ...facts, labels: labels('') }).command).toBe('docker-entrypoint.sh node server.js');
+    expect(dynoFromContainer({ ...facts, labels: labels('exec ./worker') }).command).toBe('exec ./worker');
+    expect(dynoFromContainer({ ...facts, runs: undefined, labels: labels('') }).command).toBe('');
   });
 });

@@ -37,12 +37,13 @@ export function dynoLabels(spec: DynoSpec, instance: string, port: number): Reco
 }
 
 /**
- * The Dyno a container or service stands for, read back from its labels, at `address` (the port defaults to the
- * `platform.port` label: $PORT inside the dyno).
+ * The Dyno a container or service stands for, read back from its labels, at `host` and `port` (the port defaults to
+ * the `platform.port` label: $PORT inside the dyno). Its command is the declared one, or, for a Dockerfile image
+ * run by its own CMD (no declared command), `runs`: what the container runs, as the engine reports it (for `ps`).
  */
 export function dynoFromLabels(
   labels: Record<string, string>,
-  facts: { id: string; host: string; port?: number | undefined; running: boolean; startedAt: Date },
+  facts: { id: string; host: string; port?: number | undefined; running: boolean; startedAt: Date; runs?: string | undefined },
 ): Dyno {
   return {
     id: facts.id,
@@ -52,7 +53,7 @@ export function dynoFromLabels(
     releaseVersion: Number(labels[DYNO_LABEL.releaseVersion] ?? 0),
     type: labels[DYNO_LABEL.type] ?? '',
     name: labels[DYNO_LABEL.dyno] ?? '',
-    command: labels[DYNO_LABEL.command] ?? '',
+    command: labels[DYNO_LABEL.command] || facts.runs || '',
     address: { host: facts.host, port: facts.port ?? Number(labels[DYNO_LABEL.port] ?? 0) },
     startedAt: facts.startedAt,
     running: facts.running,

@@ -16,13 +16,23 @@ export function createBuilds(pool: pg.Pool) {
 
     async succeed(
       id: string,
-      /** A Dockerfile build has no slug (`slugChecksum` and `slugSize` null): its image is its artifact. */
-      result: { buildpack: string; processTypes: Record<string, string>; slugChecksum: string | null; slugSize: number | null; image?: string | null },
+      /**
+       * A Dockerfile build has no slug (`slugChecksum` and `slugSize` null): its image is its artifact, and `images`
+       * the image of each process type that does not run `image` (one image per type).
+       */
+      result: {
+        buildpack: string;
+        processTypes: Record<string, string>;
+        slugChecksum: string | null;
+        slugSize: number | null;
+        image?: string | null;
+        images?: Readonly<Record<string, string>> | null;
+      },
     ): Promise<BuildRecord> {
       const r = await pool.query(
         `UPDATE builds SET status = 'succeeded', buildpack = $2, process_types = $3, slug_checksum = $4, slug_size = $5,
-           image = $6, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING *`,
-        [id, result.buildpack, JSON.stringify(result.processTypes), result.slugChecksum, result.slugSize, result.image ?? null],
+           image = $6, images = $7, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING *`,
+        [id, result.buildpack, JSON.stringify(result.processTypes), result.slugChecksum, result.slugSize, result.image ?? null, result.images ? JSON.stringify(result.images) : null],
       );
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.buildNotFound, 'Build not found or already finished.');
       return toBuild(r.rows[0]);
@@ -60,12 +70,13 @@ export function createBuilds(pool: pg.Pool) {
 
     /** Slug checksums and images still referenced by any release or build (for garbage collection). */
     async referencedArtifacts(): Promise<{ slugs: Set<string>; images: Set<string> }> {
-      const r = await pool.query(`SELECT slug_checksum, image FROM builds WHERE status = 'succeeded'`);
+      const r = await pool.query(`SELECT slug_checksum, image, images FROM builds WHERE status = 'succeeded'`);
       const slugs = new Set<string>();
       const images = new Set<string>();
       for (const row of r.rows) {
         if (row.slug_checksum) slugs.add(row.slug_checksum);
         if (row.image) images.add(row.image);
+        for (const image of Object.values((row.images as Record<string, string> | null) ?? {})) images.add(image);
       }
       return { slugs, images };
     },

@@ -71,6 +71,8 @@ export interface BuildRecord {
   slugChecksum: string | null;
   slugSize: number | null;
   image: string | null;
+  /** A Dockerfile build with one image per process type: type → image, for those not running `image`; else null. */
+  images: Readonly<Record<string, string>> | null;
   failure: string | null;
   createdAt: Date;
   updatedAt: Date;

@@ -28,6 +28,7 @@ export function toBuild(r: Row): BuildRecord {
     slugChecksum: (r.slug_checksum as string | null) ?? null,
     slugSize: r.slug_size === null || r.slug_size === undefined ? null : Number(r.slug_size),
     image: (r.image as string | null) ?? null,
+    images: (r.images as Record<string, string> | null) ?? null,
     failure: (r.failure as string | null) ?? null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,

@@ -35,6 +35,11 @@ export interface BuildResult {
   buildpack: string;
   /** Docker image: stack + slug (docker mode), or the app's own Dockerfile's (then `slug` is null). */
   image?: string | undefined;
+  /**
+   * A Dockerfile build with several images (heroku.yml `build.docker: { web: …, worker: … }`): the image each process
+   * type (and `release`) runs, where it is not `image` (which one-offs and any other type run). See `Artifact.images`.
+   */
+  images?: Readonly<Record<string, string>> | undefined;
   /** `dockerfile` for an image built from the app's Dockerfile (see `Artifact.kind`); default `slug`. */
   kind?: 'slug' | 'dockerfile' | undefined;
 }

@@ -20,6 +20,11 @@ export interface Artifact {
   /** Docker image reference (`platform/<app>:<build id>`), when the build produced one. */
   image?: string | undefined;
   /**
+   * Process type → image, for a Dockerfile build with one image per type (`platform/<app>:<build id>-<type>`); a type
+   * not named here runs `image`. A `DynoSpec`'s artifact is already its type's (`artifactForType`): drivers read `image`.
+   */
+  images?: Readonly<Record<string, string>> | undefined;
+  /**
    * How the image runs a command. `slug` (the default): the slug launch script from /app (`.profile.d`, then
    * `bash -c <command>`). `dockerfile`: an image built from the app's Dockerfile, run as `docker run` would — its
    * ENTRYPOINT, working directory and environment kept, a command given as `/bin/sh -c <command>` in place of its

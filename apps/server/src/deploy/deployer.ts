@@ -161,6 +161,7 @@ export function createDeployer(options: DeployerOptions) {
         slugChecksum: result.slug?.checksum ?? null,
         slugSize: result.slug?.size ?? null,
         image: image ?? result.image ?? null,
+        images: result.images ?? null,
       });
       emit(app.id, 'Build succeeded');
       failpoint('after-image');
@@ -204,13 +205,16 @@ export function createDeployer(options: DeployerOptions) {
    */
   async function assertRunnable(release: ReleaseRecord): Promise<void> {
     const target = await releaseTarget(release);
-    const { slugPath, image } = target.artifact;
+    const { slugPath, image, images } = target.artifact;
     if (slugPath === undefined) {
-      if (image && options.imageExists && !(await options.imageExists(image))) {
-        throw new PlatformError(
-          'PLT_CONFLICT',
-          `v${release.version} cannot run again: its image (built from the app's Dockerfile) was collected, and a Dockerfile build has no slug to recreate it from. Deploy its code again instead (git push).`,
-        );
+      // Every image of the release (one per process type where heroku.yml built several) must still be there.
+      for (const each of new Set([...(image ? [image] : []), ...Object.values(images ?? {})])) {
+        if (options.imageExists && !(await options.imageExists(each))) {
+          throw new PlatformError(
+            'PLT_CONFLICT',
+            `v${release.version} cannot run again: its image (built from the app's Dockerfile) was collected (${each}), and a Dockerfile build has no slug to recreate it from. Deploy its code again instead (git push).`,
+          );
+        }
       }
       return;
     }

@@ -1,4 +1,4 @@
-import { PlatformError } from '@platform/types';
+import { artifactForType, PlatformError } from '@platform/types';
 import type { Runtime } from '@platform/types';
 import type { AppRecord } from '@platform/store-postgres';
 import type { ReleaseTarget } from '@platform/process-manager';
@@ -40,7 +40,7 @@ export async function runReleasePhase(input: {
       name: `release.${target.version}`,
       command: target.commands.release!,
       env: target.env,
-      artifact: target.artifact,
+      artifact: artifactForType(target.artifact, 'release'),
     });
     dynoId = dyno.id;
     for (const e of early) if (e.id === dynoId) input.output(e.line);

@@ -9,7 +9,8 @@ import { DEFAULT_DYNO_SIZE, dynoSizeNamed } from '../services/dyno-sizes.ts';
  * What the process manager needs to run a release: commands, artifact, config, health check. `build` is the
  * release's build when the caller has it already (else it is read).
  *
- * A Dockerfile build's release runs its image (`artifact.kind: 'dockerfile'`, no slug).
+ * A Dockerfile build's release runs its image (`artifact.kind: 'dockerfile'`, no slug), or, where heroku.yml built one
+ * per process type, each type its own (`artifact.images`).
  *
  * @throws PLT_NO_RELEASE for a release without a build, or a build with neither slug nor image; PLT_BUILD_NOT_FOUND.
  */
@@ -19,7 +20,8 @@ export async function releaseTarget(store: Store, slugsDir: string, release: Rel
   const env = await store.releases.config(release.id);
   // A Dockerfile build: its image is the whole artifact (no slug, so no app.json health check either).
   if (!b.slugChecksum && b.image) {
-    return { id: release.id, version: release.version, commands: b.processTypes, artifact: { image: b.image, kind: 'dockerfile' }, env };
+    const artifact = { image: b.image, kind: 'dockerfile' as const, ...(b.images ? { images: b.images } : {}) };
+    return { id: release.id, version: release.version, commands: b.processTypes, artifact, env };
   }
   if (!b.slugChecksum) throw new PlatformError(ErrorCodes.noRelease, 'This release has no slug to run.');
   const slugPath = path.join(slugsDir, `${b.slugChecksum}.tgz`);
