@@ -37,6 +37,7 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
   let token = '';
   let instance = '';
   let labelledHere = false;
+  let user: { env: Record<string, string>; repo: string } | null = null;
 
   /** The docker CLI against the sandbox's manager. */
   const sandboxDocker = (args: string[]): Promise<RunResult> =>
@@ -147,6 +148,7 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
     expect(created.code, created.stderr).toBe(0);
     const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
     expect(push.code, push.stderr).toBe(0);
+    user = { env, repo };
     expect(push.stderr).toMatch(/remote:\s+Released v1/);
     const res = await eventually(
       async () => {
@@ -164,6 +166,45 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
     expect(spec.Networks?.map((n) => n.Target)).toContain((await docker.getNetwork(dynoNetwork).inspect()).Id);
     const published = ((dyno!.Endpoint as { Ports?: unknown[] } | undefined)?.Ports ?? []).length;
     expect(published).toBe(0);
+  });
+
+  it('reaches every dyno over the overlay, on whichever node Swarm runs it', async () => {
+    expect(user, 'the app was deployed').not.toBeNull();
+    const scaled = await platform(['ps:scale', 'web=3'], { cwd: user!.repo, env: user!.env });
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const dynos = await eventually(
+      async () => {
+        const services = await docker.listServices({ filters: { label: [`platform.app=${app}`] } });
+        if (services.length !== 3) return null;
+        const tasks = await docker.listTasks({ filters: { service: services.map((x) => x.ID), 'desired-state': ['running'] } });
+        const running = tasks.filter((t) => t.Status?.State === 'running');
+        return running.length === 3 ? running : null;
+      },
+      90_000,
+      'three running web dynos',
+    );
+    // The dyno fixture logs `GET / dyno=web.N` for each request it answers (random balancing: 40 requests
+    // miss one of 3 dynos with a chance of 3·(2/3)^40, about 1e-7).
+    for (let i = 0; i < 40; i++) expect((await getViaRouter(routerUrl, app, `/?n=${i}`)).status).toBe(200);
+    const [router] = await docker.listTasks({ filters: { service: [`${stack}_router`], 'desired-state': ['running'] } });
+    const served = await eventually(
+      async () => {
+        const counts = await Promise.all(
+          dynos.map(async (t) => {
+            const logs = await sandboxDocker(['service', 'logs', '--raw', t.ServiceID as string]);
+            return (logs.stdout.match(/GET \/\?n=\d+ dyno=web\.\d/g) ?? []).length;
+          }),
+        );
+        return counts.every((c) => c > 0) ? counts : null;
+      },
+      30_000,
+      'every dyno to have answered a request through the router',
+    );
+    expect(served.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(40);
+    // Where they ran (a dyno on another node than the router's proves the overlay across nodes; the sandbox
+    // swarm has one node unless a worker was joined to it).
+    const elsewhere = dynos.filter((t) => t.NodeID !== router!.NodeID).length;
+    process.stderr.write(`swarm-stack: ${elsewhere} of 3 dynos ran on another node than the router's\n`);
   });
 
   it('is removed whole by docker stack rm once the apps are destroyed', async () => {
