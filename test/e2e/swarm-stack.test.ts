@@ -55,7 +55,7 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
     password = randomBytes(16).toString('hex');
     await writeFile(path.join(dir, 'db-password'), `${password}\n`, { mode: 0o600 });
     labelledHere = (await docker.listNodes({ filters: JSON.stringify({ 'node.label': ['platform.control=true'] }) })).length === 0;
-    const deployed = await run('bash', ['scripts/swarm-deploy.sh', '--images-from', 'unix:///var/run/docker.sock', stack], {
+    const deployed = await run('bash', ['scripts/swarm-deploy.sh', '--images-from', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', stack], {
       cwd: REPO_ROOT,
       timeoutMs: 280_000,
       env: {
@@ -228,5 +228,28 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
     );
     expect((await docker.listNetworks({ filters: { name: [dynoNetwork] } })).filter((n) => n.Name === dynoNetwork)).toEqual([]);
     await removeVolumes();
+  });
+});
+
+describe('scripts/swarm-deploy.sh', () => {
+  it('refuses a bad stack name, a missing registry or password file, saying which, before touching an engine', async () => {
+    const deploy = (args: string[], env: Record<string, string>) =>
+      run('bash', ['scripts/swarm-deploy.sh', ...args], {
+        cwd: REPO_ROOT,
+        // An engine that does not exist: the script must stop before it asks one anything.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DOCKER_HOST: 'unix:///nonexistent/docker.sock', ...env },
+      });
+    const badName = await deploy(['Bad_Name;rm'], { PLATFORM_REGISTRY: '127.0.0.1:5000', PLATFORM_DB_PASSWORD_FILE: path.join(REPO_ROOT, 'package.json') });
+    expect(badName.code).not.toBe(0);
+    expect(badName.stderr).toContain('the stack name must be lower-case letters, digits and dashes');
+    const noRegistry = await deploy(['platform'], { PLATFORM_DB_PASSWORD_FILE: path.join(REPO_ROOT, 'package.json') });
+    expect(noRegistry.code).not.toBe(0);
+    expect(noRegistry.stderr).toContain('set PLATFORM_REGISTRY');
+    const noPassword = await deploy(['platform'], { PLATFORM_REGISTRY: '127.0.0.1:5000' });
+    expect(noPassword.code).not.toBe(0);
+    expect(noPassword.stderr).toContain('set PLATFORM_DB_PASSWORD_FILE');
+    const noManager = await deploy(['platform'], { PLATFORM_REGISTRY: '127.0.0.1:5000', PLATFORM_DB_PASSWORD_FILE: path.join(REPO_ROOT, 'package.json') });
+    expect(noManager.code).not.toBe(0);
+    expect(noManager.stderr).toContain('is not a swarm manager');
   });
 });
