@@ -207,6 +207,44 @@ describe.skipIf('skip' in sandbox)(`docker-stack.yml on the sandbox swarm${'skip
     process.stderr.write(`swarm-stack: ${elsewhere} of 3 dynos ran on another node than the router's\n`);
   });
 
+  it('keeps serving while Swarm replaces platformd, whose successor adopts the dynos', async () => {
+    const before = (await docker.listServices({ filters: { label: [`platform.app=${app}`] } })).map((x) => x.ID).sort();
+    expect(before).toHaveLength(3);
+    const oldServer = (await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${stack}_server`] } }))[0]!.Id;
+    // Requests one after another, as a user's traffic, while the server task is stopped and started again.
+    let replacing = true;
+    const failures: string[] = [];
+    let served = 0;
+    const traffic = (async () => {
+      while (replacing) {
+        const r = await getViaRouter(routerUrl, app).catch((err: unknown) => ({ status: 0, body: String(err) }));
+        if (r.status === 200) served++;
+        else failures.push(`${r.status} ${r.body.slice(0, 100)}`);
+      }
+    })();
+    const replaced = await sandboxDocker(['service', 'update', '--force', '--detach', `${stack}_server`]);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    await eventually(
+      async () => {
+        const [c] = await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${stack}_server`] } });
+        if (!c || c.Id === oldServer) return false;
+        return (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(5_000) }).catch(() => null))?.ok;
+      },
+      120_000,
+      'a new platformd to answer',
+    );
+    const ps = await api(apiUrl, token, 'GET', `/apps/${app}/dynos`);
+    replacing = false;
+    await traffic;
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(0);
+    expect(ps.status).toBe(200);
+    expect((ps.json as Array<{ name: string; state: string }>).map((d) => `${d.name} ${d.state}`).sort()).toEqual(['web.1 up', 'web.2 up', 'web.3 up']);
+    // Adopted, not started again: the same three services.
+    const after = (await docker.listServices({ filters: { label: [`platform.app=${app}`] } })).map((x) => x.ID).sort();
+    expect(after).toEqual(before);
+  });
+
   it('is removed whole by docker stack rm once the apps are destroyed', async () => {
     const destroyed = await api(apiUrl, token, 'DELETE', `/apps/${app}`);
     expect(destroyed.status).toBe(200);
