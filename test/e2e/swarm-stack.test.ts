@@ -21,8 +21,11 @@ const sandbox = await requireSwarm();
 const stack = `plt-stack-${randomBytes(3).toString('hex')}`;
 const app = 'stack-e2e';
 const dynoNetwork = `${stack}-dynos`;
-/** Ports published in host mode on the sandbox's node, out of the way of other test files' services. */
-const port = (offset: number) => 30_000 + (randomBytes(2).readUInt16BE() % 3_000) * 3 + offset;
+/**
+ * Ports published in host mode on the sandbox's node: above Swarm's range for ports it picks itself (30000–32767,
+ * which the swarm runtime's `published` dynos of other test files take), random so that runs do not meet.
+ */
+const port = (offset: number) => 33_000 + (randomBytes(2).readUInt16BE() % 3_000) * 3 + offset;
 const [apiPort, routerPort, tlsPort] = [port(0), port(1), port(2)];
 const ofStack = { filters: { label: [`com.docker.stack.namespace=${stack}`] } };
 
