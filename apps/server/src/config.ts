@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DRAIN_ALLOWANCES, type DrainAllowance } from '@platform/log-hub';
 import { FAILPOINTS, isFailpoint, type Failpoint } from './failpoints.ts';
 import { parseApiEdge, type ApiEdgeConfig } from './api-edge-config.ts';
+import { databaseUrlWithPassword } from './database-url.ts';
 
 export type RuntimeChoice = 'auto' | 'docker' | 'process' | 'swarm';
 /** The data path: HAProxy (native, outlives platformd), the built-in Node router, or auto (HAProxy when installed). */
@@ -46,6 +47,7 @@ export interface ServerConfig {
   /** Base URL users reach the API/git at (for git_url); derived from host/port when unset. */
   publicUrl: string | null;
   dataDir: string;
+  /** DATABASE_URL (or `_FILE`), with PLATFORM_DATABASE_PASSWORD (or `_FILE`, a Docker secret) put in when set; null: embedded PostgreSQL. */
   databaseUrl: string | null;
   /** 32-byte key as given (hex/base64), or null to use <dataDir>/secret.key. */
   secretKey: string | null;
@@ -239,7 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     router,
     acme: str('PLATFORM_ACME_DIRECTORY_URL') !== null,
   });
-  problems.push(...apiEdge.problems);
+  const database = databaseUrlWithPassword(str('DATABASE_URL'), str('PLATFORM_DATABASE_PASSWORD'));
+  problems.push(...apiEdge.problems, ...database.problems);
   const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/platform' : path.join(os.homedir(), '.local', 'share', 'platform');
 
   const config: ServerConfig = {
@@ -258,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     domain,
     publicUrl: publicUrl?.replace(/\/$/, '') ?? null,
     dataDir: path.resolve(str('PLATFORM_DATA_DIR') ?? defaultDataDir),
-    databaseUrl: str('DATABASE_URL'),
+    databaseUrl: database.value,
     secretKey: str('PLATFORM_SECRET_KEY'),
     adminToken: str('PLATFORM_ADMIN_TOKEN'),
     adminEmail: str('PLATFORM_ADMIN_EMAIL') ?? 'admin@platform.local',
