@@ -148,3 +148,35 @@ describe('python buildpack: poetry.lock', () => {
     }
   });
 });
+
+describe('python buildpack: Django collectstatic', () => {
+  const DJANGO_APP = {
+    'requirements.txt': 'django==0.1.0\n',
+    'manage.py': 'import os, sys\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n',
+    'site_conf/__init__.py': '',
+    'site_conf/settings.py': 'from pathlib import Path\nBASE = Path(__file__).resolve().parent.parent\nSTATIC_ROOT = BASE / "staticfiles"\nSTATICFILES_DIRS = [BASE / "assets"]\n',
+    'assets/app.css': 'body { margin: 0 }\n',
+    'assets/img/logo.txt': 'logo\n',
+  };
+
+  it('runs manage.py collectstatic when Django is installed; the collected files are in the slug', async () => {
+    const run = await build(DJANGO_APP);
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain('-----> $ python manage.py collectstatic --noinput');
+    expect(run.text).toContain(`       2 static files copied to '${path.join(run.app, 'staticfiles')}'.`);
+    expect(await fsp.readFile(path.join(run.app, 'staticfiles/img/logo.txt'), 'utf8')).toBe('logo\n');
+  }, BUILD_TIMEOUT);
+
+  it('skips it with DISABLE_COLLECTSTATIC=1, and fails the build with the hint when it fails', async () => {
+    const skipped = await build(DJANGO_APP, { DISABLE_COLLECTSTATIC: '1' });
+    expect(skipped.code, skipped.text).toBe(0);
+    expect(skipped.text).toContain('-----> Skipping Django collectstatic since the config var DISABLE_COLLECTSTATIC is set.');
+    await expect(fsp.stat(path.join(skipped.app, 'staticfiles'))).rejects.toThrow();
+
+    const broken = await build({ ...DJANGO_APP, 'site_conf/settings.py': 'STATICFILES_DIRS = ["assets"]\n' });
+    expect(broken.code, broken.text).toBe(1);
+    expect(broken.text).toContain("django.core.exceptions.ImproperlyConfigured: You're using the staticfiles app without having set the STATIC_ROOT setting");
+    expect(broken.text).toContain(" !     Unable to generate Django static files: 'python manage.py collectstatic --noinput' failed (exit 1).");
+    expect(broken.text).toContain(' !     Or turn collectstatic off for this app: platform config:set DISABLE_COLLECTSTATIC=1');
+  }, BUILD_TIMEOUT);
+});
