@@ -154,15 +154,26 @@ describe('python buildpack: Django collectstatic', () => {
     'requirements.txt': 'django==0.1.0\n',
     'manage.py': 'import os, sys\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")\nfrom django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n',
     'site_conf/__init__.py': '',
-    'site_conf/settings.py': 'from pathlib import Path\nBASE = Path(__file__).resolve().parent.parent\nSTATIC_ROOT = BASE / "staticfiles"\nSTATICFILES_DIRS = [BASE / "assets"]\n',
+    'site_conf/settings.py': [
+      'import os',
+      'from pathlib import Path',
+      'print("SECRET_KEY at build:", os.environ.get("SECRET_KEY", "absent"))',
+      'BASE = Path(__file__).resolve().parent.parent',
+      'STATIC_ROOT = BASE / "staticfiles"',
+      'STATICFILES_DIRS = [BASE / "assets"]',
+      '',
+    ].join('\n'),
     'assets/app.css': 'body { margin: 0 }\n',
     'assets/img/logo.txt': 'logo\n',
   };
 
   it('runs manage.py collectstatic when Django is installed; the collected files are in the slug', async () => {
-    const run = await build(DJANGO_APP);
+    const run = await build(DJANGO_APP, { SECRET_KEY: 'do-not-pass-me' });
     expect(run.code, run.text).toBe(0);
     expect(run.text).toContain('-----> $ python manage.py collectstatic --noinput');
+    // Only DISABLE_COLLECTSTATIC is read from the config: the app's other config vars never reach the build.
+    expect(run.text).toContain('       SECRET_KEY at build: absent');
+    expect(run.text).not.toContain('do-not-pass-me');
     expect(run.text).toContain(`       2 static files copied to '${path.join(run.app, 'staticfiles')}'.`);
     expect(await fsp.readFile(path.join(run.app, 'staticfiles/img/logo.txt'), 'utf8')).toBe('logo\n');
   }, BUILD_TIMEOUT);
