@@ -90,6 +90,15 @@ describe('lockfile.py poetry', () => {
     expect(r.out.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['core==2.0', 'speedup==3.0', 'web==1.0']);
   });
 
+  it('ends on dependency cycles and diamonds (each package walked once)', async () => {
+    // 40 packages, each depending on the next two (a diamond at every step) and the last on the first (a cycle).
+    const n = 40;
+    const lock = Array.from({ length: n }, (_, i) => pkg(`p${i}`, '1.0', `[package.dependencies]\np${(i + 1) % n} = "*"\np${(i + 2) % n} = "*"\n`)).join('\n');
+    const r = await exportLock('poetry', await poetryApp('[tool.poetry]\nname = "x"\nversion = "0"\n\n[tool.poetry.dependencies]\np0 = "*"\n', lock));
+    expect(r.err).toBe('');
+    expect(r.out.trim().split('\n')).toHaveLength(n);
+  });
+
   it('reads the hashes of an old lock (lock-version 1.1: [metadata.files]) and [project].dependencies', async () => {
     const pyproject = '[project]\nname = "x"\nversion = "0"\ndependencies = ["Core_Lib (>=1)", "winonly ; sys_platform == \'win32\'"]\n';
     const packages = '[[package]]\nname = "core-lib"\nversion = "2.0"\noptional = false\npython-versions = "*"\n\n[[package]]\nname = "winonly"\nversion = "1.0"\noptional = false\npython-versions = "*"\n';
@@ -102,7 +111,8 @@ describe('lockfile.py poetry', () => {
   });
 
   it.each([
-    ['a main dependency missing from the lock', '', 'web is a main dependency in pyproject.toml but poetry.lock has no entry for it.'],
+    ['a main dependency missing from the lock', '', 'web (a main dependency in pyproject.toml) has no entry in poetry.lock.'],
+    ['a dependency of a dependency missing from the lock', pkg('web', '1.0', '[package.dependencies]\ncore = "*"\n'), 'core (needed by web) has no entry in poetry.lock.'],
     ['a git source', pkg('web', '1.0', '[package.source]\ntype = "git"\nurl = "https://example.invalid/web.git"\nreference = "main"\n'), 'web comes from a `git` source in poetry.lock'],
   ])('refuses %s', async (_what, lock, message) => {
     const r = await exportLock('poetry', await poetryApp(PYPROJECT, lock));

@@ -178,17 +178,17 @@ def export_poetry(app):
         by_name[canonical(package["name"])] = package
     legacy_files = metadata.get("files", {})  # lock-version 1.x keeps the hashes here
 
-    wanted, queue = {}, list(main_roots(pyproject).items())
+    # Each package is walked once per new extra: dependency cycles and diamonds end.
+    wanted, queue = {}, [(name, extras, None) for name, extras in main_roots(pyproject).items()]
     while queue:
-        name, extras = queue.pop()
+        name, extras, parent = queue.pop()
         package = by_name.get(name)
         if package is None:
-            raise LockError(f"{name} is a main dependency in pyproject.toml but poetry.lock has no entry for it.",
-                            "Run `poetry lock` and commit poetry.lock.")
-        seen = wanted.setdefault(name, set())
-        if seen and set(extras) <= seen:
+            needed = f"needed by {parent}" if parent else "a main dependency in pyproject.toml"
+            raise LockError(f"{name} ({needed}) has no entry in poetry.lock.", "Run `poetry lock` and commit poetry.lock.")
+        if name in wanted and set(extras) <= wanted[name]:
             continue
-        seen.update(extras)
+        wanted.setdefault(name, set()).update(extras)
         optional_wanted = {canonical(re.split(r"[\s(\[;<>=!~]", dep, maxsplit=1)[0])
                            for extra in extras for dep in package.get("extras", {}).get(extra, [])}
         for dep, spec in package.get("dependencies", {}).items():
@@ -198,7 +198,7 @@ def export_poetry(app):
                     continue
                 if table.get("markers") and not marker_holds(table["markers"]):
                     continue
-                queue.append((canonical(dep), list(table.get("extras", []))))
+                queue.append((canonical(dep), list(table.get("extras", [])), package["name"]))
                 break
 
     lines = []
