@@ -13,6 +13,7 @@ is printed to stderr, one line per sentence, and the exit code is 2.
 
 lockfile.py poetry-package APP_DIR exits 0 when the Poetry project is itself a package to install (pip install .).
 """
+import functools
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@functools.lru_cache(maxsize=None)  # locks repeat the same few markers: each is parsed once
 def marker_holds(text):
     if not text or Marker is None:
         return True
