@@ -63,7 +63,7 @@ describe('default detect order', () => {
       [
         '       Looked for, at the root of the app (first match wins):',
         '         - nodejs: package.json',
-        '         - python: requirements.txt, pyproject.toml, setup.py or Pipfile',
+        '         - python: requirements.txt, Pipfile, poetry.lock, uv.lock, pyproject.toml or setup.py',
         '         - procfile: Procfile',
         '         - static: index.html, or a static.json naming the root',
         '       Add one of these, or choose a buildpack: platform buildpacks:set NAME.',

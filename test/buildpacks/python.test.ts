@@ -82,7 +82,7 @@ describe('python buildpack', () => {
   it.each([
     [{ '.python-version': '3.12\n' }, '.python-version asks for Python 3.12, which this platform cannot provide.'],
     [{ '.python-version': null, 'runtime.txt': 'python-3.9.18\n' }, 'runtime.txt asks for Python 3.9.18, which this platform cannot provide.'],
-    [{ 'requirements.txt': null, Pipfile: '[packages]\n' }, 'A Pipfile alone cannot be installed here (Pipenv is not on the stack).'],
+    [{ 'requirements.txt': null, Pipfile: '[packages]\n' }, 'A Pipfile was found, but no Pipfile.lock: the versions of the app\'s dependencies are not pinned.'],
     [{ 'requirements.txt': 'no-such-package==1.0\n' }, 'pip could not install requirements.txt'],
   ])('fails clearly: %j', async (changes, message) => {
     const run = await runRunner(await pythonApp(changes), path.join(tmp, 'cache-bad'), { config: { PIP_INDEX_URL: `${index.url}/simple/` } });

@@ -76,7 +76,7 @@ export interface CorpusManifest {
   dockerOnly?: string;
   /**
    * Config vars set after apps:create, before the first push. `{{tempDir}}` becomes a fresh directory any dyno may
-   * write; `{{pythonIndex}}` the base URL of the suite's local Python package index (tidewords, tinywsgi: see
+   * write; `{{pythonIndex}}` the base URL of the suite's local Python package index (tidewords, tinywsgi, a django stand-in: see
    * test/support/python-index.ts; `PIP_INDEX_URL={{pythonIndex}}/simple/`), `{{pythonIndexHost}}` its host.
    */
   config?: Record<string, string>;

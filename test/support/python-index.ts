@@ -5,6 +5,13 @@
  *
  *   tidewords 1.0.0 — a library (`tidewords.describe(level)`)
  *   tinywsgi 0.1.0 — a gunicorn-style WSGI server: `tinywsgi module:app --bind 0.0.0.0:$PORT` (a console script)
+ *   django 0.1.0 — NOT Django: a stand-in under Django's name whose `django.core.management` knows one command,
+ *     `collectstatic` (STATICFILES_DIRS copied into STATIC_ROOT; Django's error when STATIC_ROOT is not set), so
+ *     the buildpack's collectstatic step runs against something real. Real Django is not installable here.
+ *
+ * The wheels are reproducible (SOURCE_DATE_EPOCH, fixed file modes): the same bytes on every machine with the
+ * stack's Python, so lock files committed in the corpus (python-pipenv, python-poetry) name their sha256; the python
+ * buildpack test checks that they still match `sha256` below.
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -76,6 +83,40 @@ const PACKAGES: Record<string, Record<string, string>> = {
       '',
     ].join('\n'),
   },
+  django: {
+    'pyproject.toml': '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "django"\nversion = "0.1.0"\ndescription = "A test stand-in named django: collectstatic only"\n',
+    'django/__init__.py': 'VERSION = (0, 1, 0)\n',
+    'django/core/__init__.py': '',
+    'django/core/exceptions.py': 'class ImproperlyConfigured(Exception):\n    pass\n',
+    'django/core/management/__init__.py': [
+      '"""manage.py\'s entry point, with one command: collectstatic (copies STATICFILES_DIRS into STATIC_ROOT)."""',
+      'import importlib, os, shutil, sys',
+      'from django.core.exceptions import ImproperlyConfigured',
+      '',
+      'def collectstatic(settings):',
+      '    root = getattr(settings, "STATIC_ROOT", None)',
+      '    if not root:',
+      '        raise ImproperlyConfigured("You\'re using the staticfiles app without having set the STATIC_ROOT setting to a filesystem path.")',
+      '    count = 0',
+      '    for source in getattr(settings, "STATICFILES_DIRS", []):',
+      '        for folder, _, files in os.walk(source):',
+      '            for name in sorted(files):',
+      '                target = os.path.join(root, os.path.relpath(os.path.join(folder, name), source))',
+      '                os.makedirs(os.path.dirname(target), exist_ok=True)',
+      '                shutil.copyfile(os.path.join(folder, name), target)',
+      '                count += 1',
+      '    print(f"{count} static files copied to \'{os.path.abspath(root)}\'.")',
+      '',
+      'def execute_from_command_line(argv=None):',
+      '    argv = sys.argv if argv is None else argv',
+      '    command = argv[1] if len(argv) > 1 else "help"',
+      '    if command != "collectstatic":',
+      '        sys.exit(f"Unknown command: {command!r} (this stand-in knows collectstatic only)")',
+      '    settings = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])',
+      '    collectstatic(settings)',
+      '',
+    ].join('\n'),
+  },
 };
 
 export interface PythonIndex {
@@ -84,6 +125,8 @@ export interface PythonIndex {
   port: number;
   /** Wheel files served, by package name. */
   wheels: Record<string, string>;
+  /** Each wheel's sha256 (hex), by package name: what a lock file records as `sha256:<hex>`. */
+  sha256: Record<string, string>;
   /** Requests the index answered (paths), to see whether pip asked it. */
   requests: string[];
   close(): Promise<void>;
@@ -93,6 +136,7 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
   for (const [name, body] of Object.entries(files)) {
     await fsp.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fsp.writeFile(path.join(dir, name), body);
+    await fsp.chmod(path.join(dir, name), 0o644); // the wheel records modes: the same under any umask
   }
 }
 
@@ -104,12 +148,14 @@ export async function startPythonIndex(dir: string, options: { listen?: string; 
   const packagesDir = path.join(dir, 'packages');
   await fsp.mkdir(packagesDir, { recursive: true });
   const wheels: Record<string, string> = {};
+  const sha256: Record<string, string> = {};
   for (const [name, files] of Object.entries(PACKAGES)) {
     const src = await fsp.mkdtemp(path.join(os.tmpdir(), `pysrc-${name}-`));
     try {
       await writeTree(src, files);
       await execFileAsync(STACK_PYTHON, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', packagesDir, src], {
-        env: { PATH: '/usr/bin:/bin', HOME: src, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+        // SOURCE_DATE_EPOCH: the zip's timestamps, so the wheel's bytes (and sha256) are the same on every build.
+        env: { PATH: '/usr/bin:/bin', HOME: src, PIP_DISABLE_PIP_VERSION_CHECK: '1', SOURCE_DATE_EPOCH: '315532800' },
       });
     } finally {
       await fsp.rm(src, { recursive: true, force: true });
@@ -118,6 +164,7 @@ export async function startPythonIndex(dir: string, options: { listen?: string; 
     if (!file) throw new Error(`pip wheel wrote no wheel for ${name}`);
     wheels[name] = file;
     const sha = createHash('sha256').update(await fsp.readFile(path.join(packagesDir, file))).digest('hex');
+    sha256[name] = sha;
     await fsp.mkdir(path.join(dir, 'simple', name), { recursive: true });
     await fsp.writeFile(
       path.join(dir, 'simple', name, 'index.html'),
@@ -163,6 +210,7 @@ export async function startPythonIndex(dir: string, options: { listen?: string; 
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     wheels,
+    sha256,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

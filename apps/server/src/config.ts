@@ -160,6 +160,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** PLATFORM_DRAIN_ALLOW: a comma-separated list of `DRAIN_ALLOWANCES`, each once; an unknown item is a problem. */
+function parseDrainAllow(raw: string | null, problems: string[]): DrainAllowance[] {
+  const allow: DrainAllowance[] = [];
+  for (const item of (raw ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    const known = DRAIN_ALLOWANCES.find((a) => a === item);
+    if (known) {
+      if (!allow.includes(known)) allow.push(known);
+    } else {
+      problems.push(
+        `PLATFORM_DRAIN_ALLOW must be a comma-separated list of ${DRAIN_ALLOWANCES.join(', ')} (got ${JSON.stringify(item)}); ` +
+          'link-local, cloud metadata and unspecified addresses can never be drain destinations',
+      );
+    }
+  }
+  return allow;
+}
+
 const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
 /**
@@ -219,18 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (failpoints.length !== failpointNames.length) problems.push(`PLATFORM_FAILPOINT must name steps among ${FAILPOINTS.join(', ')}`);
   const hostCa = '/etc/ssl/certs/ca-certificates.crt';
   const buildCaFile = str('PLATFORM_BUILD_CA_FILE') ?? (existsSync(hostCa) ? hostCa : null);
-  const drainAllow: DrainAllowance[] = [];
-  for (const item of (str('PLATFORM_DRAIN_ALLOW') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    const known = DRAIN_ALLOWANCES.find((a) => a === item);
-    if (known) {
-      if (!drainAllow.includes(known)) drainAllow.push(known);
-    } else {
-      problems.push(
-        `PLATFORM_DRAIN_ALLOW must be a comma-separated list of ${DRAIN_ALLOWANCES.join(', ')} (got ${JSON.stringify(item)}); ` +
-          'link-local, cloud metadata and unspecified addresses can never be drain destinations',
-      );
-    }
-  }
+  const drainAllow = parseDrainAllow(str('PLATFORM_DRAIN_ALLOW'), problems);
   const routerTlsPort = str('PLATFORM_ROUTER_TLS_PORT') === null ? null : int('PLATFORM_ROUTER_TLS_PORT', 0, 0, 65535);
   const apiEdge = parseApiEdge({
     certPem: str('PLATFORM_API_TLS_CERT'),
