@@ -75,7 +75,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const { pool, store, cipher } = await openDatabase(config, logger, cleanups);
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
-    const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
+    const { decision, runtime, builder, gc, registry } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
     const addonProviders = await openAddonProviders(decision, { config, instance, dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
@@ -140,7 +140,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
       // Swarm: each release image goes to the registry too, before its dynos start.
-      ...(decision.kind !== 'process' ? imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) : {}),
+      ...(decision.kind !== 'process' ? imageEnsurer(decision.docker, config.stackImage, logger, registry ?? undefined) : {}),
     });
 
     const ctx: ApiContext = {
