@@ -148,13 +148,13 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
     o.log(`starting platformd (${runtime}) for the swarm comparison`);
     // No npm in the app: builds on the sandbox swarm's engine reach no registry (the same app on both runtimes).
     const s = await openSession(runtime, runtime === 'swarm' ? swarmEnv(sandbox) : {}, 'bench-procfile-app');
-    const apps: string[] = [];
+    // benchDeploys' one app (one cold push), destroyed even when a step fails: its images and registry tags go too.
+    const app = `bench-${runtime}-1`;
     try {
-      const app = await benchDeploys(s, tagged, { coldReps: 1, warmReps: o.reps, rollbackReps: o.reps, scaleReps: o.reps, log: o.log });
-      apps.push(app);
+      await benchDeploys(s, tagged, { coldReps: 1, warmReps: o.reps, rollbackReps: o.reps, scaleReps: o.reps, log: o.log });
       loadRows.push(...(await rollingDeployUnderLoad(s, app, report, o)));
     } finally {
-      for (const app of apps) await s.cli(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
+      await s.cli(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
       const instance = (await readFile(path.join(s.server.dataDir, 'instance-id'), 'utf8').catch(() => '')).trim();
       await s.close();
       if (runtime === 'swarm') await sweepSwarm(sandbox, instance);
