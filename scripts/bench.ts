@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -25,6 +25,7 @@ import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
 import { benchRouter } from './bench/router.ts';
 import { benchSlugCompression } from './bench/slug.ts';
+import { benchSwarm } from './bench/swarm.ts';
 import { openSession, type Session } from './bench/session.ts';
 import { table } from './bench/stats.ts';
 
@@ -32,7 +33,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -170,6 +171,14 @@ async function main(): Promise<number> {
     log('add-on providers');
     await attempt('add-on providers', runtimes.join(' + '), () =>
       benchAddons(report, { reps: plan.addonReps, docker: runtimes.includes('docker'), log }),
+    );
+  }
+
+  // Issue 19: the swarm runtime beside docker (push, rollback, scale-out, failed requests in a rolling deploy).
+  if (only.has('swarm') && runtimes.includes('docker')) {
+    log('swarm beside docker');
+    await attempt('swarm beside docker', 'docker + swarm', () =>
+      benchSwarm(report, { reps: quick ? 1 : 3, loadReps: quick ? 1 : 2, rps: 100, log }),
     );
   }
 

@@ -12,7 +12,7 @@ import { api } from '../../test/support/api.ts';
  * bench fixture app, driven the way a user drives it: git push, the CLI, HTTP through the router.
  */
 export interface Session {
-  runtime: 'process' | 'docker';
+  runtime: 'process' | 'docker' | 'swarm';
   server: ServerHandle;
   env: Record<string, string>;
   repo: string;
@@ -36,15 +36,18 @@ export interface PushTrace {
   startedAt: number;
 }
 
+/** `fixture`: the app every push deploys (test/fixtures/<fixture>, answering `<code> <dyno> <port>`). */
 export async function openSession(
-  runtime: 'process' | 'docker',
+  runtime: 'process' | 'docker' | 'swarm',
   serverEnv: Record<string, string> = {},
+  fixture = 'bench-app',
 ): Promise<Session> {
   // The log benchmark's drain receivers listen on loopback, which drains may reach only when allowed.
   // The router bench's "builtin router" row measures the Node router; scripts/bench/edge.ts compares the drivers.
-  const server = await startServer({ runtime, env: { PLATFORM_LOG_LEVEL: 'info', PLATFORM_DRAIN_ALLOW: 'loopback', PLATFORM_ROUTER: 'node', ...serverEnv } });
+  // Swarm: the caller's env names the manager and the registry (scripts/bench/swarm.ts).
+  const server = await startServer({ runtime: runtime === 'swarm' ? undefined : runtime, env: { ...(runtime === 'swarm' ? { PLATFORM_RUNTIME: 'swarm' } : {}), PLATFORM_LOG_LEVEL: 'info', PLATFORM_DRAIN_ALLOW: 'loopback', PLATFORM_ROUTER: 'node', ...serverEnv } });
   const env = await createUserEnv();
-  const repo = await fixtureRepo('bench-app', env);
+  const repo = await fixtureRepo(fixture, env);
   const login = await platform(
     ['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')],
     { env },

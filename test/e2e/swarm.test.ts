@@ -29,6 +29,7 @@ describe.skipIf('skip' in sandbox)(
           PLATFORM_RUNTIME: 'swarm',
           PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
           PLATFORM_REGISTRY: sandbox.registry,
+          PLATFORM_REGISTRY_URL: sandbox.registryUrl,
           PLATFORM_SWARM_ADDRESSES: 'published',
           PLATFORM_DYNO_FIREWALL: 'off',
         },

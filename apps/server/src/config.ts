@@ -60,6 +60,12 @@ export interface ServerConfig {
   swarmDockerHost: string | null;
   /** The registry swarm nodes pull release images from (PLATFORM_REGISTRY, host[:port]); required with swarm. */
   registry: string | null;
+  /**
+   * Where platformd reaches that registry's HTTP API to collect release images (PLATFORM_REGISTRY_URL,
+   * http(s)://host[:port]; default `http://<PLATFORM_REGISTRY>`): the nodes' address of the registry may not be
+   * platformd's (the sandbox's `127.0.0.1:5000` is inside its namespace).
+   */
+  registryUrl: string | null;
   /** Where the router reaches swarm dynos (PLATFORM_SWARM_ADDRESSES): their overlay address, or a port their node publishes. */
   swarmAddresses: 'overlay' | 'published';
   logLevel: string;
@@ -179,6 +185,14 @@ function parseDrainAllow(raw: string | null, problems: string[]): DrainAllowance
 
 const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
+/** PLATFORM_REGISTRY_URL, default `http://<PLATFORM_REGISTRY>`; a malformed one is a problem. */
+function registryApiUrl(value: string | null, registry: string | null, problems: string[]): string | null {
+  const url = value ?? (registry === null ? null : `http://${registry}`);
+  if (url !== null && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/.test(url))
+    problems.push('PLATFORM_REGISTRY_URL must be http(s)://host[:port], e.g. http://127.0.0.1:5000');
+  return url;
+}
+
 /**
  * Reads the environment once, validates everything, and reports every problem at once.
  * Secrets may come from `<NAME>_FILE`.
@@ -275,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     dockerHost: str('DOCKER_HOST'),
     swarmDockerHost: str('PLATFORM_SWARM_DOCKER_HOST'),
     registry,
+    registryUrl: registryApiUrl(str('PLATFORM_REGISTRY_URL'), registry, problems),
     swarmAddresses,
     logLevel,
     bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),

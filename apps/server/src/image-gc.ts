@@ -2,10 +2,12 @@ import type Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PlatformError } from '@platform/types';
-import type { Store } from '@platform/store-postgres';
+import type { BuildRecord, Store } from '@platform/store-postgres';
 import { pruneImages } from '@platform/builder-docker';
+import type { RegistryClient } from '@platform/runtime-swarm';
 import { access } from './api/access.ts';
 import type { ApiContext } from './api/context.ts';
+import { collectRegistry, forgetAppInRegistry, imagesInUse, registryPlace } from './registry-gc.ts';
 
 export interface ImageGcOptions {
   docker: Docker;
@@ -13,6 +15,11 @@ export interface ImageGcOptions {
   /** Release images kept per app: those of its last `keep` releases (and of its current one). */
   keep: number;
   logger: Logger;
+  /**
+   * Swarm mode: the registry the release images are pushed to (`host` as nodes name it, and a client of its API):
+   * the same rule deletes them there too. `docker` is then the manager's engine (its own copies are collected).
+   */
+  registry?: { host: string; client: RegistryClient } | undefined;
 }
 
 export type ImageGc = ReturnType<typeof createImageGc>;
@@ -22,34 +29,41 @@ export type ImageGc = ReturnType<typeof createImageGc>;
  * current release (so a rollback within `keep` never needs a rebuild), every image a container uses, and
  * any image whose build the store does not know as finished (a build in progress). Removed: the other
  * images of this platform's apps. Images of apps this store does not know are left alone (another
- * platform may share the engine).
+ * platform may share the engine). In swarm mode the same rule deletes the registry's copies, sparing any a
+ * service of the swarm runs; the manager's engine is collected like docker mode's, other nodes' engines are not
+ * reachable from platformd (see the README).
  *
  *   const gc = createImageGc({ docker, store, keep: 10, logger });
  *   const removed = await gc.collect();   // image ids
  */
 export function createImageGc(options: ImageGcOptions) {
-  const { docker, store, keep, logger } = options;
+  const { docker, store, keep, logger, registry } = options;
   let running: Promise<string[]> | null = null;
 
-  /** Build ids whose images may go, per app id. */
-  async function removableBuilds(): Promise<Map<string, Set<string>>> {
-    const byApp = new Map<string, Set<string>>();
+  /** Per app id, its builds and the ids of those whose images may go. */
+  async function removableBuilds(): Promise<Map<string, { builds: BuildRecord[]; removable: Set<string> }>> {
+    const byApp = new Map<string, { builds: BuildRecord[]; removable: Set<string> }>();
     for (const app of await store.apps.list()) {
       const recent = await store.releases.list(app.id, { order: 'desc', max: keep });
       const current = await store.releases.current(app.id);
       const kept = new Set([...recent, ...(current ? [current] : [])].flatMap((r) => (r.buildId ? [r.buildId] : [])));
+      // A build finished after the newest release is on its way to becoming one (its deploy is under way).
+      const newest = recent[0]?.createdAt.getTime() ?? 0;
+      const builds = await store.builds.list(app.id);
       const removable = new Set<string>();
-      for (const build of await store.builds.list(app.id)) {
-        if (build.status !== 'pending' && !kept.has(build.id)) removable.add(build.id);
+      for (const build of builds) {
+        if (build.status !== 'pending' && !kept.has(build.id) && build.createdAt.getTime() <= newest) removable.add(build.id);
       }
-      byApp.set(app.id, removable);
+      byApp.set(app.id, { builds, removable });
     }
     return byApp;
   }
 
   async function run(): Promise<string[]> {
     // The store is read first: an image created after this read belongs to a build it does not know (kept).
-    const removable = await removableBuilds();
+    const byApp = await removableBuilds();
+    // Read before the engine's copies go: a service created meanwhile runs a build the store keeps anyway.
+    const inUse = registry ? await imagesInUse(docker, registry.host) : new Set<string>();
     const removed = await pruneImages({
       docker,
       keep: 0,
@@ -57,17 +71,26 @@ export function createImageGc(options: ImageGcOptions) {
       keepImage: (image) => {
         const appId = image.Labels?.['platform.app-id'] ?? '';
         const build = image.Labels?.['platform.build'] ?? '';
-        return !removable.get(appId)?.has(build);
+        return !byApp.get(appId)?.removable.has(build);
       },
     });
-    logger.info({ removed: removed.length, keep }, 'release images collected');
-    return removed;
+    const deleted = registry ? await collectRegistry({ registry: registry.client, apps: [...byApp.values()], inUse, logger }) : [];
+    logger.info({ removed: removed.length, deletedFromRegistry: deleted.length, keep }, 'release images collected');
+    return [...removed, ...deleted];
   }
 
   return {
-    /** Removes every image of a destroyed app (its containers are already gone). */
-    async forgetApp(appId: string): Promise<void> {
-      const images = await docker.listImages({ filters: { label: [`platform.app-id=${appId}`] } });
+    /**
+     * Removes every image of a destroyed app (its containers are already gone); swarm: every tag of its
+     * repositories in the registry too (`platform/<name>`, and the names the engine's tags show from before a rename).
+     */
+    async forgetApp(app: { id: string; name: string }): Promise<void> {
+      const images = await docker.listImages({ filters: { label: [`platform.app-id=${app.id}`] } });
+      if (registry) {
+        const tagged = images.flatMap((i) => i.RepoTags ?? []).map((t) => (t.startsWith(`${registry.host}/`) ? t.slice(registry.host.length + 1) : t));
+        const repositories = [`platform/${app.name}`, ...tagged.flatMap((t) => registryPlace(t)?.repository ?? [])];
+        await forgetAppInRegistry(registry.client, repositories, logger);
+      }
       for (const image of images) {
         await docker
           .getImage(image.Id)
@@ -75,7 +98,10 @@ export function createImageGc(options: ImageGcOptions) {
           .catch((err: unknown) => logger.warn({ err, image: image.Id }, 'could not remove a destroyed app\'s image'));
       }
     },
-    /** Runs one collection (one at a time: a call during a run waits for the next one). Returns removed image ids. */
+    /**
+     * Runs one collection (one at a time: a call during a run waits for the next one). Returns the removed image
+     * ids, then (swarm) the references deleted from the registry, `platform/<app>:<build>`.
+     */
     collect(): Promise<string[]> {
       const next = (running ?? Promise.resolve([])).catch(() => []).then(run);
       running = next;

@@ -1,4 +1,4 @@
-import { openAddonProviders } from './start/addons.ts';
+import { addonsUnavailable, openAddonProviders } from './start/addons.ts';
 import { openPgBackups } from './start/addon-backups.ts';
 import type { Logger } from 'pino';
 import { createProcessManager } from '@platform/process-manager';
@@ -76,7 +76,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
     const { pool, store, cipher } = await openDatabase(config, logger, cleanups);
     // What a previous server left mid-deploy (it died: kill -9, a crash) ends failed, before anything runs.
     const interrupted = await recoverInterruptedDeploys(store, logger);
-    const { decision, runtime, builder, gc } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
+    const { decision, runtime, builder, gc, registry } = await createDrivers(config, { instance, dirs, store, logger, cleanups });
     const addonProviders = await openAddonProviders(decision, { config, instance, dirs, store, logger, cleanups });
     const logs = await openAppLogs(config, { store, runtime, logger, cleanups });
     for (const e of interruptedEvents(interrupted)) logs.byId(e.appId, { source: 'platform', process: 'api', message: e.message });
@@ -141,7 +141,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       onBuildOutput: (appId, line) => logs.byId(appId, { source: 'platform', process: 'build', message: line }),
       failpoint,
       // Swarm: each release image goes to the registry too, before its dynos start.
-      ...(decision.kind !== 'process' ? imageEnsurer(decision.docker, config.stackImage, logger, decision.kind === 'swarm' ? (config.registry ?? undefined) : undefined) : {}),
+      ...(decision.kind !== 'process' ? imageEnsurer(decision.docker, config.stackImage, logger, registry ?? undefined) : {}),
     });
 
     const ctx: ApiContext = {
@@ -160,6 +160,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
       addonProviders,
+      addonsUnavailable: addonsUnavailable(decision.kind),
       pgBackups: await openPgBackups(config, { store, cipher, logger, cleanups, logs, addonProviders }), // and its daily scheduler
     };
     const attachSessions = createAttachSessions();

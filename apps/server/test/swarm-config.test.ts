@@ -17,13 +17,28 @@ describe('swarm settings', () => {
       runtime: 'swarm',
       swarmDockerHost: 'unix:///run/platform-swarm/docker.sock',
       registry: '127.0.0.1:5000',
+      registryUrl: 'http://127.0.0.1:5000',
       swarmAddresses: 'published',
     });
     expect(loadConfig(base)).toMatchObject({
       swarmDockerHost: null,
       registry: null,
+      registryUrl: null,
       swarmAddresses: 'overlay',
     });
+  });
+
+  it('takes where platformd reaches the registry API when that differs from the nodes\' address', () => {
+    const config = loadConfig({
+      ...base,
+      PLATFORM_REGISTRY: '127.0.0.1:5000',
+      PLATFORM_REGISTRY_URL: 'http://198.51.100.1:5000',
+    });
+    expect(config.registryUrl).toBe('http://198.51.100.1:5000');
+    expect(() => loadConfig({ ...base, PLATFORM_REGISTRY_URL: 'ftp://r:5000' })).toThrow(
+      /PLATFORM_REGISTRY_URL must be http\(s\):\/\/host\[:port\]/,
+    );
+    expect(() => loadConfig({ ...base, PLATFORM_REGISTRY_URL: 'http://r:5000/v2/x' })).toThrow(/PLATFORM_REGISTRY_URL/);
   });
 
   it('refuses swarm without a registry, a malformed registry and unknown addresses, saying why', () => {

@@ -24,6 +24,8 @@ export interface SwarmSandbox {
   registry: string;
   /** Its node's address on this machine's side of the namespace. */
   nodeAddress: string;
+  /** Where this machine reaches the registry's HTTP API (`http://198.51.100.1:5000`). */
+  registryUrl: string;
 }
 
 const run = promisify(execFile);
@@ -68,6 +70,7 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
     docker: new Docker({ socketPath }),
     registry: env.PLATFORM_SWARM_REGISTRY!,
     nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
+    registryUrl: env.PLATFORM_SWARM_REGISTRY_URL!,
   };
 }
 

@@ -33,6 +33,18 @@ interface AddonContext {
  * `addon-redis-docker`; the containers outlive platformd and are found again by name). Closed (let go, not
  * stopped) after the dynos stop.
  */
+/**
+ * Why this runtime runs no add-on providers, for the 422 of `addons:create` (ServiceDeps.addonsUnavailable), or
+ * undefined where it runs them. Swarm (issue 19): no provider runs an add-on as a Swarm service yet.
+ */
+export function addonsUnavailable(kind: RuntimeDecision['kind']): string | undefined {
+  if (kind !== 'swarm') return undefined;
+  return (
+    'the swarm runtime (PLATFORM_RUNTIME=swarm) runs no add-on servers yet. Run the database outside the platform ' +
+    'and give the app its URL with `platform config:set DATABASE_URL=…`.'
+  );
+}
+
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
   // No add-on provider runs on a swarm yet (issue 19): `addons:create` says so.
   if (decision.kind === 'swarm') return [];

@@ -3,7 +3,7 @@ import type { Builder, Runtime } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
-import { createSwarmRuntime } from '@platform/runtime-swarm';
+import { createRegistryClient, createSwarmRuntime, type RegistryClient } from '@platform/runtime-swarm';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
 import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import type { ServerConfig } from '../config.ts';
@@ -18,8 +18,13 @@ export interface Drivers {
   decision: RuntimeDecision;
   runtime: Runtime;
   builder: Builder;
-  /** Docker and swarm mode: release images are collected after each deploy (and on POST /admin/prune-images); swarm: on the manager only, not yet in the registry. */
+  /**
+   * Docker and swarm mode: release images are collected after each deploy, at start and on POST
+   * /admin/prune-images; swarm: on the manager's engine and in the registry.
+   */
   gc: ImageGc | null;
+  /** Swarm mode: the registry release images go to, as nodes name it (`host`) and as platformd reaches its API. */
+  registry: { host: string; client: RegistryClient } | null;
 }
 
 /**
@@ -38,6 +43,10 @@ export async function createDrivers(
   const builderLogger = logger.child({ component: 'builder' });
   let drivers: Drivers;
   if (decision.kind === 'docker' || decision.kind === 'swarm') {
+    const registry =
+      decision.kind === 'swarm' && config.registry && config.registryUrl
+        ? { host: config.registry, client: createRegistryClient({ url: config.registryUrl }) }
+        : null;
     // Swarm: builds run on the manager's engine; the deployer pushes each release image to the registry.
     const leftover = await sweepBuildContainers(decision.docker, instance);
     if (leftover > 0) logger.warn({ leftover }, 'removed the build containers a previous server left behind');
@@ -78,7 +87,8 @@ export async function createDrivers(
         sharedCacheVolume: config.sharedCacheVolume ?? `platform-shared-cache-${instance}`,
         logger: builderLogger,
       }),
-      gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, logger: logger.child({ component: 'gc' }) }),
+      gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, registry: registry ?? undefined, logger: logger.child({ component: 'gc' }) }),
+      registry,
     };
   } else {
     const isolation = await processIsolation(config, logger);
@@ -109,6 +119,7 @@ export async function createDrivers(
         logger: builderLogger,
       }),
       gc: null,
+      registry: null,
     };
   }
   cleanups.defer(() => drivers.runtime.close());

@@ -28,7 +28,7 @@ export function createForgetApp(deps: {
     await rm(safeJoin(dirs.repos, `${app.name}.git`), { recursive: true, force: true });
     await drivers.builder.forgetApp(app.id);
     await drivers.runtime.forgetApp?.(app.id);
-    await drivers.gc?.forgetApp(app.id);
+    await drivers.gc?.forgetApp(app);
     await collectSlugs(store, dirs.slugs, logger, { minAgeMs: 0, only: new Set(slugs) });
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * Release-image collection on the swarm runtime (sandbox swarm of scripts/sandbox-swarm.sh, its real registry):
+ * the keep-N rule of docker mode deletes older release images from the registry and from the manager's engine
+ * after a deploy; a rollback to a kept release pulls its tag from the registry (no build, no recreation, even
+ * with the manager's own copy gone); destroying the app empties its repository. Skips, saying why, where the
+ * sandbox cannot be created.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createRegistryClient } from '@platform/runtime-swarm';
+import { startServer, type ServerHandle } from '../support/platform.ts';
+import { platform, run } from '../support/cli.ts';
+import { commitFile, eventually, getViaRouter } from '../support/apps.ts';
+import { api } from '../support/api.ts';
+import { deployFixture } from '../support/deploy.ts';
+import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+
+const sandbox = await requireSwarm();
+
+describe.skipIf('skip' in sandbox)(
+  `swarm runtime: release images collected in the registry and on the manager${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`,
+  () => {
+    if ('skip' in sandbox) return;
+    const app = 'swarm-gc-e2e';
+    const repository = `platform/${app}`;
+    const registry = createRegistryClient({ url: sandbox.registryUrl });
+    let server: ServerHandle;
+    let env: Record<string, string>;
+    let repo: string;
+
+    const releases = async () =>
+      (await api(server.apiUrl, server.token, 'GET', `/apps/${app}/releases`)).json as Array<{
+        version: number;
+        current: boolean;
+        slug: { id: string } | null;
+      }>;
+    const currentBuild = async () => (await releases()).find((r) => r.current)!.slug!.id;
+    const onManager = (ref: string) => sandbox.docker.getImage(ref).inspect().then(() => true, () => false);
+    const webImages = async () =>
+      (await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`, 'platform.type=web'] } })).map(
+        (s) => (s.Spec!.TaskTemplate as { ContainerSpec: { Image: string } }).ContainerSpec.Image,
+      );
+    const answers = (text: string) =>
+      eventually(async () => (await getViaRouter(server.routerUrl, app)).body.includes(text), 90_000, `the app answering "${text}"`);
+
+    /** This file's repository starts and ends empty (an interrupted run may have left tags no store knows). */
+    const emptyRepository = async () => {
+      for (const tag of await registry.listTags(repository)) {
+        const digest = await registry.digestOf(repository, tag);
+        if (digest) await registry.deleteManifest(repository, digest);
+      }
+    };
+
+    beforeAll(async () => {
+      await emptyRepository();
+      server = await startServer({
+        env: {
+          PLATFORM_RUNTIME: 'swarm',
+          PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
+          PLATFORM_REGISTRY: sandbox.registry,
+          // The nodes pull from 127.0.0.1:5000 inside the sandbox's namespace; platformd reaches the API from here.
+          PLATFORM_REGISTRY_URL: sandbox.registryUrl,
+          PLATFORM_SWARM_ADDRESSES: 'published',
+          PLATFORM_DYNO_FIREWALL: 'off',
+          PLATFORM_IMAGES_TO_KEEP: '2',
+          PLATFORM_GRACE_PERIOD: '3',
+        },
+      });
+      ({ env, repo } = await deployFixture(server, 'web-app', app));
+    });
+    afterAll(async () => {
+      if (server) await platform(['apps:destroy', app, '--confirm', app], { env }).catch(() => undefined);
+      await server?.destroy();
+      const left = await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`] } });
+      await Promise.all(left.map((s) => sandbox.docker.getService(s.ID).remove().catch(() => undefined)));
+      const images = await sandbox.docker.listImages({ filters: { reference: [`*${repository}*`] } });
+      await Promise.all(images.map((i) => sandbox.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined)));
+      await emptyRepository();
+    });
+
+    it('deletes release images beyond the last 2 releases from the registry and the manager, never a kept one', async () => {
+      const original = await readFile(path.join(repo, 'server.js'), 'utf8');
+      const first = await currentBuild();
+      expect(await registry.digestOf(repository, first)).not.toBeNull();
+      for (const n of [2, 3]) {
+        await commitFile(repo, env, 'server.js', original.replace('from web-app', `from build-${n}`), `build ${n}`);
+        const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
+        expect(push.code, push.stderr).toBe(0);
+      }
+      const third = await currentBuild();
+      await answers('from build-3');
+      await eventually(async () => (await registry.digestOf(repository, first)) === null, 60_000, 'build 1 deleted from the registry');
+      expect((await registry.listTags(repository)).length).toBe(2);
+      expect(await registry.digestOf(repository, third)).not.toBeNull();
+      await eventually(async () => !(await onManager(`platform/${app}:${first}`)), 30_000, 'build 1 removed from the manager');
+      expect(await onManager(`${sandbox.registry}/platform/${app}:${first}`)).toBe(false);
+      // On demand: nothing more to collect.
+      const pruned = await api(server.apiUrl, server.token, 'POST', '/admin/prune-images');
+      expect(pruned.json).toEqual({ removed: [], kept_releases_per_app: 2 });
+    });
+
+    it('rolls back to a kept release by pulling its tag from the registry: no build, no image recreated', async () => {
+      const rel = await releases();
+      const builds = [...new Set(rel.flatMap((r) => (r.slug ? [r.slug.id] : [])))];
+      const tags = await registry.listTags(repository);
+      const second = builds.find((b) => tags.includes(b) && b !== rel.find((r) => r.current)!.slug!.id)!;
+      const digest = await registry.digestOf(repository, second);
+      // The manager's own copies go: only the registry has the image now.
+      for (const ref of [`platform/${app}:${second}`, `${sandbox.registry}/platform/${app}:${second}`])
+        await sandbox.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+
+      const target = rel.find((r) => r.slug?.id === second)!.version;
+      const rollback = await platform(['rollback', `v${target}`], { cwd: repo, env });
+      expect(rollback.code, rollback.stderr).toBe(0);
+      expect(rollback.stdout).not.toMatch(/Building|npm|-----> /);
+      await answers('from build-2');
+      // Once the old dyno is retired, the one web service runs the registry's tag of build 2.
+      const only = `${sandbox.registry}/platform/${app}:${second}`;
+      await eventually(async () => (await webImages()).join() === only, 60_000, 'one web service on build 2');
+      // Not recreated from the slug on the manager: the task pulled the registry's tag.
+      expect(await onManager(`platform/${app}:${second}`)).toBe(false);
+      expect(await registry.digestOf(repository, second)).toBe(digest);
+    });
+
+    it('empties the app\'s repository in the registry when the app is destroyed', async () => {
+      expect((await registry.listTags(repository)).length).toBeGreaterThan(0);
+      const destroyed = await platform(['apps:destroy', app, '--confirm', app], { env });
+      expect(destroyed.code, destroyed.stderr).toBe(0);
+      expect(await registry.listTags(repository)).toEqual([]);
+    });
+  },
+);
