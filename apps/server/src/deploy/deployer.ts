@@ -26,10 +26,11 @@ export interface DeployerOptions {
   /** Receives each build output line too (the app's log stream shows it as `platform[build]`). */
   onBuildOutput?: ((appId: string, line: string) => void) | undefined;
   /**
-   * Docker mode: makes sure a release's image exists, recreating a collected one from the release's slug (same
-   * tag; no rebuild of the source). Called before every rollout, so a rollback to any release whose slug exists works.
+   * Docker and swarm mode: makes sure each of a release's images exists, recreating a collected one from the
+   * release's slug (same tag; no rebuild of the source), and on swarm that the registry has it (pushed). Called before
+   * every rollout, so a rollback to any release whose slug exists works; `slugPath` null for Dockerfile images.
    */
-  ensureImage?: ((input: { app: AppRecord; buildId: string; slugPath: string; image: string }) => Promise<void>) | undefined;
+  ensureImage?: ((input: { app: AppRecord; buildId: string; slugPath: string | null; images: string[] }) => Promise<void>) | undefined;
   /**
    * Docker mode: whether an image exists. A Dockerfile build's image is its only artifact (no slug to recreate it
    * from): once collected, its releases cannot run again.
@@ -82,8 +83,9 @@ export function createDeployer(options: DeployerOptions) {
     let stage: ReleaseStage = 'prepare';
     const tail = tailDynoOutput(options.runtime, app.name);
     try {
-      if (options.ensureImage && target.artifact.image && target.artifact.slugPath && release.buildId) {
-        await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath, image: target.artifact.image });
+      const images = [...new Set([target.artifact.image, ...Object.values(target.artifact.images ?? {})].filter((i): i is string => Boolean(i)))];
+      if (options.ensureImage && images.length > 0 && release.buildId) {
+        await options.ensureImage({ app, buildId: release.buildId, slugPath: target.artifact.slugPath ?? null, images });
       }
       await store.formations.ensureTypes(app.id, Object.keys(target.commands).filter((t) => t !== 'release'));
       if (target.commands.release !== undefined && !opts.skipReleasePhase) {

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { AppRecord } from '@platform/store-postgres';
+import { ErrorCodes, PlatformError } from '@platform/types';
 import type { RegistryClient } from '@platform/runtime-swarm';
 import { createReleaseImage, pushReleaseImage } from '@platform/builder-docker';
 import { registryPlace } from '../registry-gc.ts';
@@ -32,13 +33,23 @@ export function imageEnsurer(docker: Docker, stackImage: string, logger: Logger,
     );
   };
   return {
-    async ensureImage(input: { app: AppRecord; buildId: string; slugPath: string; image: string }): Promise<void> {
-      if (await inRegistry(input.image)) return;
-      if (!(await local(input.image))) {
-        logger.info({ app: input.app.name, image: input.image }, 'recreating a collected release image from its slug');
-        await createReleaseImage({ docker, stackImage, slugPath: input.slugPath, app: input.app.name, appId: input.app.id, buildId: input.buildId });
+    /**
+     * Makes each of a release's images runnable: `images` is the release image of a slug (recreated from
+     * `slugPath` when collected), or the image(s) built from the app's Dockerfile (one per process type where
+     * heroku.yml built several; no slug: one collected is an error, PLT_CONFLICT). Swarm: each is then pushed.
+     */
+    async ensureImage(input: { app: AppRecord; buildId: string; slugPath: string | null; images: string[] }): Promise<void> {
+      for (const image of input.images) {
+        if (await inRegistry(image)) continue;
+        if (!(await local(image))) {
+          if (input.slugPath === null) {
+            throw new PlatformError(ErrorCodes.conflict, `The image ${image}, built from the app's Dockerfile, was collected and has no slug to recreate it from. Deploy its code again instead (git push).`);
+          }
+          logger.info({ app: input.app.name, image }, 'recreating a collected release image from its slug');
+          await createReleaseImage({ docker, stackImage, slugPath: input.slugPath, app: input.app.name, appId: input.app.id, buildId: input.buildId });
+        }
+        if (registry) await pushReleaseImage({ docker, image, registry: registry.host });
       }
-      if (registry) await pushReleaseImage({ docker, image: input.image, registry: registry.host });
     },
     imageExists: async (image: string): Promise<boolean> => (await local(image)) || (await inRegistry(image)),
   };
