@@ -78,7 +78,7 @@ function startLoad(s: Session, app: string, rps: number) {
  * push until the new code answers, the push has exited and only the new dyno is left (the old one retired),
  * then 2 s more. Reports the requests that failed (goal 0) and what they failed with.
  */
-async function rollingDeployUnderLoad(s: Session, app: string, report: Report, o: SwarmBenchOptions) {
+async function rollingDeployUnderLoad(s: Session, app: string, report: Report, o: SwarmBenchOptions, router: 'node' | 'haproxy') {
   const failed: number[] = [];
   const rows: string[][] = [];
   for (let i = 1; i <= o.loadReps; i++) {
@@ -103,11 +103,11 @@ async function rollingDeployUnderLoad(s: Session, app: string, report: Report, o
     const r = await load.stop();
     failed.push(r.failed);
     const kinds = [...r.kinds].map(([k, n]) => `${k}×${n}`).join(', ') || '–';
-    rows.push([s.runtime, String(i), String(r.sent), (r.sent / r.seconds).toFixed(0), String(r.failed), kinds]);
-    o.log(`rolling deploy under load (${s.runtime}) ${i}/${o.loadReps}: ${r.failed} of ${r.sent} failed (${kinds})`);
+    rows.push([s.runtime, router, String(i), String(r.sent), (r.sent / r.seconds).toFixed(0), String(r.failed), kinds]);
+    o.log(`rolling deploy under load (${s.runtime}, ${router} router) ${i}/${o.loadReps}: ${r.failed} of ${r.sent} failed (${kinds})`);
   }
   report.add({
-    bench: `requests failed during a rolling deploy (web=1, ~${o.rps} req/s)`,
+    bench: `requests failed during a rolling deploy (web=1, ~${o.rps} req/s, ${router} router)`,
     runtime: s.runtime,
     unit: 'count',
     values: failed,
@@ -127,7 +127,8 @@ async function sweepSwarm(sandbox: SwarmSandbox, instance: string): Promise<void
  * Issue 19's figures, the docker and swarm runtimes side by side in one run: push-to-live (cold, warm),
  * rollback-to-serving, scale-out web=1 → 8 until all 8 answer through the router (benchDeploys, the same code
  * for both, on test/fixtures/bench-procfile-app: no npm install, so "cold" builds no dependencies), and requests
- * failed during a rolling deploy under ~100 req/s. Swarm runs on the sandbox swarm of
+ * failed during a rolling deploy under ~100 req/s, through the Node router and through HAProxy (a platformd of
+ * its own per runtime and router). Swarm runs on the sandbox swarm of
  * scripts/sandbox-swarm.sh (brought up when it can be); without it, a note says why.
  */
 export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<void> {
@@ -152,7 +153,24 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
     const app = `bench-${runtime}-1`;
     try {
       await benchDeploys(s, tagged, { coldReps: 1, warmReps: o.reps, rollbackReps: o.reps, scaleReps: o.reps, log: o.log });
-      loadRows.push(...(await rollingDeployUnderLoad(s, app, report, o)));
+      loadRows.push(...(await rollingDeployUnderLoad(s, app, report, o, 'node')));
+    } finally {
+      await s.cli(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
+      const instance = (await readFile(path.join(s.server.dataDir, 'instance-id'), 'utf8').catch(() => '')).trim();
+      await s.close();
+      if (runtime === 'swarm') await sweepSwarm(sandbox, instance);
+    }
+  }
+  // The same rolling deploys through HAProxy (PLATFORM_ROUTER=auto's choice where it is installed).
+  for (const runtime of ['docker', 'swarm'] as const) {
+    o.log(`starting platformd (${runtime}, HAProxy) for rolling deploys under load`);
+    const s = await openSession(runtime, { ...(runtime === 'swarm' ? swarmEnv(sandbox) : {}), PLATFORM_ROUTER: 'haproxy' }, 'bench-procfile-app');
+    const app = `bench-${runtime}-haproxy`;
+    try {
+      await s.createApp(app);
+      const push = await s.push(app);
+      if (push.code !== 0) throw new Error(`push failed:\n${push.lines.slice(-15).map((l) => l.text).join('\n')}`);
+      loadRows.push(...(await rollingDeployUnderLoad(s, app, report, o, 'haproxy')));
     } finally {
       await s.cli(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
       const instance = (await readFile(path.join(s.server.dataDir, 'instance-id'), 'utf8').catch(() => '')).trim();
@@ -162,6 +180,6 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
   }
   report.section(
     `rolling deploys under ~${o.rps} req/s through the router (web=1)`,
-    table(['runtime', 'deploy', 'requests', 'req/s', 'failed', 'failed with'], loadRows),
+    table(['runtime', 'router', 'deploy', 'requests', 'req/s', 'failed', 'failed with'], loadRows),
   );
 }
