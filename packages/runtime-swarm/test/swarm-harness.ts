@@ -16,20 +16,24 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const SANDBOX = join(REPO_ROOT, 'scripts', 'sandbox-swarm.sh');
 export const STACK_IMAGE = 'platform/stack:latest';
 
-/** The sandbox swarm of scripts/sandbox-swarm.sh, as the tests use it. */
+/** The sandbox swarm of scripts/sandbox-swarm.sh, as the tests use it: a manager and a worker node. */
 export interface SwarmSandbox {
   /** A dockerode client of its manager. */
   docker: Docker;
-  /** The registry its node pulls from (`127.0.0.1:5000`). */
+  /** The registry both nodes pull from (`127.0.0.1:5000` on each). */
   registry: string;
-  /** Its node's address on this machine's side of the namespace. */
+  /** The manager node's address, reached from this machine. */
   nodeAddress: string;
+  /** The worker node: its own engine (never a manager: Swarm's API answers only on the manager), address, name. */
+  worker: { docker: Docker; address: string; hostname: string };
+  /** Both nodes' addresses: a dyno published in host mode is reached at one of them. */
+  nodeAddresses: string[];
 }
 
 const run = promisify(execFile);
 
 async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>> {
-  const { stdout } = await run('bash', [SANDBOX, command], { cwd: REPO_ROOT, timeout: 180_000 });
+  const { stdout } = await run('bash', [SANDBOX, command], { cwd: REPO_ROOT, timeout: 240_000 });
   return Object.fromEntries(
     stdout
       .split('\n')
@@ -44,14 +48,19 @@ async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>
  * (scripts/test.sh, CI), where that is a failure.
  */
 export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
-  let env: Record<string, string>;
+  let env: Record<string, string> | undefined;
   try {
     env = await sandboxEnv('env');
   } catch {
+    env = undefined;
+  }
+  // `env` leaves the worker's lines out while it is not up: `up` adds what is missing.
+  if (!env?.PLATFORM_SWARM_WORKER_DOCKER_HOST) {
     try {
+      const managerWasUp = env !== undefined;
       env = await sandboxEnv('up');
       // The run's global teardown (test/support/global-setup.ts, SWARM_MARKER) takes down what a test brought up.
-      await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
+      if (!managerWasUp) await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
     } catch (err) {
       const why = `the sandbox swarm could not be created (${String(
         (err as { stderr?: string }).stderr ?? err,
@@ -63,11 +72,17 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
       return { skip: why };
     }
   }
-  const socketPath = env.PLATFORM_SWARM_DOCKER_HOST!.replace(/^unix:\/\//, '');
+  const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   return {
-    docker: new Docker({ socketPath }),
+    docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
     registry: env.PLATFORM_SWARM_REGISTRY!,
     nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
+    worker: {
+      docker: new Docker({ socketPath: socket('PLATFORM_SWARM_WORKER_DOCKER_HOST') }),
+      address: env.PLATFORM_SWARM_WORKER_ADDRESS!,
+      hostname: env.PLATFORM_SWARM_WORKER_HOSTNAME!,
+    },
+    nodeAddresses: [env.PLATFORM_SWARM_NODE_ADDRESS!, env.PLATFORM_SWARM_WORKER_ADDRESS!],
   };
 }
 
