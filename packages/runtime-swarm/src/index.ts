@@ -2,3 +2,10 @@ export { createSwarmRuntime, type SwarmRuntimeOptions } from './swarm-runtime.ts
 export type { SwarmNetworking } from './networks.ts';
 export { imageReference, serviceSpec, type AddressMode, type ServiceSettings } from './service-spec.ts';
 export { listSwarmNodes, type SwarmNode } from './nodes.ts';
+export {
+  dynosOnNode,
+  findSwarmNode,
+  setNodeAvailability,
+  type DynoOnNode,
+  type NodeAvailability,
+} from './node-availability.ts';

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { afterAll } from 'vitest';
 import { packDirectory } from '@platform/archive';
 import type { Artifact } from '@platform/types';
 import type { RuntimeLogger } from '@platform/runtime-kit';
@@ -47,7 +48,9 @@ async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>
  * again at the end of the test run), or the reason there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
  * (scripts/test.sh, CI), where that is a failure.
  */
-export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
+export async function requireSwarm(
+  options: { lock?: 'shared' | 'exclusive' } = {},
+): Promise<SwarmSandbox | { skip: string }> {
   let env: Record<string, string> | undefined;
   try {
     env = await sandboxEnv('env');
@@ -72,6 +75,7 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
       return { skip: why };
     }
   }
+  afterAll(await holdSwarmLock(options.lock ?? 'shared'));
   const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   return {
     docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
@@ -83,6 +87,29 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
       hostname: env.PLATFORM_SWARM_WORKER_HOSTNAME!,
     },
     nodeAddresses: [env.PLATFORM_SWARM_NODE_ADDRESS!, env.PLATFORM_SWARM_WORKER_ADDRESS!],
+  };
+}
+
+/**
+ * Holds the sandbox's test lock (flock(1) on /run/platform-swarm-tests.lock) until the returned release is
+ * called: shared for ordinary swarm test files, exclusive for the drills that disturb a node (a drain, a stopped
+ * worker, the registry or the manager's engine restarted), so that those never run beside another swarm test file.
+ * The lock is held by a `flock … cat` child reading a pipe from this process: it ends with this process too.
+ */
+export async function holdSwarmLock(mode: 'shared' | 'exclusive'): Promise<() => Promise<void>> {
+  const child = spawn('flock', [`--${mode}`, '/run/platform-swarm-tests.lock', 'sh', '-c', 'echo held; exec cat'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`flock exited (${code}) before it held the swarm test lock`)));
+  });
+  return async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    await exited;
   };
 }
 
