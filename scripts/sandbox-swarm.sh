@@ -11,6 +11,8 @@
 #   sudo bash scripts/sandbox-swarm.sh down          # removes everything `up` made (idempotent)
 #   sudo bash scripts/sandbox-swarm.sh worker-stop   # stops the worker's dockerd (the node-lost drill)
 #   sudo bash scripts/sandbox-swarm.sh worker-start  # starts it again; it rejoins with its kept swarm state
+#   sudo bash scripts/sandbox-swarm.sh registry-stop / registry-start   # the registry-down drill
+#   sudo bash scripts/sandbox-swarm.sh manager-restart                  # the manager's dockerd stopped and started
 #
 # Layout (addresses from the documentation ranges of RFC 5737; 192.0.2.0/24 is left alone, since some
 # machines, this one included, use it for their own link; `up` refuses to start if one of its ranges is in use):
@@ -29,7 +31,8 @@
 #             machine forwards nothing);
 #             dockerd -H unix:///run/platform-swarm-worker/docker.sock, data /var/lib/platform-swarm-worker/docker,
 #             exec root /run/platform-swarm-worker/exec, docker0 198.51.100.32/28, other bridges (docker_gwbridge)
-#             198.51.100.48/28; the registry is reached as 127.0.0.1:5000 there too (socat forwards it to the
+#             from the pool 198.51.100.32/27 in /28s (docker0's included: a restarted dockerd that finds no docker0
+#             looks for a free network in its pool before it applies --bip); the registry is reached as 127.0.0.1:5000 there too (socat forwards it to the
 #             manager's, as Swarm's routing mesh does in Docker's own registry recipe), so image references are
 #             the same on both nodes; it joins drained and is made active once it reaches the registry
 # A service port published in host mode is reachable from here at its node's address (198.51.100.1 or
@@ -227,7 +230,7 @@ up_worker_engine() {
     --config-file "${worker_run_dir}/daemon.json" \
     --data-root "${worker_data_dir}/docker" --exec-root "${worker_run_dir}/exec" \
     --pidfile "${worker_run_dir}/docker.pid" -H "$worker_socket" --cgroup-parent /platform-swarm-worker \
-    --bip 198.51.100.33/28 --default-address-pool base=198.51.100.48/28,size=28 \
+    --bip 198.51.100.33/28 --default-address-pool base=198.51.100.32/27,size=28 \
     >>"${worker_data_dir}/dockerd.log" 2>&1 </dev/null 9>&- &
   wait_for "the sandbox worker's dockerd" "${worker_data_dir}/dockerd.log" worker_engine_up
 }
@@ -359,8 +362,12 @@ case "${1:-}" in
     if worker_up; then print_env; else print_env | grep -v '^PLATFORM_SWARM_WORKER_'; fi
     ;;
   worker-stop) lock worker-stop && stop_pid_file "${worker_run_dir}/docker.pid" ;;
-  worker-start) lock worker-start && up_worker_engine && up_worker_registry_link ;;
+  worker-start) lock worker-start && up_worker_engine && up_worker_registry_link && up_worker_join ;;
   registry-stop) lock registry-stop && stop_pid_file "${run_dir}/registry.pid" ;;
+  manager-restart)
+    lock manager-restart && stop_pid_file "${run_dir}/docker.pid" && up_engine
+    wait_for "the swarm on the restarted manager" "${data_dir}/dockerd.log" swarm_active
+    ;;
   registry-start) lock registry-start && up_registry ;;
-  *) fail "usage: $0 up|down|env|worker-stop|worker-start|registry-stop|registry-start" ;;
+  *) fail "usage: $0 up|down|env|worker-stop|worker-start|registry-stop|registry-start|manager-restart" ;;
 esac
