@@ -1,11 +1,13 @@
 /**
  * Failure drills on the sandbox swarm (issue 19): a lost node (the worker's dockerd stopped) → its dynos are
  * replaced on the manager; the registry down → a deploy fails clearly in the push and the running app keeps
- * answering, then deploys work again once it is back. Holds the sandbox's exclusive test lock (the drills stop
+ * answering, then deploys work again once it is back; the manager's engine restarted → platformd reconciles,
+ * one running task per dyno, and the app answers again. Holds the sandbox's exclusive test lock (the drills stop
  * parts every swarm test uses). Skips, saying why, where the sandbox cannot be created (fails under
  * PLATFORM_TEST_SWARM=required).
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +77,7 @@ describe.skipIf('skip' in sandbox)(`swarm failure drills${'skip' in sandbox ? ` 
     expect((await nodes()).find((n) => n.role === 'worker')?.dynos).toBe(1);
     const t0 = Date.now();
     await sandboxScript('worker-stop');
+    const stopped = Date.now();
     // Swarm marks the node down once it misses its heartbeats; the runtime reports the dyno lost and the process
     // manager starts it again, on the manager (the only node left).
     await eventually(
@@ -89,7 +92,9 @@ describe.skipIf('skip' in sandbox)(`swarm failure drills${'skip' in sandbox ? ` 
       120_000,
       'web.1 answering from the manager',
     );
-    process.stderr.write(`[drill] node lost → the app answers from the manager after ${Date.now() - t0} ms\n`);
+    process.stderr.write(
+      `[drill] node lost: the app answers from the manager ${Date.now() - t0} ms after the worker's dockerd began to stop, ${Date.now() - stopped} ms after it had stopped\n`,
+    );
     expect(server.output.join('\n')).toMatch(/Dyno lost: its node platform-swarm-worker is down/);
     await sandboxScript('worker-start');
     expect((await nodes()).find((n) => n.role === 'worker')?.state).toBe('ready');
@@ -110,5 +115,39 @@ describe.skipIf('skip' in sandbox)(`swarm failure drills${'skip' in sandbox ? ` 
     const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
     expect(push.code, push.stderr).toBe(0);
     await eventually(answers, 60_000, 'the app answering on its new release');
+  });
+
+  it('reconciles after the swarm manager restarts: one running task per dyno, and the app answers again', async () => {
+    const scaled = await platform(['ps:scale', 'web=2'], { cwd: repo, env });
+    expect(scaled.code, scaled.stderr).toBe(0);
+    await eventually(async () => /web\.2: up/.test((await platform(['ps'], { cwd: repo, env })).stdout), 120_000, 'web.2 up');
+    const t0 = Date.now();
+    await sandboxScript('manager-restart');
+    const restarted = Date.now();
+    const instance = (await readFile(path.join(server.dataDir, 'instance-id'), 'utf8')).trim();
+    // Running tasks of this platform's services, by dyno name (Swarm's own view, not the platform's).
+    const runningByName = async () => {
+      const services = await sandbox.docker.listServices({ filters: { label: [`platform.managed=${instance}`] } });
+      const tasks = (await sandbox.docker.listTasks({
+        filters: { service: services.map((x) => x.ID), 'desired-state': ['running'] },
+      })) as Array<{ ServiceID: string; Status?: { State?: string } }>;
+      const names: string[] = [];
+      for (const t of tasks.filter((x) => x.Status?.State === 'running')) {
+        names.push(services.find((x) => x.ID === t.ServiceID)?.Spec?.Labels?.['platform.dyno'] ?? '?');
+      }
+      return names.sort();
+    };
+    await eventually(
+      async () => {
+        const ps = (await platform(['ps'], { cwd: repo, env })).stdout;
+        return /web\.1: up/.test(ps) && /web\.2: up/.test(ps) && (await answers()) && (await runningByName()).length === 2;
+      },
+      180_000,
+      'web.1 and web.2 up and the app answering after the manager restart',
+    );
+    process.stderr.write(
+      `[drill] manager restart: the engine was back after ${restarted - t0} ms, web.1 and web.2 up and answering ${Date.now() - restarted} ms later\n`,
+    );
+    expect(await runningByName()).toEqual(['web.1', 'web.2']);
   });
 });

@@ -44,12 +44,12 @@ async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>
 }
 
 /**
- * The sandbox swarm, brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
+ * The sandbox swarm, with the test lock held until the file ends (`holdSwarmLock`; shared unless `lock` says), brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
  * again at the end of the test run), or the reason there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
  * (scripts/test.sh, CI), where that is a failure.
  */
 export async function requireSwarm(
-  options: { lock?: 'shared' | 'exclusive' } = {},
+  options: { lock?: 'shared' | 'exclusive' | 'none' } = {},
 ): Promise<SwarmSandbox | { skip: string }> {
   let env: Record<string, string> | undefined;
   try {
@@ -75,7 +75,8 @@ export async function requireSwarm(
       return { skip: why };
     }
   }
-  afterAll(await holdSwarmLock(options.lock ?? 'shared'));
+  // Held until the test file ends; `none` for callers outside vitest (the bench takes the lock itself).
+  if (options.lock !== 'none') afterAll(await holdSwarmLock(options.lock ?? 'shared'));
   const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   return {
     docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
