@@ -53,7 +53,8 @@ export async function benchSwarmDrain(report: Report, o: SwarmDrainOptions): Pro
   const sent: number[] = [];
   const took: number[] = [];
   try {
-    const repo = await fixtureRepo('bench-app', env);
+    // A Procfile app: the sandbox's engine has no route to the npm registry a Node.js build would ask.
+    const repo = await fixtureRepo('web-app', env);
     const cli = async (args: string[]) => {
       const r = await platform([...args, '-a', app], { cwd: repo, env });
       if (r.code !== 0) throw new Error(`platform ${args.join(' ')} failed: ${r.stderr}`);

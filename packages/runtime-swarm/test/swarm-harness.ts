@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { afterAll } from 'vitest';
 import { packDirectory } from '@platform/archive';
 import type { Artifact } from '@platform/types';
 import type { RuntimeLogger } from '@platform/runtime-kit';
@@ -76,7 +75,8 @@ export async function requireSwarm(
     }
   }
   // Held until the test file ends; `none` for callers outside vitest (the bench takes the lock itself).
-  if (options.lock !== 'none') afterAll(await holdSwarmLock(options.lock ?? 'shared'));
+  // (vitest is imported here only: importing it outside a test run throws.)
+  if (options.lock !== 'none') (await import('vitest')).afterAll(await holdSwarmLock(options.lock ?? 'shared'));
   const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   return {
     docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
