@@ -13,6 +13,8 @@
 #   sudo bash scripts/sandbox-swarm.sh worker-start  # starts it again; it rejoins with its kept swarm state
 #   sudo bash scripts/sandbox-swarm.sh registry-stop / registry-start   # the registry-down drill
 #   sudo bash scripts/sandbox-swarm.sh manager-restart                  # the manager's dockerd stopped and started
+#   sudo bash scripts/sandbox-swarm.sh worker-down   # removes the worker only (`up` makes a fresh one; the old
+#                                                    # node, listed `down`, is removed from the swarm then)
 #
 # Layout (addresses from the documentation ranges of RFC 5737; 192.0.2.0/24 is left alone, since some
 # machines, this one included, use it for their own link; `up` refuses to start if one of its ranges is in use):
@@ -364,10 +366,14 @@ case "${1:-}" in
   worker-stop) lock worker-stop && stop_pid_file "${worker_run_dir}/docker.pid" ;;
   worker-start) lock worker-start && up_worker_engine && up_worker_registry_link && up_worker_join ;;
   registry-stop) lock registry-stop && stop_pid_file "${run_dir}/registry.pid" ;;
+  worker-down)
+    lock worker-down && down_node "$worker_ns" "$worker_host_if" "$worker_run_dir" "$worker_data_dir" \
+      "${worker_run_dir}/registry-link.pid" "${worker_run_dir}/docker.pid"
+    ;;
   manager-restart)
     lock manager-restart && stop_pid_file "${run_dir}/docker.pid" && up_engine
     wait_for "the swarm on the restarted manager" "${data_dir}/dockerd.log" swarm_active
     ;;
   registry-start) lock registry-start && up_registry ;;
-  *) fail "usage: $0 up|down|env|worker-stop|worker-start|registry-stop|registry-start|manager-restart" ;;
+  *) fail "usage: $0 up|down|env|worker-stop|worker-start|registry-stop|registry-start|manager-restart|worker-down" ;;
 esac
