@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm,swarm-drain] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -21,6 +21,7 @@ import { benchNodejsBuilds } from './bench/nodejs-build.ts';
 import { benchStackBuilds } from './bench/stack-builds.ts';
 import { benchDockerfileBuilds } from './bench/dockerfile-build.ts';
 import { benchRecovery } from './bench/recovery.ts';
+import { benchSwarmDrain } from './bench/swarm-drain.ts';
 import { describeMachine, dockerAvailability } from './bench/machine.ts';
 import { createReport } from './bench/report.ts';
 import { benchRouter } from './bench/router.ts';
@@ -33,7 +34,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm,swarm-drain').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -55,6 +56,7 @@ const plan = quick
       cliReps: 10,
       herokuReps: 3,
       recoveryReps: 1,
+      swarmDrainReps: 1,
       pushReps: 1,
       nodejsCold: 1,
       nodejsWarm: 2,
@@ -80,6 +82,7 @@ const plan = quick
       cliReps: 30,
       herokuReps: 10,
       recoveryReps: 3,
+      swarmDrainReps: 3,
       pushReps: 3,
       nodejsCold: 2,
       nodejsWarm: 3,
@@ -257,6 +260,12 @@ async function main(): Promise<number> {
         }
       });
     }
+  }
+
+  // Issue 19: a swarm node drained under load (the sandbox swarm, as root; scripts/bench/swarm-drain.ts).
+  if (only.has('swarm-drain') && (!runtimeFlag || runtimeFlag === 'swarm')) {
+    log('node drain on the sandbox swarm');
+    await attempt('node drain', 'swarm', () => benchSwarmDrain(report, { reps: plan.swarmDrainReps, rps: 100, log }));
   }
 
   machine.push([

@@ -23,8 +23,9 @@
 #   compose  docker-compose                 runs docker-compose.yml (skipped when `docker compose` answers)
 #   stack    debootstrap                    builds the stack image (scripts/build-stack-image.sh)
 #   router   haproxy                        the native data path (packages/router-haproxy; PLATFORM_ROUTER=auto picks it)
-#   swarm    ip, nsenter, findmnt, flock,   the sandbox swarm of the tests (scripts/sandbox-swarm.sh): a network
-#            curl, dockerd, docker-registry namespace, a second engine in it, and the registry its node pulls from
+#   swarm    ip, nsenter, unshare, findmnt, the sandbox swarm of the tests (scripts/sandbox-swarm.sh): network
+#            flock, hostname, curl, socat,  namespaces, a manager and a worker engine in them, the registry both
+#            dockerd, docker-registry       pull from (socat carries the worker's 127.0.0.1:5000 to it)
 #   test     rsyslogd, openssl, pgrep, ps   the test suite's own peers and probes, plus native docker compose stack
 #            pebble, pebble-challtestsrv    Debian's ACME test server and its mock DNS (automatic certificates)
 #            psql                           the add-on fixture app reads and writes its DATABASE_URL with it
@@ -40,7 +41,7 @@ group_docker=(dockerd:docker.io docker:docker.io iptables:iptables)
 group_compose=(docker-compose:docker-compose)
 group_stack=(debootstrap:debootstrap)
 group_router=(haproxy:haproxy)
-group_swarm=(ip:iproute2 nsenter:util-linux findmnt:util-linux flock:util-linux curl:curl dockerd:docker.io docker-registry:docker-registry)
+group_swarm=(ip:iproute2 nsenter:util-linux unshare:util-linux findmnt:util-linux flock:util-linux hostname:hostname curl:curl socat:socat dockerd:docker.io docker-registry:docker-registry)
 group_test=(rsyslogd:rsyslog openssl:openssl pgrep:procps ps:procps pebble:pebble pebble-challtestsrv:pebble psql:postgresql-client)
 group_bench=(wrk:wrk nginx:nginx hyperfine:hyperfine)
 # Groups that imply others.

@@ -4,6 +4,7 @@
  * (its WORKDIR, its CMD, $PORT injected) — on the swarm, in a service's task, and in an attached one-off. Skips,
  * saying why, where the sandbox cannot be created (fails under PLATFORM_TEST_SWARM=required).
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ describe.skipIf('skip' in sandbox)(`a Dockerfile deploy on the swarm runtime${'s
   let server: ServerHandle;
   let env: Record<string, string>;
   let repo: string;
+  // Other platforms may use the same swarm (and app names): this server's services carry its instance id.
+  let labels: string[] = [];
 
   beforeAll(async () => {
     server = await startServer({
@@ -28,10 +31,12 @@ describe.skipIf('skip' in sandbox)(`a Dockerfile deploy on the swarm runtime${'s
         PLATFORM_RUNTIME: 'swarm',
         PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
         PLATFORM_REGISTRY: sandbox.registry,
+        PLATFORM_REGISTRY_URL: sandbox.registryUrl,
         PLATFORM_SWARM_ADDRESSES: 'published',
         PLATFORM_DYNO_FIREWALL: 'off',
       },
     });
+    labels = [`platform.managed=${(await readFile(path.join(server.dataDir, 'instance-id'), 'utf8')).trim()}`, `platform.app=${app}`];
     env = await createUserEnv();
     repo = await repoFrom(CORPUS_APP, env);
     const login = await platform(['login', '--server', server.apiUrl, '--token-file', path.join(server.dataDir, 'admin-token')], { env });
@@ -41,7 +46,8 @@ describe.skipIf('skip' in sandbox)(`a Dockerfile deploy on the swarm runtime${'s
   afterAll(async () => {
     if (server) await platform(['apps:destroy', app, '--confirm', app], { env }).catch(() => undefined);
     await server?.destroy();
-    const left = await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`] } });
+    // Never an unfiltered list (other sessions' services): nothing to remove when the server never started.
+    const left = labels.length > 0 ? await sandbox.docker.listServices({ filters: { label: labels } }) : [];
     await Promise.all(left.map((s) => sandbox.docker.getService(s.ID).remove().catch(() => undefined)));
   });
 
@@ -58,7 +64,7 @@ describe.skipIf('skip' in sandbox)(`a Dockerfile deploy on the swarm runtime${'s
       'the Dockerfile app answering through the router',
     );
     expect(res.body).toContain('Harbour lights, served from an image built from a Dockerfile.');
-    const services = await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`] } });
+    const services = await sandbox.docker.listServices({ filters: { label: labels } });
     expect(services).toHaveLength(1);
     const container = (services[0]!.Spec!.TaskTemplate as { ContainerSpec: { Image: string; Command?: string[]; Dir?: string } }).ContainerSpec;
     expect(container.Image.startsWith(`${sandbox.registry}/platform/${app}:`)).toBe(true);

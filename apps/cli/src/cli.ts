@@ -33,6 +33,7 @@ import { register as registerBuildpacksAdd } from './commands/buildpacks/add.ts'
 import { register as registerBuildpacksClear } from './commands/buildpacks/clear.ts';
 import { register as registerImagesPrune } from './commands/images/prune.ts';
 import { register as registerNodes } from './commands/nodes/index.ts';
+import { register as registerNodesAvailability } from './commands/nodes/availability.ts';
 import { register as registerMaintenance } from './commands/maintenance/index.ts';
 import { register as registerFeatures } from './commands/features/index.ts';
 import { register as registerFeaturesEnable } from './commands/features/enable.ts';
@@ -113,6 +114,7 @@ const commands = [
   registerBuildpacksClear,
   registerImagesPrune,
   registerNodes,
+  registerNodesAvailability,
   registerMaintenance,
   registerCerts,
   registerCertsAdd,

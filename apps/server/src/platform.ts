@@ -190,7 +190,7 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
         }),
       });
       registerImageGcRoute(app, ctx, gc);
-      registerNodesRoute(app, decision, instance);
+      registerNodesRoute(app, { decision, instance, manager, logger: logger.child({ component: 'nodes' }) });
     }, { attachSessions });
     cleanups.defer(() => api.close());
     await api.listen({ port: config.port, host: config.host });

@@ -18,7 +18,8 @@ const IMAGE_RE = /^platform\/[a-z][a-z0-9-]{1,28}[a-z0-9]:[A-Za-z0-9_][A-Za-z0-9
  * Pushes a release image to a registry under the same name and build tag, `<registry>/platform/<app>:<build>`,
  * so that every node of a swarm can pull it (an image built on one node is unknown to the others). Resolves
  * with that reference once the registry has it. Rejects with PLT_INVALID_PARAMS for a malformed image or
- * registry, and with PLT_RUNTIME_UNAVAILABLE when the engine or the registry refuses (the registry's message).
+ * registry, and with PLT_RUNTIME_UNAVAILABLE when the engine or the registry refuses or does not answer (a message
+ * naming the registry, then Docker's reason).
  *
  *   const ref = await pushReleaseImage({ docker, image: 'platform/shop:b1', registry: '127.0.0.1:5000' });
  */
@@ -44,7 +45,13 @@ export async function pushReleaseImage(options: PushReleaseImageOptions): Promis
     const failed = events.find((e) => e.error);
     if (failed) throw new Error(failed.error);
   } catch (err) {
-    throw dockerError(`push ${image} to ${registry}`, err, { image, registry });
+    // A `git push` shows this: which registry, that nothing changed, what to do; then Docker's reason.
+    const cause = dockerError(`push ${image} to ${registry}`, err, { image, registry });
+    throw new PlatformError(
+      ErrorCodes.runtimeUnavailable,
+      `The image registry ${registry} did not take the release image, so no node could run it; the running release is unchanged. Push again once the registry answers. (${cause.message})`,
+      { cause, details: cause.details },
+    );
   }
   return `${target}:${tag}`;
 }

@@ -10,4 +10,9 @@ describe('exitLines', () => {
       'Process exited on SIGKILL',
     ]);
   });
+  it('says a dyno whose node went down is lost, with no exit status', () => {
+    expect(exitLines({ ...exit, code: null, signal: null, lost: { node: 'node-2' } })).toEqual([
+      'Dyno lost: its node node-2 is down',
+    ]);
+  });
 });

@@ -7,7 +7,8 @@ import { followServiceLogs } from './service-logs.ts';
  * Follows a service dyno: its output (from the start for a new dyno, from now on for an adopted one) and its
  * task, through the shared poller. Once the task has ended (or the service is gone), the output is read to the
  * end and the exit reported once through `ctx.events.exit` (code from the task's container status; unknown,
- * null, when Swarm removed the task before saying). `detach()` stops everything without a report.
+ * null, when Swarm removed the task before saying; `lost` when its node is down). `detach()` stops everything
+ * without a report.
  */
 export function watchService(ctx: SwarmContext, dyno: Dyno, fromStart: boolean): Watch {
   let reportDone!: () => void;
@@ -29,21 +30,27 @@ export function watchService(ctx: SwarmContext, dyno: Dyno, fromStart: boolean):
     },
   };
   ctx.watches.set(dyno.id, entry);
-  const unfollow = ctx.poller.follow(dyno.id, (tasks) => {
+  const unfollow = ctx.poller.follow(dyno.id, (tasks, downNodes) => {
     const task = dynoTask(tasks);
-    if (finished || (task && !isFinishedTask(task))) return;
+    if (finished) return;
+    // A task on a node that is down stays `running` in Swarm's view: the dyno is lost.
+    const lostOn = task && !isFinishedTask(task) && task.NodeID ? downNodes.get(task.NodeID) : undefined;
+    if (task && !isFinishedTask(task) && lostOn === undefined) return;
     finished = true;
     unfollow();
-    void report(task);
+    void report(task, lostOn);
   });
 
-  async function report(task: SwarmTask | undefined): Promise<void> {
+  async function report(task: SwarmTask | undefined, lostOn: string | undefined): Promise<void> {
     dyno.running = false;
-    await new Promise((resolve) => setTimeout(resolve, LOG_DRAIN_MS));
-    await logs.readRest();
+    // A lost node has no more output to give (and the manager may wait for it): no last read.
+    if (lostOn === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, LOG_DRAIN_MS));
+      await logs.readRest();
+    }
     logs.flush();
     logs.destroy();
-    const exit = exitOfTask(task);
+    const exit = lostOn === undefined ? exitOfTask(task) : { code: null, signal: null, lost: { node: lostOn } };
     ctx.logger?.info(
       { dyno: dyno.id, app: dyno.app, name: dyno.name, ...exit, state: task?.Status?.State },
       'dyno exited',

@@ -3,3 +3,10 @@ export type { SwarmNetworking } from './networks.ts';
 export { imageReference, serviceSpec, type AddressMode, type ServiceSettings } from './service-spec.ts';
 export { listSwarmNodes, type SwarmNode } from './nodes.ts';
 export { createRegistryClient, type RegistryClient, type RegistryClientOptions } from './registry-api.ts';
+export {
+  dynosOnNode,
+  findSwarmNode,
+  setNodeAvailability,
+  type DynoOnNode,
+  type NodeAvailability,
+} from './node-availability.ts';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,22 +16,26 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const SANDBOX = join(REPO_ROOT, 'scripts', 'sandbox-swarm.sh');
 export const STACK_IMAGE = 'platform/stack:latest';
 
-/** The sandbox swarm of scripts/sandbox-swarm.sh, as the tests use it. */
+/** The sandbox swarm of scripts/sandbox-swarm.sh, as the tests use it: a manager and a worker node. */
 export interface SwarmSandbox {
   /** A dockerode client of its manager. */
   docker: Docker;
-  /** The registry its node pulls from (`127.0.0.1:5000`). */
+  /** The registry both nodes pull from (`127.0.0.1:5000` on each). */
   registry: string;
-  /** Its node's address on this machine's side of the namespace. */
+  /** The manager node's address, reached from this machine. */
   nodeAddress: string;
   /** Where this machine reaches the registry's HTTP API (`http://198.51.100.1:5000`). */
   registryUrl: string;
+  /** The worker node: its own engine (never a manager: Swarm's API answers only on the manager), address, name. */
+  worker: { docker: Docker; address: string; hostname: string };
+  /** Both nodes' addresses: a dyno published in host mode is reached at one of them. */
+  nodeAddresses: string[];
 }
 
 const run = promisify(execFile);
 
 async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>> {
-  const { stdout } = await run('bash', [SANDBOX, command], { cwd: REPO_ROOT, timeout: 180_000 });
+  const { stdout } = await run('bash', [SANDBOX, command], { cwd: REPO_ROOT, timeout: 240_000 });
   return Object.fromEntries(
     stdout
       .split('\n')
@@ -41,19 +45,26 @@ async function sandboxEnv(command: 'env' | 'up'): Promise<Record<string, string>
 }
 
 /**
- * The sandbox swarm, brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
+ * The sandbox swarm, with the test lock held until the file ends (`holdSwarmLock`; shared unless `lock` says), brought up when it is not (as root: `scripts/sandbox-swarm.sh up`, about 30 s; taken down
  * again at the end of the test run), or the reason there is none. Where it cannot be created the swarm tests say so and skip, unless PLATFORM_TEST_SWARM=required
  * (scripts/test.sh, CI), where that is a failure.
  */
-export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
-  let env: Record<string, string>;
+export async function requireSwarm(
+  options: { lock?: 'shared' | 'exclusive' | 'none' } = {},
+): Promise<SwarmSandbox | { skip: string }> {
+  let env: Record<string, string> | undefined;
   try {
     env = await sandboxEnv('env');
   } catch {
+    env = undefined;
+  }
+  // `env` leaves the worker's lines out while it is not up: `up` adds what is missing.
+  if (!env?.PLATFORM_SWARM_WORKER_DOCKER_HOST) {
     try {
+      const managerWasUp = env !== undefined;
       env = await sandboxEnv('up');
       // The run's global teardown (test/support/global-setup.ts, SWARM_MARKER) takes down what a test brought up.
-      await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
+      if (!managerWasUp) await writeFile(join(tmpdir(), 'sandbox-swarm-brought-up'), 'up\n');
     } catch (err) {
       const why = `the sandbox swarm could not be created (${String(
         (err as { stderr?: string }).stderr ?? err,
@@ -65,12 +76,44 @@ export async function requireSwarm(): Promise<SwarmSandbox | { skip: string }> {
       return { skip: why };
     }
   }
-  const socketPath = env.PLATFORM_SWARM_DOCKER_HOST!.replace(/^unix:\/\//, '');
+  // Held until the test file ends; `none` for callers outside vitest (the bench takes the lock itself).
+  // (vitest is imported here only: importing it outside a test run throws.)
+  if (options.lock !== 'none') (await import('vitest')).afterAll(await holdSwarmLock(options.lock ?? 'shared'));
+  const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   return {
-    docker: new Docker({ socketPath }),
+    docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
     registry: env.PLATFORM_SWARM_REGISTRY!,
     nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
     registryUrl: env.PLATFORM_SWARM_REGISTRY_URL!,
+    worker: {
+      docker: new Docker({ socketPath: socket('PLATFORM_SWARM_WORKER_DOCKER_HOST') }),
+      address: env.PLATFORM_SWARM_WORKER_ADDRESS!,
+      hostname: env.PLATFORM_SWARM_WORKER_HOSTNAME!,
+    },
+    nodeAddresses: [env.PLATFORM_SWARM_NODE_ADDRESS!, env.PLATFORM_SWARM_WORKER_ADDRESS!],
+  };
+}
+
+/**
+ * Holds the sandbox's test lock (flock(1) on /run/platform-swarm-tests.lock) until the returned release is
+ * called: shared for ordinary swarm test files, exclusive for the drills that disturb a node (a drain, a stopped
+ * worker, the registry or the manager's engine restarted), so that those never run beside another swarm test file.
+ * The lock is held by a `flock … cat` child reading a pipe from this process: it ends with this process too.
+ */
+export async function holdSwarmLock(mode: 'shared' | 'exclusive'): Promise<() => Promise<void>> {
+  const child = spawn('flock', [`--${mode}`, '/run/platform-swarm-tests.lock', 'sh', '-c', 'echo held; exec cat'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`flock exited (${code}) before it held the swarm test lock`)));
+  });
+  return async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    await exited;
   };
 }
 

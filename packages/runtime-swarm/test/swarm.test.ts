@@ -1,7 +1,8 @@
 /**
  * What the contract cannot see about the swarm driver: addresses on the overlay (reached from a container on
- * it, as a router on the swarm would), images pulled from the registry, per-app overlays, one-off jobs, the
- * node list and adoption by the next runtime. One web dyno and a job, on the sandbox swarm.
+ * it, as a router on the swarm would, whichever node runs the dyno), images pulled from the registry, per-app
+ * overlays, one-off jobs, the node list (manager and worker) and adoption by the next runtime. One web dyno and a
+ * job, on the two-node sandbox swarm.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,16 +74,14 @@ describe.skipIf('skip' in sandbox)(`swarm runtime${'skip' in sandbox ? ` (${sand
     expect(logs.toString('utf8')).toContain('overlay web.1');
     await container.remove({ force: true });
 
-    // `platform nodes`: the one node, a ready manager, runs this dyno.
-    expect(await listSwarmNodes(docker, fixtures.instance)).toEqual([
-      expect.objectContaining({
-        role: 'manager',
-        state: 'ready',
-        availability: 'active',
-        address: sandbox.nodeAddress,
-        dynos: 1,
-      }),
+    // `platform nodes`: the manager and the worker, both ready, one of them running this dyno.
+    const nodes = await listSwarmNodes(docker, fixtures.instance);
+    expect(nodes.map((n) => [n.role, n.state, n.address]).sort()).toEqual([
+      ['manager', 'ready', sandbox.nodeAddress],
+      ['worker', 'ready', sandbox.worker.address],
     ]);
+    expect(nodes.find((n) => n.role === 'worker')?.hostname).toBe(sandbox.worker.hostname);
+    expect(nodes.reduce((sum, n) => sum + n.dynos, 0)).toBe(1);
 
     // Adoption: a new runtime over the same swarm lists the dyno (as platformd after a restart) and stops it.
     await runtime.close();

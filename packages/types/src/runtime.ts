@@ -95,6 +95,11 @@ export interface DynoExit {
   requested: boolean;
   /** Set when the dyno was killed for exceeding its memory limit (docker: the kernel's OOM killer); MiB. */
   outOfMemory?: { limitMb: number } | undefined;
+  /**
+   * Set when the dyno's machine stopped answering (swarm: its node is `down`): its process may still run there,
+   * cut off, but it is gone for the platform (code and signal null).
+   */
+  lost?: { node: string } | undefined;
 }
 
 export interface DynoOutput {
