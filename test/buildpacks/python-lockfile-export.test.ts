@@ -17,7 +17,7 @@ const SCRIPT = path.join(repoRoot, 'buildpacks/python/lib/lockfile.py');
 const H = (c: string) => `sha256:${c.repeat(64)}`;
 let tmp: string;
 
-async function exportLock(kind: 'pipenv' | 'poetry', files: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+async function exportLock(kind: 'pipenv' | 'poetry' | 'uv' | 'uv-package', files: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   const app = await writeApp(tmp, files);
   try {
     const r = await execFileAsync(STACK_PYTHON, ['-B', SCRIPT, kind, app], { env: { PATH: '/usr/bin:/bin' } });
@@ -124,5 +124,57 @@ describe('lockfile.py poetry', () => {
     const r = await exportLock('poetry', { 'pyproject.toml': PYPROJECT, 'poetry.lock': '[[package]\nname = ' });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^poetry\.lock cannot be parsed: /);
+  });
+});
+
+/** A uv project: pyproject.toml with these dependencies, and a uv.lock whose root entry records them. */
+const uvProject = (deps: string[]) => `[project]\nname = "harbour-api"\nversion = "0.1.0"\ndependencies = ${JSON.stringify(deps)}\n\n[dependency-groups]\ndev = ["tinywsgi"]\n`;
+const uvEntry = (name: string, version: string, extra = '') =>
+  `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = { registry = "https://pypi.org/simple" }\n${extra}wheels = [{ url = "https://files.example/${name}-${version}-py3-none-any.whl", hash = "${H(name[0]!)}", size = 1 }]\n\n`;
+const UV_ROOT = [
+  'version = 1', 'revision = 2', 'requires-python = ">=3.11"', '',
+  '[[package]]', 'name = "harbour-api"', 'version = "0.1.0"', 'source = { virtual = "." }',
+  'dependencies = [{ name = "tidewords" }, { name = "web", extra = ["fast"] }, { name = "winonly", marker = "sys_platform == \'win32\'" }]', '',
+  '[package.dev-dependencies]', 'dev = [{ name = "tinywsgi" }]', '',
+  '[package.metadata]',
+  'requires-dist = [{ name = "tidewords", specifier = "==1.0.0" }, { name = "web", extras = ["fast"], specifier = ">=1.0" }, { name = "winonly", marker = "sys_platform == \'win32\'" }]', '',
+].join('\n');
+const UV_DEPS = ['tidewords==1.0.0', 'web[fast] >= 1.0', 'winonly; sys_platform == "win32"'];
+const UV_PACKAGES = [
+  uvEntry('tidewords', '1.0.0'),
+  uvEntry('tinywsgi', '0.1.0'),
+  uvEntry('web', '1.2.0', 'dependencies = [{ name = "core" }]\nsdist = { url = "https://files.example/web-1.2.0.tar.gz", hash = "sha256:' + '9'.repeat(64) + '", size = 1 }\n'),
+  '[package.optional-dependencies]\nfast = [{ name = "speedup" }]\n\n',
+  uvEntry('core', '2.0'),
+  uvEntry('speedup', '3.0'),
+  uvEntry('winonly', '1.0'),
+].join('');
+
+describe('lockfile.py uv', () => {
+  it("pins the project's dependencies with their extras' and their own, every hash (sdist and wheels), no dev group and no false marker", async () => {
+    const r = await exportLock('uv', { 'pyproject.toml': uvProject(UV_DEPS), 'uv.lock': `${UV_ROOT}\n${UV_PACKAGES}` });
+    expect(r.err).toBe('');
+    expect(r.out.trim().split('\n')).toEqual([
+      `core==2.0 --hash=${H('c')}`,
+      `speedup==3.0 --hash=${H('s')}`,
+      `tidewords==1.0.0 --hash=${H('t')}`,
+      `web==1.2.0 --hash=sha256:${'9'.repeat(64)} --hash=${H('w')}`,
+    ]);
+    // `virtual`: the project is only its dependencies; `editable`: it is a package pip installs too.
+    expect((await exportLock('uv-package', { 'pyproject.toml': uvProject(UV_DEPS), 'uv.lock': `${UV_ROOT}\n${UV_PACKAGES}` })).code).toBe(1);
+    const editable = `${UV_ROOT.replace('source = { virtual = "." }', 'source = { editable = "." }')}\n${UV_PACKAGES}`;
+    expect((await exportLock('uv-package', { 'pyproject.toml': uvProject(UV_DEPS), 'uv.lock': editable })).code).toBe(0);
+  });
+
+  it.each([
+    ['a lock written for other dependencies', uvProject(['tidewords==1.0.1', ...UV_DEPS.slice(1)]), `${UV_ROOT}\n${UV_PACKAGES}`, 'uv.lock is out of date: pyproject.toml\'s dependencies changed since it was written.'],
+    ['a lock without the project', uvProject(UV_DEPS).replace('harbour-api', 'other-app'), `${UV_ROOT}\n${UV_PACKAGES}`, 'uv.lock has no entry for this project (other-app).'],
+    ['a dependency missing from the lock', uvProject(UV_DEPS), `${UV_ROOT}\n${UV_PACKAGES.replace(uvEntry('core', '2.0'), '')}`, 'core (needed by web) has no entry in uv.lock.'],
+    ['a git source', uvProject(UV_DEPS), `${UV_ROOT}\n${UV_PACKAGES.replace('name = "core"\nversion = "2.0"\nsource = { registry = "https://pypi.org/simple" }', 'name = "core"\nversion = "2.0"\nsource = { git = "https://example.invalid/core.git" }')}`, 'core comes from a `git` source in uv.lock'],
+    ['a lock that is not uv\'s', uvProject(UV_DEPS), '[tool]\nx = 1\n', 'uv.lock has no version and no [[package]] list'],
+  ])('refuses %s', async (_what, pyproject, lock, message) => {
+    const r = await exportLock('uv', { 'pyproject.toml': pyproject, 'uv.lock': lock });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
   });
 });

@@ -92,6 +92,41 @@ async function poetryLock(pyproject: string, contentHashOf = pyproject): Promise
   return `${pkg('tidewords', '1.0.0', 'main')}\n${pkg('tinywsgi', '0.1.0', 'dev')}\n[metadata]\nlock-version = "2.1"\npython-versions = "^3.11"\ncontent-hash = "${hash.output.trim()}"\n`;
 }
 
+
+/** A uv project depending on tidewords, and the uv.lock uv would write for it (hashes of the index's wheels). */
+const UV_PYPROJECT = '[project]\nname = "berths-uv"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = ["tidewords==1.0.0"]\n\n[dependency-groups]\ndev = ["tinywsgi"]\n';
+const uvLock = () => {
+  const entry = (name: string, version: string) =>
+    `[[package]]\nname = "${name}"\nversion = "${version}"\nsource = { registry = "https://pypi.org/simple" }\nwheels = [\n    { url = "https://files.example/${index.wheels[name]}", hash = "sha256:${index.sha256[name]}", size = 1 },\n]\n`;
+  return [
+    'version = 1\nrevision = 2\nrequires-python = ">=3.11"\n',
+    '[[package]]\nname = "berths-uv"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [\n    { name = "tidewords" },\n]\n',
+    '[package.dev-dependencies]\ndev = [\n    { name = "tinywsgi" },\n]\n',
+    '[package.metadata]\nrequires-dist = [{ name = "tidewords", specifier = "==1.0.0" }]\n',
+    '[package.metadata.requires-dev]\ndev = [{ name = "tinywsgi" }]\n',
+    entry('tidewords', '1.0.0'),
+    entry('tinywsgi', '0.1.0'),
+  ].join('\n');
+};
+
+describe('python buildpack: uv.lock', () => {
+  it("installs the project's locked dependencies with their hashes, without the dev group (no uv needed)", async () => {
+    const run = await build({ 'pyproject.toml': UV_PYPROJECT, 'uv.lock': uvLock() });
+    expect(run.code, run.text).toBe(0);
+    expect(run.text).toContain('-----> Installing 1 locked package from uv.lock');
+    expect(run.text).toMatch(/Successfully installed tidewords-1\.0\.0\n/);
+    expect(run.text).not.toContain('Installing the project itself');
+    const list = await runIn(run.app, 'pip list --format=freeze');
+    expect(list.output).toContain('tidewords==1.0.0');
+    expect(list.output).not.toContain('tinywsgi');
+  }, BUILD_TIMEOUT);
+
+  it('fails on a uv.lock out of date with pyproject.toml, naming the way out', async () => {
+    const stale = await build({ 'pyproject.toml': UV_PYPROJECT.replace('tidewords==1.0.0', 'tidewords>=1.0'), 'uv.lock': uvLock() });
+    expectFailure(stale, "uv.lock is out of date: pyproject.toml's dependencies changed since it was written.", 'Run `uv lock` and commit uv.lock.');
+  }, BUILD_TIMEOUT);
+});
+
 describe('python buildpack: poetry.lock', () => {
   it('installs the locked main group, then the project itself when it is a package', async () => {
     // An in-tree PEP 517 backend (backend-path) that needs nothing from the index, so pip builds the project here.

@@ -1,4 +1,4 @@
-"""lockfile.py pipenv|poetry APP_DIR — prints the app's lock file as a pip requirements list: one exact pin per
+"""lockfile.py pipenv|poetry|uv APP_DIR — prints the app's lock file as a pip requirements list: one exact pin per
 package with every hash the lock records (`name==1.0 ; marker --hash=sha256:…`), for
 `pip install --require-hashes --no-deps -r`, so pip installs exactly the locked files and refuses any other.
 
@@ -6,12 +6,16 @@ package with every hash the lock records (`name==1.0 ; marker --hash=sha256:…`
           was written for this Pipfile (`_meta.hash.sha256`, computed as Pipenv computes it).
   poetry: poetry.lock's packages the main group needs (`poetry sync --only main`), after checking that the lock
           was written for this pyproject.toml (`metadata.content-hash`, as Poetry 1.x or 2.x computes it).
+  uv:     uv.lock's packages the project's own dependencies need (`uv sync --locked --no-dev`), after checking that
+          the lock's record of the project's requirements (`[package.metadata] requires-dist`) still names what
+          pyproject.toml's [project].dependencies names.
 
 Neither tool is needed: the stack's Python 3.11 reads TOML (tomllib) and JSON, and markers are evaluated with the
 `packaging` pip carries, against the interpreter running this script (the app's). A problem with the app's files
 is printed to stderr, one line per sentence, and the exit code is 2.
 
-lockfile.py poetry-package APP_DIR exits 0 when the Poetry project is itself a package to install (pip install .).
+lockfile.py poetry-package APP_DIR exits 0 when the Poetry project is itself a package to install (pip install .);
+lockfile.py uv-package APP_DIR the same for a uv project (its lock entry's source is `editable` rather than `virtual`).
 """
 import functools
 import hashlib
@@ -23,8 +27,9 @@ import tomllib
 
 try:
     from pip._vendor.packaging.markers import Marker
+    from pip._vendor.packaging.requirements import Requirement
 except ImportError:  # pragma: no cover - the venv always has pip
-    Marker = None
+    Marker = Requirement = None
 
 
 class LockError(Exception):
@@ -227,14 +232,115 @@ def is_poetry_package(app):
     return pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True) is not False
 
 
+# --- uv -------------------------------------------------------------------------------------------------------
+
+def requirement_key(name, extras=(), specifier="", marker=""):
+    """One requirement, comparable whichever way it was written: name, extras, specifiers and marker normalised."""
+    spec = ",".join(sorted(part.replace(" ", "") for part in str(specifier or "").split(",") if part.strip()))
+    if marker and Marker is not None:
+        marker = str(Marker(marker))
+    return (canonical(name), tuple(sorted(canonical(e) for e in extras)), spec, marker or "")
+
+
+def declared_key(requirement):
+    if Requirement is None:
+        return requirement_key(re.match(r"\s*([A-Za-z0-9._-]+)", requirement).group(1))
+    try:
+        parsed = Requirement(requirement)
+    except Exception as err:
+        raise LockError(f"pyproject.toml's dependency {requirement!r} cannot be read ({err}).")
+    return requirement_key(parsed.name, parsed.extras, str(parsed.specifier), str(parsed.marker or ""))
+
+
+def recorded_key(entry):
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise LockError("uv.lock's requires-dist has an entry without a name: it is not a lock file uv wrote.")
+    return requirement_key(entry["name"], entry.get("extras", []), entry.get("specifier", ""), entry.get("marker", ""))
+
+
+def uv_root(app):
+    """(pyproject, lock, the project's own entry, {canonical name: entry}) of a uv project."""
+    pyproject = load(os.path.join(app, "pyproject.toml"), tomllib.load, "pyproject.toml") \
+        if os.path.exists(os.path.join(app, "pyproject.toml")) else None
+    if pyproject is None:
+        raise LockError("uv.lock was found, but no pyproject.toml: uv locks the project a pyproject.toml declares.")
+    lock = load(os.path.join(app, "uv.lock"), tomllib.load, "uv.lock")
+    packages = lock.get("package")
+    if not isinstance(lock.get("version"), int) or not isinstance(packages, list):
+        raise LockError("uv.lock has no version and no [[package]] list: it is not a lock file uv wrote.")
+    by_name = {}
+    for package in packages:
+        if not isinstance(package, dict) or "name" not in package:
+            raise LockError("uv.lock has a [[package]] without a name.")
+        by_name[canonical(package["name"])] = package
+    name = pyproject.get("project", {}).get("name")
+    root = by_name.get(canonical(name)) if isinstance(name, str) else None
+    if root is None or not {"virtual", "editable"} & set(root.get("source", {})):
+        raise LockError(
+            f"uv.lock has no entry for this project ({name or 'pyproject.toml names no [project].name'}).",
+            "Run `uv lock` and commit uv.lock.",
+        )
+    return pyproject, lock, root, by_name
+
+
+def export_uv(app):
+    pyproject, _lock, root, by_name = uv_root(app)
+    declared = {declared_key(r) for r in pyproject.get("project", {}).get("dependencies", [])}
+    recorded = {recorded_key(r) for r in root.get("metadata", {}).get("requires-dist", [])}
+    if declared != recorded:
+        raise LockError(
+            "uv.lock is out of date: pyproject.toml's dependencies changed since it was written.",
+            "Run `uv lock` and commit uv.lock.",
+        )
+    wanted, queue = {}, [(canonical(d["name"]), d.get("extra", []), root["name"], d.get("marker"))
+                         for d in root.get("dependencies", [])]
+    while queue:
+        name, extras, parent, marker = queue.pop()
+        if marker and not marker_holds(marker):
+            continue
+        package = by_name.get(name)
+        if package is None:
+            raise LockError(f"{name} (needed by {parent}) has no entry in uv.lock.", "Run `uv lock` and commit uv.lock.")
+        if name in wanted and set(extras) <= wanted[name]:
+            continue
+        wanted.setdefault(name, set()).update(extras)
+        deps = list(package.get("dependencies", []))
+        for extra in extras:
+            deps += package.get("optional-dependencies", {}).get(extra, [])
+        queue += [(canonical(d["name"]), d.get("extra", []), package["name"], d.get("marker")) for d in deps]
+
+    lines = []
+    for name in sorted(wanted):
+        package = by_name[name]
+        source = package.get("source", {})
+        if "registry" not in source:
+            kind = next(iter(source), "unknown")
+            raise LockError(
+                f"{package['name']} comes from a `{kind}` source in uv.lock; only packages from an index can be "
+                "installed with their hashes here.",
+                "Publish it to your index (PIP_INDEX_URL / PIP_EXTRA_INDEX_URL) and lock it by version.",
+            )
+        files = ([package["sdist"]] if isinstance(package.get("sdist"), dict) else []) + list(package.get("wheels", []))
+        lines.append(pin(package["name"], package.get("version", "?"), [f.get("hash") for f in files if f.get("hash")]))
+    return lines
+
+
+def is_uv_package(app):
+    """True when the uv project is itself a package to install: uv locked it `editable` (it has a build system)."""
+    return "editable" in uv_root(app)[2].get("source", {})
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("pipenv", "poetry", "poetry-package"):
-        print("usage: lockfile.py pipenv|poetry|poetry-package APP_DIR", file=sys.stderr)
+    kinds = ("pipenv", "poetry", "uv", "poetry-package", "uv-package")
+    if len(argv) != 3 or argv[1] not in kinds:
+        print("usage: lockfile.py pipenv|poetry|uv|poetry-package|uv-package APP_DIR", file=sys.stderr)
         return 64
     try:
         if argv[1] == "poetry-package":
             return 0 if is_poetry_package(argv[2]) else 1
-        lines = export_pipenv(argv[2]) if argv[1] == "pipenv" else export_poetry(argv[2])
+        if argv[1] == "uv-package":
+            return 0 if is_uv_package(argv[2]) else 1
+        lines = {"pipenv": export_pipenv, "poetry": export_poetry, "uv": export_uv}[argv[1]](argv[2])
     except LockError as err:
         for sentence in err.args:
             print(sentence, file=sys.stderr)
