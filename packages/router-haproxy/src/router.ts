@@ -5,7 +5,7 @@ import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type PlatformApiRoute, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, serverLimits, type PlatformApiRoute, type ProxyLimits, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
@@ -31,6 +31,8 @@ export interface HaproxyRouterOptions {
   /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
   tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
+  /** Requests per dyno and backlog per dyno (H11). Default Heroku's 50 and 50 (`DEFAULT_LIMITS`). */
+  limits?: Partial<ProxyLimits> | undefined;
   /**
    * Who runs the HAProxy process. `platformd` (default): this driver starts it detached and starts it again if
    * it dies. `external`: a supervisor runs `haproxy -W -db -S <dir>/master.sock -f <dir>/haproxy.cfg` from the
@@ -96,6 +98,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const files = proxyFiles(options.dir);
   const binary = options.binary ?? '/usr/sbin/haproxy';
   const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const limits: ProxyLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const threads = options.threads ?? defaultThreads(availableParallelism());
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
@@ -127,7 +130,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
 
   const reload = () => supervision.reload(masterPid!);
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, threads, platformApi });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, limits, threads, platformApi });
 
   const writeFiles = () => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText());
 
@@ -141,7 +144,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return { entry, isNew: true };
   }
 
-  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
+  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles, serverOptions: serverLimits(limits) });
 
   /** A change that needs the config rewritten and a seamless reload (certificates, the platform API), in order. */
   function reloadAfter(fn: () => Promise<void>): Promise<void> {
