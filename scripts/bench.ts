@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm,swarm-drain] [-- --runtime=process|docker] [-- --out=FILE]`
+ * `npm run bench [-- --quick] [-- --only=cli,nodejs,stacks,slug,deploy,push,router,edge,edge-apps,logs,footprint,recovery,addons,swarm,swarm-drain] [-- --runtime=process|docker] [-- --out=FILE]`
  *
  * Starts the real platform (platformd on embedded Postgres, temp data dir) once per runtime driver, drives it the way a
  * user does (git push, the CLI, HTTP through the router) and prints a markdown table of medians with min/max, per-stage
@@ -14,6 +14,7 @@ import { benchAddons } from './bench/addons.ts';
 import { benchCli } from './bench/cli.ts';
 import { benchDeploys } from './bench/deploy.ts';
 import { benchEdge } from './bench/edge.ts';
+import { benchEdgeApps } from './bench/edge-apps.ts';
 import { benchFootprint } from './bench/footprint.ts';
 import { benchLogs } from './bench/logs.ts';
 import { benchPush } from './bench/push.ts';
@@ -34,7 +35,7 @@ const argv = process.argv.slice(2);
 const flag = (name: string) =>
   argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
-const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,logs,footprint,recovery,addons,swarm,swarm-drain').split(','));
+const only = new Set((flag('only') ?? 'cli,nodejs,stacks,slug,deploy,push,router,edge,edge-apps,logs,footprint,recovery,addons,swarm,swarm-drain').split(','));
 const runtimeFlag = flag('runtime');
 const outFile = flag('out');
 
@@ -164,6 +165,10 @@ async function main(): Promise<number> {
     await attempt('edge', '–', () => benchEdge(report, { seconds: quick ? 2 : 5, rounds: quick ? 3 : 5, connections: 16, reps: quick ? 5 : 20, apps: 1000, log }));
   }
   // Slug compression levels on a real Node.js slug: pack time, size, unpack time.
+  if (only.has('edge-apps')) {
+    log('edge: apps at scale');
+    await attempt('edge-apps', '–', () => benchEdgeApps(report, { steps: quick ? [1, 10, 100] : [1, 10, 100, 1000], reps: quick ? 5 : 20, seconds: quick ? 2 : 5, connections: 16, log }));
+  }
   if (only.has('slug')) {
     log('slug compression');
     await attempt('Slug compression', 'host', () => benchSlugCompression(report, { reps: plan.slugReps, log }));

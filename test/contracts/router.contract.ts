@@ -28,6 +28,12 @@ export interface RouterContractOptions {
   headersTimeoutMs: number;
   /** An idle keep-alive client connection is closed after this. */
   keepAliveTimeoutMs: number;
+  /** Requests in flight per web dyno; more wait in the app's backlog (Heroku: 50). */
+  dynoConcurrency: number;
+  /** Requests that may wait per web dyno up; one more → 503 H11 (Heroku: 50). */
+  backlogPerDyno: number;
+  /** A request waiting in the backlog this long → 503 H11. */
+  queueTimeoutMs: number;
 }
 
 export interface RouterContractHarness {
@@ -45,7 +51,9 @@ export interface RouterContractHarness {
   tlsPort?: number;
 }
 
-export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, idleTimeoutMs: 2_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500 } as const;
+export const CONTRACT_TIMEOUTS = { requestTimeoutMs: 1_500, idleTimeoutMs: 2_500, headersTimeoutMs: 1_500, keepAliveTimeoutMs: 1_500, queueTimeoutMs: 20_000 } as const;
+/** Small limits, so the backlog case needs few requests; nothing else sends more than two at once to one dyno. */
+export const CONTRACT_LIMITS = { dynoConcurrency: 2, backlogPerDyno: 2 } as const;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOG_LINE_RE =
@@ -72,7 +80,7 @@ export function describeRouterContract(name: string, start: (options: RouterCont
 
     beforeEach(async () => {
       logs = logRecorder();
-      h = await start({ domain: 'localhost', onLog: logs.onLog, ...CONTRACT_TIMEOUTS });
+      h = await start({ domain: 'localhost', onLog: logs.onLog, ...CONTRACT_TIMEOUTS, ...CONTRACT_LIMITS });
       ({ router, port } = h);
     });
     afterEach(async () => {
@@ -291,6 +299,40 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect((await get(port, 'myapp.localhost')).status).toBe(503);
       const [entry] = await logs.waitFor(1);
       expect(entry).toMatchObject({ at: 'error', code: 'H21', status: 503 });
+    });
+
+    it('queues requests while the dyno is busy and answers 503 H11 once the backlog is full; the queued ones complete', async () => {
+      const held: ServerResponse[] = [];
+      let seen!: () => void;
+      const busy = new Promise<void>((resolve) => (seen = resolve));
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          held.push(res);
+          if (held.length === CONTRACT_LIMITS.dynoConcurrency) seen();
+        }),
+      ]);
+      const { dynoConcurrency, backlogPerDyno } = CONTRACT_LIMITS;
+      const first = Array.from({ length: dynoConcurrency }, (_, i) => get(port, 'myapp.localhost', `/busy/${i}`));
+      await busy; // the dyno holds as many as it may
+      const extra = 2;
+      const more = Array.from({ length: backlogPerDyno + extra }, (_, i) => get(port, 'myapp.localhost', `/more/${i}`));
+      // The backlog holds `backlogPerDyno`; the others are refused at once, whatever order they arrived in.
+      const refused = await logs.waitFor(extra);
+      expect(refused.map((e) => ({ code: e.code, desc: e.desc, status: e.status, dyno: e.dyno }))).toEqual(
+        Array.from({ length: extra }, () => ({ code: 'H11', desc: 'Backlog too deep', status: 503, dyno: null })),
+      );
+      expect(formatRouterLogLine(refused[0]!)).toMatch(/^at=error code=H11 desc="Backlog too deep" method=GET path="\/more\/\d" /);
+      // The dyno answers what it holds, then each queued request as it reaches it.
+      const answerAll = setInterval(() => held.splice(0).forEach((res) => res.end('done')), 20);
+      try {
+        const replies = await Promise.all([...first, ...more]);
+        expect(replies.filter((r) => r.status === 503).map((r) => r.body.includes('Application error'))).toEqual(Array(extra).fill(true));
+        expect(replies.filter((r) => r.status === 200).map((r) => r.body)).toEqual(Array(dynoConcurrency + backlogPerDyno).fill('done'));
+      } finally {
+        clearInterval(answerAll);
+      }
+      const entries = await logs.waitFor(dynoConcurrency + backlogPerDyno + extra);
+      expect(entries.filter((e) => e.code === undefined && e.status === 200)).toHaveLength(dynoConcurrency + backlogPerDyno);
     });
 
     it('answers 503 H13 when the dyno closes the connection without a response', async () => {

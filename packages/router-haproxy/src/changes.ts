@@ -16,6 +16,8 @@ export interface ChangeContext {
   pendingBackends: Set<string>;
   /** The app's entry; `isNew` while its backend waits for a reload (then only the files change). */
   entryOf(app: string): { entry: ProxyApp; isNew: boolean };
+  /** What `add server` appends for a dyno (haproxy-config.ts `serverLimits`): the config's server options. */
+  serverOptions: string;
   /** Writes the config and maps for the current state. */
   writeFiles(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export interface ChangeContext {
  * still pending a reload) and then to the files. Each resolves to whether a reload must follow (a new app).
  */
 export function createChanges(ctx: ChangeContext) {
-  const { control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles } = ctx;
+  const { control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles, serverOptions } = ctx;
     const retire = (backend: string, name: string) => retireServer(control, leftovers, backend, name);
     /** A custom hostname's map entry: exact names in hosts.map, `*.suffix` as `suffix` in wildcards.map. */
     const setDomain = (name: string, app: string | null) =>
@@ -39,7 +41,7 @@ export function createChanges(ctx: ChangeContext) {
       if (!isNew) {
         for (const [name, server] of next) {
           if (entry.servers.has(name)) continue;
-          const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)}`);
+          const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)} ${serverOptions}`);
           // A dyno that left and came back at the same address is still there, in maintenance.
           if (!/New server registered|Already exists/i.test(added)) throw new Error(`HAProxy refused a server for ${app}: ${added.trim()}`);
           await control.send(`enable server ${backend}/${name}`);

@@ -16,6 +16,8 @@ export interface ProxyTimeouts {
   connectMs: number;
   /** An upgraded connection (WebSocket) idle this long in both directions is closed (`timeout tunnel`). */
   tunnelMs: number;
+  /** A request waiting in the app's backlog (every dyno busy) this long gets 503 H11 (`timeout queue`, `sQ`). */
+  queueMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
@@ -25,7 +27,22 @@ export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   clientMs: 55_000,
   connectMs: 5_000,
   tunnelMs: 3_600_000,
+  queueMs: 30_000,
 };
+
+/**
+ * How many requests a dyno serves at once and how deep an app's backlog may grow, Heroku's router rule (Dev Center
+ * "HTTP Routing", 2015 text, reference/heroku-behaviour.md §7): 50 active requests per dyno; beyond that requests
+ * wait in a backlog of 50 per web dyno; a request finding the backlog full gets 503 H11 "Backlog too deep".
+ */
+export interface ProxyLimits {
+  /** Requests in flight to one dyno (`maxconn` of its server; WebSockets count while open). */
+  dynoConcurrency: number;
+  /** Requests that may wait per web dyno up; the app's backlog is this × its dynos up. */
+  backlogPerDyno: number;
+}
+
+export const DEFAULT_LIMITS: ProxyLimits = { dynoConcurrency: 50, backlogPerDyno: 50 };
 
 /** Where and how the proxy listens and logs; `dir` holds the config, maps, pages and sockets. */
 export interface ProxyConfigOptions {
@@ -39,6 +56,7 @@ export interface ProxyConfigOptions {
   /** Whether the proxy logs requests (to the `access` ring, forwarded to `<dir>/log.sock`); false: no access log. */
   accessLog: boolean;
   timeouts: ProxyTimeouts;
+  limits: ProxyLimits;
   /** HAProxy's threads (`nbthread`); see `defaultThreads`. */
   threads: number;
   /** The platform's own API (and git) behind a hostname of its own, or null. */
@@ -171,6 +189,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     `  timeout http-request ${ms(t.headersMs)}`,
     `  timeout http-keep-alive ${ms(t.keepAliveMs)}`,
     `  timeout tunnel ${ms(t.tunnelMs)}`,
+    `  timeout queue ${ms(t.queueMs)}`,
     // A half-closed connection (a WebSocket whose one side left) is closed after this.
     '  timeout client-fin 5s',
     '  timeout server-fin 5s',
@@ -221,9 +240,9 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     lines.push('', 'backend platform-api', `  timeout server ${PLATFORM_API_IDLE}`, `  timeout tunnel ${PLATFORM_API_IDLE}`, `  server api ${hostPort(options.platformApi.address)}`);
   }
   for (const [app, entry] of state) {
-    lines.push('', `backend ${backendOf(app)}`, '  balance random');
+    lines.push('', `backend ${backendOf(app)}`, '  balance random', ...backlogRules(f, options.limits));
     for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
-    for (const server of entry.servers.values()) lines.push(`  server ${server.name} ${hostPort(server.address)}`);
+    for (const server of entry.servers.values()) lines.push(`  server ${server.name} ${hostPort(server.address)} ${serverLimits(options.limits)}`);
   }
   if (options.accessLog) lines.push('', ...accessRing(f.logSocket));
   return `${lines.join('\n')}\n`;
@@ -240,6 +259,26 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
  */
 function accessRing(socket: string): string[] {
   return ['ring access', '  format raw', '  maxlen 8192', '  size 4194304', '  timeout connect 1s', '  timeout server 30s', `  server platformd unix@${socket}`];
+}
+
+/** What every dyno's server line carries (the config's and `add server`'s): its concurrency (`maxconn`). */
+export function serverLimits(limits: ProxyLimits): string {
+  return `maxconn ${limits.dynoConcurrency}`;
+}
+
+/**
+ * Heroku's H11 in an app's backend: a dyno takes `dynoConcurrency` requests at once (its `maxconn`), more wait in
+ * the backend's queue. HAProxy 2.6 has no cap on a backend's queue (`maxqueue` bounds a server's own queue, which
+ * `balance random` does not use), so a rule compares the queue (`queue`) with `backlogPerDyno` × the dynos up
+ * (`nbsrv`) and answers 503 H11 (the application-error page) when it is full. A queued request waiting longer
+ * than `timeout queue` ends as `sQ`, also H11.
+ */
+function backlogRules(f: ReturnType<typeof proxyFiles>, limits: ProxyLimits): string[] {
+  return [
+    `  http-request set-var(txn.backlog) nbsrv,mul(${limits.backlogPerDyno})`,
+    '  http-request set-var(txn.code) str(H11) if { nbsrv gt 0 } { queue,sub(txn.backlog) ge 0 }',
+    `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.appErrorPage} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H11 }`,
+  ];
 }
 
 /** `host:port`, an IPv6 host in brackets. */

@@ -5,12 +5,12 @@ import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '
 import { countCertificates, installCertificates } from './certificates.ts';
 import { listenAccessLog } from './access-log.ts';
 import { createControlSocket } from './control-socket.ts';
-import { DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, type PlatformApiRoute, type ProxyTimeouts } from './haproxy-config.ts';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, serverLimits, type PlatformApiRoute, type ProxyLimits, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
 import { freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
 import { createChanges } from './changes.ts';
-import { createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
+import { createBatchedWriter, createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
 import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
 
 export interface RouterLogger {
@@ -31,6 +31,8 @@ export interface HaproxyRouterOptions {
   /** The TLS port (same host), served while certificates are set; port 0 as for `listen`. Default: no TLS. */
   tlsPort?: number | null | undefined;
   timeouts?: Partial<ProxyTimeouts> | undefined;
+  /** Requests per dyno and backlog per dyno (H11). Default Heroku's 50 and 50 (`DEFAULT_LIMITS`). */
+  limits?: Partial<ProxyLimits> | undefined;
   /**
    * Who runs the HAProxy process. `platformd` (default): this driver starts it detached and starts it again if
    * it dies. `external`: a supervisor runs `haproxy -W -db -S <dir>/master.sock -f <dir>/haproxy.cfg` from the
@@ -95,7 +97,7 @@ export interface HaproxyRouter extends Router {
 export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRouter {
   const files = proxyFiles(options.dir);
   const binary = options.binary ?? '/usr/sbin/haproxy';
-  const timeouts: ProxyTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const [timeouts, limits]: [ProxyTimeouts, ProxyLimits] = [{ ...DEFAULT_TIMEOUTS, ...options.timeouts }, { ...DEFAULT_LIMITS, ...options.limits }];
   const threads = options.threads ?? defaultThreads(availableParallelism());
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
@@ -118,7 +120,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   function reloadSoon(): Promise<void> {
     queuedReload ??= exclusive(async () => {
       queuedReload = null;
-      await writeFiles();
+      await writer.writeNow();
       await reload();
       pendingBackends.clear();
     });
@@ -127,9 +129,10 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
 
   const reload = () => supervision.reload(masterPid!);
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, threads, platformApi });
-
-  const writeFiles = () => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText());
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, limits, threads, platformApi });
+  // Another supervisor may start a dead proxy again from the files at any moment: written with each change then.
+  const persist = supervisor === 'external' ? () => writer.writeNow() : async () => writer.mark();
+  const writer = createBatchedWriter(() => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText()), exclusive, (err) => logger?.error({ err }, 'router files not written'));
 
   /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
   function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
@@ -141,7 +144,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     return { entry, isNew: true };
   }
 
-  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles });
+  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles: persist, serverOptions: serverLimits(limits) });
 
   /** A change that needs the config rewritten and a seamless reload (certificates, the platform API), in order. */
   function reloadAfter(fn: () => Promise<void>): Promise<void> {
@@ -156,7 +159,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
   const applyCertificates = (certificates: readonly RouterCertificate[]) =>
     reloadAfter(() =>
-      installCertificates(files, binary, certificates, (count) => ((certificateCount = count), writeFiles())),
+      installCertificates(files, binary, certificates, (count) => ((certificateCount = count), writer.writeNow())),
     );
 
   /** A challenge goes to the live map at once (the frontend's rule needs no reload), then to acme.map. */
@@ -166,7 +169,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     await exclusive(async () => {
       await setMapEntry(control, files.acmeMap, token, keyAuthorization);
       void (keyAuthorization === null ? challenges.delete(token) : challenges.set(token, keyAuthorization));
-      await writeFiles();
+      await persist();
     });
   }
 
@@ -179,16 +182,14 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
   async function tick(): Promise<void> {
     if (masterPid === null) return;
+    await writer.flushPending(); // a proxy that died restarts from the files
     const health = await supervision.upkeep(masterPid);
     if (health === 'down') return;
-    if (health !== 'up') {
-      // A new process serves from the files, which hold every change; what the old one had pending is gone.
-      masterPid = health.restarted;
-      pendingBackends.clear();
-      leftovers.clear();
-      return;
-    }
-    await sweepLeftovers(control, leftovers);
+    if (health === 'up') return sweepLeftovers(control, leftovers);
+    // A new process serves from the files, which hold every change; what the old one had pending is gone.
+    masterPid = health.restarted;
+    pendingBackends.clear();
+    leftovers.clear();
   }
 
   async function start(): Promise<{ adopted: boolean; pid: number }> {
@@ -217,13 +218,13 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       // A config written by another version (or lost) is rewritten and reloaded, seamlessly.
       const onDisk = await readFile(files.config, 'utf8').catch(() => '');
       if (onDisk !== configText()) {
-        await writeFiles();
+        await writer.writeNow();
         await reload();
       }
       logger?.info({ pid: masterPid, apps: state.size }, 'adopted the running HAProxy');
     } else {
       // A supervisor other than platformd starts the proxy from these files once they exist.
-      await writeFiles();
+      await writer.writeNow();
       masterPid = await supervision.launch();
       logger?.info({ pid: masterPid, supervisor }, 'started HAProxy');
     }
@@ -247,18 +248,20 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       if (route && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(route.hostname)) return Promise.reject(new PlatformError(ErrorCodes.invalidParams, `not a hostname: ${JSON.stringify(route.hostname)}`));
       return reloadAfter(async () => {
         platformApi = route;
-        await writeFiles();
+        await writer.writeNow();
       });
     },
     removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);
       await idle();
+      await exclusive(writer.flushPending);
       await closeLog?.();
       closeLog = null;
     },
     async stopProxy() {
       if (sweeper) clearInterval(sweeper);
+      writer.cancel();
       await supervision.stop(masterPid);
       masterPid = null;
     },

@@ -47,6 +47,40 @@ export function createSerialQueue() {
   };
 }
 
+/** How long a change already live in the proxy may wait before the files get it (many changes, one write). */
+export const FLUSH_DELAY_MS = 200;
+
+/**
+ * The proxy's files, written in batches: every file holds every app, so a write per change made n changes cost
+ * O(n²). `mark()` after a change already live asks for one write within `delayMs` (later marks join it), run
+ * through `exclusive` (never beside another write); `writeNow()` writes at once (before a reload or a restart,
+ * which read the files; the caller holds `exclusive`); `flushPending()` writes only if a change waits.
+ */
+export function createBatchedWriter(write: () => Promise<void>, exclusive: <T>(fn: () => Promise<T>) => Promise<T>, onError: (err: unknown) => void, delayMs = FLUSH_DELAY_MS) {
+  let timer: NodeJS.Timeout | null = null;
+  let dirty = false;
+  const cancel = () => {
+    dirty = false;
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const writeNow = () => (cancel(), write());
+  return {
+    writeNow,
+    flushPending: () => (dirty ? writeNow() : Promise.resolve()),
+    cancel,
+    mark(): void {
+      dirty = true;
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        exclusive(async () => (dirty ? writeNow() : undefined)).catch(onError);
+      }, delayMs);
+      timer.unref();
+    },
+  };
+}
+
 /** What router.json remembers between platformd runs: the ports the running proxy uses. */
 export interface RouterMeta {
   version?: number;

@@ -45,14 +45,16 @@ describe('hCodeOf', () => {
     ['SD--', 'web.1--a:1', 'H18'],
     ['PH--', 'web.1--a:1', 'H17'],
     ['cD--', 'web.1--a:1', 'H28'],
+    ['sQ--', '<NOSRV>', 'H11'],
     ['CH--', 'web.1--a:1', 'H27'],
     ['----', 'web.1--a:1', undefined],
   ])('%s → %s', (tsc, server, code) => {
     expect(hCodeOf(tsc, server, '')).toBe(code);
   });
 
-  it('takes the code the frontend marked (maintenance H80, every web dyno crashed H10) before the state', () => {
+  it('takes the code a rule marked (maintenance H80, every web dyno crashed H10, backlog full H11) before the state', () => {
     expect(hCodeOf('LR--', '<NOSRV>', 'H80')).toBe('H80');
     expect(hCodeOf('LR--', '<NOSRV>', 'H10')).toBe('H10');
+    expect(hCodeOf('LR--', '<NOSRV>', 'H11')).toBe('H11');
   });
 });

@@ -19,7 +19,8 @@ if (existsSync(BINARY)) {
       listen: { host: '127.0.0.1', port },
       tlsPort: 0,
       onLog: options.onLog,
-      timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs },
+      timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs, queueMs: options.queueTimeoutMs },
+      limits: { dynoConcurrency: options.dynoConcurrency, backlogPerDyno: options.backlogPerDyno },
     });
     await router.start();
     return {

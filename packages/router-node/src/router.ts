@@ -11,7 +11,7 @@ import {
   type HCode,
   type RouterLogEntry,
 } from '@platform/router-kit';
-import type { AppEdgeSettings, Router } from '@platform/types';
+import type { AppEdgeSettings, RouteTarget, Router } from '@platform/types';
 import { forwardRequest, type ForwardContext } from './forward.ts';
 import { sendPage, writeRawAnswer } from './pages.ts';
 import { forwardedHeaders, logEntryOf, routeRequest, type RequestState } from './request-state.ts';
@@ -19,6 +19,7 @@ import { createRouteTable, pickTarget } from './route-table.ts';
 import { proxyUpgrade } from './upgrade.ts';
 import { answerAcmeChallenge, storeChallenge } from './acme-challenge.ts';
 import { createCertificateIndex, redirectToHttps } from './tls.ts';
+import { createBacklog, type Backlog, type BacklogTicket } from './backlog.ts';
 
 export type { RequestState } from './request-state.ts';
 export { pickTarget } from './route-table.ts';
@@ -49,6 +50,12 @@ export interface NodeRouterOptions {
   headersTimeoutMs?: number | undefined;
   /** An idle keep-alive client connection is closed after this. Default 60 000. */
   keepAliveTimeoutMs?: number | undefined;
+  /** Requests in flight per web dyno before others wait (Heroku: 50). Default 50. */
+  dynoConcurrency?: number | undefined;
+  /** Requests that may wait per web dyno up; one more gets 503 H11 (Heroku: 50). Default 50. */
+  backlogPerDyno?: number | undefined;
+  /** A request waiting in the backlog longer than this gets 503 H11. Default 30 000. */
+  queueTimeoutMs?: number | undefined;
 }
 
 /** The Node router: the `Router` contract plus its own listener. */
@@ -100,6 +107,28 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /**
+ * Lets a request through its app's backlog (backlog.ts: 503 H11 when full or after waiting too long), holding its
+ * place until the response closes. After a wait the app may have lost its dynos meanwhile: H14 then.
+ */
+function admitThroughBacklog(
+  backlog: Backlog,
+  state: RequestState,
+  res: ServerResponse,
+  dynos: number,
+  targetsNow: () => readonly RouteTarget[],
+  go: (targets: readonly RouteTarget[]) => void,
+  fail: (code: 'H11' | 'H14') => void,
+): void {
+  const admitted = (ticket: BacklogTicket) => {
+    res.once('close', ticket.release);
+    const targets = targetsNow();
+    if (targets.length === 0) return fail('H14');
+    go(targets);
+  };
+  backlog.admit(state.app, dynos, admitted, () => fail('H11'), (cancel) => res.once('close', cancel));
+}
+
+/**
  * The built-in HTTP router, the fallback data path where no native proxy is installed: Host `<app>.<domain>` or
  * a custom domain → one of the app's web dynos, with Heroku's headers, retries, H-codes and one log entry per
  * request. Parts: the route table and connection pools (route-table.ts), routing and headers (request-state.ts),
@@ -115,6 +144,7 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
   const maxAttempts = options.maxAttempts ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const table = createRouteTable();
+  const backlog = createBacklog({ dynoConcurrency: options.dynoConcurrency ?? 50, backlogPerDyno: options.backlogPerDyno ?? 50, queueTimeoutMs: options.queueTimeoutMs ?? 30_000 });
   const hosts = createHostIndex();
   const settings = new Map<string, AppEdgeSettings>();
   /** Apps whose web dynos all crashed (H10 rather than H14 while none is up). */
@@ -188,7 +218,8 @@ export function createNodeRouter(options: NodeRouterOptions): NodeRouter {
     const hasBody =
       headers['transfer-encoding'] !== undefined ||
       (headers['content-length'] !== undefined && headers['content-length'] !== NO_BODY_LENGTH);
-    forwardRequest(forward, req, res, state, targets, headers, hasBody, null, 1);
+    const go = (now: readonly RouteTarget[]) => forwardRequest(forward, req, res, state, now, headers, hasBody, null, 1);
+    admitThroughBacklog(backlog, state, res, targets.length, () => table.get(state.app) ?? [], go, (code) => forward.fail(state, res, code, H_CODES[code].desc));
   }
 
   // Upgraded connections leave the http server's bookkeeping: close() must end them itself.
