@@ -73,6 +73,10 @@ fail() {
   exit 1
 }
 in_ns() { nsenter --net="/run/netns/${ns}" -- "$@"; }
+# The sandbox's daemons outlive whoever started them (a test run, a drill), so they get a clean environment of their
+# own: a dockerd started from a test run inherited its TMPDIR, a directory the run removes when it ends, and runc
+# (which keeps exec state there) then failed every later `docker exec` and health check.
+daemon_env=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
 sandbox_docker() { docker --host "$socket" "$@"; }
 engine_up() { sandbox_docker version >/dev/null 2>&1; }
 registry_up() { curl -fsS --max-time 2 -o /dev/null "http://${node_addr}:${registry_port}/v2/" 2>/dev/null; }
@@ -139,7 +143,7 @@ up_engine() {
   # An empty config file of its own: the machine's /etc/docker/daemon.json is not this engine's.
   echo '{}' >"${run_dir}/daemon.json"
   # nsenter, not `ip netns exec`: that remounts /sys, and runc then finds no cgroup mount.
-  setsid nohup nsenter --net="/run/netns/${ns}" -- dockerd \
+  setsid nohup "${daemon_env[@]}" nsenter --net="/run/netns/${ns}" -- dockerd \
     --config-file "${run_dir}/daemon.json" \
     --data-root "${data_dir}/docker" --exec-root "${run_dir}/exec" --pidfile "${run_dir}/docker.pid" \
     -H "$socket" --cgroup-parent /platform-swarm \
@@ -169,7 +173,7 @@ storage:
 http:
   addr: :${registry_port}
 EOF
-  setsid nohup nsenter --net="/run/netns/${ns}" -- docker-registry serve "${data_dir}/registry.yml" \
+  setsid nohup "${daemon_env[@]}" nsenter --net="/run/netns/${ns}" -- docker-registry serve "${data_dir}/registry.yml" \
     >>"${data_dir}/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"${run_dir}/registry.pid"
   wait_for "the sandbox registry" "${data_dir}/registry.log" registry_up
@@ -227,7 +231,7 @@ up_worker_engine() {
   mkdir -p "$worker_run_dir" "$worker_data_dir"
   echo '{}' >"${worker_run_dir}/daemon.json"
   # A UTS namespace of its own: Swarm names a node by its engine's hostname.
-  setsid nohup nsenter --net="/run/netns/${worker_ns}" -- unshare --uts -- \
+  setsid nohup "${daemon_env[@]}" nsenter --net="/run/netns/${worker_ns}" -- unshare --uts -- \
     sh -c 'hostname "$0" && exec "$@"' "$worker_hostname" dockerd \
     --config-file "${worker_run_dir}/daemon.json" \
     --data-root "${worker_data_dir}/docker" --exec-root "${worker_run_dir}/exec" \
@@ -241,7 +245,7 @@ up_worker_engine() {
 up_worker_registry_link() {
   if [ -z "$(live_pid "${worker_run_dir}/registry-link.pid")" ]; then
     mkdir -p "$worker_run_dir" "$worker_data_dir"
-    setsid nohup nsenter --net="/run/netns/${worker_ns}" -- socat \
+    setsid nohup "${daemon_env[@]}" nsenter --net="/run/netns/${worker_ns}" -- socat \
       "TCP-LISTEN:${registry_port},bind=127.0.0.1,reuseaddr,fork" "TCP:${node_addr}:${registry_port}" \
       >>"${worker_data_dir}/registry-link.log" 2>&1 </dev/null 9>&- &
     echo $! >"${worker_run_dir}/registry-link.pid"
@@ -318,6 +322,8 @@ stop_pid_file() {
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null || true
+  # Gone for good before anything starts again (a new dockerd refuses a pid file whose process still runs).
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
 }
 
 # Stops a namespace's daemons and whatever else runs there, unmounts its engine's directories, removes its link.
