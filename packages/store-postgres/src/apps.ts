@@ -44,30 +44,33 @@ export function createApps(pool: pg.Pool) {
       return app;
     },
 
-    /** Sets an app's maintenance flag (the edge answers 503 H80 while it is on); the record after the change. */
+    /**
+     * Sets an app's maintenance flag (the edge answers 503 H80 while it is on); the record after the change. Like every
+     * switch below, `updated_at` moves only when the value does: setting what is already set changes nothing.
+     */
     async setMaintenance(id: string, maintenance: boolean): Promise<AppRecord> {
-      const r = await pool.query('UPDATE apps SET maintenance = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, maintenance]);
+      const r = await pool.query('UPDATE apps SET maintenance = $2, updated_at = CASE WHEN maintenance IS DISTINCT FROM $2 THEN now() ELSE updated_at END WHERE id = $1 RETURNING *', [id, maintenance]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
       return toApp(r.rows[0]);
     },
 
     /** Sets an app's HTTP → HTTPS redirect switch (the edge redirects while it is on); the record after the change. */
     async setRedirectHttps(id: string, on: boolean): Promise<AppRecord> {
-      const r = await pool.query('UPDATE apps SET redirect_https = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, on]);
+      const r = await pool.query('UPDATE apps SET redirect_https = $2, updated_at = CASE WHEN redirect_https IS DISTINCT FROM $2 THEN now() ELSE updated_at END WHERE id = $1 RETURNING *', [id, on]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
       return toApp(r.rows[0]);
     },
 
     /** Sets an app's ACM flag (automatic certificates for its custom domains); the record after the change. */
     async setAcm(id: string, acm: boolean): Promise<AppRecord> {
-      const r = await pool.query('UPDATE apps SET acm = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, acm]);
+      const r = await pool.query('UPDATE apps SET acm = $2, updated_at = CASE WHEN acm IS DISTINCT FROM $2 THEN now() ELSE updated_at END WHERE id = $1 RETURNING *', [id, acm]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
       return toApp(r.rows[0]);
     },
 
     /** Replaces the app's chosen buildpacks (validated by the caller); returns the updated app. */
     async setBuildpacks(id: string, buildpacks: readonly string[]): Promise<AppRecord> {
-      const r = await pool.query('UPDATE apps SET buildpacks = $2, updated_at = now() WHERE id = $1 RETURNING *', [id, [...buildpacks]]);
+      const r = await pool.query('UPDATE apps SET buildpacks = $2, updated_at = CASE WHEN buildpacks IS DISTINCT FROM $2 THEN now() ELSE updated_at END WHERE id = $1 RETURNING *', [id, [...buildpacks]]);
       if (!r.rows[0]) throw new PlatformError(ErrorCodes.appNotFound, "Couldn't find that app.", { details: { app: id } });
       return toApp(r.rows[0]);
 

@@ -37,6 +37,21 @@ describe('store', () => {
     await expect(store.apps.create({ name: 'dup-app', ownerId: user.id })).rejects.toMatchObject({ code: 'PLT_APP_EXISTS' });
   });
 
+  it("moves an app's updated_at only when a switch really changes (a repeated maintenance:off or acm disable changes nothing)", async () => {
+    const user = await store.accounts.ensureUser('switches@example.com');
+    const app = await store.apps.create({ name: 'switch-app', ownerId: user.id });
+    const same = [
+      await store.apps.setMaintenance(app.id, false),
+      await store.apps.setAcm(app.id, false),
+      await store.apps.setRedirectHttps(app.id, false),
+      await store.apps.setBuildpacks(app.id, []),
+    ];
+    expect(same.map((a) => a.updatedAt.getTime())).toEqual(same.map(() => app.updatedAt.getTime()));
+    const changed = await store.apps.setMaintenance(app.id, true);
+    expect(changed.maintenance).toBe(true);
+    expect(changed.updatedAt.getTime()).toBeGreaterThan(app.updatedAt.getTime());
+  });
+
   it('authenticates tokens by hash only', async () => {
     const user = await store.accounts.ensureUser('tok@example.com');
     const token = await store.accounts.createToken(user.id, 'test');
