@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { requireSwarm, type SwarmSandbox } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv, type SwarmSandbox } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 import { benchDeploys } from './deploy.ts';
 import type { Report } from './report.ts';
 import { openSession, type Session } from './session.ts';
@@ -15,18 +15,6 @@ export interface SwarmBenchOptions {
   /** Requests per second sent through the router during a rolling deploy. */
   rps: number;
   log: (line: string) => void;
-}
-
-/** platformd's settings for the sandbox swarm: its manager, its registry (as nodes and as platformd reach it). */
-function swarmEnv(sandbox: SwarmSandbox): Record<string, string> {
-  return {
-    PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-    PLATFORM_REGISTRY: sandbox.registry,
-    PLATFORM_REGISTRY_URL: sandbox.registryUrl,
-    // The bench runs outside the swarm's overlays: the router reaches dynos where their node publishes $PORT.
-    PLATFORM_SWARM_ADDRESSES: 'published',
-    PLATFORM_DYNO_FIREWALL: 'off',
-  };
 }
 
 interface LoadResult {
@@ -148,7 +136,7 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
   for (const runtime of ['docker', 'swarm'] as const) {
     o.log(`starting platformd (${runtime}) for the swarm comparison`);
     // No npm in the app: builds on the sandbox swarm's engine reach no registry (the same app on both runtimes).
-    const s = await openSession(runtime, runtime === 'swarm' ? swarmEnv(sandbox) : {}, 'bench-procfile-app');
+    const s = await openSession(runtime, runtime === 'swarm' ? swarmServerEnv(sandbox) : {}, 'bench-procfile-app');
     // benchDeploys' one app (one cold push), destroyed even when a step fails: its images and registry tags go too.
     const app = `bench-${runtime}-1`;
     try {
@@ -164,7 +152,7 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
   // The same rolling deploys through HAProxy (PLATFORM_ROUTER=auto's choice where it is installed).
   for (const runtime of ['docker', 'swarm'] as const) {
     o.log(`starting platformd (${runtime}, HAProxy) for rolling deploys under load`);
-    const s = await openSession(runtime, { ...(runtime === 'swarm' ? swarmEnv(sandbox) : {}), PLATFORM_ROUTER: 'haproxy' }, 'bench-procfile-app');
+    const s = await openSession(runtime, { ...(runtime === 'swarm' ? swarmServerEnv(sandbox) : {}), PLATFORM_ROUTER: 'haproxy' }, 'bench-procfile-app');
     const app = `bench-${runtime}-haproxy`;
     try {
       await s.createApp(app);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, getViaRouter, repoFrom } from '../support/apps.ts';
-import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 
 const sandbox = await requireSwarm();
 const CORPUS_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'corpus', 'dockerfile-only');
@@ -29,11 +29,7 @@ describe.skipIf('skip' in sandbox)(`a Dockerfile deploy on the swarm runtime${'s
     server = await startServer({
       env: {
         PLATFORM_RUNTIME: 'swarm',
-        PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-        PLATFORM_REGISTRY: sandbox.registry,
-        PLATFORM_REGISTRY_URL: sandbox.registryUrl,
-        PLATFORM_SWARM_ADDRESSES: 'published',
-        PLATFORM_DYNO_FIREWALL: 'off',
+        ...swarmServerEnv(sandbox),
       },
     });
     labels = [`platform.managed=${(await readFile(path.join(server.dataDir, 'instance-id'), 'utf8')).trim()}`, `platform.app=${app}`];

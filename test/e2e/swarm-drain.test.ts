@@ -10,7 +10,7 @@ import { platform } from '../support/cli.ts';
 import { eventually, getViaRouter } from '../support/apps.ts';
 import { deployFixture } from '../support/deploy.ts';
 import { startSteadyLoad } from '../support/steady-load.ts';
-import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 
 const sandbox = await requireSwarm({ lock: 'exclusive' });
 
@@ -47,10 +47,7 @@ describe.skipIf('skip' in sandbox)(`draining a swarm node${'skip' in sandbox ? `
     server = await startServer({
       env: {
         PLATFORM_RUNTIME: 'swarm',
-        PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-        PLATFORM_REGISTRY: sandbox.registry,
-        PLATFORM_SWARM_ADDRESSES: 'published',
-        PLATFORM_DYNO_FIREWALL: 'off',
+        ...swarmServerEnv(sandbox),
       },
     });
     // The manager paused while the app starts: Swarm places both web dynos on the worker.

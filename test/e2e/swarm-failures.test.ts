@@ -15,7 +15,7 @@ import { startServer, type ServerHandle } from '../support/platform.ts';
 import { platform, run } from '../support/cli.ts';
 import { commitFile, eventually, getViaRouter } from '../support/apps.ts';
 import { deployFixture } from '../support/deploy.ts';
-import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 
 const sandbox = await requireSwarm({ lock: 'exclusive' });
 const SANDBOX = path.resolve(import.meta.dirname, '../../scripts/sandbox-swarm.sh');
@@ -50,10 +50,7 @@ describe.skipIf('skip' in sandbox)(`swarm failure drills${'skip' in sandbox ? ` 
     server = await startServer({
       env: {
         PLATFORM_RUNTIME: 'swarm',
-        PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-        PLATFORM_REGISTRY: sandbox.registry,
-        PLATFORM_SWARM_ADDRESSES: 'published',
-        PLATFORM_DYNO_FIREWALL: 'off',
+        ...swarmServerEnv(sandbox),
       },
     });
     // The manager paused while the app starts: Swarm places web.1 on the worker.

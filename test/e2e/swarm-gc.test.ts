@@ -14,7 +14,7 @@ import { platform, run } from '../support/cli.ts';
 import { commitFile, eventually, getViaRouter } from '../support/apps.ts';
 import { api } from '../support/api.ts';
 import { deployFixture } from '../support/deploy.ts';
-import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 
 const sandbox = await requireSwarm();
 
@@ -57,12 +57,7 @@ describe.skipIf('skip' in sandbox)(
       server = await startServer({
         env: {
           PLATFORM_RUNTIME: 'swarm',
-          PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-          PLATFORM_REGISTRY: sandbox.registry,
-          // The nodes pull from 127.0.0.1:5000 inside the sandbox's namespace; platformd reaches the API from here.
-          PLATFORM_REGISTRY_URL: sandbox.registryUrl,
-          PLATFORM_SWARM_ADDRESSES: 'published',
-          PLATFORM_DYNO_FIREWALL: 'off',
+          ...swarmServerEnv(sandbox),
           PLATFORM_IMAGES_TO_KEEP: '2',
           PLATFORM_GRACE_PERIOD: '3',
         },

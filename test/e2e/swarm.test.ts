@@ -12,7 +12,7 @@ import { startServer, type ServerHandle } from '../support/platform.ts';
 import { platform } from '../support/cli.ts';
 import { eventually, getViaRouter } from '../support/apps.ts';
 import { deployFixture } from '../support/deploy.ts';
-import { requireSwarm } from '../../packages/runtime-swarm/test/swarm-harness.ts';
+import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 
 const sandbox = await requireSwarm();
 
@@ -31,11 +31,7 @@ describe.skipIf('skip' in sandbox)(
       server = await startServer({
         env: {
           PLATFORM_RUNTIME: 'swarm',
-          PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
-          PLATFORM_REGISTRY: sandbox.registry,
-          PLATFORM_REGISTRY_URL: sandbox.registryUrl,
-          PLATFORM_SWARM_ADDRESSES: 'published',
-          PLATFORM_DYNO_FIREWALL: 'off',
+          ...swarmServerEnv(sandbox),
         },
       });
       const instance = (await readFile(path.join(server.dataDir, 'instance-id'), 'utf8')).trim();

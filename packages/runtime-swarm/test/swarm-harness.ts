@@ -95,6 +95,21 @@ export async function requireSwarm(
 }
 
 /**
+ * platformd's settings for the sandbox swarm (no PLATFORM_RUNTIME: callers add `swarm`): its manager's engine, its
+ * registry as the nodes name it and as this machine reaches its API, dynos reached where their node publishes
+ * $PORT (platformd runs outside the swarm's overlays), and no dyno firewall (the dynos are not on this host).
+ */
+export function swarmServerEnv(sandbox: Pick<SwarmSandbox, 'docker' | 'registry' | 'registryUrl'>): Record<string, string> {
+  return {
+    PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
+    PLATFORM_REGISTRY: sandbox.registry,
+    PLATFORM_REGISTRY_URL: sandbox.registryUrl,
+    PLATFORM_SWARM_ADDRESSES: 'published',
+    PLATFORM_DYNO_FIREWALL: 'off',
+  };
+}
+
+/**
  * Holds the sandbox's test lock (flock(1) on /run/platform-swarm-tests.lock) until the returned release is
  * called: shared for ordinary swarm test files, exclusive for the drills that disturb a node (a drain, a stopped
  * worker, the registry or the manager's engine restarted), so that those never run beside another swarm test file.
