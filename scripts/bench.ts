@@ -162,7 +162,7 @@ async function main(): Promise<number> {
   // The router drivers side by side (no platformd): throughput, added latency, route-update latency.
   if (only.has('edge')) {
     log('edge: router drivers');
-    await attempt('edge', '–', () => benchEdge(report, { seconds: quick ? 2 : 5, rounds: quick ? 3 : 5, connections: 16, reps: quick ? 5 : 20, apps: 1000, log }));
+    await attempt('edge', '–', () => benchEdge(report, { seconds: quick ? 2 : 5, latencySeconds: quick ? 1 : 2, rounds: quick ? 3 : 5, connections: 16, reps: quick ? 5 : 20, apps: 1000, log }));
   }
   // Slug compression levels on a real Node.js slug: pack time, size, unpack time.
   if (only.has('edge-apps')) {
