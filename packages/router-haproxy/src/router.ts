@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
 import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
-import { listenAccessLog } from './access-log.ts';
+import { createAccessLogEndpoint } from './log-keeper.ts';
 import { createControlSocket } from './control-socket.ts';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, serverLimits, type PlatformApiRoute, type ProxyLimits, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
@@ -51,6 +51,8 @@ export interface HaproxyRouterOptions {
   spareBackends?: number | undefined;
   /** HAProxy's threads. Default: half the cores, at least one (`defaultThreads`). */
   threads?: number | undefined;
+  /** The Node.js binary that runs the access log's keeper (bin/log-keeper.mjs). Default: this process's. */
+  nodeBinary?: string | undefined;
   /** One entry per request to a known app, from the proxy's access log. Without it the proxy logs nothing. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
@@ -111,7 +113,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
   const { supervisor = 'platformd', startTimeoutMs = 120_000, logger } = options;
-  const supervision = createProxySupervision({ supervisor, binary, files, control, master: createControlSocket(files.masterSocket), startTimeoutMs, logger });
+  const logKeeper = options.onLog && supervisor === 'platformd' ? { dir: options.dir, node: options.nodeBinary ?? process.execPath } : null;
+  const supervision = createProxySupervision({ supervisor, binary, files, control, master: createControlSocket(files.masterSocket), startTimeoutMs, logKeeper, logger });
   const state: ProxyState = new Map();
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
   const pendingBackends = new Set<string>();
@@ -123,7 +126,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
   let platformApi: PlatformApiRoute | null = null;
-  let closeLog: (() => Promise<void>) | null = null;
+  let accessLog: Awaited<ReturnType<typeof createAccessLogEndpoint>> | null = null;
   let sweeper: NodeJS.Timeout | null = null;
   const { exclusive, idle } = createSerialQueue();
   let queuedReload: Promise<void> | null = null;
@@ -184,6 +187,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
   async function tick(): Promise<void> {
     if (masterPid === null) return;
+    await accessLog?.check(); // the log keeper may hold log.sock: listen again, it hands over
     await writer.flushPending(); // a proxy that died restarts from the files
     const health = await supervision.upkeep(masterPid);
     if (health === 'down') return;
@@ -205,8 +209,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     const adopt = running !== null;
     // The proxy's ring sends the access log here, including what it kept while no platformd listened.
     if (options.onLog) {
-      const log = await listenAccessLog(files.logSocket, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
-      closeLog = log.close;
+      accessLog = await createAccessLogEndpoint(files.logSocket, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
     }
     await writeAtomic(files.meta, JSON.stringify({ version: 2, port: listen.port, tlsPort }));
     if (adopt) {
@@ -266,8 +269,8 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       spares.cancelRefill();
       await idle();
       await exclusive(writer.flushPending);
-      await closeLog?.();
-      closeLog = null;
+      await accessLog?.close();
+      accessLog = null;
     },
     async stopProxy() {
       if (sweeper) clearInterval(sweeper);

@@ -87,7 +87,7 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: a new app takes a spare ba
     const a = await startEchoUpstream('web.1');
     const b = await startEchoUpstream('web.2');
     cleanups.push(() => closeServer(a.server), () => closeServer(b.server));
-    return { ...ctx, a: a.target, b: b.target };
+    return Object.assign(ctx, { a: a.target, b: b.target }); // one object: the cleanup sees a replaced router
   }
 
   it('serves an app added while a client streams through another at once, with no reload, and keeps it across a reload and a restart', async () => {
