@@ -3,12 +3,15 @@
  * with a dyno and a custom domain each up to 10, 100 and 1,000, and at each step what one change costs platformd
  * (a route change on an existing app, a domain change, a new app), the memory of the proxy and of this process (the
  * driver's side of platformd), and the throughput to one app. A route change should cost about the same at 1,000
- * apps as at 10: it touches one app.
+ * apps as at 10: it touches one app. Run twice: with spare backends (a new app takes one over, no reload; a pool
+ * large enough that the reps never drain it) and without (`spareBackends: 0`: each new app waits for a reload),
+ * timing a new app from `setRoutes` to the first request it answers.
  *
  *   npm run bench -- --only=edge-apps
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHaproxyRouter, type HaproxyRouter } from '@platform/router-haproxy';
@@ -54,8 +57,22 @@ async function timed(reps: number, fn: (i: number) => Promise<void>): Promise<{ 
   return { wall, cpu: (used.user + used.system) / 1000 / reps };
 }
 
+/** The status of a GET through the proxy for `host` (0 when the connection failed). */
+function statusOf(port: number, host: string): Promise<number> {
+  return new Promise((resolve) => {
+    httpGet({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', () => resolve(0));
+  });
+}
+
 interface Step {
   apps: number;
+  /** Spare backends the router keeps (0: every new app takes a reload). */
+  spares: number;
+  /** setRoutes for a new app → the first request it answers (200) through the proxy. */
+  served: number[];
   route: { wall: number[]; cpu: number };
   domain: { wall: number[]; cpu: number };
   create: { wall: number[]; cpu: number };
@@ -64,30 +81,35 @@ interface Step {
   rps: number;
 }
 
-async function measureStep(router: HaproxyRouter, apps: number, targets: Array<{ dyno: string; address: { host: string; port: number } }>, o: EdgeAppsOptions): Promise<Step> {
+async function measureStep(router: HaproxyRouter, spares: number, apps: number, targets: Array<{ dyno: string; address: { host: string; port: number } }>, o: EdgeAppsOptions): Promise<Step> {
   // A route change on an existing app: its dyno moves to the other port (add server, retire the old one).
   const route = await timed(o.reps, (i) => router.setRoutes('app-0', [targets[(i + 1) % 2]!]));
   const domain = await timed(o.reps, (i) => router.setDomains('app-0', [`www.app-0.test`, `alt-${i}.app-0.test`]));
-  // New apps, one at a time as platformd creates them (each a new backend: a reload in HAProxy 2.6).
+  // New apps, one at a time as platformd creates them (a spare backend taken over, or a reload without one).
+  const served: number[] = [];
   const create = await timed(o.reps, async (i) => {
+    const t0 = performance.now();
     await router.setRoutes(`extra-${apps}-${i}`, [targets[0]!]);
+    for (let tries = 0; (await statusOf(router.port(), `extra-${apps}-${i}.localhost`)) !== 200; tries++) {
+      if (tries > 1_000) throw new Error(`the new app extra-${apps}-${i} was not served`);
+    }
+    served.push(performance.now() - t0);
     await router.setDomains(`extra-${apps}-${i}`, [`www.extra-${apps}-${i}.test`]);
   });
   for (let i = 0; i < o.reps; i++) await router.removeApp(`extra-${apps}-${i}`);
   const url = `http://127.0.0.1:${router.port()}/`;
   await wrk(url, 'www.app-0.test', 1, o.connections);
   const r = await wrk(url, 'www.app-0.test', o.seconds, o.connections);
-  return { apps, route, domain, create, proxyRss: await rssOf(router.pid()!), hereRss: process.memoryUsage().rss, rps: r.rps };
+  return { apps, spares, served, route, domain, create, proxyRss: await rssOf(router.pid()!), hereRss: process.memoryUsage().rss, rps: r.rps };
 }
 
-export async function benchEdgeApps(report: Report, o: EdgeAppsOptions): Promise<void> {
-  if (!(await which('wrk'))) return report.note('edge-apps: skipped — wrk is not installed (`bash scripts/prerequisites.sh bench`).');
-  if (!existsSync('/usr/sbin/haproxy')) return report.note('edge-apps: skipped — needs HAProxy (`bash scripts/prerequisites.sh router`).');
-  const scratch = await mkdtemp(path.join(tmpdir(), 'platform-bench-edge-apps-'));
-  const dynos = [await startDyno('web.1'), await startDyno('web.2')];
-  const targets = dynos.map((d, i) => ({ dyno: `web.${i + 1}`, address: { host: '127.0.0.1', port: d.port } }));
+/** Spare backends in the run with spares: more than twice the reps, so that the timed new apps never drain the pool. */
+const BENCH_SPARES = 64;
+
+/** One HAProxy filled up to each step's app count, measured at each step; `spares` as the router's `spareBackends`. */
+async function runSteps(scratch: string, spares: number, targets: Array<{ dyno: string; address: { host: string; port: number } }>, o: EdgeAppsOptions): Promise<Step[]> {
   let lines = 0;
-  const router = createHaproxyRouter({ dir: path.join(scratch, 'router'), domain: 'localhost', listen: { host: '127.0.0.1', port: 0 }, onLog: () => void lines++ });
+  const router = createHaproxyRouter({ dir: path.join(scratch, `router-${spares}`), domain: 'localhost', listen: { host: '127.0.0.1', port: 0 }, onLog: () => void lines++, spareBackends: spares });
   const steps: Step[] = [];
   try {
     await router.start();
@@ -103,31 +125,49 @@ export async function benchEdgeApps(report: Report, o: EdgeAppsOptions): Promise
         }));
         made += batch.length;
       }
-      const step = await measureStep(router, n, targets, o);
+      const step = await measureStep(router, spares, n, targets, o);
       steps.push(step);
-      o.log(`edge-apps ${n}: route change p50 ${ms(quantile(step.route.wall, 0.5))} (CPU ${ms(step.route.cpu)}), domain ${ms(quantile(step.domain.wall, 0.5))}, new app ${ms(quantile(step.create.wall, 0.5))}, ${num(step.rps)} req/s, HAProxy ${mb(step.proxyRss)}, here ${mb(step.hereRss)}`);
+      o.log(`edge-apps ${n} (spares ${spares}): route change p50 ${ms(quantile(step.route.wall, 0.5))} (CPU ${ms(step.route.cpu)}), domain ${ms(quantile(step.domain.wall, 0.5))}, new app served ${ms(quantile(step.served, 0.5))} / ${ms(Math.max(...step.served))}, ${num(step.rps)} req/s, HAProxy ${mb(step.proxyRss)}, here ${mb(step.hereRss)}`);
     }
-    o.log(`edge-apps: filled ${made} apps in ${ms(performance.now() - fillStarted)} (with the measurements), ${lines} log lines`);
+    o.log(`edge-apps: filled ${made} apps (spares ${spares}) in ${ms(performance.now() - fillStarted)} (with the measurements), ${lines} log lines`);
   } finally {
     await router.close();
     await router.stopProxy();
+  }
+  return steps;
+}
+
+export async function benchEdgeApps(report: Report, o: EdgeAppsOptions): Promise<void> {
+  if (!(await which('wrk'))) return report.note('edge-apps: skipped — wrk is not installed (`bash scripts/prerequisites.sh bench`).');
+  if (!existsSync('/usr/sbin/haproxy')) return report.note('edge-apps: skipped — needs HAProxy (`bash scripts/prerequisites.sh router`).');
+  const scratch = await mkdtemp(path.join(tmpdir(), 'platform-bench-edge-apps-'));
+  const dynos = [await startDyno('web.1'), await startDyno('web.2')];
+  const targets = dynos.map((d, i) => ({ dyno: `web.${i + 1}`, address: { host: '127.0.0.1', port: d.port } }));
+  const runs: Step[][] = [];
+  try {
+    for (const spares of [BENCH_SPARES, 0]) runs.push(await runSteps(scratch, spares, targets, o));
+  } finally {
     for (const d of dynos) d.child.kill();
     await rm(scratch, { recursive: true, force: true });
   }
+  const steps = runs.flat();
   const p = (v: { wall: number[]; cpu: number }) => `${ms(quantile(v.wall, 0.5))} / ${ms(Math.max(...v.wall))}; CPU ${ms(v.cpu)}`;
   report.section(
-    `edge: apps with a custom domain each, one HAProxy (router-haproxy, log on); each change timed until it resolves (live in the proxy; ${o.reps} reps; wall p50 / max; platformd's CPU per change, the files' writes included)`,
+    `edge: apps with a custom domain each, one HAProxy (router-haproxy, log on), with ${BENCH_SPARES} spare backends and with none; each change timed until it resolves (live in the proxy; ${o.reps} reps; wall p50 / max; platformd's CPU per change, the files' writes included); a new app also from setRoutes to the first request it answers`,
     table(
-      ['apps', 'route change (setRoutes, existing app)', 'domain change (setDomains)', 'new app (routes + domain; reload)', 'HAProxy RSS (master + workers)', "this process's RSS (driver side)", `req/s to one app (wrk -c${o.connections})`],
-      steps.map((s) => [String(s.apps), p(s.route), p(s.domain), p(s.create), mb(s.proxyRss), mb(s.hereRss), num(s.rps)]),
+      ['apps', 'spare backends', 'route change (setRoutes, existing app)', 'domain change (setDomains)', 'new app → served (p50 / max)', 'new app (routes + domain)', 'HAProxy RSS (master + workers)', "this process's RSS (driver side)", `req/s to one app (wrk -c${o.connections})`],
+      steps.map((s) => [String(s.apps), String(s.spares), p(s.route), p(s.domain), `${ms(quantile(s.served, 0.5))} / ${ms(Math.max(...s.served))}`, p(s.create), mb(s.proxyRss), mb(s.hereRss), num(s.rps)]),
     ),
   );
-  const first = steps[0]!;
-  const ten = steps.find((s) => s.apps === 10) ?? first;
-  const last = steps.at(-1)!;
+  const withSpares = runs[0]!;
+  const first = withSpares[0]!;
+  const ten = withSpares.find((s) => s.apps === 10) ?? first;
+  const last = withSpares.at(-1)!;
+  const bare = runs[1]!.at(-1)!;
   report.add({ bench: `edge: route change at ${last.apps} apps ÷ at ${ten.apps} (wall p50)`, runtime: '–', unit: 'ratio', values: [quantile(last.route.wall, 0.5) / quantile(ten.route.wall, 0.5)], target: { kind: 'max', value: 2 } });
   report.add({ bench: `edge: route change at ${last.apps} apps ÷ at ${ten.apps} (platformd CPU)`, runtime: '–', unit: 'ratio', values: [last.route.cpu / ten.route.cpu], target: { kind: 'max', value: 2 } });
   report.add({ bench: `edge: route change at ${last.apps} apps`, runtime: '–', unit: 'ms', values: last.route.wall });
-  report.add({ bench: `edge: new app at ${last.apps} apps (reload)`, runtime: '–', unit: 'ms', values: last.create.wall });
+  report.add({ bench: `edge: new app → served at ${last.apps} apps (spare backend)`, runtime: '–', unit: 'ms', values: last.served });
+  report.add({ bench: `edge: new app → served at ${bare.apps} apps (no spare: reload)`, runtime: '–', unit: 'ms', values: bare.served });
   report.add({ bench: `edge: throughput to one app, ${last.apps} apps ÷ ${first.apps}`, runtime: '–', unit: 'ratio', values: [last.rps / first.rps] });
 }

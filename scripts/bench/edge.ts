@@ -265,7 +265,7 @@ function reportUpdates(report: Report, updates: Record<'node' | 'haproxy', { swa
   report.section(
     `edge: route updates (setRoutes called with a dyno that is up → first request it answers through the proxy; ${reps} reps)`,
     table(
-      ['driver', 'dyno swap → served (p50 / max)', 'new app → served (p50 / max; HAProxy: a reload)'],
+      ['driver', 'dyno swap → served (p50 / max)', 'new app → served (p50 / max; HAProxy: a spare backend, a background reload refills the pool)'],
       [
         ['router-node', lat(updates.node.swap), lat(updates.node.fresh)],
         ['router-haproxy', lat(updates.haproxy.swap), lat(updates.haproxy.fresh)],
@@ -273,7 +273,7 @@ function reportUpdates(report: Report, updates: Record<'node' | 'haproxy', { swa
     ),
   );
   report.add({ bench: 'edge: route update, dyno up → served through HAProxy', runtime: '–', unit: 'ms', values: updates.haproxy.swap });
-  report.add({ bench: 'edge: route update, new app → served through HAProxy (reload)', runtime: '–', unit: 'ms', values: updates.haproxy.fresh });
+  report.add({ bench: 'edge: route update, new app → served through HAProxy (spare backend)', runtime: '–', unit: 'ms', values: updates.haproxy.fresh });
 }
 
 /** Resident memory (bytes) of a process and its children (HAProxy's master and workers). */

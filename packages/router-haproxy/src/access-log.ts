@@ -1,4 +1,4 @@
-import { chmod, unlink } from 'node:fs/promises';
+import { chmod, rename, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { atOf, H_CODES, type HCode, type RouterLogEntry } from '@platform/router-kit';
 import { dynoOfServer } from './proxy-state.ts';
@@ -113,15 +113,26 @@ export function parseAccessLine(line: string): RouterLogEntry | null {
   return entry;
 }
 
+let listeners = 0;
+
 /**
  * Receives HAProxy's access log on a unix stream socket (the config's `ring access`, `server platformd
  * unix@<socket>`, format raw: one line per request, newline-terminated) and hands each request's entry to
  * `onLog`. The proxy keeps lines in its ring while no platformd listens (a restart, an upgrade) and sends them
  * once one does, so they are late, not lost (up to the ring's 1 MiB). A stale socket file is replaced. The
- * socket sits in the router's private directory: only the proxy writes router lines.
+ * socket sits in the router's private directory: only the proxy writes router lines (and the log keeper,
+ * bin/log-keeper.mjs, handing over what it kept). `owned()` tells whether the path still names this listener
+ * (the keeper may have bound it in the moment this one started: then listen again).
  */
-export async function listenAccessLog(socketPath: string, onLog: (entry: RouterLogEntry) => void, onError: (err: unknown) => void): Promise<{ close(): Promise<void> }> {
-  await unlink(socketPath).catch(() => undefined);
+export async function listenAccessLog(
+  socketPath: string,
+  onLog: (entry: RouterLogEntry) => void,
+  onError: (err: unknown) => void,
+): Promise<{ close(): Promise<void>; owned(): Promise<boolean> }> {
+  // Bound under a name of its own, then renamed over the path: Node unlinks a unix server's path when it closes,
+  // which must never remove a listener (the log keeper's, the next one's) that took the path since.
+  const own = `${socketPath}.${process.pid}-${++listeners}`;
+  await unlink(own).catch(() => undefined);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -149,14 +160,17 @@ export async function listenAccessLog(socketPath: string, onLog: (entry: RouterL
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => {
+    server.listen(own, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  await chmod(socketPath, 0o600);
+  await chmod(own, 0o600);
+  const { ino } = await stat(own);
+  await rename(own, socketPath);
   server.on('error', onError);
   return {
+    owned: async () => (await stat(socketPath).catch(() => null))?.ino === ino,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ACME_CHALLENGE_PREFIX, ACME_TOKEN_RE, APP_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE, wildcardSuffix } from '@platform/router-kit';
-import { backendOf, type ProxyState } from './proxy-state.ts';
+import type { ProxyServer, ProxyState } from './proxy-state.ts';
 
 /** Timeouts of the data path, in ms. README "Timeouts" says which match Heroku. */
 export interface ProxyTimeouts {
@@ -61,6 +61,8 @@ export interface ProxyConfigOptions {
   threads: number;
   /** The platform's own API (and git) behind a hostname of its own, or null. */
   platformApi: PlatformApiRoute | null;
+  /** Free spare backends to declare (spare-pool.ts): empty app backends a new app takes over without a reload. */
+  spares: readonly string[];
 }
 
 /**
@@ -94,6 +96,7 @@ export function proxyFiles(dir: string) {
     logSocket: join(dir, 'log.sock'),
     masterSocket: join(dir, 'master.sock'),
     hostsMap: join(dir, 'hosts.map'),
+    backendsMap: join(dir, 'backends.map'),
     wildcardsMap: join(dir, 'wildcards.map'),
     maintenanceMap: join(dir, 'maintenance.map'),
     redirectMap: join(dir, 'redirect-https.map'),
@@ -125,15 +128,20 @@ export function pageFiles(dir: string): Record<string, string> {
   return { [f.appError]: appErrorResponse(), [f.appErrorPage]: APP_ERROR_PAGE, [f.noSuchApp]: NO_SUCH_APP_PAGE, [f.maintenance]: MAINTENANCE_PAGE };
 }
 
-/** The three maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, apps in maintenance. */
-export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; maintenance: string; redirect: string; crashed: string } {
+/**
+ * The maps' contents: exact hostnames (default `<app>.<domain>` and custom) → app, wildcard suffixes → app, app →
+ * its backend, and the apps with a switch on (maintenance, redirect to HTTPS, crashed).
+ */
+export function renderMaps(state: ProxyState, domain: string): { hosts: string; wildcards: string; backends: string; maintenance: string; redirect: string; crashed: string } {
   const hosts: string[] = [];
+  const backends: string[] = [];
   const wildcards: string[] = [];
   const maintenance: string[] = [];
   const redirect: string[] = [];
   const crashed: string[] = [];
   for (const [app, entry] of state) {
     hosts.push(`${app}.${domain} ${app}`);
+    backends.push(`${app} ${entry.backend}`);
     for (const name of entry.domains) {
       const suffix = wildcardSuffix(name);
       if (suffix === null) hosts.push(`${name} ${app}`);
@@ -144,7 +152,7 @@ export function renderMaps(state: ProxyState, domain: string): { hosts: string; 
     if (entry.crashed) crashed.push(`${app} 1`);
   }
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return { hosts: text(hosts), wildcards: text(wildcards), maintenance: text(maintenance), redirect: text(redirect), crashed: text(crashed) };
+  return { hosts: text(hosts), wildcards: text(wildcards), backends: text(backends), maintenance: text(maintenance), redirect: text(redirect), crashed: text(crashed) };
 }
 
 /** acme.map's contents: ACME http-01 token → key authorization (both of the ACME alphabet: router-kit `checkChallenge`). */
@@ -229,7 +237,9 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     `  http-request set-var(txn.code) str(H10) if { var(txn.app),map_str(${f.crashedMap}) -m found }`,
     `  http-request return status 503 content-type "text/html; charset=utf-8" file ${f.appErrorPage} hdr cache-control "no-cache, no-store" if { var(txn.code) -m str H10 }`,
     ...(options.platformApi ? ['  use_backend platform-api if platform_api'] : []),
-    '  use_backend app-%[var(txn.app)] if { var(txn.app) -m found }',
+    // Which backend serves the app (its own, or a spare it took over at run time): backends.map.
+    `  http-request set-var(txn.backend) var(txn.app),map_str(${f.backendsMap}) if { var(txn.app) -m found }`,
+    '  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }',
     '  default_backend no-such-app',
     '  http-response add-header Via "1.1 platform"',
     '',
@@ -239,13 +249,23 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
   if (options.platformApi) {
     lines.push('', 'backend platform-api', `  timeout server ${PLATFORM_API_IDLE}`, `  timeout tunnel ${PLATFORM_API_IDLE}`, `  server api ${hostPort(options.platformApi.address)}`);
   }
-  for (const [app, entry] of state) {
-    lines.push('', `backend ${backendOf(app)}`, '  balance random', ...backlogRules(f, options.limits));
-    for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
-    for (const server of entry.servers.values()) lines.push(`  server ${server.name} ${hostPort(server.address)} ${serverLimits(options.limits)}`);
-  }
+  for (const entry of state.values()) lines.push('', ...appBackend(entry.backend, entry.servers.values(), options));
+  for (const spare of options.spares) lines.push('', ...appBackend(spare, [], options));
   if (options.accessLog) lines.push('', ...accessRing(f.logSocket));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * An app's backend, the same block for an app's own and for a spare: whatever an app gets from its backend
+ * (balancing, the H11 backlog rule, the error pages; the servers' `maxconn` comes with `add server`) a spare gives
+ * the app that takes it over. Per-app switches (maintenance, redirect, crashed) are frontend maps keyed by app.
+ */
+function appBackend(name: string, servers: Iterable<ProxyServer>, options: ProxyConfigOptions): string[] {
+  const f = proxyFiles(options.dir);
+  const lines = [`backend ${name}`, '  balance random', ...backlogRules(f, options.limits)];
+  for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
+  for (const server of servers) lines.push(`  server ${server.name} ${hostPort(server.address)} ${serverLimits(options.limits)}`);
+  return lines;
 }
 
 /**

@@ -9,6 +9,8 @@ export interface ProxyServer {
 
 /** What the proxy serves for one app. */
 export interface ProxyApp {
+  /** Its backend: a spare it took over at run time (`spare-<n>`), or `app-<name>` when it got one by a reload. */
+  backend: string;
   servers: Map<string, ProxyServer>;
   /** Custom hostnames, lower-case; `*.example.com` for a wildcard. */
   domains: string[];
@@ -38,17 +40,29 @@ export function dynoOfServer(name: string): string | null {
   return at > 0 ? name.slice(0, at) : null;
 }
 
-/** The backend of an app. App names are `[a-z][a-z0-9-]*` (APP_NAME_RE), valid in HAProxy names as they are. */
+/**
+ * The backend an app gets through a reload (no spare was free). App names are `[a-z][a-z0-9-]*` (APP_NAME_RE),
+ * valid in HAProxy names as they are. Which backend serves an app is in backends.map, whatever its name.
+ */
 export const backendOf = (app: string): string => `app-${app}`;
 
-/** The app of a backend name, or null for the platform's own backends. */
+/** The app of a backend named by `backendOf` (what a proxy written before backends.map had), else null. */
 export function appOfBackend(backend: string): string | null {
   return backend.startsWith('app-') ? backend.slice(4) : null;
 }
 
-/** A fresh app entry: no dyno (503 H14), no custom domain, switches off. */
-export function emptyApp(): ProxyApp {
-  return { servers: new Map(), domains: [], maintenance: false, redirectHttps: false, crashed: false };
+/** The name of spare backend number `n` (declared empty, taken over by a new app without a reload). */
+export const spareName = (n: number): string => `spare-${n}`;
+
+/** The number of a spare backend's name (`spare-12` → 12), else null. */
+export function spareNumber(backend: string): number | null {
+  const m = /^spare-(\d+)$/.exec(backend);
+  return m ? Number(m[1]) : null;
+}
+
+/** A fresh app entry on `backend`: no dyno (503 H14), no custom domain, switches off. */
+export function emptyApp(backend: string): ProxyApp {
+  return { backend, servers: new Map(), domains: [], maintenance: false, redirectHttps: false, crashed: false };
 }
 
 /** Server entries for targets, by server name. */

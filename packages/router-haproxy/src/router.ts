@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { checkChallenge, type RouterLogEntry } from '@platform/router-kit';
 import { ErrorCodes, PlatformError, type Router, type RouterCertificate } from '@platform/types';
 import { countCertificates, installCertificates } from './certificates.ts';
-import { listenAccessLog } from './access-log.ts';
+import { createAccessLogEndpoint } from './log-keeper.ts';
 import { createControlSocket } from './control-socket.ts';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, serverLimits, type PlatformApiRoute, type ProxyLimits, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
@@ -11,7 +11,8 @@ import { freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
 import { createChanges } from './changes.ts';
 import { createBatchedWriter, createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
-import { emptyApp, type ProxyApp, type ProxyState } from './proxy-state.ts';
+import type { ProxyState } from './proxy-state.ts';
+import { createSparePool, DEFAULT_SPARE_BACKENDS } from './spare-pool.ts';
 
 export interface RouterLogger {
   info(obj: object, msg?: string): void;
@@ -43,8 +44,15 @@ export interface HaproxyRouterOptions {
   supervisor?: 'platformd' | 'external' | undefined;
   /** External supervisor: how long `start` waits for the proxy to answer, in ms. Default 120 000. */
   startTimeoutMs?: number | undefined;
+  /**
+   * Spare backends kept declared, so that a new app is served without a reload (spare-pool.ts); refilled by one
+   * reload in the background once half are taken. 0: every new app waits for a reload. Default 16.
+   */
+  spareBackends?: number | undefined;
   /** HAProxy's threads. Default: half the cores, at least one (`defaultThreads`). */
   threads?: number | undefined;
+  /** The Node.js binary that runs the access log's keeper (bin/log-keeper.mjs). Default: this process's. */
+  nodeBinary?: string | undefined;
   /** One entry per request to a known app, from the proxy's access log. Without it the proxy logs nothing. */
   onLog?: ((entry: RouterLogEntry) => void) | undefined;
   logger?: RouterLogger | undefined;
@@ -53,6 +61,7 @@ export interface HaproxyRouterOptions {
 /** Writes the maps, acme.map and the config, each atomically. */
 async function writeProxyFiles(files: ReturnType<typeof proxyFiles>, maps: ReturnType<typeof renderMaps>, acme: string, config: string): Promise<void> {
   await writeAtomic(files.hostsMap, maps.hosts);
+  await writeAtomic(files.backendsMap, maps.backends);
   await writeAtomic(files.wildcardsMap, maps.wildcards);
   await writeAtomic(files.maintenanceMap, maps.maintenance);
   await writeAtomic(files.redirectMap, maps.redirect);
@@ -85,9 +94,11 @@ export interface HaproxyRouter extends Router {
 /**
  * Drives a real HAProxy as platformd's data path. Runtime changes go over the control socket (servers added,
  * enabled, put in maintenance and deleted; map entries for hosts, wildcards, maintenance and ACME challenges), and every change
- * is also written to haproxy.cfg and the map files, so a reload or a restart loses nothing. A new app needs a
- * new backend, which HAProxy 2.6 cannot add at run time: the config is rewritten and the proxy reloaded
- * seamlessly (reloads asked for together are coalesced). Operations run one at a time, in call order.
+ * is also written to haproxy.cfg and the map files, so a reload or a restart loses nothing. A new app takes over
+ * one of the spare backends the config declares (HAProxy 2.6 cannot add a backend at run time): live at once, no
+ * reload; the pool is refilled by one seamless reload in the background once half of it is taken. With no spare
+ * free, the app's backend is written and the proxy reloaded (reloads asked for together are coalesced).
+ * Operations run one at a time, in call order.
  *
  *   const router = createHaproxyRouter({ dir: '/var/lib/platform/router', domain: 'localhost', listen: { host: '0.0.0.0', port: 8080 }, onLog });
  *   await router.start();       // adopts a running proxy, or starts one
@@ -102,58 +113,52 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   const domain = options.domain.toLowerCase();
   const control = createControlSocket(files.adminSocket);
   const { supervisor = 'platformd', startTimeoutMs = 120_000, logger } = options;
-  const supervision = createProxySupervision({ supervisor, binary, files, control, master: createControlSocket(files.masterSocket), startTimeoutMs, logger });
+  const logKeeper = options.onLog && supervisor === 'platformd' ? { dir: options.dir, node: options.nodeBinary ?? process.execPath } : null;
+  const supervision = createProxySupervision({ supervisor, binary, files, control, master: createControlSocket(files.masterSocket), startTimeoutMs, logKeeper, logger });
   const state: ProxyState = new Map();
   /** Apps whose backend exists in the files but not yet in the live proxy (a reload is queued). */
   const pendingBackends = new Set<string>();
   const leftovers = new Map<string, LeftoverServer>();
+  const spares = createSparePool(options.spareBackends ?? DEFAULT_SPARE_BACKENDS);
   const challenges = new Map<string, string>(); // ACME http-01 key authorizations by token (acme.map)
   let masterPid: number | null = null;
   let listen = options.listen;
   let tlsPort: number | null = options.tlsPort ?? null;
   let certificateCount = 0;
   let platformApi: PlatformApiRoute | null = null;
-  let closeLog: (() => Promise<void>) | null = null;
+  let accessLog: Awaited<ReturnType<typeof createAccessLogEndpoint>> | null = null;
   let sweeper: NodeJS.Timeout | null = null;
   const { exclusive, idle } = createSerialQueue();
   let queuedReload: Promise<void> | null = null;
+  /** One reload for the changes that asked together (coalesced); the next ask after it starts queues another. */
   function reloadSoon(): Promise<void> {
-    queuedReload ??= exclusive(async () => {
-      queuedReload = null;
-      await writer.writeNow();
-      await reload();
-      pendingBackends.clear();
-    });
-    return queuedReload;
+    return (queuedReload ??= exclusive(() => ((queuedReload = null), reloadFromFiles(writer.writeNow))));
   }
+  /** Tops the spare pool up, writes the files (`write`) and reloads: the live proxy then has every backend. */
+  async function reloadFromFiles(write: () => Promise<void>): Promise<void> {
+    spares.topUp();
+    await write();
+    await reload();
+    pendingBackends.clear();
+    spares.reloaded();
+  }
+  /** A spare was taken: a low pool is refilled by one reload a moment later, in the background. */
+  const onSpareTaken = () =>
+    spares.scheduleRefill(() => void (masterPid !== null && reloadSoon().catch((err) => logger?.error({ err }, 'spare backends not refilled'))));
 
   const reload = () => supervision.reload(masterPid!);
   const configText = () =>
-    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, limits, threads, platformApi });
+    renderConfig(state, { dir: options.dir, domain, listen, tlsPort, hasCertificates: certificateCount > 0, accessLog: options.onLog !== undefined, timeouts, limits, threads, platformApi, spares: spares.declared() });
   // Another supervisor may start a dead proxy again from the files at any moment: written with each change then.
   const persist = supervisor === 'external' ? () => writer.writeNow() : async () => writer.mark();
   const writer = createBatchedWriter(() => writeProxyFiles(files, renderMaps(state, domain), renderChallenges(challenges), configText()), exclusive, (err) => logger?.error({ err }, 'router files not written'));
 
-  /** The app's entry; a new app gets a backend through a reload (returned promise), an existing one none. */
-  function entryOf(app: string): { entry: ProxyApp; isNew: boolean } {
-    const existing = state.get(app);
-    if (existing) return { entry: existing, isNew: pendingBackends.has(app) };
-    const entry = emptyApp();
-    state.set(app, entry);
-    pendingBackends.add(app);
-    return { entry, isNew: true };
-  }
-
-  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, entryOf, writeFiles: persist, serverOptions: serverLimits(limits) });
+  const changes = createChanges({ control, files, domain, state, leftovers, pendingBackends, spares, onSpareTaken, writeFiles: persist, serverOptions: serverLimits(limits) });
 
   /** A change that needs the config rewritten and a seamless reload (certificates, the platform API), in order. */
   function reloadAfter(fn: () => Promise<void>): Promise<void> {
     if (masterPid === null) return Promise.reject(new Error('the HAProxy router is not started'));
-    return exclusive(async () => {
-      await fn();
-      await reload();
-      pendingBackends.clear();
-    });
+    return exclusive(() => reloadFromFiles(fn));
   }
 
   /** Certificates take a checked config and a seamless reload (certificates.ts, `installCertificates`). */
@@ -182,6 +187,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
   /** Every second: a proxy that died (a crash, a kill) is started again from the files; retired servers are deleted. */
   async function tick(): Promise<void> {
     if (masterPid === null) return;
+    await accessLog?.check(); // the log keeper may hold log.sock: listen again, it hands over
     await writer.flushPending(); // a proxy that died restarts from the files
     const health = await supervision.upkeep(masterPid);
     if (health === 'down') return;
@@ -189,6 +195,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     // A new process serves from the files, which hold every change; what the old one had pending is gone.
     masterPid = health.restarted;
     pendingBackends.clear();
+    spares.reloaded();
     leftovers.clear();
   }
 
@@ -202,8 +209,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     const adopt = running !== null;
     // The proxy's ring sends the access log here, including what it kept while no platformd listened.
     if (options.onLog) {
-      const log = await listenAccessLog(files.logSocket, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
-      closeLog = log.close;
+      accessLog = await createAccessLogEndpoint(files.logSocket, options.onLog, (err) => logger?.error({ err }, 'router access log failed'));
     }
     await writeAtomic(files.meta, JSON.stringify({ version: 2, port: listen.port, tlsPort }));
     if (adopt) {
@@ -211,6 +217,9 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       const live = await readLiveState(control, files, domain);
       for (const [app, entry] of live.state) state.set(app, entry);
       for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);
+      // Apps keep the backends they run on; a pool already low is topped up by the reload below.
+      spares.adopt(live.freeSpares, live.backends);
+      if (spares.low()) spares.topUp();
       // Challenges the previous platformd was proving answered until now; its issuance died with it, so a new
       // run starts with none (a later issuance sets its own).
       await control.send(`clear map ${files.acmeMap}`);
@@ -220,12 +229,15 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
       if (onDisk !== configText()) {
         await writer.writeNow();
         await reload();
+        spares.reloaded();
       }
       logger?.info({ pid: masterPid, apps: state.size }, 'adopted the running HAProxy');
     } else {
       // A supervisor other than platformd starts the proxy from these files once they exist.
+      spares.topUp();
       await writer.writeNow();
       masterPid = await supervision.launch();
+      spares.reloaded();
       logger?.info({ pid: masterPid, supervisor }, 'started HAProxy');
     }
     sweeper = setInterval(() => void exclusive(tick).catch((err) => logger?.error({ err }, 'router upkeep failed')), 1_000);
@@ -254,13 +266,15 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     removeApp: (app) => change(async () => (await changes.remove(app), false)),
     async close() {
       if (sweeper) clearInterval(sweeper);
+      spares.cancelRefill();
       await idle();
       await exclusive(writer.flushPending);
-      await closeLog?.();
-      closeLog = null;
+      await accessLog?.close();
+      accessLog = null;
     },
     async stopProxy() {
       if (sweeper) clearInterval(sweeper);
+      spares.cancelRefill();
       writer.cancel();
       await supervision.stop(masterPid);
       masterPid = null;

@@ -2,6 +2,7 @@ import type { ControlSocket } from './control-socket.ts';
 import type { proxyFiles } from './haproxy-config.ts';
 import { awaitSupervisedProxy, launchProxy, livePid, masterPidOf, reloadProxy, signalReload, socketReload, stopProxy } from './proxy-process.ts';
 import type { RouterLogger } from './router.ts';
+import { ensureLogKeeper, stopLogKeeper } from './log-keeper.ts';
 
 /**
  * The life of the HAProxy process, by who supervises it:
@@ -35,6 +36,12 @@ export interface SupervisionOptions {
   master: ControlSocket;
   /** External: how long `launch` waits for the proxy, in ms. */
   startTimeoutMs: number;
+  /**
+   * platformd: keep the access log's keeper (log-keeper.ts) running beside the proxy, so that its ring forwarder
+   * never spins while no platformd listens: the router's directory and the Node.js binary to run it. Null: the
+   * proxy logs nothing (no forwarder), or another supervisor runs it.
+   */
+  logKeeper: { dir: string; node: string } | null;
   logger?: RouterLogger | undefined;
 }
 
@@ -60,21 +67,24 @@ export function createProxySupervision(o: SupervisionOptions): ProxySupervision 
       stop: async () => undefined,
     };
   }
+  const keeper = o.logKeeper;
+  const keep = async <T>(value: T): Promise<T> => (keeper && (await ensureLogKeeper(keeper.dir, keeper.node)), value);
   return {
     async running() {
       const pid = await livePid(o.files.pid);
-      return pid !== null && (await o.control.alive()) ? pid : null;
+      return pid !== null && (await o.control.alive()) ? keep(pid) : null;
     },
-    launch: () => launchProxy(o.binary, o.files, o.control),
+    launch: async () => keep(await launchProxy(o.binary, o.files, o.control)),
     reload: (pid) => reloadProxy(signalReload(pid), o.control),
     async upkeep(pid) {
-      if ((await livePid(o.files.pid)) !== null) return 'up';
+      if ((await livePid(o.files.pid)) !== null) return keep('up' as const);
       o.logger?.error({ pid }, 'HAProxy is gone: starting it again');
-      return { restarted: await launchProxy(o.binary, o.files, o.control) };
+      return { restarted: await keep(await launchProxy(o.binary, o.files, o.control)) };
     },
     async stop(pid) {
       const live = pid ?? (await livePid(o.files.pid));
       if (live !== null) await stopProxy(live);
+      if (keeper) await stopLogKeeper(keeper.dir);
     },
   };
 }

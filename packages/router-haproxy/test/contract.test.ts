@@ -9,8 +9,17 @@ import { freePort } from './free-port.ts';
 
 const BINARY = '/usr/sbin/haproxy';
 
-if (existsSync(BINARY)) {
-  describeRouterContract('haproxy', async (options) => {
+/**
+ * The suite twice: with spare backends (the default: each app a test makes takes one over at run time) and with
+ * none (each app's backend declared by a reload), so every per-app rule holds on both kinds of backend.
+ */
+const variants = [
+  { name: 'haproxy', spareBackends: undefined },
+  { name: 'haproxy, no spare backends (a reload per new app)', spareBackends: 0 },
+];
+
+for (const { name, spareBackends } of existsSync(BINARY) ? variants : []) {
+  describeRouterContract(name, async (options) => {
     const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-'));
     const port = await freePort();
     const router = createHaproxyRouter({
@@ -21,6 +30,7 @@ if (existsSync(BINARY)) {
       onLog: options.onLog,
       timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs, queueMs: options.queueTimeoutMs },
       limits: { dynoConcurrency: options.dynoConcurrency, backlogPerDyno: options.backlogPerDyno },
+      spareBackends,
     });
     await router.start();
     return {
@@ -36,6 +46,7 @@ if (existsSync(BINARY)) {
       },
     };
   });
-} else {
+}
+if (!existsSync(BINARY)) {
   describe('router contract: haproxy', () => it.skip(`needs ${BINARY} (bash scripts/prerequisites.sh router)`, () => {}));
 }

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RouterLogEntry } from '@platform/router-kit';
+import { listenAccessLog } from './access-log.ts';
+import { writeAtomic } from './runtime-ops.ts';
+
+/** bin/log-keeper.mjs: plain JavaScript, run by the Node binary running platformd (no loader needed). */
+const KEEPER_SCRIPT = fileURLToPath(new URL('../bin/log-keeper.mjs', import.meta.url));
+
+/** The pid of the log keeper serving `dir`, when one runs (its pid file names a live process running the script). */
+export async function logKeeperPid(dir: string): Promise<number | null> {
+  const pid = Number.parseInt((await readFile(join(dir, 'log-keeper.pid'), 'utf8').catch(() => '')).trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.split('\0').includes(KEEPER_SCRIPT) ? pid : null;
+}
+
+/**
+ * Starts the access log's keeper for the proxy in `dir` unless one runs (bin/log-keeper.mjs says why: HAProxy
+ * 2.6's ring forwarder spins on a failing connect while no platformd listens on log.sock; the keeper listens then
+ * and keeps the lines for the next platformd). Detached, in a session of its own like the proxy; it exits once the
+ * proxy's master has been gone for 10 s. `node` is the Node.js binary (platformd's own). Resolves to its pid.
+ */
+export async function ensureLogKeeper(dir: string, node: string): Promise<number> {
+  const running = await logKeeperPid(dir);
+  if (running !== null) return running;
+  const child = spawn(node, [KEEPER_SCRIPT, dir], { detached: true, stdio: 'ignore' });
+  child.unref();
+  // Written here too, so the next upkeep tick finds it even before the keeper has written it.
+  await writeAtomic(join(dir, 'log-keeper.pid'), `${child.pid}\n`);
+  return child.pid!;
+}
+
+/** Stops the log keeper of `dir` (the proxy stops for good). */
+export async function stopLogKeeper(dir: string): Promise<void> {
+  const pid = await logKeeperPid(dir);
+  if (pid !== null) process.kill(pid, 'SIGTERM');
+}
+
+/**
+ * platformd's end of the access log: listens on `socketPath` (listenAccessLog), and on each `check()` listens again
+ * if the path no longer names its listener (the keeper bound it in the moment this one started), so the keeper
+ * sees a platformd and hands over.
+ */
+export async function createAccessLogEndpoint(socketPath: string, onLog: (entry: RouterLogEntry) => void, onError: (err: unknown) => void) {
+  let current = await listenAccessLog(socketPath, onLog, onError);
+  return {
+    async check(): Promise<void> {
+      if (await current.owned()) return;
+      const old = current;
+      current = await listenAccessLog(socketPath, onLog, onError);
+      await old.close();
+    },
+    close: () => current.close(),
+  };
+}
