@@ -341,6 +341,7 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       await router.setRoutes('myapp', [await upstream(() => {})]);
       const res = await get(port, 'myapp.localhost', '/slow');
       expect(res.status).toBe(503);
+      expect(res.body).toContain('Application error');
       const [entry] = await logs.waitFor(1);
       expect(entry).toMatchObject({ at: 'error', code: 'H12', desc: 'Request timeout', dyno: 'web.1', status: 503 });
       expect(entry!.serviceMs).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.requestTimeoutMs - 50);
