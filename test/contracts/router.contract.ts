@@ -42,11 +42,6 @@ export interface RouterContractHarness {
   port: number;
   /** Stops the router and everything it started. */
   close(): Promise<void>;
-  /**
-   * The mid-response window the driver really applies, when it cannot keep `idleTimeoutMs` apart from the first-byte
-   * timeout (HAProxy 2.6 has one server inactivity timeout: its `requestTimeoutMs`). Default `idleTimeoutMs`.
-   */
-  idleWindowMs?: number;
   /** The TLS port on 127.0.0.1 (served once a certificate is set); undefined: the TLS cases are skipped. */
   tlsPort?: number;
 }
@@ -346,9 +341,51 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       await router.setRoutes('myapp', [await upstream(() => {})]);
       const res = await get(port, 'myapp.localhost', '/slow');
       expect(res.status).toBe(503);
+      expect(res.body).toContain('Application error');
       const [entry] = await logs.waitFor(1);
       expect(entry).toMatchObject({ at: 'error', code: 'H12', desc: 'Request timeout', dyno: 'web.1', status: 503 });
       expect(entry!.serviceMs).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.requestTimeoutMs - 50);
+    });
+
+    it('answers 503 H12 to a first byte later than the request timeout though within the mid-response window', async () => {
+      const midway = (CONTRACT_TIMEOUTS.requestTimeoutMs + CONTRACT_TIMEOUTS.idleTimeoutMs) / 2;
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          const timer = setTimeout(() => res.end('too late'), midway);
+          res.on('close', () => clearTimeout(timer));
+        }),
+      ]);
+      const res = await get(port, 'myapp.localhost', '/late');
+      expect(res.status).toBe(503);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ code: 'H12', dyno: 'web.1', status: 503, path: '/late' });
+    });
+
+    it('answers 503 H12 when the dyno stays silent for the request timeout after the end of a slow upload', async () => {
+      await router.setRoutes('myapp', [await upstream((req) => req.resume())]);
+      const chunks = 6;
+      const everyMs = (2 * CONTRACT_TIMEOUTS.requestTimeoutMs) / chunks; // the upload lasts twice the timeout
+      let bodyEnd = 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { host: 'myapp.localhost', 'content-length': String(chunks * 1000) }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        let sent = 0;
+        const timer = setInterval(() => {
+          req.write(Buffer.alloc(1000, 65));
+          if (++sent === chunks) {
+            clearInterval(timer);
+            req.end();
+            bodyEnd = Date.now();
+          }
+        }, everyMs);
+      });
+      expect(status).toBe(503);
+      expect(Date.now() - bodyEnd).toBeGreaterThanOrEqual(CONTRACT_TIMEOUTS.requestTimeoutMs - 50);
+      const [entry] = await logs.waitFor(1);
+      expect(entry).toMatchObject({ code: 'H12', dyno: 'web.1', status: 503, path: '/upload' });
     });
 
     it('starts the request timeout at the end of the body: an upload slower than the timeout is no H12', async () => {
@@ -381,7 +418,7 @@ export function describeRouterContract(name: string, start: (options: RouterCont
     });
 
     it('keeps a slow response going while the dyno sends a byte within each window, longer than both timeouts', async () => {
-      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      const window = CONTRACT_TIMEOUTS.idleTimeoutMs;
       const parts = 8;
       const everyMs = Math.floor(window / 4);
       await router.setRoutes('myapp', [
@@ -404,8 +441,24 @@ export function describeRouterContract(name: string, start: (options: RouterCont
       expect(entry!.code).toBeUndefined();
     });
 
+    it('keeps a response going across a gap longer than the request timeout though within the mid-response window', async () => {
+      const midway = (CONTRACT_TIMEOUTS.requestTimeoutMs + CONTRACT_TIMEOUTS.idleTimeoutMs) / 2;
+      await router.setRoutes('myapp', [
+        await upstream((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('before,');
+          const timer = setTimeout(() => res.end('after'), midway);
+          res.on('close', () => clearTimeout(timer));
+        }),
+      ]);
+      const res = await get(port, 'myapp.localhost', '/gap');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: 'before,after' });
+      const [entry] = await logs.waitFor(1);
+      expect(entry!.code).toBeUndefined();
+    });
+
     it('cuts off a response whose dyno goes silent for the rolling window after the first byte (H15)', async () => {
-      const window = h.idleWindowMs ?? CONTRACT_TIMEOUTS.idleTimeoutMs;
+      const window = CONTRACT_TIMEOUTS.idleTimeoutMs;
       let lastWrite = 0;
       await router.setRoutes('myapp', [
         await upstream((_req, res) => {

@@ -63,13 +63,14 @@ function isInteger(s: string): boolean {
  * Heroku's H-code for a request HAProxy logged, from the first two characters of its termination state (`%tsc`,
  * HAProxy configuration manual §8.5) and the server (`<NOSRV>` when none was picked). The mapping:
  *
- *   H80 set by the maintenance rule · H10 by the crashed rule (every web dyno crashed) · H11 by the backlog rule · `<NOSRV>` in an app's backend → H14 (no web dyno up)
- *   sH → H12 (no response within `timeout server`) · sD → H15 (stalled mid-response) · sC → H19 (connect timeout)
+ *   H80 set by the maintenance rule · H10 by the crashed rule (every web dyno crashed) · H11 by the backlog rule · H12 by
+ *   the first-byte action (first-byte.ts) · `<NOSRV>` in an app's backend → H14 (no web dyno up)
+ *   sH → H12 (an upload's dyno silent for `set-timeout server` after the body) · sD → H15 (stalled mid-response) · sC → H19 (connect timeout)
  *   sQ → H11 (queued too long) · SC → H21 (refused) · SH → H13 (closed before answering) · SD → H18 (closed
  *   mid-response) · PH → H17 (invalid response) · C? → H27 (client gone) · cD → H28 (client idle)
  */
 export function hCodeOf(tsc: string, server: string, marked: string): HCode | undefined {
-  if (marked === 'H80' || marked === 'H10' || marked === 'H11') return marked;
+  if (marked === 'H80' || marked === 'H10' || marked === 'H11' || marked === 'H12') return marked;
   const state = tsc.slice(0, 2);
   if (server === '<NOSRV>' && (state === 'SC' || state === '--')) return 'H14';
   if (state[0] === 'C') return 'H27';

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { ACME_CHALLENGE_PREFIX, ACME_TOKEN_RE, APP_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE, wildcardSuffix } from '@platform/router-kit';
+import { firstByteRules } from './first-byte.ts';
 import type { ProxyServer, ProxyState } from './proxy-state.ts';
 
 /** Timeouts of the data path, in ms. README "Timeouts" says which match Heroku. */
 export interface ProxyTimeouts {
-  /** No response byte (then no byte for this long) from the dyno → 503 H12 (H15 mid-response). */
+  /** No response byte from the dyno within this once the request was sent to it → 503 H12 (first-byte.ts). */
   requestMs: number;
+  /** Once the response started, no byte from the dyno for this long → cut off, H15 (rolling: `timeout server`). */
+  idleMs: number;
   /** Request line and headers must arrive within this (`timeout http-request`), else 408 and closed. */
   headersMs: number;
   /** An idle keep-alive client connection is closed after this (`timeout http-keep-alive`). */
@@ -22,6 +25,7 @@ export interface ProxyTimeouts {
 
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   requestMs: 30_000,
+  idleMs: 55_000,
   headersMs: 10_000,
   keepAliveMs: 60_000,
   clientMs: 55_000,
@@ -111,6 +115,7 @@ export function proxyFiles(dir: string) {
     noSuchApp: join(dir, 'no-such-app.html'),
     maintenance: join(dir, 'maintenance.html'),
     meta: join(dir, 'router.json'),
+    firstByteLua: join(dir, 'first-byte.lua'),
   };
 }
 
@@ -183,6 +188,8 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     'global',
     `  stats socket ${f.adminSocket} mode 600 level admin expose-fd listeners`,
     `  nbthread ${options.threads}`,
+    // The H12 action (first-byte.ts); a Lua state per thread, no lock shared between them.
+    `  lua-load-per-thread ${f.firstByteLua}`,
     ...(options.accessLog ? ['  log ring@access local0 info'] : []),
     // Old workers keep their connections (WebSockets) across a reload, up to this.
     '  hard-stop-after 1h',
@@ -193,7 +200,7 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
     '  option dontlognull',
     `  timeout connect ${ms(t.connectMs)}`,
     `  timeout client ${ms(t.clientMs)}`,
-    `  timeout server ${ms(t.requestMs)}`,
+    `  timeout server ${ms(t.idleMs)}`,
     `  timeout http-request ${ms(t.headersMs)}`,
     `  timeout http-keep-alive ${ms(t.keepAliveMs)}`,
     `  timeout tunnel ${ms(t.tunnelMs)}`,
@@ -257,12 +264,13 @@ export function renderConfig(state: ProxyState, options: ProxyConfigOptions): st
 
 /**
  * An app's backend, the same block for an app's own and for a spare: whatever an app gets from its backend
- * (balancing, the H11 backlog rule, the error pages; the servers' `maxconn` comes with `add server`) a spare gives
+ * (balancing, the H11 backlog rule, the 30 s first-byte rules, the error pages; the servers' `maxconn` comes with `add server`) a spare gives
  * the app that takes it over. Per-app switches (maintenance, redirect, crashed) are frontend maps keyed by app.
  */
 function appBackend(name: string, servers: Iterable<ProxyServer>, options: ProxyConfigOptions): string[] {
   const f = proxyFiles(options.dir);
-  const lines = [`backend ${name}`, '  balance random', ...backlogRules(f, options.limits)];
+  const t = options.timeouts;
+  const lines = [`backend ${name}`, '  balance random', ...backlogRules(f, options.limits), ...firstByteRules(t.requestMs, f.appErrorPage)];
   for (const code of [502, 503, 504]) lines.push(`  errorfile ${code} ${f.appError}`);
   for (const server of servers) lines.push(`  server ${server.name} ${hostPort(server.address)} ${serverLimits(options.limits)}`);
   return lines;

@@ -1,4 +1,5 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { FIRST_BYTE_LUA_SOURCE } from './first-byte.ts';
 import { pageFiles, proxyFiles } from './haproxy-config.ts';
 import type { ControlSocket } from './control-socket.ts';
 import type { LeftoverServer } from './live-state.ts';
@@ -90,11 +91,12 @@ export interface RouterMeta {
   tlsPort?: number | null;
 }
 
-/** Creates the router's directory (0700), writes the static pages, and reads router.json. */
+/** Creates the router's directory (0700), writes the static pages and the Lua action, and reads router.json. */
 export async function prepareDir(dir: string): Promise<RouterMeta> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // A directory made by someone else (a compose volume's mount point) gets the same mode: it holds the sockets.
   await chmod(dir, 0o700);
   for (const [path, text] of Object.entries(pageFiles(dir))) await writeAtomic(path, text);
+  await writeAtomic(proxyFiles(dir).firstByteLua, await readFile(FIRST_BYTE_LUA_SOURCE, 'utf8'));
   return JSON.parse(await readFile(proxyFiles(dir).meta, 'utf8').catch(() => '{}')) as RouterMeta;
 }

@@ -32,6 +32,8 @@ describe('parseAccessLine', () => {
     expect(parseAccessLine(line('<NOSRV>', 'SC--', { st: 503 }))).toMatchObject({ code: 'H14', at: 'error', status: 503, dyno: null });
     expect(parseAccessLine(line('<NOSRV>', 'LR--', { st: 503, marked: 'H80' }))).toMatchObject({ code: 'H80', at: 'info', status: 503 });
     expect(parseAccessLine(line('web.2--127.0.0.1:5001', 'CD--', { st: 200 }))).toMatchObject({ code: 'H27', status: 499 });
+    // The first-byte action's answer: `LH` (a local reply while waiting for the response), marked H12, with its dyno.
+    expect(parseAccessLine(line('web.1--127.0.0.1:5000', 'LH--', { st: 503, marked: 'H12' }))).toMatchObject({ code: 'H12', at: 'error', status: 503, dyno: 'web.1' });
   });
 });
 
@@ -52,9 +54,10 @@ describe('hCodeOf', () => {
     expect(hCodeOf(tsc, server, '')).toBe(code);
   });
 
-  it('takes the code a rule marked (maintenance H80, every web dyno crashed H10, backlog full H11) before the state', () => {
+  it('takes the code a rule marked (maintenance H80, every web dyno crashed H10, backlog full H11, no first byte H12) before the state', () => {
     expect(hCodeOf('LR--', '<NOSRV>', 'H80')).toBe('H80');
     expect(hCodeOf('LR--', '<NOSRV>', 'H10')).toBe('H10');
     expect(hCodeOf('LR--', '<NOSRV>', 'H11')).toBe('H11');
+    expect(hCodeOf('LH--', 'web.1--a:1', 'H12')).toBe('H12');
   });
 });

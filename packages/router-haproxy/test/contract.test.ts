@@ -28,7 +28,7 @@ for (const { name, spareBackends } of existsSync(BINARY) ? variants : []) {
       listen: { host: '127.0.0.1', port },
       tlsPort: 0,
       onLog: options.onLog,
-      timeouts: { requestMs: options.requestTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs, queueMs: options.queueTimeoutMs },
+      timeouts: { requestMs: options.requestTimeoutMs, idleMs: options.idleTimeoutMs, headersMs: options.headersTimeoutMs, keepAliveMs: options.keepAliveTimeoutMs, queueMs: options.queueTimeoutMs },
       limits: { dynoConcurrency: options.dynoConcurrency, backlogPerDyno: options.backlogPerDyno },
       spareBackends,
     });
@@ -36,8 +36,6 @@ for (const { name, spareBackends } of existsSync(BINARY) ? variants : []) {
     return {
       router,
       port,
-      // HAProxy 2.6 has one server inactivity timeout, set only on the request side: it is also the mid-response window.
-      idleWindowMs: options.requestTimeoutMs,
       tlsPort: router.tlsPort()!,
       async close() {
         await router.close();
