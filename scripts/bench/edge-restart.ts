@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { livePid, stopProxy } from '@platform/router-haproxy';
+import { stopRouterDir } from '@platform/router-haproxy';
 
 const CONTROL = path.join(path.dirname(fileURLToPath(import.meta.url)), 'edge-control.ts');
 
@@ -95,8 +95,7 @@ export async function benchRestart(o: { dynoPort: number; port: number; rps: num
       clearInterval(load);
     }
   } finally {
-    const pid = await livePid(path.join(routerDir, 'haproxy.pid'));
-    if (pid !== null) await stopProxy(pid);
+    await stopRouterDir(routerDir);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/platform.ts';
-import { livePid, stopProxy } from '@platform/router-haproxy';
+import { stopRouterDir } from '@platform/router-haproxy';
 
 // The compiled server as users run it, started directly so that stdout (JSON log) and stderr stay apart.
 const SERVER_BIN = path.join(REPO_ROOT, 'apps', 'server', 'bin', 'platformd.js');
@@ -114,8 +114,7 @@ afterEach(async () => {
   for (const dir of tempDirs.splice(0)) {
     // A platformd that failed after starting its HAProxy leaves the proxy serving (the data plane outlives the
     // control plane by design): the test stops it.
-    const proxy = await livePid(path.join(dir, 'data', 'router', 'haproxy.pid'));
-    if (proxy !== null) await stopProxy(proxy);
+    await stopRouterDir(path.join(dir, 'data', 'router'));
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { livePid, stopProxy } from '@platform/router-haproxy';
+import { livePid, stopRouterDir } from '@platform/router-haproxy';
 import { stopDetachedServer } from '@platform/addon-postgres-process';
 import { createProcessRedisProvider } from '@platform/addon-redis-process';
 
@@ -125,8 +125,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
       // Docker dynos and release images outlive a server stop by design: remove this server's (by app id).
       const appIds = info.runtime === 'docker' ? await listAppIds(info.api, token) : [];
       await stop();
-      const proxy = await livePid(path.join(dataDir, 'router', 'haproxy.pid'));
-      if (proxy !== null) await stopProxy(proxy);
+      await stopRouterDir(path.join(dataDir, 'router'));
       // Add-on containers first: one still on an app's network keeps the network from being removed.
       for (const id of appIds) await removeDockerObjects(`platform.addon.app-id=${id}`);
       await stopDetachedServer(path.join(dataDir, 'addons'));

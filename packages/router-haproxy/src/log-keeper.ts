@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { RouterLogEntry } from '@platform/router-kit';
 import { listenAccessLog } from './access-log.ts';
+import { livePid, stopProxy } from './proxy-process.ts';
 import { writeAtomic } from './runtime-ops.ts';
 
 /** bin/log-keeper.mjs: plain JavaScript, run by the Node binary running platformd (no loader needed). */
@@ -33,10 +35,26 @@ export async function ensureLogKeeper(dir: string, node: string): Promise<number
   return child.pid!;
 }
 
-/** Stops the log keeper of `dir` (the proxy stops for good). */
+/** Stops the log keeper of `dir` (the proxy stops for good); resolves once it has exited (5 s, then SIGKILL). */
 export async function stopLogKeeper(dir: string): Promise<void> {
   const pid = await logKeeperPid(dir);
-  if (pid !== null) process.kill(pid, 'SIGTERM');
+  if (pid === null) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while ((await logKeeperPid(dir)) === pid) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await delay(20);
+  }
+}
+
+/**
+ * Stops for good whatever serves the router directory `dir`: its HAProxy (haproxy.pid; stopProxy) and its log
+ * keeper. For tools and tests that let a platformd go and then clean up its data plane, which outlives it by design.
+ */
+export async function stopRouterDir(dir: string): Promise<void> {
+  const pid = await livePid(join(dir, 'haproxy.pid'));
+  if (pid !== null) await stopProxy(pid);
+  await stopLogKeeper(dir);
 }
 
 /**
