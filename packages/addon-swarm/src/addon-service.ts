@@ -182,6 +182,30 @@ export function createAddonServices(options: SwarmAddonOptions, kind: ServerKind
     if (changed) options.logger?.info({ addon: request.addonId, network, join }, 'add-on service networks changed (its task restarts)');
   };
 
+  /**
+   * Puts each add-on's service in `attachedApps` (add-on id → the other apps it is attached to) on exactly its
+   * owner's overlay and those apps' (a platformd that died between an attachment's row and its service update
+   * left it otherwise). Only a service whose set differs is updated (its task restarts). An add-on whose service is
+   * missing, or whose update fails, is skipped (logged). Resolves the add-ons changed and their overlays now.
+   */
+  const reconcileNetworks = async (attachedApps: ReadonlyMap<string, readonly string[]>): Promise<Array<{ addonId: string; networks: string[] }>> => {
+    const changes: Array<{ addonId: string; networks: string[] }> = [];
+    for (const [addonId, appIds] of attachedApps) {
+      const changed = await serialized(addonId, async () => {
+        const owner = (await existing(addonId))?.Spec?.Labels?.[SWARM_ADDON_LABEL.network] ?? '';
+        if (!owner) return null; // no service, or nothing says which overlay is its home: left alone
+        const networks = [...new Set([owner, ...(await Promise.all(appIds.map((id) => options.networkFor(id))))])];
+        const ids = await Promise.all(networks.map((n) => networkId(docker, n)));
+        return (await updateServiceNetworks(docker, names(addonId).service, () => ids)) ? { addonId, networks } : null;
+      }).catch((err: unknown) => {
+        options.logger?.warn({ err, addon: addonId }, "could not set the add-on service's networks");
+        return null;
+      });
+      if (changed) changes.push(changed);
+    }
+    return changes;
+  };
+
   /** Removes this instance's add-on services (with volumes, secrets, kept passwords) whose add-on is not live. */
   const sweep = async (live: ReadonlySet<string>, passwords: KeptPasswords): Promise<string[]> => {
     const filters = { label: [`${SWARM_ADDON_LABEL.instance}=${options.instance}`, `${SWARM_ADDON_LABEL.service}=${kind.service}`] };
@@ -210,7 +234,7 @@ export function createAddonServices(options: SwarmAddonOptions, kind: ServerKind
     await Promise.all([...tunnels.keys()].map((id) => closeTunnel(id)));
   };
 
-  return { names, serialized, existing, tunnel, create, waitReady, platformUrl, remove, changeNetworks, sweep, close };
+  return { names, serialized, existing, tunnel, create, waitReady, platformUrl, remove, changeNetworks, reconcileNetworks, sweep, close };
 }
 
 /** The shared lifecycle of one service's swarm add-ons (`createAddonServices`). */

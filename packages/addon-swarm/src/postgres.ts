@@ -19,6 +19,14 @@ export interface SwarmPostgresProvider extends AddonProvider {
   disconnectApp(request: AddonRequest, appId: string): Promise<void>;
   /** At start-up: removes this instance's PostgreSQL add-on services, volumes and secrets whose add-on is not in `live`. Resolves their ids. */
   sweep(live: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * At start-up, after `sweep`: each add-on's service in `attachedApps` (add-on id → ids of the other apps it is
+   * attached to) on exactly its owner's overlay and theirs; those that differ are updated (their task restarts).
+   * Resolves what changed.
+   *
+   *   await provider.reconcileNetworks(new Map([[addonId, [otherAppId]]])) // [{ addonId, networks: ['platform-app-…', 'platform-app-…'] }]
+   */
+  reconcileNetworks(attachedApps: ReadonlyMap<string, readonly string[]>): Promise<Array<{ addonId: string; networks: string[] }>>;
 }
 
 /**
@@ -134,6 +142,7 @@ export function createSwarmPostgresProvider(options: SwarmAddonOptions): SwarmPo
     connectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, true)),
     disconnectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, false)),
     sweep: (live) => services.sweep(live, passwords),
+    reconcileNetworks: (attachedApps) => services.reconcileNetworks(attachedApps),
     close: () => services.close(),
   };
 }

@@ -25,26 +25,41 @@ export async function loadImageOnManager(manager: Docker, image: string, build: 
 }
 
 /**
- * What a swarm provider needs for one test file: its own instance id and secrets dir, the sandbox's registry and one
- * attachable overlay standing in for every app's (the sandbox has few overlay subnets). `cleanup()` removes what the
- * instance left (services, secrets, volumes), the overlay and the dir.
+ * What a swarm provider needs for one test file: its own instance id and secrets dir, the sandbox's registry and
+ * `overlays` attachable overlays standing in for the apps' (the sandbox has few overlay subnets: by default one for
+ * every app; with more, each new app id takes the next, the last one shared by the rest). `cleanup()` removes what
+ * the instance left (services, secrets, volumes), the overlays and the dir.
  */
-export async function swarmProviderOptions(sandbox: SwarmSandbox, image: string): Promise<{ options: Omit<SwarmAddonOptions, 'secretsDir'> & { secretsDir: string }; cleanup(): Promise<void> }> {
+export async function swarmProviderOptions(
+  sandbox: SwarmSandbox,
+  image: string,
+  overlays = 1,
+): Promise<{ options: SwarmAddonOptions; networks: string[]; cleanup(): Promise<void> }> {
   const { docker } = sandbox;
   const suffix = randomBytes(4).toString('hex');
   const instance = `test-${suffix}`;
-  const network = `platform-addons-test-${suffix}`;
-  await docker.createNetwork({ Name: network, Driver: 'overlay', Attachable: true, Labels: { 'platform.addon.instance': instance } });
+  const networks: string[] = [];
+  for (let i = 0; i < overlays; i++) {
+    const network = `platform-addons-test-${suffix}-${i}`;
+    await docker.createNetwork({ Name: network, Driver: 'overlay', Attachable: true, Labels: { 'platform.addon.instance': instance } });
+    networks.push(network);
+  }
+  const byApp = new Map<string, string>();
+  const networkFor = async (appId: string) => {
+    if (!byApp.has(appId)) byApp.set(appId, networks[Math.min(byApp.size, networks.length - 1)]!);
+    return byApp.get(appId)!;
+  };
   const secretsDir = await mkdtemp(join(tmpdir(), 'addon-swarm-secrets-'));
   const filters = { label: [`platform.addon.instance=${instance}`] };
   return {
-    options: { docker, instance, image, registry: sandbox.registry, secretsDir, networkFor: async () => network },
+    options: { docker, instance, image, registry: sandbox.registry, secretsDir, networkFor },
+    networks,
     async cleanup() {
       for (const s of await docker.listServices({ filters })) await docker.getService(s.ID).remove().catch(() => undefined);
       for (let attempt = 0; attempt < 60; attempt++) {
         const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
         const secrets = await docker.listSecrets({ filters });
-        const left = await docker.listNetworks({ filters: { name: [network] } });
+        const left = await docker.listNetworks({ filters });
         if (volumes.length + secrets.length + left.length === 0) break;
         await Promise.all([
           ...volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)),

@@ -126,7 +126,8 @@ async function openDockerProviders(docker: Docker, deps: AddonContext): Promise<
  * Swarm mode's providers (`addon-swarm`): a PostgreSQL and a Redis Swarm service per add-on from the same images
  * as docker mode's, pushed to PLATFORM_REGISTRY, on the overlay the runtime gives each app (the same names:
  * runtime-swarm's `createSwarmNetworks`), pinned to the manager's node where their volumes live. Services are
- * found again by name; those of add-ons that no longer exist are removed with their volumes and secrets.
+ * found again by name; those of add-ons that no longer exist are removed with their volumes and secrets, and the
+ * others put on exactly their owner's and attached apps' overlays.
  * platformd's passwords of the servers are kept in `<data dir>/addons/swarm` and `<data dir>/addons/swarm-redis`.
  */
 async function openSwarmProviders(docker: Docker, deps: AddonContext): Promise<AddonProvider[]> {
@@ -161,6 +162,14 @@ async function openSwarmProviders(docker: Docker, deps: AddonContext): Promise<A
       return [];
     });
     if (swept.length > 0) log.warn({ addons: swept }, 'removed the services, volumes and secrets of add-ons that no longer exist');
+    // Each service on exactly its owner's and attached apps' overlays (a platformd that died mid-attach or mid-detach).
+    const attachedApps = new Map<string, string[]>();
+    for (const addon of (await deps.store.addons.all()).filter((a) => a.service === provider.service && a.provider === provider.name)) {
+      const others = (await deps.store.addons.attachmentsOf(addon.id)).map((a) => a.appId).filter((appId) => appId !== addon.appId);
+      attachedApps.set(addon.id, [...new Set(others)]);
+    }
+    const rejoined = await provider.reconcileNetworks(attachedApps);
+    if (rejoined.length > 0) log.warn({ changes: rejoined }, "put add-on services back on their attached apps' overlays");
   }
   return [postgres, redis];
 }
