@@ -159,6 +159,18 @@ describe.skipIf('skip' in sandbox)(`PostgreSQL add-ons (swarm runtime)${'skip' i
     expect(info.stdout).toMatch(/Status:\s+Available/);
   });
 
+  it('backs the database up and restores it (pg_dump and pg_restore on this host, through the relay)', async () => {
+    const capture = await cli(['pg:backups:capture']);
+    expect(capture.code, capture.stderr).toBe(0);
+    expect(capture.stdout).toMatch(/^DATABASE ---backup---> b001\n/);
+    // A visit after the backup, then the restore takes it back: the next visit counts the same again.
+    const after = (await getViaRouter(server.routerUrl, app)).body;
+    expect(after).toMatch(/^visits: \d+\n$/);
+    const restore = await cli(['pg:backups:restore', 'b001', 'DATABASE', '--confirm', app]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect((await getViaRouter(server.routerUrl, app)).body).toBe(after);
+  });
+
   it('removes the service, its volume and its secret on addons:destroy', async () => {
     const list = await cli(['addons', '--json']);
     expect(list.code, list.stderr).toBe(0);
