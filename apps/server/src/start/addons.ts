@@ -156,7 +156,13 @@ async function openSwarmProviders(docker: Docker, deps: AddonContext): Promise<A
   });
   deps.cleanups.defer(() => redis.close());
   const live = new Set((await deps.store.addons.all()).map((a) => a.id));
-  for (const [provider, log] of [[postgres, postgresLog], [redis, redisLog]] as const) {
+  const builds = { postgresql: 'bash scripts/build-postgres-image.sh', redis: 'bash scripts/build-local-image.sh redis' };
+  for (const [provider, log, image] of [[postgres, postgresLog, config.addonPostgresImage], [redis, redisLog, config.addonRedisImage]] as const) {
+    const pushed = config.registry ? `${config.registry}/${image}` : image;
+    const onManager = async (name: string) => docker.getImage(name).inspect().then(() => true, () => false);
+    if (!(await onManager(image)) && !(await onManager(pushed))) {
+      log.warn({ image }, `the ${provider.service} add-on image is missing on the swarm manager: addons:create ${provider.service} fails until \`${builds[provider.service as keyof typeof builds]}\` builds it there (or it is loaded there)`);
+    }
     const swept = await provider.sweep(live).catch((err: unknown) => {
       log.warn({ err }, 'could not look for orphaned add-on services');
       return [];
