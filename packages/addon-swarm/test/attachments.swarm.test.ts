@@ -8,7 +8,8 @@ import { ADDON_IMAGES, loadImageOnManager, swarmProviderOptions } from './suppor
 /**
  * Attachments on the swarm (sandbox): another app's overlay is added to the add-on's service (Swarm replaces its
  * task: the server restarts on its volume, the data stays) and taken away again; `reconcileNetworks` repairs what a
- * crash between an attachment's row and the service update left.
+ * crash between an attachment's row and the service update left. A missing image or a bad plan is refused before
+ * anything is made.
  */
 const sandbox = await requireSwarm();
 
@@ -72,6 +73,20 @@ describe.skipIf('skip' in sandbox)(`swarm add-on attachments${'skip' in sandbox 
     await provider.disconnectApp(request, owner); // never the owner's
     expect(await serviceNetworks()).toEqual([home]);
     expect(await withApp((c) => c.get('kept'))).toBe('yes');
+  });
+
+  it('refuses an add-on whose image the manager lacks, naming the build command, and makes nothing', async () => {
+    const missing = createSwarmRedisProvider({ ...t.options, image: 'platform/no-such-addon-image:1' });
+    try {
+      const lost = { addonId: randomUUID(), plan: 'dev', appId: owner };
+      await expect(missing.provision(lost)).rejects.toMatchObject({ code: 'PLT_ADDON_PROVISION_FAILED', message: expect.stringMatching(/no-such-addon-image.*build-local-image\.sh redis/) });
+      await expect(missing.provision({ ...lost, plan: 'huge' })).rejects.toMatchObject({ code: 'PLT_INVALID_PARAMS' });
+      expect(await missing.status(lost)).toBe('missing');
+      const secrets = await docker.listSecrets({ filters: { label: [`platform.addon.id=${lost.addonId}`] } });
+      expect(secrets).toEqual([]);
+    } finally {
+      await missing.close();
+    }
   });
 
   it('reconciles the overlays with the attachments the store holds', async () => {
