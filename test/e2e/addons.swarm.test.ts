@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../support/platform.ts';
 import { createUserEnv, platform, run } from '../support/cli.ts';
 import { eventually, fixtureRepo, getViaRouter, git } from '../support/apps.ts';
+import { deployFixture } from '../support/deploy.ts';
 import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 import { ADDON_IMAGES, loadImageOnManager } from '../../packages/addon-swarm/test/support.ts';
 
@@ -19,8 +20,9 @@ const sandbox = await requireSwarm();
 
 describe.skipIf('skip' in sandbox)(`PostgreSQL add-ons (swarm runtime)${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`, () => {
   if ('skip' in sandbox) return;
-  const { docker } = sandbox;
+  const { docker, worker } = sandbox;
   const app = 'addon-pg-swarm';
+  const other = 'addon-pg-swarm-other';
   let server: ServerHandle;
   let env: Record<string, string>;
   let repo: string;
@@ -66,6 +68,43 @@ describe.skipIf('skip' in sandbox)(`PostgreSQL add-ons (swarm runtime)${'skip' i
     return answers;
   }
 
+  /**
+   * From inside a running web dyno of `name` (a task container on whichever node runs it): a TCP connection to
+   * `host`:5432 — `open`, or why not (`ENOTFOUND`/`EAI_AGAIN`/`lookup-timeout` when the name does not resolve on
+   * its overlay, `timeout` when it resolves but does not answer, …).
+   */
+  async function probeFromDyno(name: string, host: string): Promise<string> {
+    const filters = { label: [`platform.managed=${instance}`, `platform.app=${name}`, 'platform.type=web'] };
+    for (const engine of [docker, worker.docker]) {
+      const [dyno] = await engine.listContainers({ filters });
+      if (!dyno) continue;
+      // The name first (a lookup that never answers, where the node has no outside DNS, is `lookup-timeout`), then TCP.
+      const script = [
+        "const timer = setTimeout(() => { console.log('probe:lookup-timeout'); process.exit(5); }, 20000);",
+        "require('dns').lookup(process.argv[1], (err, address) => {",
+        "  clearTimeout(timer);",
+        "  if (err) { console.log('probe:' + err.code); process.exit(4); }",
+        "  const s = require('net').connect({ host: address, port: 5432, timeout: 5000 });",
+        "  s.on('connect', () => { console.log('probe:open'); process.exit(0); });",
+        "  s.on('timeout', () => { console.log('probe:timeout'); process.exit(3); });",
+        "  s.on('error', (e) => { console.log('probe:' + e.code); process.exit(4); });",
+        "});",
+      ].join('\n');
+      const exec = await engine.getContainer(dyno.Id).exec({ Cmd: ['node', '-e', script, host], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve) => {
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      const output = Buffer.concat(chunks).toString('utf8');
+      return /probe:(\S+)/.exec(output)?.[1] ?? `no answer: ${output}`;
+    }
+    throw new Error(`${name} has no running web dyno on either node`);
+  }
+
   const visits = () =>
     eventually(async () => {
       const r = await getViaRouter(server.routerUrl, app);
@@ -86,6 +125,7 @@ describe.skipIf('skip' in sandbox)(`PostgreSQL add-ons (swarm runtime)${'skip' i
   });
   afterAll(async () => {
     if (server) await cli(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
+    if (server) await cli(['apps:destroy', other, '--confirm', other]).catch(() => undefined);
     await server?.destroy();
     // Never an unfiltered list (other sessions use the swarm): only this platform instance's objects.
     if (instance) {
@@ -142,6 +182,14 @@ describe.skipIf('skip' in sandbox)(`PostgreSQL add-ons (swarm runtime)${'skip' i
       for (const a of more) nodes.add(a.node);
     }
     expect([...nodes]).toContain(sandbox.worker.hostname);
+  });
+
+  it("is reached by its app's dynos only: another app's dyno, on its own overlay, cannot even resolve its name", async () => {
+    const host = new URL(await databaseUrl()).hostname;
+    expect(await probeFromDyno(app, host)).toBe('open');
+    await deployFixture(server, 'web-app', other);
+    await eventually(async () => (await getViaRouter(server.routerUrl, other)).status === 200 || null, 90_000, 'the other app');
+    expect(['ENOTFOUND', 'EAI_AGAIN', 'lookup-timeout']).toContain(await probeFromDyno(other, host));
   });
 
   it('keeps serving the database across a platformd restart, which finds the same service again', async () => {
