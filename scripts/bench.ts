@@ -174,11 +174,11 @@ async function main(): Promise<number> {
     await attempt('Slug compression', 'host', () => benchSlugCompression(report, { reps: plan.slugReps, log }));
   }
 
-  // PostgreSQL add-on provision time, create → URL usable: the process and docker providers side by side.
+  // PostgreSQL add-on provision time, create → URL usable: the process, swarm and docker providers side by side.
   if (only.has('addons')) {
     log('add-on providers');
     await attempt('add-on providers', runtimes.join(' + '), () =>
-      benchAddons(report, { reps: plan.addonReps, docker: runtimes.includes('docker'), log }),
+      benchAddons(report, { reps: plan.addonReps, docker: runtimes.includes('docker'), swarm: runtimes.includes('docker'), log }),
     );
   }
 

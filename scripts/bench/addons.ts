@@ -8,12 +8,15 @@ import type { AddonProvider, AddonRequest } from '@platform/types';
 import { createProcessPostgresProvider } from '@platform/addon-postgres-process';
 import { createDockerPostgresProvider, reachableUrl } from '@platform/addon-postgres-docker';
 import type { Report } from './report.ts';
+import { benchSwarmAddons } from './addons-swarm.ts';
 
 export interface AddonBenchOptions {
   /** Provisions timed per provider (the process provider's first one, which starts its server, is reported apart). */
   reps: number;
   /** Whether the docker provider is measured too (an engine and the PostgreSQL image are needed). */
   docker: boolean;
+  /** Whether the swarm provider is measured too, on the sandbox swarm (a note says why not where there is none). */
+  swarm?: boolean;
   log: (line: string) => void;
 }
 
@@ -40,7 +43,7 @@ async function firstWrite(url: string): Promise<void> {
 }
 
 /** Times `reps` add-ons of one provider: provision → first write with the URL, then their deprovisioning. */
-async function timeProvider(
+export async function timeProvider(
   provider: AddonProvider,
   reach: (url: string) => Promise<string>,
   appId: string,
@@ -73,7 +76,8 @@ async function timeProvider(
  * through the providers themselves (no platformd, no release): `provision()` until a client with the URL's
  * credentials has created a table. Process: a database and a role on the add-on server (its first add-on also
  * starts that server, reported apart); docker: a container per add-on (volume, initdb, start), reached from the
- * host through the container's address. Deprovisioning is timed too.
+ * host through the container's address; swarm (with `swarm`): a Swarm service per add-on on the sandbox swarm.
+ * Deprovisioning is timed too.
  */
 export async function benchAddons(report: Report, options: AddonBenchOptions): Promise<void> {
   const root = await mkdtemp(path.join(tmpdir(), 'platform-bench-addons-'));
@@ -91,6 +95,7 @@ export async function benchAddons(report: Report, options: AddonBenchOptions): P
       await processProvider.close();
     }
 
+    if (options.swarm) await benchSwarmAddons(report, options.reps, timeProvider, options.log);
     if (!options.docker) return;
     options.log('add-ons: docker provider');
     const docker = new Docker();

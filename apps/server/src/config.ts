@@ -112,9 +112,9 @@ export interface ServerConfig {
    */
   addonPostgresBinDir: string | null;
   stackImage: string;
-  /** Docker mode: the image PostgreSQL add-on containers run (PLATFORM_ADDON_POSTGRES_IMAGE; scripts/build-postgres-image.sh). */
+  /** Docker and swarm mode: the image PostgreSQL add-on containers and services run (PLATFORM_ADDON_POSTGRES_IMAGE; scripts/build-postgres-image.sh). */
   addonPostgresImage: string;
-  /** Docker mode: the image Redis add-on containers run (PLATFORM_ADDON_REDIS_IMAGE; `bash scripts/build-local-image.sh redis`). */
+  /** Docker and swarm mode: the image Redis add-on containers and services run (PLATFORM_ADDON_REDIS_IMAGE; `bash scripts/build-local-image.sh redis`). */
   addonRedisImage: string;
   imagesToKeep: number;
   /** PEM bundle docker-mode builds trust besides the stack's CAs (a TLS-intercepting proxy's CA); null: none. */

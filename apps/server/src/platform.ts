@@ -1,4 +1,4 @@
-import { addonsUnavailable, openAddonProviders } from './start/addons.ts';
+import { openAddonProviders } from './start/addons.ts';
 import { openPgBackups } from './start/addon-backups.ts';
 import type { Logger } from 'pino';
 import { createProcessManager } from '@platform/process-manager';
@@ -160,7 +160,6 @@ async function startLocked(config: Readonly<ServerConfig>, logger: Logger, lock:
       moveApp: createMoveApp({ reposDir: dirs.repos, router, logs, store, logger }),
       databaseReachable: () => databaseReachable(pool),
       addonProviders,
-      addonsUnavailable: addonsUnavailable(decision.kind),
       pgBackups: await openPgBackups(config, { store, cipher, logger, cleanups, logs, addonProviders }), // and its daily scheduler
     };
     const attachSessions = createAttachSessions();

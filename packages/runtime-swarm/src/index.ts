@@ -1,5 +1,5 @@
 export { createSwarmRuntime, type SwarmRuntimeOptions } from './swarm-runtime.ts';
-export type { SwarmNetworking } from './networks.ts';
+export { createSwarmNetworks, type SwarmNetworking, type SwarmNetworks } from './networks.ts';
 export { imageReference, serviceSpec, type AddressMode, type ServiceSettings } from './service-spec.ts';
 export { listSwarmNodes, type SwarmNode } from './nodes.ts';
 export { createRegistryClient, type RegistryClient, type RegistryClientOptions } from './registry-api.ts';

@@ -7,7 +7,7 @@ import { applyConfigChanges } from './config.ts';
 import { findService, nextAttachmentName, normalizeAttachmentName, resolvePlan, type AddonService } from './addon-catalog.ts';
 import { removeAddonBackups } from './addon-backups.ts';
 
-type AddonDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders' | 'addonsUnavailable' | 'pgBackups'>;
+type AddonDeps = Pick<ServiceDeps, 'store' | 'deployer' | 'logger' | 'addonProviders' | 'pgBackups'>;
 
 /** An add-on's config change goes live without the release command (Heroku's release phase rule). */
 const ADDON_RELEASE = { skipReleasePhase: true };
@@ -36,15 +36,15 @@ function randomAddonName(service: string): string {
 
 /**
  * The provider that runs `service` here (a new add-on), or that ran an existing add-on (`name`).
- * @throws PLT_ADDON_SERVICE_NOT_FOUND (422) when none does, with the runtime's reason (`addonsUnavailable`) if any.
+ * @throws PLT_ADDON_SERVICE_NOT_FOUND (422) when none does.
  */
-export function providerFor(deps: Pick<ServiceDeps, 'addonProviders' | 'addonsUnavailable'>, service: string, name?: string): AddonProvider {
+export function providerFor(deps: Pick<ServiceDeps, 'addonProviders'>, service: string, name?: string): AddonProvider {
   const provider = deps.addonProviders.find((p) => p.service === service && (name === undefined || p.name === name));
   if (!provider) {
     throw new PlatformError(
       ErrorCodes.addonServiceNotFound,
       name === undefined
-        ? `${service} add-ons are not available on this platform: ${deps.addonsUnavailable ?? 'no provider for this runtime.'}`
+        ? `${service} add-ons are not available on this platform: no provider for this runtime.`
         : `This ${service} add-on was made by the ${name} provider, which this platform does not run now.`,
     );
   }

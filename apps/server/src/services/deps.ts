@@ -45,11 +45,6 @@ export interface ServiceDeps {
    * add-on goes to its service's provider; an existing one stays with the provider named in its row.
    */
   addonProviders: readonly AddonProvider[];
-  /**
-   * Why this platform's runtime runs no add-on providers at all (e.g. swarm), said in the 422 that refuses a new
-   * add-on; undefined where providers run.
-   */
-  addonsUnavailable?: string | undefined;
   /** PostgreSQL backups (`pg:backups`): absent where none are kept (tests that do not exercise them). */
   pgBackups?: PgBackupsDeps | undefined;
 }

@@ -7,7 +7,9 @@ import { createProcessPostgresProvider } from '@platform/addon-postgres-process'
 import { createDockerPostgresProvider } from '@platform/addon-postgres-docker';
 import { createDockerRedisProvider } from '@platform/addon-redis-docker';
 import { createProcessRedisProvider } from '@platform/addon-redis-process';
+import { createSwarmPostgresProvider, createSwarmRedisProvider } from '@platform/addon-swarm';
 import { createDynoNetworks } from '@platform/runtime-docker';
+import { createSwarmNetworks } from '@platform/runtime-swarm';
 import type { ServerConfig } from '../config.ts';
 import type { RuntimeDecision } from '../runtime-choice.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
@@ -30,24 +32,11 @@ interface AddonContext {
  * (`keepRunning`): a stop, graceful or kill -9, leaves the databases serving; and a redis-server per Redis add-on in
  * `<data dir>/addons/redis/<id>` (left running by the previous platformd and adopted, or started again). Docker
  * mode: a PostgreSQL and a Redis container per add-on on its app's network (`addon-postgres-docker`,
- * `addon-redis-docker`; the containers outlive platformd and are found again by name). Closed (let go, not
- * stopped) after the dynos stop.
+ * `addon-redis-docker`; the containers outlive platformd and are found again by name). Swarm mode: a Swarm
+ * service per add-on on its app's overlay (`addon-swarm`). Closed (let go, not stopped) after the dynos stop.
  */
-/**
- * Why this runtime runs no add-on providers, for the 422 of `addons:create` (ServiceDeps.addonsUnavailable), or
- * undefined where it runs them. Swarm (issue 19): no provider runs an add-on as a Swarm service yet.
- */
-export function addonsUnavailable(kind: RuntimeDecision['kind']): string | undefined {
-  if (kind !== 'swarm') return undefined;
-  return (
-    'the swarm runtime (PLATFORM_RUNTIME=swarm) runs no add-on servers yet. Run the database outside the platform ' +
-    'and give the app its URL with `platform config:set DATABASE_URL=…`.'
-  );
-}
-
 export async function openAddonProviders(decision: RuntimeDecision, deps: AddonContext): Promise<AddonProvider[]> {
-  // No add-on provider runs on a swarm yet (issue 19): `addons:create` says so.
-  if (decision.kind === 'swarm') return [];
+  if (decision.kind === 'swarm') return openSwarmProviders(decision.docker, deps);
   if (decision.kind === 'docker') return openDockerProviders(decision.docker, deps);
   const postgres = createProcessPostgresProvider({
     dir: path.join(deps.dirs.root, 'addons'),
@@ -130,5 +119,63 @@ async function openDockerProviders(docker: Docker, deps: AddonContext): Promise<
   }
   const rejoined = await postgres.reconcileNetworks(attachedApps);
   if (rejoined.length > 0) postgresLog.warn({ changes: rejoined }, "put add-on containers back on their attached apps' networks");
+  return [postgres, redis];
+}
+
+/**
+ * Swarm mode's providers (`addon-swarm`): a PostgreSQL and a Redis Swarm service per add-on from the same images
+ * as docker mode's, pushed to PLATFORM_REGISTRY, on the overlay the runtime gives each app (the same names:
+ * runtime-swarm's `createSwarmNetworks`), pinned to the manager's node where their volumes live. Services are
+ * found again by name; those of add-ons that no longer exist are removed with their volumes and secrets, and the
+ * others put on exactly their owner's and attached apps' overlays.
+ * platformd's passwords of the servers are kept in `<data dir>/addons/swarm` and `<data dir>/addons/swarm-redis`.
+ */
+async function openSwarmProviders(docker: Docker, deps: AddonContext): Promise<AddonProvider[]> {
+  const { config, instance, logger } = deps;
+  const networks = createSwarmNetworks(
+    docker,
+    config.dynoNetwork ? { mode: 'shared', name: config.dynoNetwork } : { mode: 'per-app' },
+    instance,
+    logger.child({ component: 'addon-networks' }),
+  );
+  const common = { docker, instance, registry: config.registry ?? undefined, networkFor: (appId: string) => networks.forApp(appId) };
+  const postgresLog = logger.child({ component: 'addon-postgres' });
+  const postgres = createSwarmPostgresProvider({
+    ...common,
+    image: config.addonPostgresImage,
+    secretsDir: path.join(deps.dirs.root, 'addons', 'swarm'),
+    logger: postgresLog,
+  });
+  deps.cleanups.defer(() => postgres.close());
+  const redisLog = logger.child({ component: 'addon-redis' });
+  const redis = createSwarmRedisProvider({
+    ...common,
+    image: config.addonRedisImage,
+    secretsDir: path.join(deps.dirs.root, 'addons', 'swarm-redis'),
+    logger: redisLog,
+  });
+  deps.cleanups.defer(() => redis.close());
+  const live = new Set((await deps.store.addons.all()).map((a) => a.id));
+  const builds = { postgresql: 'bash scripts/build-postgres-image.sh', redis: 'bash scripts/build-local-image.sh redis' };
+  for (const [provider, log, image] of [[postgres, postgresLog, config.addonPostgresImage], [redis, redisLog, config.addonRedisImage]] as const) {
+    const pushed = config.registry ? `${config.registry}/${image}` : image;
+    const onManager = async (name: string) => docker.getImage(name).inspect().then(() => true, () => false);
+    if (!(await onManager(image)) && !(await onManager(pushed))) {
+      log.warn({ image }, `the ${provider.service} add-on image is missing on the swarm manager: addons:create ${provider.service} fails until \`${builds[provider.service as keyof typeof builds]}\` builds it there (or it is loaded there)`);
+    }
+    const swept = await provider.sweep(live).catch((err: unknown) => {
+      log.warn({ err }, 'could not look for orphaned add-on services');
+      return [];
+    });
+    if (swept.length > 0) log.warn({ addons: swept }, 'removed the services, volumes and secrets of add-ons that no longer exist');
+    // Each service on exactly its owner's and attached apps' overlays (a platformd that died mid-attach or mid-detach).
+    const attachedApps = new Map<string, string[]>();
+    for (const addon of (await deps.store.addons.all()).filter((a) => a.service === provider.service && a.provider === provider.name)) {
+      const others = (await deps.store.addons.attachmentsOf(addon.id)).map((a) => a.appId).filter((appId) => appId !== addon.appId);
+      attachedApps.set(addon.id, [...new Set(others)]);
+    }
+    const rejoined = await provider.reconcileNetworks(attachedApps);
+    if (rejoined.length > 0) log.warn({ changes: rejoined }, "put add-on services back on their attached apps' overlays");
+  }
   return [postgres, redis];
 }

@@ -14,7 +14,7 @@ import type { PgBackupsDeps } from '../../src/services/addon-backups.ts';
  * The real API server (createApiServer: auth hook, error table, every route) on the service test dependencies,
  * for `app.inject()` tests of parsing, serialising and error mapping. `token(user)` gives a Bearer header.
  */
-export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number; addonProviders?: readonly AddonProvider[]; addonsUnavailable?: string; pgBackups?: PgBackupsDeps } = {}) {
+export async function testApi(store: Store, options: { maxDynosPerApp?: number; authFailureLimit?: number; apiRequestLimit?: number; addonProviders?: readonly AddonProvider[]; pgBackups?: PgBackupsDeps } = {}) {
   const env = await serviceDeps(store, options);
   const logger = pino({ level: 'silent' });
   const ctx: ApiContext = {
@@ -33,7 +33,6 @@ export async function testApi(store: Store, options: { maxDynosPerApp?: number; 
     urls: { api: () => 'http://api.test', git: (app) => `http://api.test/${app}.git`, web: (app) => `http://${app}.apps.test/` },
     databaseReachable: async () => true,
     ...(options.pgBackups ? { pgBackups: options.pgBackups } : {}),
-    ...(options.addonsUnavailable ? { addonsUnavailable: options.addonsUnavailable } : {}),
   };
   const app: FastifyInstance = createApiServer(ctx, async () => undefined);
   await app.ready();
