@@ -47,6 +47,8 @@ version="$(node -p 'require("./package.json").version')"
 server_image="${PLATFORM_SERVER_IMAGE:-platform/server:${version}}"
 postgres_image="${PLATFORM_POSTGRES_IMAGE:-platform/postgres:15-bookworm-1}"
 stack_image="${PLATFORM_STACK_IMAGE:-platform/stack:bookworm-4}"
+# Add-on servers run on the manager from its engine's images (addon-swarm): the Redis one is shipped too.
+redis_image="${PLATFORM_ADDON_REDIS_IMAGE:-platform/redis:7-bookworm-1}"
 
 [ "$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = "true" ] \
   || fail "the engine at ${DOCKER_HOST:-unix:///var/run/docker.sock} is not a swarm manager (docker swarm init, or set DOCKER_HOST)"
@@ -61,7 +63,7 @@ image_id() {
 # The images this engine lacks (or holds in another version), from the other engine, in one stream.
 if [ -n "$images_from" ]; then
   missing=()
-  for image in "$server_image" "$postgres_image" "$stack_image"; do
+  for image in "$server_image" "$postgres_image" "$stack_image" "$redis_image"; do
     from_id="$(image_id "$image" --host "$images_from")" || fail "$image is missing at $images_from (run: bash scripts/prepare-docker-host.sh)"
     [ "$(image_id "$image" || true)" = "$from_id" ] || missing+=("$image")
   done
@@ -70,7 +72,7 @@ if [ -n "$images_from" ]; then
     docker --host "$images_from" save "${missing[@]}" | docker load -q >/dev/null
   fi
 fi
-for image in "$server_image" "$postgres_image" "$stack_image"; do
+for image in "$server_image" "$postgres_image" "$stack_image" "$redis_image"; do
   image_id "$image" >/dev/null || fail "$image is missing on the manager (run: bash scripts/prepare-docker-host.sh there, or use --images-from)"
 done
 
