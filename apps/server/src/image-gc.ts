@@ -47,7 +47,19 @@ export type ImageGc = ReturnType<typeof createImageGc>;
  */
 export function createImageGc(options: ImageGcOptions) {
   const { docker, store, keep, logger, registry, collectOnNodes } = options;
-  let running: Promise<ImageGcResult> | null = null;
+  let running: Promise<unknown> | null = null;
+
+  /** Runs `task` after the collection under way (one Swarm job at a time: each removes its predecessor's leftovers). */
+  function enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = (running ?? Promise.resolve(null)).catch(() => null).then(task);
+    running = next;
+    next
+      .finally(() => {
+        if (running === next) running = null;
+      })
+      .catch(() => {});
+    return next;
+  }
 
   /** Per app id, its builds and the ids of those whose images may go. */
   async function removableBuilds(): Promise<Map<string, { builds: BuildRecord[]; removable: Set<string> }>> {
@@ -94,7 +106,8 @@ export function createImageGc(options: ImageGcOptions) {
   return {
     /**
      * Removes every image of a destroyed app (its containers are already gone); swarm: every tag of its
-     * repositories in the registry too (`platform/<name>`, and the names the engine's tags show from before a rename).
+     * repositories in the registry too (`platform/<name>`, and the names the engine's tags show from before a rename),
+     * and, in the background, its images on the other nodes (those a task's container still uses there stay).
      */
     async forgetApp(app: { id: string; name: string }): Promise<void> {
       const images = await docker.listImages({ filters: { label: [`platform.app-id=${app.id}`] } });
@@ -109,6 +122,10 @@ export function createImageGc(options: ImageGcOptions) {
           .remove({ force: true })
           .catch((err: unknown) => logger.warn({ err, image: image.Id }, 'could not remove a destroyed app\'s image'));
       }
+      if (collectOnNodes) {
+        const none = new Map([[app.id, { builds: [], removable: new Set<string>() }]]);
+        enqueue(() => collectOnNodes(none, new Date())).catch(() => {});
+      }
     },
     /**
      * Runs one collection (one at a time: a call during a run waits for the next one). Returns the removed image
@@ -116,14 +133,7 @@ export function createImageGc(options: ImageGcOptions) {
      * references removed there.
      */
     collect(): Promise<ImageGcResult> {
-      const next = (running ?? Promise.resolve(null)).catch(() => null).then(run);
-      running = next;
-      next
-        .finally(() => {
-          if (running === next) running = null;
-        })
-        .catch(() => {});
-      return next;
+      return enqueue(run);
     },
     /** Collects in the background (after a deploy); failures are logged, never thrown. */
     soon(): void {

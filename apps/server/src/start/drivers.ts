@@ -3,7 +3,7 @@ import type { Builder, Runtime } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
-import { createRegistryClient, createSwarmRuntime, type RegistryClient } from '@platform/runtime-swarm';
+import { createRegistryClient, createSwarmRuntime, removeNodeGcLeftovers, type RegistryClient } from '@platform/runtime-swarm';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
 import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import type { ServerConfig } from '../config.ts';
@@ -133,6 +133,8 @@ export async function createDrivers(
     };
   }
   cleanups.defer(() => drivers.runtime.close());
+  // A node collection under way at shutdown leaves no job behind (the next start would remove it anyway).
+  if (decision.kind === 'swarm') cleanups.defer(() => removeNodeGcLeftovers(decision.docker, instance));
   return drivers;
 }
 
