@@ -73,5 +73,25 @@ describe.skipIf('skip' in sandbox)(
       expect(await sandbox.docker.listServices({ filters: label })).toEqual([]);
       expect(await sandbox.docker.listConfigs({ filters: label })).toEqual([]);
     });
+
+    it('reports a node whose task could not run, and one that did not answer in time; removes the job either way', async () => {
+      const stack = (await worker.listImages()).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${sandbox.registry}/platform/stack:`))!;
+      const base = { docker: sandbox.docker, instance, image: stack, kept: new Map([[appId, ['b1']]]), notAfter: new Date(), pollMs: 200 };
+      const label = { label: [`platform.node-gc=${instance}`] };
+
+      // No socket there: Swarm rejects the task (its mount fails); the node is reported with Swarm's reason.
+      const rejected = await collectNodeImages({ ...base, socket: '/run/platform-swarm-nodes/no-such-node.sock' });
+      expect(rejected.nodes).toHaveLength(1);
+      expect(rejected.nodes[0]).toMatchObject({ node: sandbox.worker.hostname, removed: [] });
+      expect(rejected.nodes[0]!.errors.join()).toMatch(/job task (rejected|failed)/);
+      expect(await sandbox.docker.listServices({ filters: label })).toEqual([]);
+
+      // No time to wait: the worker is reported skipped, and the job is removed all the same.
+      const late = await collectNodeImages({ ...base, socket: sandbox.nodeSocket, timeoutMs: 1 });
+      expect(late.nodes).toEqual([]);
+      expect(late.skipped).toEqual([{ node: sandbox.worker.hostname, reason: 'no answer within 1 ms' }]);
+      expect(await sandbox.docker.listServices({ filters: label })).toEqual([]);
+      expect(await sandbox.docker.listConfigs({ filters: label })).toEqual([]);
+    });
   },
 );
