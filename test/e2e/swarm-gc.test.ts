@@ -20,7 +20,7 @@ import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/
 const sandbox = await requireSwarm();
 
 describe.skipIf('skip' in sandbox)(
-  `swarm runtime: release images collected in the registry and on the manager${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`,
+  `swarm runtime: release images collected in the registry, on the manager and on the worker${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`,
   () => {
     if ('skip' in sandbox) return;
     const app = 'swarm-gc-e2e';
@@ -132,6 +132,9 @@ describe.skipIf('skip' in sandbox)(
         kept_releases_per_app: 2,
         removed_on_nodes: [{ node: sandbox.worker.hostname, removed: [] }],
       });
+      const cli = await platform(['images:prune'], { cwd: repo, env });
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout).toContain(`Node ${sandbox.worker.hostname}: removed 0 image references.`);
       expect(await onWorker(thirdOnWorker)).toBe(true);
       for (const c of await worker.listContainers({ all: true, filters: { label: [`platform.app=${app}`] } }))
         expect(await onWorker(c.ImageID), c.Image).toBe(true);
