@@ -195,6 +195,8 @@ async function waitForTasks(docker: Docker, serviceId: string, nodes: string[], 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const tasks = (await docker.listTasks({ filters: { service: [serviceId] } })) as TaskInfo[];
+    // Removed meanwhile (platformd shutting down, another collection's clean-up): nothing more will end.
+    if (tasks.length === 0 && (await docker.getService(serviceId).inspect().then(() => false, (err: unknown) => isNotFound(err)))) break;
     for (const task of tasks) {
       const node = task.NodeID ?? '';
       if (nodes.includes(node) && !ended.has(node) && TERMINAL.has(task.Status?.State ?? '')) ended.set(node, task);

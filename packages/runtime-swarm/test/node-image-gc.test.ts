@@ -4,7 +4,7 @@
  * collection's cut-off and another platform's app's image stay; the job and its configs are gone afterwards.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -39,10 +39,13 @@ describe.skipIf('skip' in sandbox)(
       const stack = (await worker.listImages()).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${sandbox.registry}/platform/stack:`));
       expect(stack, 'the stack image in the registry, on the worker').toBeDefined();
       dir = await mkdtemp(join(tmpdir(), 'node-gc-'));
+      // The slug is written beside the packed directory, never into it.
+      const src = join(dir, 'src');
+      await mkdir(src);
       const image = async (id: string, build: string, content: string) => {
-        await writeFile(join(dir, 'file.txt'), content);
+        await writeFile(join(src, 'file.txt'), content);
         const slugPath = join(dir, `${build}.tgz`);
-        await packDirectory(dir, createWriteStream(slugPath), { gzip: true });
+        await packDirectory(src, createWriteStream(slugPath), { gzip: true });
         return createReleaseImage({ docker: worker, stackImage: stack!, slugPath, app, appId: id, buildId: build });
       };
       const kept = await image(appId, 'b1', 'one');
