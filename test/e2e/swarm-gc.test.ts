@@ -3,7 +3,8 @@
  * the keep-N rule of docker mode deletes older release images from the registry and from the manager's engine
  * after a deploy, and from the worker node through a Swarm job (an old release's copy goes there; a kept one and
  * one a container uses stay); a rollback to a kept release pulls its tag from the registry (no build, no
- * recreation, even with the manager's own copy gone); destroying the app empties its repository. Skips, saying
+ * recreation, even with the manager's own copy gone); destroying the app empties its repository and the worker of
+ * its images. Skips, saying
  * why, where the sandbox cannot be created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +79,7 @@ describe.skipIf('skip' in sandbox)(
       const left = await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`] } });
       await Promise.all(left.map((s) => sandbox.docker.getService(s.ID).remove().catch(() => undefined)));
       for (const engine of [sandbox.docker, worker]) {
-        const images = await engine.listImages({ filters: { reference: [`*${repository}*`] } });
+        const images = await engine.listImages({ filters: { label: [`platform.app=${app}`] } });
         await Promise.all(images.map((i) => engine.getImage(i.Id).remove({ force: true }).catch(() => undefined)));
       }
       await emptyRepository();
@@ -165,11 +166,22 @@ describe.skipIf('skip' in sandbox)(
       expect(await registry.digestOf(repository, second)).toBe(digest);
     });
 
-    it('empties the app\'s repository in the registry when the app is destroyed', async () => {
+    it('empties the app\'s repository in the registry and removes its images from the worker when the app is destroyed', async () => {
       expect((await registry.listTags(repository)).length).toBeGreaterThan(0);
+      const appId = ((await api(server.apiUrl, server.token, 'GET', `/apps/${app}`)).json as { id: string }).id;
       const destroyed = await platform(['apps:destroy', app, '--confirm', app], { env });
       expect(destroyed.code, destroyed.stderr).toBe(0);
       expect(await registry.listTags(repository)).toEqual([]);
+      // Its copies on the worker go too, once Swarm has removed the task containers that used them.
+      await eventually(
+        async () => {
+          if ((await worker.listImages({ filters: { label: [`platform.app-id=${appId}`] } })).length === 0) return true;
+          await api(server.apiUrl, server.token, 'POST', '/admin/prune-images');
+          return false;
+        },
+        60_000,
+        'the destroyed app\'s images removed from the worker',
+      );
     });
   },
 );

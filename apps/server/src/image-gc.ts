@@ -48,6 +48,11 @@ export type ImageGc = ReturnType<typeof createImageGc>;
 export function createImageGc(options: ImageGcOptions) {
   const { docker, store, keep, logger, registry, collectOnNodes } = options;
   let running: Promise<unknown> | null = null;
+  /**
+   * Apps destroyed since this server started: their images on other nodes go at each node collection (a copy a
+   * task's container still used when the app went is taken by a later one). Not kept across restarts.
+   */
+  const forgotten = new Set<string>();
 
   /** Runs `task` after the collection under way (one Swarm job at a time: each removes its predecessor's leftovers). */
   function enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -80,6 +85,13 @@ export function createImageGc(options: ImageGcOptions) {
     return byApp;
   }
 
+  /** The store's apps, and each destroyed app with no build kept. */
+  function withForgotten(byApp: RemovableBuilds): RemovableBuilds {
+    const all = new Map(byApp);
+    for (const id of forgotten) if (!all.has(id)) all.set(id, { builds: [], removable: new Set() });
+    return all;
+  }
+
   async function run(): Promise<ImageGcResult> {
     // The store is read first: an image created after this read belongs to a build it does not know (kept).
     const readAt = new Date();
@@ -97,7 +109,7 @@ export function createImageGc(options: ImageGcOptions) {
       },
     });
     const deleted = registry ? await collectRegistry({ registry: registry.client, apps: [...byApp.values()], inUse, logger }) : [];
-    const nodes = collectOnNodes ? (await collectOnNodes(byApp, readAt)).map((r) => ({ node: r.node, removed: r.removed })) : [];
+    const nodes = collectOnNodes ? (await collectOnNodes(withForgotten(byApp), readAt)).map((r) => ({ node: r.node, removed: r.removed })) : [];
     const onNodes = nodes.reduce((n, r) => n + r.removed.length, 0);
     logger.info({ removed: removed.length, deletedFromRegistry: deleted.length, removedOnNodes: onNodes, keep }, 'release images collected');
     return { removed: [...removed, ...deleted], nodes };
@@ -107,7 +119,8 @@ export function createImageGc(options: ImageGcOptions) {
     /**
      * Removes every image of a destroyed app (its containers are already gone); swarm: every tag of its
      * repositories in the registry too (`platform/<name>`, and the names the engine's tags show from before a rename),
-     * and, in the background, its images on the other nodes (those a task's container still uses there stay).
+     * and, in the background, its images on the other nodes (those a task's container still uses there go at a
+     * later collection of this server's).
      */
     async forgetApp(app: { id: string; name: string }): Promise<void> {
       const images = await docker.listImages({ filters: { label: [`platform.app-id=${app.id}`] } });
@@ -123,6 +136,8 @@ export function createImageGc(options: ImageGcOptions) {
           .catch((err: unknown) => logger.warn({ err, image: image.Id }, 'could not remove a destroyed app\'s image'));
       }
       if (collectOnNodes) {
+        forgotten.add(app.id);
+        if (forgotten.size > 1_000) forgotten.delete(forgotten.values().next().value!);
         const none = new Map([[app.id, { builds: [], removable: new Set<string>() }]]);
         enqueue(() => collectOnNodes(none, new Date())).catch(() => {});
       }
