@@ -4,8 +4,7 @@
  * after a deploy, and from the worker node through a Swarm job (an old release's copy goes there; a kept one and
  * one a container uses stay); a rollback to a kept release pulls its tag from the registry (no build, no
  * recreation, even with the manager's own copy gone); destroying the app empties its repository and the worker of
- * its images. Skips, saying
- * why, where the sandbox cannot be created.
+ * its images. Skips, saying why, where the sandbox cannot be created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
