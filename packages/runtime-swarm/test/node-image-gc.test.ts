@@ -1,7 +1,8 @@
 /**
  * Release-image collection on the other nodes of the sandbox swarm, through a Swarm global job: on the worker,
  * an app's image outside its kept builds goes; a kept one, one a container uses, one created after the
- * collection's cut-off and another platform's app's image stay; the job and its configs are gone afterwards.
+ * collection's cut-off and another platform's app's image stay (with a kept map of 3,000 apps, in several Swarm
+ * configs); the job and its configs are gone afterwards.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -62,7 +63,8 @@ describe.skipIf('skip' in sandbox)(
         docker: sandbox.docker,
         instance,
         image: stack!,
-        kept: new Map([[appId, ['b1']]]),
+        // Thousands of other apps: the map reaches the node as several Swarm configs (each under 500 KB).
+        kept: new Map([[appId, ['b1']], ...Array.from({ length: 3_000 }, () => [randomUUID(), Array.from({ length: 10 }, () => randomUUID())] as [string, string[]])]),
         notAfter,
         socket: sandbox.nodeSocket,
         pollMs: 200,
