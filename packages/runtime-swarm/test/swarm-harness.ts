@@ -102,10 +102,11 @@ export async function requireSwarm(
   const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
   const docker = new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') });
   // Only the node collection's tests need them: where /run is not writable, those report the job's failure.
-  await linkNodeSockets([
-    [((await docker.info()) as { Name: string }).Name, socket('PLATFORM_SWARM_DOCKER_HOST')],
-    [env.PLATFORM_SWARM_WORKER_HOSTNAME!, socket('PLATFORM_SWARM_WORKER_DOCKER_HOST')],
-  ]).catch(() => undefined);
+  await (async () =>
+    linkNodeSockets([
+      [((await docker.info()) as { Name: string }).Name, socket('PLATFORM_SWARM_DOCKER_HOST')],
+      [env.PLATFORM_SWARM_WORKER_HOSTNAME!, socket('PLATFORM_SWARM_WORKER_DOCKER_HOST')],
+    ]))().catch(() => undefined);
   return {
     docker,
     registry: env.PLATFORM_SWARM_REGISTRY!,
