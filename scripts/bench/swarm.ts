@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { collectNodeImages } from '@platform/runtime-swarm';
 import { requireSwarm, swarmServerEnv, type SwarmSandbox } from '../../packages/runtime-swarm/test/swarm-harness.ts';
 import { benchDeploys } from './deploy.ts';
 import type { Report } from './report.ts';
@@ -112,6 +113,25 @@ async function sweepSwarm(sandbox: SwarmSandbox, instance: string): Promise<void
 }
 
 /**
+ * One node collection's wall time (collectNodeImages: the global job created, its task run on the sandbox's
+ * worker on the stack image already there, its output read, the job and its configs removed), with nothing to
+ * remove, `reps` times.
+ */
+async function benchNodeCollection(sandbox: SwarmSandbox, report: Report, o: SwarmBenchOptions): Promise<void> {
+  const image = (await sandbox.worker.docker.listImages()).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith(`${sandbox.registry}/platform/stack:`));
+  if (!image) return report.note('node collection not measured: the stack image is not in the registry on the worker');
+  const values: number[] = [];
+  for (let i = 0; i < o.reps; i++) {
+    const t0 = performance.now();
+    const r = await collectNodeImages({ docker: sandbox.docker, instance: 'bench-node-gc', image, kept: new Map(), notAfter: new Date(), socket: sandbox.nodeSocket, pollMs: 100 });
+    if (r.nodes.length !== 1) throw new Error(`node collection reached ${r.nodes.length} nodes (skipped: ${JSON.stringify(r.skipped)})`);
+    values.push(performance.now() - t0);
+  }
+  o.log(`node image collection (worker): ${values.map((v) => v.toFixed(0)).join(', ')} ms`);
+  report.add({ bench: 'release-image collection on the other nodes (a Swarm global job, 1 worker)', runtime: 'swarm', unit: 'ms', values });
+}
+
+/**
  * Issue 19's figures, the docker and swarm runtimes side by side in one run: push-to-live (cold, warm),
  * rollback-to-serving, scale-out web=1 → 8 until all 8 answer through the router (benchDeploys, the same code
  * for both, on test/fixtures/bench-procfile-app: no npm install, so "cold" builds no dependencies), and requests
@@ -170,4 +190,5 @@ export async function benchSwarm(report: Report, o: SwarmBenchOptions): Promise<
     `rolling deploys under ~${o.rps} req/s through the router (web=1)`,
     table(['runtime', 'router', 'deploy', 'requests', 'req/s', 'failed', 'failed with'], loadRows),
   );
+  await benchNodeCollection(sandbox, report, o);
 }

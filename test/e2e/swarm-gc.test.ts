@@ -1,9 +1,10 @@
 /**
  * Release-image collection on the swarm runtime (sandbox swarm of scripts/sandbox-swarm.sh, its real registry):
  * the keep-N rule of docker mode deletes older release images from the registry and from the manager's engine
- * after a deploy; a rollback to a kept release pulls its tag from the registry (no build, no recreation, even
- * with the manager's own copy gone); destroying the app empties its repository. Skips, saying why, where the
- * sandbox cannot be created.
+ * after a deploy, and from the worker node through a Swarm job (an old release's copy goes there; a kept one and
+ * one a container uses stay); a rollback to a kept release pulls its tag from the registry (no build, no
+ * recreation, even with the manager's own copy gone); destroying the app empties its repository and the worker of
+ * its images. Skips, saying why, where the sandbox cannot be created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { requireSwarm, swarmServerEnv } from '../../packages/runtime-swarm/test/
 const sandbox = await requireSwarm();
 
 describe.skipIf('skip' in sandbox)(
-  `swarm runtime: release images collected in the registry and on the manager${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`,
+  `swarm runtime: release images collected in the registry, on the manager and on the worker${'skip' in sandbox ? ` (${sandbox.skip})` : ''}`,
   () => {
     if ('skip' in sandbox) return;
     const app = 'swarm-gc-e2e';
@@ -37,6 +38,13 @@ describe.skipIf('skip' in sandbox)(
       }>;
     const currentBuild = async () => (await releases()).find((r) => r.current)!.slug!.id;
     const onManager = (ref: string) => sandbox.docker.getImage(ref).inspect().then(() => true, () => false);
+    const worker = sandbox.worker.docker;
+    const onWorker = (ref: string) => worker.getImage(ref).inspect().then(() => true, () => false);
+    /** What Swarm does when a dyno lands on the worker: its engine pulls the release image from the registry. */
+    const pullOnWorker = async (ref: string) => {
+      const stream = (await worker.pull(ref)) as NodeJS.ReadableStream;
+      await new Promise((resolve, reject) => worker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(null))));
+    };
     const webImages = async () =>
       (await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`, 'platform.type=web'] } })).map(
         (s) => (s.Spec!.TaskTemplate as { ContainerSpec: { Image: string } }).ContainerSpec.Image,
@@ -69,15 +77,20 @@ describe.skipIf('skip' in sandbox)(
       await server?.destroy();
       const left = await sandbox.docker.listServices({ filters: { label: [`platform.app=${app}`] } });
       await Promise.all(left.map((s) => sandbox.docker.getService(s.ID).remove().catch(() => undefined)));
-      const images = await sandbox.docker.listImages({ filters: { reference: [`*${repository}*`] } });
-      await Promise.all(images.map((i) => sandbox.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined)));
+      for (const engine of [sandbox.docker, worker]) {
+        const images = await engine.listImages({ filters: { label: [`platform.app=${app}`] } });
+        await Promise.all(images.map((i) => engine.getImage(i.Id).remove({ force: true }).catch(() => undefined)));
+      }
       await emptyRepository();
     });
 
-    it('deletes release images beyond the last 2 releases from the registry and the manager, never a kept one', async () => {
+    it('deletes release images beyond the last 2 releases from the registry, the manager and the worker, never a kept one', async () => {
       const original = await readFile(path.join(repo, 'server.js'), 'utf8');
       const first = await currentBuild();
       expect(await registry.digestOf(repository, first)).not.toBeNull();
+      // Build 1 on the worker: where Swarm placed no dyno of it there, the test pulls it as Swarm would.
+      const firstOnWorker = `${sandbox.registry}/platform/${app}:${first}`;
+      if (!(await onWorker(firstOnWorker))) await pullOnWorker(firstOnWorker);
       for (const n of [2, 3]) {
         await commitFile(repo, env, 'server.js', original.replace('from web-app', `from build-${n}`), `build ${n}`);
         const push = await run('git', ['push', 'platform', 'main'], { cwd: repo, env });
@@ -100,9 +113,33 @@ describe.skipIf('skip' in sandbox)(
         'build 1 removed from the manager',
       );
       expect(await onManager(`${sandbox.registry}/platform/${app}:${first}`)).toBe(false);
-      // On demand: nothing more to collect.
+      // The worker's copy of build 1 went through the collection job; the current build's stays there.
+      const thirdOnWorker = `${sandbox.registry}/platform/${app}:${third}`;
+      if (!(await onWorker(thirdOnWorker))) await pullOnWorker(thirdOnWorker);
+      await eventually(
+        async () => {
+          if (!(await onWorker(firstOnWorker))) return true;
+          await api(server.apiUrl, server.token, 'POST', '/admin/prune-images');
+          return false;
+        },
+        60_000,
+        'build 1 removed from the worker',
+      );
+      // On demand: nothing more to collect, on the manager or the worker; what the worker's containers use stays.
       const pruned = await api(server.apiUrl, server.token, 'POST', '/admin/prune-images');
-      expect(pruned.json).toEqual({ removed: [], kept_releases_per_app: 2 });
+      expect(pruned.json).toEqual({
+        removed: [],
+        kept_releases_per_app: 2,
+        removed_on_nodes: [{ node: sandbox.worker.hostname, removed: [] }],
+      });
+      const cli = await platform(['images:prune'], { cwd: repo, env });
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout).toContain(`Node ${sandbox.worker.hostname}: removed 0 image references.`);
+      expect(await onWorker(thirdOnWorker)).toBe(true);
+      for (const c of await worker.listContainers({ all: true, filters: { label: [`platform.app=${app}`] } }))
+        expect(await onWorker(c.ImageID), c.Image).toBe(true);
+      // The collection job is gone.
+      expect(await sandbox.docker.listServices({ filters: { label: ['platform.node-gc'] } })).toEqual([]);
     });
 
     it('rolls back to a kept release by pulling its tag from the registry: no build, no image recreated', async () => {
@@ -128,11 +165,22 @@ describe.skipIf('skip' in sandbox)(
       expect(await registry.digestOf(repository, second)).toBe(digest);
     });
 
-    it('empties the app\'s repository in the registry when the app is destroyed', async () => {
+    it('empties the app\'s repository in the registry and removes its images from the worker when the app is destroyed', async () => {
       expect((await registry.listTags(repository)).length).toBeGreaterThan(0);
+      const appId = ((await api(server.apiUrl, server.token, 'GET', `/apps/${app}`)).json as { id: string }).id;
       const destroyed = await platform(['apps:destroy', app, '--confirm', app], { env });
       expect(destroyed.code, destroyed.stderr).toBe(0);
       expect(await registry.listTags(repository)).toEqual([]);
+      // Its copies on the worker go too, once Swarm has removed the task containers that used them.
+      await eventually(
+        async () => {
+          if ((await worker.listImages({ filters: { label: [`platform.app-id=${appId}`] } })).length === 0) return true;
+          await api(server.apiUrl, server.token, 'POST', '/admin/prune-images');
+          return false;
+        },
+        60_000,
+        'the destroyed app\'s images removed from the worker',
+      );
     });
   },
 );

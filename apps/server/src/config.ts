@@ -68,6 +68,11 @@ export interface ServerConfig {
   registryUrl: string | null;
   /** Where the router reaches swarm dynos (PLATFORM_SWARM_ADDRESSES): their overlay address, or a port their node publishes. */
   swarmAddresses: 'overlay' | 'published';
+  /**
+   * The Docker socket on each swarm node (PLATFORM_SWARM_NODE_SOCKET, default /var/run/docker.sock), mounted into
+   * the job that collects release images on the other nodes; Swarm templates such as `{{.Node.Hostname}}` work.
+   */
+  swarmNodeSocket: string;
   logLevel: string;
   bootTimeoutMs: number;
   /** A web dyno that bound $PORT must stay up this long before it is routed to and an old one retired. */
@@ -232,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
   if (runtime === 'swarm' && registry === null) problems.push('PLATFORM_RUNTIME=swarm needs PLATFORM_REGISTRY: the registry every node pulls release images from');
   const swarmAddresses = (str('PLATFORM_SWARM_ADDRESSES') ?? 'overlay') as ServerConfig['swarmAddresses'];
   if (!['overlay', 'published'].includes(swarmAddresses)) problems.push('PLATFORM_SWARM_ADDRESSES must be overlay or published');
+  const swarmNodeSocket = str('PLATFORM_SWARM_NODE_SOCKET') ?? '/var/run/docker.sock';
+  if (!/^\/[A-Za-z0-9_./{}-]{1,255}$/.test(swarmNodeSocket) || swarmNodeSocket.includes('..'))
+    problems.push('PLATFORM_SWARM_NODE_SOCKET must be an absolute path (Swarm templates such as {{.Node.Hostname}} allowed), e.g. /var/run/docker.sock');
   const router = (str('PLATFORM_ROUTER') ?? 'auto') as RouterChoice;
   if (!['auto', 'haproxy', 'node'].includes(router)) problems.push('PLATFORM_ROUTER must be auto, haproxy or node');
   const haproxySupervisor = (str('PLATFORM_HAPROXY_SUPERVISOR') ?? 'platformd') as ServerConfig['haproxySupervisor'];
@@ -291,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<ServerConfig> {
     registry,
     registryUrl: registryApiUrl(str('PLATFORM_REGISTRY_URL'), registry, problems),
     swarmAddresses,
+    swarmNodeSocket,
     logLevel,
     bootTimeoutMs: seconds('PLATFORM_BOOT_TIMEOUT', 60, 3600),
     healthWindowMs: seconds('PLATFORM_HEALTH_WINDOW', 2, 600),

@@ -41,6 +41,14 @@ describe('swarm settings', () => {
     expect(() => loadConfig({ ...base, PLATFORM_REGISTRY_URL: 'http://r:5000/v2/x' })).toThrow(/PLATFORM_REGISTRY_URL/);
   });
 
+  it('takes each node\'s Docker socket for the node image collection, Swarm templates included', () => {
+    expect(loadConfig(base).swarmNodeSocket).toBe('/var/run/docker.sock');
+    const template = '/run/platform-swarm-nodes/{{.Node.Hostname}}.sock';
+    expect(loadConfig({ ...base, PLATFORM_SWARM_NODE_SOCKET: template }).swarmNodeSocket).toBe(template);
+    for (const bad of ['docker.sock', '/run/../etc/x', '/run/a b.sock'])
+      expect(() => loadConfig({ ...base, PLATFORM_SWARM_NODE_SOCKET: bad }), bad).toThrow(/PLATFORM_SWARM_NODE_SOCKET must be an absolute path/);
+  });
+
   it('refuses swarm without a registry, a malformed registry and unknown addresses, saying why', () => {
     expect(() => loadConfig({ ...base, PLATFORM_RUNTIME: 'swarm' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, PLATFORM_RUNTIME: 'swarm' })).toThrow(

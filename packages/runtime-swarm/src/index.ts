@@ -10,3 +10,10 @@ export {
   type DynoOnNode,
   type NodeAvailability,
 } from './node-availability.ts';
+export {
+  collectNodeImages,
+  removeNodeGcLeftovers,
+  type NodeImageCollection,
+  type NodeImageCollectionOptions,
+  type NodeImageReport,
+} from './node-image-gc.ts';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,26 @@ export interface SwarmSandbox {
   worker: { docker: Docker; address: string; hostname: string };
   /** Both nodes' addresses: a dyno published in host mode is reached at one of them. */
   nodeAddresses: string[];
+  /**
+   * Each node's Docker socket as a Swarm mount template (`/run/platform-swarm-nodes/{{.Node.Hostname}}.sock`,
+   * links made by `requireSwarm`): the sandbox's engines share one filesystem, so their sockets have paths of
+   * their own, where a real node has /var/run/docker.sock.
+   */
+  nodeSocket: string;
+}
+
+const NODE_SOCKETS = '/run/platform-swarm-nodes';
+
+/** Links `<NODE_SOCKETS>/<hostname>.sock` to each sandbox node's socket (idempotent). */
+async function linkNodeSockets(links: Array<[hostname: string, socket: string]>): Promise<void> {
+  await mkdir(NODE_SOCKETS, { recursive: true });
+  for (const [hostname, socket] of links) {
+    // Made beside and renamed over: another test file's job may use the link meanwhile.
+    const fresh = join(NODE_SOCKETS, `.${hostname}.${process.pid}`);
+    await rm(fresh, { force: true });
+    await symlink(socket, fresh);
+    await rename(fresh, join(NODE_SOCKETS, `${hostname}.sock`));
+  }
 }
 
 const run = promisify(execFile);
@@ -80,8 +100,15 @@ export async function requireSwarm(
   // (vitest is imported here only: importing it outside a test run throws.)
   if (options.lock !== 'none') (await import('vitest')).afterAll(await holdSwarmLock(options.lock ?? 'shared'));
   const socket = (key: string) => env[key]!.replace(/^unix:\/\//, '');
+  const docker = new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') });
+  // Only the node collection's tests need them: where /run is not writable, those report the job's failure.
+  await (async () =>
+    linkNodeSockets([
+      [((await docker.info()) as { Name: string }).Name, socket('PLATFORM_SWARM_DOCKER_HOST')],
+      [env.PLATFORM_SWARM_WORKER_HOSTNAME!, socket('PLATFORM_SWARM_WORKER_DOCKER_HOST')],
+    ]))().catch(() => undefined);
   return {
-    docker: new Docker({ socketPath: socket('PLATFORM_SWARM_DOCKER_HOST') }),
+    docker,
     registry: env.PLATFORM_SWARM_REGISTRY!,
     nodeAddress: env.PLATFORM_SWARM_NODE_ADDRESS!,
     registryUrl: env.PLATFORM_SWARM_REGISTRY_URL!,
@@ -91,6 +118,7 @@ export async function requireSwarm(
       hostname: env.PLATFORM_SWARM_WORKER_HOSTNAME!,
     },
     nodeAddresses: [env.PLATFORM_SWARM_NODE_ADDRESS!, env.PLATFORM_SWARM_WORKER_ADDRESS!],
+    nodeSocket: `${NODE_SOCKETS}/{{.Node.Hostname}}.sock`,
   };
 }
 
@@ -99,8 +127,9 @@ export async function requireSwarm(
  * registry as the nodes name it and as this machine reaches its API, dynos reached where their node publishes
  * $PORT (platformd runs outside the swarm's overlays), and no dyno firewall (the dynos are not on this host).
  */
-export function swarmServerEnv(sandbox: Pick<SwarmSandbox, 'docker' | 'registry' | 'registryUrl'>): Record<string, string> {
+export function swarmServerEnv(sandbox: Pick<SwarmSandbox, 'docker' | 'registry' | 'registryUrl' | 'nodeSocket'>): Record<string, string> {
   return {
+    PLATFORM_SWARM_NODE_SOCKET: sandbox.nodeSocket,
     PLATFORM_SWARM_DOCKER_HOST: `unix://${(sandbox.docker.modem as unknown as { socketPath: string }).socketPath}`,
     PLATFORM_REGISTRY: sandbox.registry,
     PLATFORM_REGISTRY_URL: sandbox.registryUrl,

@@ -3,13 +3,14 @@ import type { Builder, Runtime } from '@platform/types';
 import type { Store } from '@platform/store-postgres';
 import { createProcessRuntime, sweepOrphanedDynos } from '@platform/runtime-process';
 import { createDockerRuntime } from '@platform/runtime-docker';
-import { createRegistryClient, createSwarmRuntime, type RegistryClient } from '@platform/runtime-swarm';
+import { createRegistryClient, createSwarmRuntime, removeNodeGcLeftovers, type RegistryClient } from '@platform/runtime-swarm';
 import { createDockerBuilder, sweepBuildContainers } from '@platform/builder-docker';
 import { createLocalBuilder, sweepBuildWorkspaces } from '@platform/builder-local';
 import type { ServerConfig } from '../config.ts';
 import { chooseRuntime, type RuntimeDecision } from '../runtime-choice.ts';
 import { processIsolation } from '../process-isolation.ts';
 import { createImageGc, type ImageGc } from '../image-gc.ts';
+import { createNodeCollector } from '../node-image-gc.ts';
 import type { CleanupStack } from './cleanup-stack.ts';
 import type { DataDirs } from './data-dirs.ts';
 import { fenceDockerWorkloads } from './docker-networks.ts';
@@ -20,7 +21,7 @@ export interface Drivers {
   builder: Builder;
   /**
    * Docker and swarm mode: release images are collected after each deploy, at start and on POST
-   * /admin/prune-images; swarm: on the manager's engine and in the registry.
+   * /admin/prune-images; swarm: on the manager's engine, in the registry and (a Swarm job) on the other nodes.
    */
   gc: ImageGc | null;
   /** Swarm mode: the registry release images go to, as nodes name it (`host`) and as platformd reaches its API. */
@@ -87,7 +88,16 @@ export async function createDrivers(
         sharedCacheVolume: config.sharedCacheVolume ?? `platform-shared-cache-${instance}`,
         logger: builderLogger,
       }),
-      gc: createImageGc({ docker: decision.docker, store, keep: config.imagesToKeep, registry: registry ?? undefined, logger: logger.child({ component: 'gc' }) }),
+      gc: createImageGc({
+        docker: decision.docker,
+        store,
+        keep: config.imagesToKeep,
+        registry: registry ?? undefined,
+        logger: logger.child({ component: 'gc' }),
+        collectOnNodes: registry
+          ? createNodeCollector({ docker: decision.docker, registry, stackImage: config.stackImage, instance, socket: config.swarmNodeSocket, logger: logger.child({ component: 'gc' }) })
+          : undefined,
+      }),
       registry,
     };
   } else {
@@ -123,6 +133,8 @@ export async function createDrivers(
     };
   }
   cleanups.defer(() => drivers.runtime.close());
+  // A node collection under way at shutdown leaves no job behind (the next start would remove it anyway).
+  if (decision.kind === 'swarm') cleanups.defer(() => removeNodeGcLeftovers(decision.docker, instance));
   return drivers;
 }
 
