@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouterLogEntry } from '@platform/router-kit';
-import { closeServer, get, logRecorder, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
+import { closeServer, get, logRecorder, selfSignedCertificate, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
-import { selfSigned } from './self-signed.ts';
 
 const BINARY = '/usr/sbin/haproxy';
 
@@ -77,7 +76,7 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
       await rm(dir, { recursive: true, force: true });
     });
     await last.start();
-    await last.setCertificates([{ id: 'c1', app: 'shop', hostnames: ['shop.localhost'], ...(await selfSigned(dir, 'shop.localhost')) }]);
+    await last.setCertificates([{ id: 'c1', app: 'shop', hostnames: ['shop.localhost'], ...(await selfSignedCertificate(['shop.localhost'])) }]);
     await last.setRoutes('shop', [up.target]);
     await last.setSettings('shop', { maintenance: false, redirectHttps: true });
     await last.setRoutes('down', [], { crashed: true });

@@ -1,16 +1,24 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { connect as http2Connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, get, logRecorder, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
-import { selfSigned } from './self-signed.ts';
 
 const BINARY = '/usr/sbin/haproxy';
+
+/** A self-signed certificate for `name` and `*.name` (openssl, from the `test` prerequisites). */
+async function selfSigned(dir: string, name: string): Promise<{ chainPem: string; keyPem: string }> {
+  const [key, crt] = [join(dir, `${name}.key`), join(dir, `${name}.crt`)];
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name},DNS:*.${name}`]);
+  return { chainPem: await readFile(crt, 'utf8'), keyPem: await readFile(key, 'utf8') };
+}
 
 function httpsGet(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
