@@ -34,6 +34,9 @@ let ownIno = 0;
 const forwarders = new Set();
 let masterGone = 0;
 let busy = false;
+/** @type {import('node:net').Socket | null} during a handover: platformd's connection, where lines now go */
+let sink = null;
+const FORWARDER_DRAIN_MS = 2_000;
 
 writeFileSync(join(dir, 'log-keeper.pid'), `${process.pid}\n`, { mode: 0o600 });
 
@@ -77,7 +80,8 @@ async function takeOver() {
     socket.on('data', (chunk) => {
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
-      for (const line of parts) keep(line);
+      if (sink) sink.write(parts.map((line) => `${line}\n`).join(''));
+      else for (const line of parts) keep(line);
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => forwarders.delete(socket));
@@ -89,18 +93,31 @@ async function takeOver() {
   server = s;
 }
 
-/** A platformd listens on log.sock again: it gets the lines kept, then the forwarder's connection. */
+/**
+ * A platformd listens on log.sock again: it gets the lines kept, on one connection of the keeper's, then the
+ * forwarder's connection. That one is half-closed and read to its end, not destroyed: a line HAProxy wrote just
+ * before (in the socket's buffer, unread) would be lost, and HAProxy counts it as sent. Lines read meanwhile go
+ * straight to platformd, after the kept ones; the forwarder connects again, to platformd, once it closed.
+ */
 async function handOver() {
   const s = server;
   server = null;
   s?.close();
   const out = createConnection(socketPath);
   await new Promise((resolve, reject) => out.once('connect', resolve).once('error', reject));
-  for (const socket of forwarders) socket.destroy(); // the forwarder connects again, to platformd
-  const text = lines.length ? `${lines.join('\n')}\n` : '';
+  out.on('error', () => out.destroy());
+  sink = out;
+  if (lines.length) out.write(`${lines.join('\n')}\n`);
   lines = [];
   bytes = 0;
-  await new Promise((resolve) => out.end(text, resolve));
+  const drained = [...forwarders].map((socket) => new Promise((resolve) => (socket.once('close', resolve), socket.end())));
+  const timer = setTimeout(() => {
+    for (const socket of forwarders) socket.destroy();
+  }, FORWARDER_DRAIN_MS);
+  await Promise.all(drained);
+  clearTimeout(timer);
+  sink = null;
+  await new Promise((resolve) => out.end(resolve));
 }
 
 function pathIsOurs() {
