@@ -38,7 +38,40 @@ let busy = false;
 let sink = null;
 const FORWARDER_DRAIN_MS = 2_000;
 
-writeFileSync(join(dir, 'log-keeper.pid'), `${process.pid}\n`, { mode: 0o600 });
+const pidFile = join(dir, 'log-keeper.pid');
+
+/** Names this keeper in log-keeper.pid (a temporary file of its own, renamed: two writers never share one). */
+function claimPidFile() {
+  const tmp = `${pidFile}.${process.pid}`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  renameSync(tmp, pidFile);
+}
+
+/**
+ * Whether log-keeper.pid names another live keeper. Two platformds starting at once may each start one; the one
+ * the file names stays, the other steps aside (and a file naming a keeper that is gone is claimed again).
+ */
+function anotherKeeperNamed() {
+  let pid = 0;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  } catch {
+    // no file: claimed below
+  }
+  if (pid === process.pid) return false;
+  const args = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return [];
+    }
+  })();
+  if (pid > 1 && args.some((a) => a.endsWith('log-keeper.mjs')) && args.includes(dir)) return true;
+  claimPidFile();
+  return false;
+}
+
+claimPidFile();
 
 function masterAlive() {
   try {
@@ -129,6 +162,12 @@ function pathIsOurs() {
 }
 
 async function tick() {
+  // Another keeper serves this directory: step aside, unless this one holds lines for platformd (it hands them
+  // over first; the other never takes log.sock while this one listens there).
+  if (anotherKeeperNamed() && lines.length === 0) {
+    if (server && pathIsOurs()) unlinkSync(socketPath);
+    process.exit(0);
+  }
   masterGone = masterAlive() ? 0 : masterGone + 1;
   if (masterGone >= MASTER_GRACE_TICKS) {
     if (server && pathIsOurs()) unlinkSync(socketPath);
