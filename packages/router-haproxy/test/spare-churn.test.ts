@@ -68,3 +68,35 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: apps created and removed f
     expect(await dynoAt(port, 'app2.localhost')).toBe('web.3');
   });
 });
+
+describe.skipIf(!existsSync(BINARY))('haproxy router: the spare pool when the proxy dies around a refill', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('serves every app, old and new, once the proxy killed while its pool ran low is started again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-churn-kill-'));
+    const port = await freePort();
+    const router = createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port }, spareBackends: 2 });
+    const ups = await Promise.all(Array.from({ length: 6 }, (_, i) => startEchoUpstream(`web.${i + 1}`)));
+    cleanups.push(async () => {
+      await router.close();
+      await router.stopProxy();
+      for (const up of ups) await closeServer(up.server);
+      await rm(dir, { recursive: true, force: true });
+    });
+    const { pid } = await router.start();
+    await router.setRoutes('app0', [ups[0]!.target]); // the pool is now at half: a refill follows in a second
+    process.kill(pid, 'SIGKILL');
+    // Changes while the proxy is dead or coming back; each settles (served or refused), none hangs.
+    const results = await Promise.allSettled(ups.slice(1).map((up, i) => router.setRoutes(`app${i + 1}`, [up.target])));
+    const deadline = Date.now() + 20_000;
+    while (router.pid() === pid && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(router.pid()).not.toBe(pid);
+    for (const [i, r] of results.entries()) if (r.status === 'rejected') await router.setRoutes(`app${i + 1}`, [ups[i + 1]!.target]);
+    for (let i = 0; i < ups.length; i++) expect(await dynoAt(port, `app${i}.localhost`)).toBe(`web.${i + 1}`);
+    await router.setRoutes('later', [ups[0]!.target]);
+    expect(await dynoAt(port, 'later.localhost')).toBe('web.1');
+  });
+});
