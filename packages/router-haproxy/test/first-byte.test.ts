@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, logRecorder, selfSignedCertificate, startUpstream } from '../../../test/contracts/router-helpers.ts';
+import { closeServer, logRecorder, selfSignedCertificate, startUpstream, webSocketAccept } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
 
@@ -62,6 +62,11 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the first-byte timeout apa
         let n = 0;
         const timer = setInterval(() => (res.write(`data: ${++n}\n\n`), n === 2 && (clearInterval(timer), res.end())), FIRST_BYTE_MS * 2);
       } else req.resume().on('end', () => res.end('fast'));
+    });
+    up.server.on('upgrade', (req, socket) => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${webSocketAccept(String(req.headers['sec-websocket-key']))}\r\n\r\n`);
+      socket.on('data', (chunk: Buffer) => socket.write(`echo:${chunk.toString()}`));
+      socket.on('end', () => socket.end());
     });
     await router.start();
     await router.setRoutes('shop', [{ dyno: 'web.1', address: { host: '127.0.0.1', port: up.port } }]);
@@ -127,5 +132,23 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the first-byte timeout apa
     } finally {
       session.close();
     }
+  });
+  it('keeps a WebSocket idle for longer than both the first-byte timeout and the window (timeout tunnel)', async () => {
+    const client = rawClient(router.port());
+    client.send(request('GET', '/ws', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'));
+    expect(await client.responses(1)).toEqual([101]);
+    // Idle is the behaviour under test: no byte either way for longer than the window.
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS + FIRST_BYTE_MS));
+    expect(client.closed()).toBe(false);
+    client.send('ping');
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (client.text().endsWith('echo:ping')) resolve();
+        else if (client.closed()) reject(new Error(`closed: ${client.text()}`));
+        else return;
+        clearInterval(poll);
+      }, 10);
+    });
+    client.end();
   });
 });
