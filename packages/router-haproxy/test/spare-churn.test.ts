@@ -100,3 +100,38 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the spare pool when the pr
     expect(await dynoAt(port, 'later.localhost')).toBe('web.1');
   });
 });
+
+describe.skipIf(!existsSync(BINARY))('haproxy router: an adoption while the proxy reloads', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('gives a new app its spare in the worker that serves on, when the previous platformd died right after asking for a reload', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-adopt-reload-'));
+    const port = await freePort();
+    const make = () => createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port }, spareBackends: 8 });
+    let router: HaproxyRouter = make();
+    const up = await startEchoUpstream('web.1');
+    cleanups.push(async () => {
+      await router.close();
+      await router.stopProxy();
+      await closeServer(up.server);
+      await rm(dir, { recursive: true, force: true });
+    });
+    const { pid } = await router.start();
+    for (let round = 0; round < 4; round++) {
+      await router.close();
+      process.kill(pid, 'SIGUSR2'); // what the previous platformd sent before it died
+      router = make();
+      await router.start();
+      await router.setRoutes(`app${round}`, [up.target]);
+      // Served now, and still once any old worker has gone (a change it alone got would be lost then).
+      expect(await dynoAt(port, `app${round}.localhost`)).toBe('web.1');
+    }
+    await router.close();
+    router = make();
+    await router.start();
+    for (let round = 0; round < 4; round++) for (let i = 0; i < 3; i++) expect(await dynoAt(port, `app${round}.localhost`)).toBe('web.1');
+  });
+});
