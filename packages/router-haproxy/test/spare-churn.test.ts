@@ -67,6 +67,25 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: apps created and removed f
     expect(await dynoAt(port, 'app1.localhost')).toBe('web.12');
     expect(await dynoAt(port, 'app2.localhost')).toBe('web.3');
   });
+  it('settles an app created, given a domain, removed and created again in one burst, with a spare and waiting for a reload', async () => {
+    for (const spareBackends of [0, 1]) {
+      const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-churn-burst-'));
+      const port = await freePort();
+      const router = createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port }, spareBackends });
+      const [a, b] = [await startEchoUpstream('web.1'), await startEchoUpstream('web.2')];
+      cleanups.push(async () => {
+        await router.close();
+        await router.stopProxy();
+        await closeServer(a.server);
+        await closeServer(b.server);
+        await rm(dir, { recursive: true, force: true });
+      });
+      await router.start();
+      await Promise.all([router.setRoutes('x', [a.target]), router.setDomains('x', ['www.x.test']), router.removeApp('x'), router.setRoutes('x', [b.target]), router.setRoutes('y', [a.target]), router.removeApp('y')]);
+      expect(router.apps()).toEqual(['x']);
+      expect([await dynoAt(port, 'x.localhost'), await dynoAt(port, 'www.x.test'), await dynoAt(port, 'y.localhost')]).toEqual(['web.2', 404, 404]);
+    }
+  });
 });
 
 describe.skipIf(!existsSync(BINARY))('haproxy router: the spare pool when the proxy dies around a refill', () => {
