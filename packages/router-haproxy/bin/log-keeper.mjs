@@ -34,8 +34,44 @@ let ownIno = 0;
 const forwarders = new Set();
 let masterGone = 0;
 let busy = false;
+/** @type {import('node:net').Socket | null} during a handover: platformd's connection, where lines now go */
+let sink = null;
+const FORWARDER_DRAIN_MS = 2_000;
 
-writeFileSync(join(dir, 'log-keeper.pid'), `${process.pid}\n`, { mode: 0o600 });
+const pidFile = join(dir, 'log-keeper.pid');
+
+/** Names this keeper in log-keeper.pid (a temporary file of its own, renamed: two writers never share one). */
+function claimPidFile() {
+  const tmp = `${pidFile}.${process.pid}`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  renameSync(tmp, pidFile);
+}
+
+/**
+ * Whether log-keeper.pid names another live keeper. Two platformds starting at once may each start one; the one
+ * the file names stays, the other steps aside (and a file naming a keeper that is gone is claimed again).
+ */
+function anotherKeeperNamed() {
+  let pid = 0;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  } catch {
+    // no file: claimed below
+  }
+  if (pid === process.pid) return false;
+  const args = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return [];
+    }
+  })();
+  if (pid > 1 && args.some((a) => a.endsWith('log-keeper.mjs')) && args.includes(dir)) return true;
+  claimPidFile();
+  return false;
+}
+
+claimPidFile();
 
 function masterAlive() {
   try {
@@ -77,7 +113,8 @@ async function takeOver() {
     socket.on('data', (chunk) => {
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
-      for (const line of parts) keep(line);
+      if (sink) sink.write(parts.map((line) => `${line}\n`).join(''));
+      else for (const line of parts) keep(line);
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => forwarders.delete(socket));
@@ -89,18 +126,31 @@ async function takeOver() {
   server = s;
 }
 
-/** A platformd listens on log.sock again: it gets the lines kept, then the forwarder's connection. */
+/**
+ * A platformd listens on log.sock again: it gets the lines kept, on one connection of the keeper's, then the
+ * forwarder's connection. That one is half-closed and read to its end, not destroyed: a line HAProxy wrote just
+ * before (in the socket's buffer, unread) would be lost, and HAProxy counts it as sent. Lines read meanwhile go
+ * straight to platformd, after the kept ones; the forwarder connects again, to platformd, once it closed.
+ */
 async function handOver() {
   const s = server;
   server = null;
   s?.close();
   const out = createConnection(socketPath);
   await new Promise((resolve, reject) => out.once('connect', resolve).once('error', reject));
-  for (const socket of forwarders) socket.destroy(); // the forwarder connects again, to platformd
-  const text = lines.length ? `${lines.join('\n')}\n` : '';
+  out.on('error', () => out.destroy());
+  sink = out;
+  if (lines.length) out.write(`${lines.join('\n')}\n`);
   lines = [];
   bytes = 0;
-  await new Promise((resolve) => out.end(text, resolve));
+  const drained = [...forwarders].map((socket) => new Promise((resolve) => (socket.once('close', resolve), socket.end())));
+  const timer = setTimeout(() => {
+    for (const socket of forwarders) socket.destroy();
+  }, FORWARDER_DRAIN_MS);
+  await Promise.all(drained);
+  clearTimeout(timer);
+  sink = null;
+  await new Promise((resolve) => out.end(resolve));
 }
 
 function pathIsOurs() {
@@ -112,6 +162,12 @@ function pathIsOurs() {
 }
 
 async function tick() {
+  // Another keeper serves this directory: step aside, unless this one holds lines for platformd (it hands them
+  // over first; the other never takes log.sock while this one listens there).
+  if (anotherKeeperNamed() && lines.length === 0) {
+    if (server && pathIsOurs()) unlinkSync(socketPath);
+    process.exit(0);
+  }
   masterGone = masterAlive() ? 0 : masterGone + 1;
   if (masterGone >= MASTER_GRACE_TICKS) {
     if (server && pathIsOurs()) unlinkSync(socketPath);

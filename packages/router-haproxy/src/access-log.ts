@@ -115,6 +115,8 @@ export function parseAccessLine(line: string): RouterLogEntry | null {
 }
 
 let listeners = 0;
+/** How long a closing listener reads a connection that does not close after its half-close, in ms. */
+const DRAIN_MS = 2_000;
 
 /**
  * Receives HAProxy's access log on a unix stream socket (the config's `ring access`, `server platformd
@@ -172,10 +174,16 @@ export async function listenAccessLog(
   server.on('error', onError);
   return {
     owned: async () => (await stat(socketPath).catch(() => null))?.ino === ino,
+    // The forwarder's connection is half-closed and read to its end, not destroyed: a line HAProxy wrote just
+    // before (unread in the socket's buffer) would be lost, as HAProxy counts it sent. It connects again (to the
+    // log keeper or the next listener) once it closed; a peer that never closes is cut after `DRAIN_MS`.
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        const timer = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, DRAIN_MS);
+        server.close(() => (clearTimeout(timer), resolve()));
+        for (const socket of sockets) socket.end();
       }),
   };
 }

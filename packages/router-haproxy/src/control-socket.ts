@@ -16,9 +16,10 @@ export function createControlSocket(path: string, timeoutMs = 5_000) {
       socket.setEncoding('utf8');
       socket.on('connect', () => socket.end(`${command}\n`));
       socket.on('data', (chunk: string) => (out += chunk));
+      // A proxy that is down (killed, restarting) refuses the connection: a stable code, not a bare ECONNREFUSED.
       socket.on('error', (err) => {
         clearTimeout(timer);
-        reject(err);
+        reject(new PlatformError(ErrorCodes.routerUnavailable, `HAProxy's control socket ${path} did not answer "${command}": ${err.message}`, { cause: err }));
       });
       socket.on('close', (hadError) => {
         clearTimeout(timer);

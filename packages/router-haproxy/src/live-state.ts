@@ -21,12 +21,12 @@ export interface LiveState {
  * Reads what an adopted proxy serves, from the proxy itself (not from files that may be behind it): its backends
  * (`show backend`), which app each serves (`show map backends.map`; a proxy written before that map had one
  * `app-<name>` backend per app), their servers (`show servers state`: ready ones are routes, ones in maintenance
- * are leftovers to delete), the host and switch maps (`show map`), and the spares still free. This is the state
- * platformd reconciles against.
+ * are leftovers to delete), the host maps and the per-app switches (`show map`: maintenance, the HTTPS redirect,
+ * crashed), and the spares still free. This is the state platformd reconciles against.
  */
 export async function readLiveState(
   control: ControlSocket,
-  files: { hostsMap: string; wildcardsMap: string; backendsMap: string; maintenanceMap: string },
+  files: { hostsMap: string; wildcardsMap: string; backendsMap: string; maintenanceMap: string; redirectMap: string; crashedMap: string },
   domain: string,
 ): Promise<LiveState> {
   const state: ProxyState = new Map();
@@ -58,7 +58,10 @@ export async function readLiveState(
     if (state.has(app) && key !== `${app}.${domain}`) entry(app).domains.push(key);
   }
   for (const [key, app] of (await mapEntries(control, files.wildcardsMap)).entries) if (state.has(app)) entry(app).domains.push(`*.${key}`);
+  // Every switch is read: one the state missed would never be turned off (a change is sent only when it differs).
   for (const [app] of (await mapEntries(control, files.maintenanceMap)).entries) if (state.has(app)) entry(app).maintenance = true;
+  for (const [app] of (await mapEntries(control, files.redirectMap)).entries) if (state.has(app)) entry(app).redirectHttps = true;
+  for (const [app] of (await mapEntries(control, files.crashedMap)).entries) if (state.has(app)) entry(app).crashed = true;
   return { state, leftovers, backends, freeSpares };
 }
 

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { RouterLogEntry } from '@platform/router-kit';
 import { listenAccessLog } from './access-log.ts';
 import { livePid, stopProxy } from './proxy-process.ts';
-import { writeAtomic } from './runtime-ops.ts';
 
 /** bin/log-keeper.mjs: plain JavaScript, run by the Node binary running platformd (no loader needed). */
 const KEEPER_SCRIPT = fileURLToPath(new URL('../bin/log-keeper.mjs', import.meta.url));
@@ -30,8 +29,11 @@ export async function ensureLogKeeper(dir: string, node: string): Promise<number
   if (running !== null) return running;
   const child = spawn(node, [KEEPER_SCRIPT, dir], { detached: true, stdio: 'ignore' });
   child.unref();
-  // Written here too, so the next upkeep tick finds it even before the keeper has written it.
-  await writeAtomic(join(dir, 'log-keeper.pid'), `${child.pid}\n`);
+  // Written here too, so the next upkeep tick finds it even before the keeper has written it; through a file of
+  // this keeper's own (two platformds starting at once must not share a temporary file).
+  const tmp = join(dir, `log-keeper.pid.${child.pid}`);
+  await writeFile(tmp, `${child.pid}\n`, { mode: 0o600 });
+  await rename(tmp, join(dir, 'log-keeper.pid'));
   return child.pid!;
 }
 

@@ -121,6 +121,37 @@ export async function awaitSupervisedProxy(master: ControlSocket, control: Contr
   }
 }
 
+/** The pids `show proc` (master CLI) lists as current workers, not the old ones still finishing connections. */
+function currentWorkers(proc: string): number[] {
+  const pids: number[] = [];
+  let section = '';
+  for (const line of proc.split('\n')) {
+    if (line.startsWith('#')) section = line.trim();
+    const m = /^(\d+)\s+worker\s/.exec(line);
+    if (m && section === '# workers') pids.push(Number(m[1]));
+  }
+  return pids;
+}
+
+/**
+ * Waits until the control socket is answered by the master's current worker, several times in a row: a proxy
+ * reloading (the previous platformd asked, then died) answers from its old worker for a moment, and a runtime
+ * change sent there would be lost with it. Adoption waits for this before it reads or changes anything.
+ * Throws PLT_ROUTER_UNAVAILABLE after `timeoutMs`.
+ */
+export async function awaitCurrentWorker(master: ControlSocket, control: ControlSocket, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let streak = 0;
+  while (Date.now() < deadline) {
+    const current = currentWorkers(await master.send('show proc').catch(() => ''));
+    const answering = workerPid(await control.send('show info').catch(() => ''));
+    streak = answering !== null && current.includes(answering) ? streak + 1 : 0;
+    if (streak >= 3) return;
+    await delay(20);
+  }
+  throw new PlatformError(ErrorCodes.routerUnavailable, `HAProxy's control socket was not answered by its current worker within ${timeoutMs} ms`);
+}
+
 function workerPid(info: string): number | null {
   const m = /^Pid: (\d+)$/m.exec(info);
   return m ? Number(m[1]) : null;

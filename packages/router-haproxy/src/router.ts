@@ -7,7 +7,7 @@ import { createAccessLogEndpoint } from './log-keeper.ts';
 import { createControlSocket } from './control-socket.ts';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, defaultThreads, proxyFiles, renderChallenges, renderConfig, renderMaps, serverLimits, type PlatformApiRoute, type ProxyLimits, type ProxyTimeouts } from './haproxy-config.ts';
 import { readLiveState, type LeftoverServer } from './live-state.ts';
-import { freePort } from './proxy-process.ts';
+import { awaitCurrentWorker, freePort } from './proxy-process.ts';
 import { createProxySupervision } from './supervision.ts';
 import { createChanges } from './changes.ts';
 import { createBatchedWriter, createSerialQueue, prepareDir, setMapEntry, sweepLeftovers, writeAtomic } from './runtime-ops.ts';
@@ -214,6 +214,7 @@ export function createHaproxyRouter(options: HaproxyRouterOptions): HaproxyRoute
     await writeAtomic(files.meta, JSON.stringify({ version: 2, port: listen.port, tlsPort }));
     if (adopt) {
       masterPid = running;
+      await awaitCurrentWorker(createControlSocket(files.masterSocket), control); // not a worker about to go
       const live = await readLiveState(control, files, domain);
       for (const [app, entry] of live.state) state.set(app, entry);
       for (const l of live.leftovers) leftovers.set(`${l.backend}/${l.name}`, l);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouterLogEntry } from '@platform/router-kit';
-import { closeServer, get, logRecorder, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
+import { closeServer, get, logRecorder, selfSignedCertificate, startEchoUpstream } from '../../../test/contracts/router-helpers.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
 import { freePort } from './free-port.ts';
 
@@ -61,6 +61,34 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: the proxy outlives its con
     expect((await get(port, 'other.localhost')).status).toBe(503);
     await last.removeApp('other');
     expect((await get(port, 'other.localhost')).status).toBe(404);
+  });
+
+  it('an adopting platformd knows which apps are crashed or redirected to HTTPS, and can switch them off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-adopt-switches-'));
+    const port = await freePort();
+    const make = () => createHaproxyRouter({ dir: join(dir, 'router'), domain: 'localhost', listen: { host: '127.0.0.1', port }, tlsPort: 0 });
+    let last: HaproxyRouter = make();
+    const up = await startEchoUpstream('web.1');
+    cleanups.push(async () => {
+      await last.close();
+      await last.stopProxy();
+      await closeServer(up.server);
+      await rm(dir, { recursive: true, force: true });
+    });
+    await last.start();
+    await last.setCertificates([{ id: 'c1', app: 'shop', hostnames: ['shop.localhost'], ...(await selfSignedCertificate(['shop.localhost'])) }]);
+    await last.setRoutes('shop', [up.target]);
+    await last.setSettings('shop', { maintenance: false, redirectHttps: true });
+    await last.setRoutes('down', [], { crashed: true });
+    expect((await get(port, 'shop.localhost')).status).toBe(301);
+    await last.close();
+
+    last = make();
+    expect((await last.start()).adopted).toBe(true);
+    await last.setSettings('shop', { maintenance: false, redirectHttps: false });
+    await last.setRoutes('down', [up.target]);
+    expect((await get(port, 'shop.localhost')).status).toBe(200);
+    expect((await get(port, 'down.localhost')).status).toBe(200);
   });
 
   it('starts the proxy again when it dies under a running platformd, with its routes', async () => {

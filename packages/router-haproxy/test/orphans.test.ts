@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import type { RouterLogEntry } from '@platform/router-kit';
 import { closeServer, get, logRecorder, startEchoUpstream, startUpstream } from '../../../test/contracts/router-helpers.ts';
 import { createControlSocket } from '../src/control-socket.ts';
 import { createHaproxyRouter, type HaproxyRouter } from '../src/index.ts';
-import { logKeeperPid } from '../src/log-keeper.ts';
+import { ensureLogKeeper, logKeeperPid, stopLogKeeper } from '../src/log-keeper.ts';
 import { freePort } from './free-port.ts';
 
 const BINARY = '/usr/sbin/haproxy';
@@ -43,6 +43,17 @@ async function forwarderAge(dir: string): Promise<number> {
   return m ? Number(m[1]) : -1;
 }
 
+/** The live log keepers serving `dir` (processes whose command line runs bin/log-keeper.mjs for it). */
+async function keepersOf(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const args = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.some((a) => a.endsWith('log-keeper.mjs')) && args.includes(dir) && (await alive(Number(name)))) pids.push(Number(name));
+  }
+  return pids;
+}
+
 describe.skipIf(!existsSync(BINARY))('haproxy router: no orphaned or spinning worker', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -64,6 +75,21 @@ describe.skipIf(!existsSync(BINARY))('haproxy router: no orphaned or spinning wo
     });
     return ctx;
   }
+
+  it('runs one log keeper per directory when two platformds start it at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-haproxy-keepers-'));
+    cleanups.push(async () => {
+      await stopLogKeeper(dir);
+      for (const pid of await keepersOf(dir)) process.kill(pid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    });
+    await Promise.all([ensureLogKeeper(dir, process.execPath), ensureLogKeeper(dir, process.execPath)]);
+    // Each may have spawned one: the one log-keeper.pid does not name steps aside.
+    await until(async () => (await keepersOf(dir)).length === 1, 5_000);
+    expect(await keepersOf(dir)).toEqual([await logKeeperPid(dir)]);
+    expect(await ensureLogKeeper(dir, process.execPath)).toBe(await logKeeperPid(dir));
+    expect((await keepersOf(dir)).length).toBe(1);
+  });
 
   it('while no platformd listens, the forwarder holds one connection to the log keeper (no reconnect loop), which hands the lines to the next platformd', async () => {
     const first = logRecorder();
