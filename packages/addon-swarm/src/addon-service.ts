@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { KeptPasswords } from '@platform/addon-kit';
 import { dockerError } from '@platform/docker-kit';
-import { ErrorCodes, PlatformError, type AddonRequest } from '@platform/types';
+import { ErrorCodes, PlatformError, type AddonProvider, type AddonRequest } from '@platform/types';
 import { SWARM_ADDON_LABEL, registryImage, swarmAddonLabels, swarmAddonObjects, swarmAddonServiceSpec, type ServerSpec, type SwarmAddonObjects, type SwarmAddonService } from './objects.ts';
 import { currentTask, ensureSecret, inspectService, localNodeId, networkId, pushAddonImage, removeServiceObjects, serviceLogTail, updateServiceNetworks } from './swarm-engine.ts';
 import { openTunnel, type ServerTunnel } from './tunnel.ts';
@@ -239,3 +239,21 @@ export function createAddonServices(options: SwarmAddonOptions, kind: ServerKind
 
 /** The shared lifecycle of one service's swarm add-ons (`createAddonServices`). */
 export type AddonServices = ReturnType<typeof createAddonServices>;
+
+/** A swarm add-on provider (PostgreSQL, Redis), with what attachments and start-up need (optional in `AddonProvider`). */
+export interface SwarmAddonProvider extends AddonProvider {
+  /** Lets another app's dynos reach the add-on: its service joins that app's overlay too (its task restarts). Idempotent. @throws PLT_ADDON_NOT_FOUND */
+  connectApp(request: AddonRequest, appId: string): Promise<void>;
+  /** Takes the service off another app's overlay (never its owner's; its task restarts). Idempotent. */
+  disconnectApp(request: AddonRequest, appId: string): Promise<void>;
+  /** At start-up: removes this instance's PostgreSQL add-on services, volumes and secrets whose add-on is not in `live`. Resolves their ids. */
+  sweep(live: ReadonlySet<string>): Promise<string[]>;
+  /**
+   * At start-up, after `sweep`: each add-on's service in `attachedApps` (add-on id → ids of the other apps it is
+   * attached to) on exactly its owner's overlay and theirs; those that differ are updated (their task restarts).
+   * Resolves what changed.
+   *
+   *   await provider.reconcileNetworks(new Map([[addonId, [otherAppId]]])) // [{ addonId, networks: ['platform-app-…', 'platform-app-…'] }]
+   */
+  reconcileNetworks(attachedApps: ReadonlyMap<string, readonly string[]>): Promise<Array<{ addonId: string; networks: string[] }>>;
+}

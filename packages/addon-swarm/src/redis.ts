@@ -11,8 +11,8 @@ import {
   type RedisAdminTarget,
   type RedisPlanSettings,
 } from '@platform/addon-kit';
-import { ErrorCodes, PlatformError, type AddonCredentials, type AddonProvider, type AddonRequest, type AddonStatus } from '@platform/types';
-import { createAddonServices, type SwarmAddonOptions } from './addon-service.ts';
+import { ErrorCodes, PlatformError, type AddonCredentials, type AddonRequest, type AddonStatus } from '@platform/types';
+import { createAddonServices, type SwarmAddonOptions, type SwarmAddonProvider } from './addon-service.ts';
 import type { ServerTunnel } from './tunnel.ts';
 
 const REDIS_PORT = 6379;
@@ -44,23 +44,8 @@ function redisCommand(secret: string, settings: RedisPlanSettings): string[] {
   return ['sh', '-c', script, 'redis-addon', secret, ...redisServerArgs(settings)];
 }
 
-/** The swarm Redis provider, with what attachments and start-up need (optional in `AddonProvider`). */
-export interface SwarmRedisProvider extends AddonProvider {
-  /** Lets another app's dynos reach the add-on: its service joins that app's overlay too (its task restarts). Idempotent. @throws PLT_ADDON_NOT_FOUND */
-  connectApp(request: AddonRequest, appId: string): Promise<void>;
-  /** Takes the service off another app's overlay (never its owner's). Idempotent. */
-  disconnectApp(request: AddonRequest, appId: string): Promise<void>;
-  /** At start-up: removes this instance's Redis add-on services, volumes and secrets whose add-on is not in `live`. Resolves their ids. */
-  sweep(live: ReadonlySet<string>): Promise<string[]>;
-  /**
-   * At start-up, after `sweep`: each add-on's service in `attachedApps` (add-on id → ids of the other apps it is
-   * attached to) on exactly its owner's overlay and theirs; those that differ are updated (their task restarts).
-   * Resolves what changed.
-   *
-   *   await provider.reconcileNetworks(new Map([[addonId, [otherAppId]]])) // [{ addonId, networks: ['platform-app-…', 'platform-app-…'] }]
-   */
-  reconcileNetworks(attachedApps: ReadonlyMap<string, readonly string[]>): Promise<Array<{ addonId: string; networks: string[] }>>;
-}
+/** The swarm Redis provider (addon-service.ts `SwarmAddonProvider`). */
+export type SwarmRedisProvider = SwarmAddonProvider;
 
 /**
  * Redis add-ons on the swarm runtime: a Swarm service per add-on (`platform-redis-<hex>`, one replica of the
