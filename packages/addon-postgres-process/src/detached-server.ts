@@ -88,11 +88,25 @@ export async function openDetachedServer(options: {
   }
 
   let watching = true;
-  let restarting = false;
+  /** The restart under way, if any: `stop()` waits for it, so a server it launches is the one stopped. */
+  let restarting: Promise<void> | null = null;
+  let checking = false;
   let attempt = 0;
+  // One check at a time: two overlapping checks (a slow /proc read on a loaded machine) both saw the server gone
+  // and both launched one.
   const check = async () => {
-    if (!watching || restarting || (await isPostmasterOf(pid!, databaseDir))) return;
-    restarting = true;
+    if (!watching || checking) return;
+    checking = true;
+    try {
+      if (await isPostmasterOf(pid!, databaseDir)) return;
+      restarting = restart();
+      await restarting;
+    } finally {
+      restarting = null;
+      checking = false;
+    }
+  };
+  const restart = async () => {
     while (watching) {
       attempt++;
       const delay = postgresRestartDelayMs(attempt);
@@ -108,7 +122,6 @@ export async function openDetachedServer(options: {
         log?.error({ err, attempt }, 'restarting the PostgreSQL server of add-ons failed; trying again');
       }
     }
-    restarting = false;
   };
   const timer = setInterval(() => void check(), WATCH_INTERVAL_MS);
   timer.unref();
@@ -126,6 +139,7 @@ export async function openDetachedServer(options: {
     async stop() {
       watching = false;
       clearInterval(timer);
+      await restarting; // a launch in flight ends first: its postmaster is then `pid`
       await shutdown(pid!, databaseDir);
     },
   };
