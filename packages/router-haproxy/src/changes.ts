@@ -61,6 +61,13 @@ export function createChanges(ctx: ChangeContext) {
     return { entry, isNew: false };
   }
 
+  // An explicit id for each server added at run time. HAProxy 2.6, with `balance random`, dropped the second of
+  // three servers added without one to an empty backend (an app on a spare) from its balancing (haproxy/haproxy
+  // #3413, fixed in 3.0): that dyno never got a request. Ids are per backend; a config's own servers are numbered
+  // from 1 at each reload, and those a previous platformd added keep theirs: a random start far above both.
+  let serverId = 100_000 + Math.floor(Math.random() * 1_000_000_000);
+  const nextServerId = () => serverId++;
+
   return {
     async routes(app: string, targets: readonly RouteTarget[], crashed: boolean): Promise<boolean> {
       const { entry, isNew } = await entryOf(app);
@@ -69,7 +76,7 @@ export function createChanges(ctx: ChangeContext) {
       if (!isNew) {
         for (const [name, server] of next) {
           if (entry.servers.has(name)) continue;
-          const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)} ${serverOptions}`);
+          const added = await control.send(`add server ${backend}/${name} ${hostPort(server.address)} ${serverOptions} id ${nextServerId()}`);
           // A dyno that left and came back at the same address is still there, in maintenance.
           if (!/New server registered|Already exists/i.test(added)) throw new Error(`HAProxy refused a server for ${app}: ${added.trim()}`);
           await control.send(`enable server ${backend}/${name}`);

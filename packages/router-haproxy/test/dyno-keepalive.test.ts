@@ -2,7 +2,7 @@
  * Connections to dynos are kept alive and reused, whether the dyno's server line came from the config (declared
  * at a reload) or was added at run time (`add server`: a dyno started after the proxy, an app on a spare backend).
  * HAProxy 2.6 gives a server added at run time no idle-connection pool unless its line says so; without one every
- * request opened a new connection to the dyno.
+ * request opened a new connection to the dyno. And every dyno added at run time gets requests (explicit server ids).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -91,5 +91,19 @@ describe.skipIf(!existsSync('/usr/sbin/haproxy'))('haproxy router: connections t
     // One client connection at a time: a dyno needs one connection to the proxy, two if one closed in between.
     // Without reuse each dyno would have seen one per request (about 20, 40 and 20).
     for (const n of opened) expect(n).toBeLessThanOrEqual(2);
+  });
+
+  it('spreads requests over every dyno of an app whose servers were all added at run time (an app on a spare)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'router-haproxy-spread-'));
+    router = createHaproxyRouter({ dir, domain: 'localhost', listen: { host: '127.0.0.1', port: await freePort() } });
+    await router.start();
+    const three = await Promise.all(['web.1', 'web.2', 'web.3'].map((name) => countingDyno(name)));
+    dynos.push(...three);
+    await router.setRoutes('spread', three.map((d) => d.target));
+    // One client connection per request (balancing happens per request either way). Random balancing misses one of
+    // 3 dynos in 60 requests with a chance of 3·(2/3)^60, about 1e-10.
+    const answered = new Set<string>();
+    for (let i = 0; i < 60; i++) for (const body of await sequentialGets(router.port(), 'spread.localhost', 1)) answered.add(body);
+    expect([...answered].sort()).toEqual(['web.1', 'web.2', 'web.3']);
   });
 });
