@@ -22,8 +22,14 @@ export async function openDatabase(config: Readonly<ServerConfig>, logger: Logge
   }
   // A connection attempt that hangs (a database host gone silent) fails after 5 s instead of holding a request.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
-  // An idle client losing its connection must not crash the server; the next query reconnects.
-  pool.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection failed'));
+  // An idle client losing its connection must not crash the server; the next query reconnects. The server
+  // ending it on purpose (57P01 admin_shutdown: a restart, or the embedded one stopping while platformd stops,
+  // which a loaded machine may order first) is said at info: a query that then fails says so itself.
+  pool.on('error', (err) => {
+    const code = (err as { code?: string }).code;
+    if (code === '57P01') logger.info({ err: { message: err.message, code } }, 'the database server closed an idle connection (it is shutting down)');
+    else logger.warn({ err: { message: err.message, code } }, 'idle database connection failed');
+  });
   cleanups.defer(() => pool.end());
   await migrate(pool, logger);
   const key = config.secretKey ? parseSecretKey(config.secretKey) : await loadOrCreateKeyFile(config.dataDir);
