@@ -240,6 +240,28 @@ export function createAddonServices(options: SwarmAddonOptions, kind: ServerKind
 /** The shared lifecycle of one service's swarm add-ons (`createAddonServices`). */
 export type AddonServices = ReturnType<typeof createAddonServices>;
 
+/**
+ * The parts of a swarm add-on provider that do not depend on its server: removal (service, volume, secret and kept
+ * password), the tunnel URL for platformd's host, attachments to other apps' overlays, the start-up sweep and
+ * overlay reconciliation, and close. Each provider spreads them beside its own provision, rotation and status.
+ */
+export function sharedProviderParts(services: AddonServices, passwords: KeptPasswords, logger: AddonLogger | undefined) {
+  return {
+    deprovision: (request: AddonRequest) =>
+      services.serialized(request.addonId, async () => {
+        await services.remove(request.addonId, passwords);
+        logger?.info({ addon: request.addonId, service: services.names(request.addonId).service }, 'add-on service, volume and secret removed');
+      }),
+    /** The URL through the add-on's tunnel on 127.0.0.1 (for a client on platformd's host: pg:backups' pg_dump and pg_restore). */
+    platformUrl: (request: AddonRequest, dynoUrl: string) => services.platformUrl(request.addonId, dynoUrl),
+    connectApp: (request: AddonRequest, appId: string) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, true)),
+    disconnectApp: (request: AddonRequest, appId: string) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, false)),
+    sweep: (live: ReadonlySet<string>) => services.sweep(live, passwords),
+    reconcileNetworks: (attachedApps: ReadonlyMap<string, readonly string[]>) => services.reconcileNetworks(attachedApps),
+    close: () => services.close(),
+  };
+}
+
 /** A swarm add-on provider (PostgreSQL, Redis), with what attachments and start-up need (optional in `AddonProvider`). */
 export interface SwarmAddonProvider extends AddonProvider {
   /** Lets another app's dynos reach the add-on: its service joins that app's overlay too (its task restarts). Idempotent. @throws PLT_ADDON_NOT_FOUND */

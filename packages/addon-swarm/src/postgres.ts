@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createKeptPasswords, databaseExists, ensureDatabase, generatePassword, lockSharedDatabases, postgresUrl, rotatePassword } from '@platform/addon-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonRequest, type AddonStatus } from '@platform/types';
-import { createAddonServices, type SwarmAddonOptions, type SwarmAddonProvider } from './addon-service.ts';
+import { createAddonServices, sharedProviderParts, type SwarmAddonOptions, type SwarmAddonProvider } from './addon-service.ts';
 import type { ServerTunnel } from './tunnel.ts';
 
 /** The superuser the image's entrypoint creates at the first start (with a database of the same name). */
@@ -92,11 +92,6 @@ export function createSwarmPostgresProvider(options: SwarmAddonOptions): SwarmPo
         });
         return { url: url(request, password) };
       }),
-    deprovision: (request) =>
-      services.serialized(request.addonId, async () => {
-        await services.remove(request.addonId, passwords);
-        options.logger?.info({ addon: request.addonId, service: services.names(request.addonId).service }, 'add-on service, volume and secret removed');
-      }),
     rotateCredentials: (request) =>
       services.serialized(request.addonId, async () => {
         if (!(await services.existing(request.addonId))) {
@@ -122,12 +117,6 @@ export function createSwarmPostgresProvider(options: SwarmAddonOptions): SwarmPo
         return 'unavailable';
       }
     },
-    /** The URL through the add-on's tunnel on 127.0.0.1 (pg:backups' pg_dump and pg_restore run on platformd's host). */
-    platformUrl: (request, dynoUrl) => services.platformUrl(request.addonId, dynoUrl),
-    connectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, true)),
-    disconnectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, false)),
-    sweep: (live) => services.sweep(live, passwords),
-    reconcileNetworks: (attachedApps) => services.reconcileNetworks(attachedApps),
-    close: () => services.close(),
+    ...sharedProviderParts(services, passwords, options.logger),
   };
 }

@@ -12,7 +12,7 @@ import {
   type RedisPlanSettings,
 } from '@platform/addon-kit';
 import { ErrorCodes, PlatformError, type AddonCredentials, type AddonRequest, type AddonStatus } from '@platform/types';
-import { createAddonServices, type SwarmAddonOptions, type SwarmAddonProvider } from './addon-service.ts';
+import { createAddonServices, sharedProviderParts, type SwarmAddonOptions, type SwarmAddonProvider } from './addon-service.ts';
 import type { ServerTunnel } from './tunnel.ts';
 
 const REDIS_PORT = 6379;
@@ -100,11 +100,6 @@ export function createSwarmRedisProvider(options: SwarmAddonOptions): SwarmRedis
         await services.create(request, { command: redisCommand(names.secret, settings), env: [], dataDir: '/data', secretFile }, acl);
         return newPassword(request, adminPassword);
       }),
-    deprovision: (request) =>
-      services.serialized(request.addonId, async () => {
-        await services.remove(request.addonId, passwords);
-        options.logger?.info({ addon: request.addonId, service: services.names(request.addonId).service }, 'add-on service, volume and secret removed');
-      }),
     rotateCredentials: (request) =>
       services.serialized(request.addonId, async () => {
         if (!(await services.existing(request.addonId))) throw new PlatformError(ErrorCodes.addonNotFound, `The Redis service of add-on ${request.addonId} does not exist.`);
@@ -121,12 +116,6 @@ export function createSwarmRedisProvider(options: SwarmAddonOptions): SwarmRedis
         return 'unavailable';
       }
     },
-    /** The URL through the add-on's tunnel on 127.0.0.1 (for a client on platformd's host). */
-    platformUrl: (request, dynoUrl) => services.platformUrl(request.addonId, dynoUrl),
-    connectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, true)),
-    disconnectApp: (request, appId) => services.serialized(request.addonId, () => services.changeNetworks(request, appId, false)),
-    sweep: (live) => services.sweep(live, passwords),
-    reconcileNetworks: (attachedApps) => services.reconcileNetworks(attachedApps),
-    close: () => services.close(),
+    ...sharedProviderParts(services, passwords, options.logger),
   };
 }
